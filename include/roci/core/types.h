@@ -1,0 +1,261 @@
+// The typed vocabulary of a chat exchange: messages, settings, tools, results and stream parts.
+//
+// These are plain values shared by every provider and by the gateway; no JSON wire shape leaks
+// past openai_wire except `GenerationSettings::extra` (provider extensions forwarded untouched) and
+// tool schemas, which are JSON by nature.
+//
+//   std::vector<roci::ModelMessage> messages{
+//       roci::ModelMessage::system("You are terse."),
+//       roci::ModelMessage::user("Hello, how are you?")};
+//   roci::GenerationSettings settings{.max_tokens = 256, .temperature = 0.3};
+//   settings.extra["ttl"] = 600;   // LM Studio: unload the JIT-loaded model after 10 idle minutes
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace roci {
+
+enum class Role { kSystem, kDeveloper, kUser, kAssistant, kTool };
+std::string_view to_string(Role role);
+std::optional<Role> parse_role(std::string_view s);
+
+enum class FinishReason { kStop, kLength, kToolCalls, kContentFilter, kError, kOther };
+std::string_view to_string(FinishReason reason);
+FinishReason parse_finish_reason(std::string_view s);  // unknown -> kOther
+
+struct Usage {
+  int prompt_tokens = 0;
+  int completion_tokens = 0;
+  int total_tokens = 0;
+  friend bool operator==(const Usage&, const Usage&) = default;
+};
+
+// One part of a multi-part message. kOther keeps a part type roci does not model (input_audio,
+// file, ...) as raw JSON so it is forwarded untouched.
+enum class ContentPartType { kText, kImageUrl, kOther };
+struct ContentPart {
+  ContentPartType type = ContentPartType::kText;
+  std::string text;       // kText
+  std::string image_url;  // kImageUrl: http(s) URL or data: URL
+  std::string detail;     // kImageUrl: "auto" | "low" | "high" | "" (absent)
+  boost::json::object raw;  // kOther: the part as received
+
+  static ContentPart text_part(std::string text);
+  static ContentPart image(std::string url, std::string detail = {});
+  friend bool operator==(const ContentPart&, const ContentPart&) = default;
+};
+
+// A complete tool call requested by the model. `arguments` is the JSON text the model produced
+// (it is not guaranteed to be valid JSON; callers parse it).
+struct ToolCall {
+  std::string id;  // LM Studio uses numeric strings ("365174485"), OpenAI "call_..."
+  std::string name;
+  std::string arguments;
+  friend bool operator==(const ToolCall&, const ToolCall&) = default;
+};
+
+struct ModelMessage {
+  Role role = Role::kUser;
+  std::string content;             // text content; ignored when `parts` is non-empty
+  std::vector<ContentPart> parts;  // multi-part content (text, images, ...)
+  bool content_is_null = false;    // assistant turn that only carries tool_calls
+  std::vector<ToolCall> tool_calls;  // assistant turns
+  std::string tool_call_id;        // tool turns: the call this result answers
+  std::string name;                // optional participant name
+
+  static ModelMessage system(std::string text);
+  static ModelMessage developer(std::string text);
+  static ModelMessage user(std::string text);
+  static ModelMessage user(std::vector<ContentPart> parts);
+  static ModelMessage assistant(std::string text);
+  static ModelMessage assistant(std::vector<ToolCall> calls);
+  static ModelMessage tool(std::string tool_call_id, std::string content);
+
+  // The text of the message: `content`, or the concatenated text parts.
+  std::string text() const;
+  friend bool operator==(const ModelMessage&, const ModelMessage&) = default;
+};
+
+struct GenerationSettings {
+  std::optional<int> max_tokens;  // LM Studio also accepts -1 (unlimited)
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::optional<int> top_k;
+  std::optional<double> frequency_penalty;
+  std::optional<double> presence_penalty;
+  std::optional<std::vector<std::string>> stop_sequences;
+  std::optional<std::int64_t> seed;
+  // Provider extensions forwarded untouched into the upstream request body (LM Studio: ttl,
+  // draft_model, repeat_penalty, min_p; llama.cpp: cache_prompt, mirostat, ...). Keys that collide
+  // with the typed fields above are ignored in favour of the typed fields.
+  boost::json::object extra;
+  friend bool operator==(const GenerationSettings&, const GenerationSettings&) = default;
+};
+
+struct ToolDefinition {
+  std::string name;
+  std::string description;
+  boost::json::value parameters;  // JSON Schema object; null when the tool takes none
+  std::optional<bool> strict;
+  friend bool operator==(const ToolDefinition&, const ToolDefinition&) = default;
+};
+
+struct ToolChoice {
+  enum class Mode { kAuto, kNone, kRequired, kFunction };
+  Mode mode = Mode::kAuto;
+  std::string function_name;  // kFunction
+  static ToolChoice function(std::string name) { return {Mode::kFunction, std::move(name)}; }
+  friend bool operator==(const ToolChoice&, const ToolChoice&) = default;
+};
+
+struct ResponseFormat {
+  enum class Type { kText, kJsonObject, kJsonSchema };
+  Type type = Type::kText;
+  std::string schema_name;     // kJsonSchema
+  boost::json::value schema;   // kJsonSchema: the JSON Schema
+  std::optional<bool> strict;  // kJsonSchema
+  static ResponseFormat json_object() { return {Type::kJsonObject, {}, {}, {}}; }
+  static ResponseFormat json_schema(std::string name, boost::json::value schema,
+                                    std::optional<bool> strict = std::nullopt);
+  friend bool operator==(const ResponseFormat&, const ResponseFormat&) = default;
+};
+
+// Per-request overrides of the provider's HTTP deadlines.
+struct TransportOptions {
+  std::optional<std::chrono::milliseconds> first_byte_timeout;
+  std::optional<std::chrono::milliseconds> request_timeout;
+  friend bool operator==(const TransportOptions&, const TransportOptions&) = default;
+};
+
+// Everything a provider needs for one generation. The first six fields mirror the seed's
+// `ProviderRequest { messages, settings, tools, response_format, session_id, transport }`.
+struct ProviderRequest {
+  std::vector<ModelMessage> messages;
+  GenerationSettings settings;
+  std::optional<std::vector<ToolDefinition>> tools;
+  std::optional<ResponseFormat> response_format;
+  std::optional<std::string> session_id;  // forwarded as the OpenAI `user` field
+  std::optional<TransportOptions> transport;
+  std::optional<ToolChoice> tool_choice;
+  std::optional<bool> parallel_tool_calls;
+  std::string model;  // empty: the provider's configured model
+};
+
+// LM Studio's `stats` block (/api/v0) or llama.cpp's `timings`, normalised; times in seconds.
+struct ProviderStats {
+  std::optional<double> tokens_per_second;
+  std::optional<double> time_to_first_token;
+  std::optional<double> generation_time;
+  std::string stop_reason;   // LM Studio: eosFound, maxPredictedTokensReached, ...
+  boost::json::object raw;   // the block as received
+};
+
+struct GenerationResult {
+  std::string text;
+  std::string reasoning;  // reasoning_content / reasoning, when the model separates it
+  std::vector<ToolCall> tool_calls;
+  FinishReason finish_reason = FinishReason::kStop;
+  std::optional<Usage> usage;
+  std::string model;  // the model the upstream says it served
+  std::string id;     // upstream response id (chatcmpl-...)
+  std::int64_t created = 0;
+  std::string system_fingerprint;
+  std::optional<ProviderStats> stats;
+};
+
+// Stream parts, in order: any number of TextDelta / ReasoningDelta / ToolCallDelta, then exactly
+// one Finish (which carries usage when the upstream reported it).
+struct TextDelta {
+  std::string text;
+};
+struct ReasoningDelta {
+  std::string text;
+};
+// A fragment of tool call `index`. The first fragment of a call carries `id` and `name`; later
+// ones only append to `arguments`.
+struct ToolCallDelta {
+  int index = 0;
+  std::string id;
+  std::string name;
+  std::string arguments;
+};
+struct Finish {
+  FinishReason reason = FinishReason::kStop;
+  std::optional<Usage> usage;
+  std::optional<ProviderStats> stats;
+};
+using StreamPart = std::variant<TextDelta, ReasoningDelta, ToolCallDelta, Finish>;
+
+// What the upstream said about the stream it opened (known once its first event arrived).
+struct StreamInfo {
+  std::string id;
+  std::string model;
+  std::int64_t created = 0;
+  std::string system_fingerprint;
+};
+
+// A model as a provider lists it. LM Studio fields come from /api/v0/models when available.
+struct ModelInfo {
+  std::string id;
+  std::string owned_by;
+  std::int64_t created = 0;
+  std::string type;   // "llm" | "vlm" | "embeddings" | "" (unknown)
+  std::string state;  // "loaded" | "loading" | "not-loaded" | "" (unknown)
+  std::optional<int> max_context_length;
+  std::optional<int> loaded_context_length;
+  std::vector<std::string> capabilities;  // e.g. "tool_use", "vision"
+  std::string publisher;
+  std::string arch;
+  std::string quantization;
+  bool loaded() const { return state == "loaded"; }
+};
+
+struct ProviderHealth {
+  bool reachable = false;
+  std::chrono::microseconds latency{0};
+  std::string base_url;
+  std::string detail;  // e.g. "LM Studio answered /lmstudio-greeting"
+  std::vector<std::string> loaded_models;
+};
+
+// Embeddings (/v1/embeddings).
+struct EmbeddingRequest {
+  std::string model;
+  std::vector<std::string> input;
+  std::optional<int> dimensions;
+  std::string encoding_format;  // "" | "float" | "base64"
+  boost::json::object extra;
+};
+struct EmbeddingResult {
+  std::string model;
+  std::vector<std::vector<double>> embeddings;
+  Usage usage;
+};
+
+// Legacy text completions (/v1/completions): no chat template is applied.
+struct CompletionRequest {
+  std::string model;
+  std::vector<std::string> prompt;  // one or more prompts
+  GenerationSettings settings;
+};
+struct CompletionChoice {
+  std::string text;
+  FinishReason finish_reason = FinishReason::kStop;
+};
+struct CompletionResult {
+  std::string id;
+  std::string model;
+  std::int64_t created = 0;
+  std::vector<CompletionChoice> choices;
+  std::optional<Usage> usage;
+};
+
+}  // namespace roci

@@ -1,0 +1,70 @@
+// Provider: one upstream model server (LM Studio, OpenAI, the mock) behind one interface.
+//
+//   roci::LmStudioProvider provider(roci::LmStudioModel::custom("llama3.3"), "http://localhost:1234");
+//   // async (inside a coroutine on any io_context):
+//   auto result = co_await provider.generate(request);
+//   // sync (the seed API, see roci/sdk/generate.h):
+//   auto result = roci::generate_text(provider, messages, settings, {});
+//
+// Threading: a Provider keeps a keep-alive pool per io_context it is used from and is not
+// thread-safe; use one instance per thread (the gateway builds one per I/O thread), or the sync
+// facades, which serialise on the SDK runtime thread.
+// Cancellation: every awaitable honours asio per-operation cancellation (terminal): the upstream
+// connection is closed and the awaitable completes with ErrorKind::kCancelled.
+#pragma once
+
+#include <roci/core/capabilities.h>
+#include <roci/core/error.h>
+#include <roci/core/http_options.h>
+#include <roci/core/types.h>
+#include <roci/provider/chat_stream.h>
+#include <roci/provider/text_stream.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace roci {
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+
+  // "lmstudio", "openai", "mock": the selector prefix.
+  virtual std::string_view name() const = 0;
+  // The model used when a request names none.
+  virtual const std::string& model_id() const = 0;
+  // Base URL of the upstream ("" for the mock). Never contains credentials.
+  virtual std::string base_url() const { return {}; }
+  // The effective HTTP configuration, or nullptr for providers without an upstream.
+  virtual const HttpOptions* http_options() const { return nullptr; }
+
+  // One complete generation. Errors: every ErrorKind an upstream can cause (see error.h).
+  // An upstream HTTP 200 whose body is an error is an error.
+  virtual asio::awaitable<Result<GenerationResult>> generate(ProviderRequest request) = 0;
+
+  // Opens a stream. Completes when the upstream accepted the request and its first event arrived,
+  // so setup errors (unknown model, refused connection) come back here with their real kind.
+  virtual asio::awaitable<Result<std::unique_ptr<ChatStream>>> stream(ProviderRequest request) = 0;
+
+  // The models the upstream has (LM Studio: /v1/models refined by /api/v0/models).
+  virtual asio::awaitable<Result<std::vector<ModelInfo>>> list_models() = 0;
+
+  // A cheap reachability probe; never a completion call (LM Studio: /lmstudio-greeting).
+  // Returns a value with reachable=false rather than an error when the upstream is down.
+  virtual asio::awaitable<Result<ProviderHealth>> health() = 0;
+
+  // What `model` can do; refined by list_models() where the upstream reports more.
+  virtual Capabilities capabilities(std::string_view model) const = 0;
+
+  // Optional endpoints; the defaults return ErrorKind::kUnsupported.
+  virtual asio::awaitable<Result<EmbeddingResult>> embed(EmbeddingRequest request);
+  virtual asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request);
+
+  // Synchronous pull stream over stream() (runs on the SDK runtime thread).
+  Result<TextStream> stream_text(const ProviderRequest& request);
+};
+
+}  // namespace roci

@@ -1,0 +1,15 @@
+// Everything an SDK user needs: #include <roci/roci.h> and link roci::roci.
+#pragma once
+
+#include <roci/core/capabilities.h>
+#include <roci/core/error.h>
+#include <roci/core/model_selector.h>
+#include <roci/core/types.h>
+#include <roci/provider/lmstudio_provider.h>
+#include <roci/provider/mock_provider.h>
+#include <roci/provider/openai_provider.h>
+#include <roci/provider/provider.h>
+#include <roci/provider/registry.h>
+#include <roci/sdk/config.h>
+#include <roci/sdk/generate.h>
+#include <roci/sdk/stream.h>

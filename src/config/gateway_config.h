@@ -1,0 +1,103 @@
+// GatewayConfig: the inference-server's whole configuration, typed and validated.
+//
+//   auto config = load_gateway_config({.file = "config/lmstudio.yaml",
+//                                      .env = environ_map(), .flags = flag_overrides});
+//   if (!config) { for (auto& p : config.error()) std::cerr << p.key << ": " << p.why << "\n"; }
+//
+// Sources, lowest precedence first: built-in defaults < YAML file < INFERENCE_* environment <
+// command-line flags. With no file at all the defaults serve the mock provider on 127.0.0.1:3000.
+// Env names are INFERENCE_ + the key path upper-cased with '_' between parts
+// (inference.http.timeout_secs -> INFERENCE_INFERENCE_HTTP_TIMEOUT_SECS). They are matched against
+// the known keys, never split blindly; an unknown INFERENCE_* name is an error naming it. Lists are
+// comma-separated in env. Every problem is collected; loading fails with all of them at once.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace roci::config {
+
+struct HttpSection {            // inference.http (seed schema)
+  int timeout_secs = 60;        // total for a non-streaming request
+  int connect_timeout_secs = 10;
+  int keep_alive_secs = 30;     // pooled idle connection expiry (LM Studio: clamped below 5 s)
+  int max_idle_connections = 10;
+  int first_byte_timeout_secs = 0;   // 0: same as timeout_secs (raise it for JIT model loads)
+  int stream_idle_timeout_secs = 0;  // 0: same as timeout_secs
+  int stream_timeout_secs = 1800;    // total for a stream
+  std::string ca_file;               // extra CA bundle for HTTPS upstreams
+};
+
+struct InferenceSection {
+  std::string provider = "mock";     // lmstudio | openai | mock
+  std::string base_url;              // "" -> the provider's default
+  std::string default_model;         // "" -> the provider's first/only model
+  std::vector<std::string> allowed_models;  // empty: all
+  bool accept_model_mismatch = false;  // accept a served model other than the resolved one
+  std::string api_key;               // upstream key (openai; optional for lmstudio). Never logged.
+  HttpSection http;
+  // Defaults applied when a request omits them (seed: max_tokens 100, temperature 0.7).
+  int default_max_tokens = 100;
+  double default_temperature = 0.7;
+};
+
+struct ServerSection {
+  std::string host = "127.0.0.1";
+  int port = 3000;
+  int threads = 0;                   // 0: one per core
+  int shutdown_grace_secs = 10;      // SIGTERM: time for in-flight requests to finish
+  int request_header_timeout_secs = 10;  // slow clients: headers must arrive within this
+  int request_body_timeout_secs = 30;    // and the body within this
+  int idle_keep_alive_secs = 60;     // client keep-alive idle limit
+};
+
+struct LimitsSection {
+  std::size_t max_body_bytes = 4u << 20;
+  std::size_t max_header_bytes = 16u << 10;
+  int max_concurrent_upstream = 4;   // requests in flight to the upstream (LM Studio: a few)
+  int max_queue = 64;                // waiting for a slot; past it 429 with Retry-After
+  int queue_timeout_secs = 60;       // longest wait in the queue (then 503 / 429)
+  int max_connections = 1024;        // client connections
+  std::size_t max_messages = 4096;
+  std::size_t max_json_depth = 64;
+  int max_tokens_ceiling = 1 << 20;
+};
+
+struct LogSection {
+  std::string level = "info";        // error | warn | info | debug | trace
+};
+
+struct GatewayConfig {
+  ServerSection server;
+  InferenceSection inference;
+  LimitsSection limits;
+  LogSection log;
+};
+
+struct ConfigProblem {
+  std::string key;   // "inference.http.timeout_secs" or the env name "INFERENCE_FOO"
+  std::string why;
+};
+
+struct ConfigSources {
+  std::optional<std::string> file;                // YAML path (unset: no file)
+  std::map<std::string, std::string> env;         // the process environment (all variables)
+  std::map<std::string, std::string> flags;       // key path -> value, from the command line
+};
+
+// Loads, overlays and validates. On failure returns every problem found.
+struct ConfigResult {
+  std::optional<GatewayConfig> config;
+  std::vector<ConfigProblem> problems;
+  explicit operator bool() const { return config.has_value(); }
+};
+ConfigResult load_gateway_config(const ConfigSources& sources);
+
+// Every known key path with its env name, for --help and the unknown-env error message.
+std::vector<std::pair<std::string, std::string>> known_config_keys();
+
+}  // namespace roci::config

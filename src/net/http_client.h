@@ -1,0 +1,112 @@
+// HttpClient: a coroutine HTTP/1.1 client for one upstream origin, with a keep-alive pool.
+//
+//   HttpClient client(origin, options, {"LM Studio", "http://localhost:1234",
+//                     "Is the server started in LM Studio's Developer tab?"});
+//   auto res = co_await client.send({http::verb::get, "/v1/models"});   // buffered body
+//   auto body = co_await client.open(post_request);      // headers read, body streamed
+//   while (true) { auto chunk = co_await (*body)->read_some(); ...; if (chunk->empty()) break; }
+//
+// Deadlines (HttpOptions): connect_timeout for resolve+connect(+TLS handshake); first_byte
+// (request written -> response headers); idle_timeout between body reads; a total deadline
+// (request_timeout for send(), stream_timeout for open()) caps every step. Limits: header bytes,
+// max_response_bytes for send(), max_stream_bytes for open(). Each violation is an Error naming the
+// upstream: kTimeout (code connect_timeout / first_byte_timeout / idle_timeout / request_timeout),
+// kUpstreamUnreachable ("<name> is not reachable at <url>: connection refused. <hint>"),
+// kUpstreamError (malformed HTTP, body too large, connection cut).
+//
+// Pool: idle connections are kept per io_context (the executor of the calling coroutine), at
+// most max_idle_connections, and expire after keep_alive. A request that fails on a reused
+// connection before any response byte arrived (the server closed it while idle) is retried once
+// on a fresh connection; never after a response byte arrived.
+//
+// Cancellation: all awaitables honour per-operation (terminal) cancellation; the connection is
+// closed (never pooled) and the result is kCancelled. Destroying an HttpBodyReader before its body
+// ended closes the connection; after a complete body with keep-alive, it goes back to the pool.
+// Threading: not thread-safe; one client per io_context thread, or serialised use.
+#pragma once
+
+#include "net/url.h"
+
+#include <roci/core/error.h>
+#include <roci/core/http_options.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace roci::net {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+struct UpstreamIdentity {
+  std::string display_name;      // "LM Studio", "OpenAI"
+  std::string base_url;          // as configured, for messages
+  std::string unreachable_hint;  // appended to unreachable errors
+};
+
+struct HttpRequest {
+  http::verb method = http::verb::get;
+  std::string target;  // path relative to the origin root, e.g. "/v1/chat/completions"
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (auth, ...)
+  std::string content_type = "application/json";
+  // Per-request overrides; unset fields use HttpOptions.
+  std::optional<std::chrono::milliseconds> first_byte_timeout;
+  std::optional<std::chrono::milliseconds> total_timeout;
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+  std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class Connection;  // pooled transport (plain TCP or TLS)
+class ConnectionPool;
+
+// The body of a response whose headers were read. Owns the connection until destroyed.
+class HttpBodyReader {
+ public:
+  virtual ~HttpBodyReader() = default;
+  virtual int status() const = 0;
+  virtual std::string_view content_type() const = 0;
+  // Next piece of the body; an empty view at the end. The view is valid until the next call.
+  virtual asio::awaitable<Result<std::string_view>> read_some() = 0;
+  // The rest of the body, at most `limit` bytes (kUpstreamError past it).
+  virtual asio::awaitable<Result<std::string>> read_all(std::size_t limit) = 0;
+};
+
+class HttpClient {
+ public:
+  HttpClient(Origin origin, HttpOptions options, UpstreamIdentity identity);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Sends the request and reads the whole response (any status).
+  asio::awaitable<Result<HttpResponse>> send(HttpRequest request);
+  // Sends the request and returns once the response headers arrived (any status).
+  asio::awaitable<Result<std::unique_ptr<HttpBodyReader>>> open(HttpRequest request);
+
+  const Origin& origin() const { return origin_; }
+  const HttpOptions& options() const { return options_; }
+  const UpstreamIdentity& identity() const { return identity_; }
+  // Idle pooled connections, over all io_contexts (tests, /health).
+  std::size_t idle_connections() const;
+
+ private:
+  Origin origin_;
+  HttpOptions options_;
+  UpstreamIdentity identity_;
+  std::unique_ptr<ConnectionPool> pool_;
+};
+
+}  // namespace roci::net

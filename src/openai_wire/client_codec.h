@@ -1,0 +1,90 @@
+// The OpenAI wire format as the gateway speaks it to its clients: request bodies parsed and
+// validated into typed structs, typed results encoded into OpenAI-shaped JSON and SSE chunks.
+//
+//   auto parsed = parse_chat_request(body, limits);         // Result<ParsedChatRequest>
+//   if (!parsed) return error_response(parsed.error());     // 400 naming the field
+//   ChunkEncoder enc{"chatcmpl-abc", "llama3.3", 1731990317};
+//   write(enc.encode(TextDelta{"Once"}));                   // "data: {...}\n\n"
+//
+// Parsing is strict about types and ranges (the seed's table): temperature 0..2, top_p 0..1,
+// frequency/presence penalties -2..2, max_tokens >= 1 or -1, top_k >= 0 (LM Studio: -1/0 allowed),
+// seed an integer, stop a string or an array of strings, stream a boolean, messages a non-empty
+// array of objects with a known role. Every error is kInvalidRequest with `param` set to the field
+// path ("messages[2].content", "temperature"). Unknown top-level fields go to settings.extra.
+#pragma once
+
+#include <roci/core/error.h>
+#include <roci/core/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace roci::openai_wire {
+
+struct RequestLimits {
+  std::size_t max_depth = 64;            // JSON nesting
+  std::size_t max_messages = 4096;
+  std::size_t max_string_bytes = 8u << 20;  // any one string
+  int max_tokens_ceiling = 1 << 20;      // largest accepted max_tokens
+  std::size_t max_stop_sequences = 16;
+  std::size_t max_tools = 512;
+};
+
+struct ParsedChatRequest {
+  ProviderRequest request;   // request.model is the client's `model` string as sent ("" if absent)
+  bool stream = false;
+  bool include_usage = false;  // stream_options.include_usage
+};
+
+Result<ParsedChatRequest> parse_chat_request(std::string_view body, const RequestLimits& limits);
+Result<EmbeddingRequest> parse_embedding_request(std::string_view body, const RequestLimits& limits);
+Result<CompletionRequest> parse_completion_request(std::string_view body,
+                                                   const RequestLimits& limits);
+
+// {"id","object":"chat.completion","created","model","choices":[{"index":0,"message":{...},
+//  "logprobs":null,"finish_reason"}],"usage":{...},"system_fingerprint"?}
+std::string encode_chat_completion(const GenerationResult& result, std::string_view id,
+                                   std::string_view model, std::int64_t created);
+
+// Encodes stream parts as complete SSE events ("data: <json>\n\n"). The first content-bearing
+// chunk carries delta.role = "assistant". finish() gives the finish chunk (with usage when
+// `usage_in_finish` and usage are set), usage_chunk() the trailing `choices: []` chunk.
+class ChunkEncoder {
+ public:
+  ChunkEncoder(std::string id, std::string model, std::int64_t created);
+  std::string encode(const StreamPart& part);  // TextDelta/ReasoningDelta/ToolCallDelta/Finish
+  std::string usage_chunk(const Usage& usage) const;
+  static std::string_view done() { return "data: [DONE]\n\n"; }
+
+ private:
+  std::string id_;
+  std::string model_;
+  std::int64_t created_;
+  bool role_sent_ = false;
+};
+
+// SSE error event for a failure after the headers: data: {"error":{...}}\n\n
+std::string encode_sse_error(std::string_view message, std::string_view type,
+                             std::string_view code);
+
+// {"error":{"message","type","param","code"}} (param/code null when empty). When
+// `available_models` is non-empty it is added as error.available_models.
+std::string encode_error_body(std::string_view message, std::string_view type,
+                              std::string_view param, std::string_view code,
+                              const std::vector<std::string>& available_models = {});
+
+// {"object":"list","data":[{"id","object":"model","created","owned_by", ...}]}; LM Studio details
+// (type, state, max_context_length, loaded_context_length, capabilities) are added when known.
+std::string encode_model_list(const std::vector<ModelInfo>& models);
+std::string encode_model(const ModelInfo& model);
+
+std::string encode_embedding_response(const EmbeddingResult& result);
+std::string encode_completion_response(const CompletionResult& result);
+
+// "chatcmpl-" followed by 24 random lowercase base-36 characters.
+std::string new_completion_id(std::string_view prefix = "chatcmpl-");
+
+}  // namespace roci::openai_wire

@@ -1,0 +1,58 @@
+// Incremental Server-Sent Events parser (the WHATWG rules that matter for LLM streams).
+//
+//   SseParser parser(8 << 20);
+//   parser.feed(bytes_from_socket);                  // any split, down to one byte at a time
+//   while (true) {
+//     auto ev = parser.next_event();                 // Result<std::optional<SseEvent>>
+//     if (!ev) return ev.error();                    // an event or line over the limit
+//     if (!*ev) break;                               // need more bytes
+//     handle((*ev)->data);
+//   }
+//   parser.finish();  // at end of body: a last event without its blank line is still delivered
+//
+// Rules: lines end with LF, CRLF or CR (a CR at the end of one feed and LF at the start of the
+// next is one line end); `data:` lines of one event are joined with '\n'; one optional space after
+// the colon is stripped; lines starting with ':' are comments (llama.cpp pings) and skipped;
+// `event:` and `id:` are kept; unknown fields are ignored; an event is dispatched at a blank line
+// and only if it had a data line. Errors: kUpstreamError when one event exceeds max_event_bytes.
+#pragma once
+
+#include <roci/core/error.h>
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace roci::openai_wire {
+
+struct SseEvent {
+  std::string event;  // "" when no event: field
+  std::string data;
+  std::string id;
+};
+
+class SseParser {
+ public:
+  explicit SseParser(std::size_t max_event_bytes = 8u << 20);
+
+  void feed(std::string_view bytes);
+  Result<std::optional<SseEvent>> next_event();
+  // Declares the end of input; a pending event with data is then returned by next_event().
+  void finish();
+  // Bytes fed but not yet consumed into returned events.
+  std::size_t buffered_bytes() const;
+
+ private:
+  // implementation-defined state (helper may change)
+  std::string buffer_;
+  std::size_t pos_ = 0;
+  std::size_t max_event_bytes_;
+  bool finished_ = false;
+  bool skip_lf_ = false;
+  SseEvent pending_;
+  bool pending_has_data_ = false;
+};
+
+}  // namespace roci::openai_wire

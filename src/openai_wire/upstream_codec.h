@@ -1,0 +1,69 @@
+// The OpenAI wire format as a client speaks it to an upstream (LM Studio, OpenAI, llama.cpp):
+// requests encoded from typed structs, responses and stream chunks decoded into typed structs.
+//
+// Decoders are total: any input gives a value or an Error (kUpstreamError, "malformed ... from
+// <upstream>") and never throws or crashes. A body whose top-level `error` is a string or an object
+// decodes to the Error it describes (LM Studio answers some errors with HTTP 200).
+#pragma once
+
+#include <roci/core/error.h>
+#include <roci/core/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace roci::openai_wire {
+
+// How one upstream family differs from OpenAI on the request side.
+struct UpstreamDialect {
+  // LM Studio rejects response_format json_object: send {"type":"json_schema","json_schema":
+  // {"name":"json_object","schema":{"type":"object"}}} instead.
+  bool json_object_as_schema = false;
+  // LM Studio (and most local servers) have no `developer` role: send it as `system`.
+  bool developer_as_system = false;
+};
+
+// Encodes a /chat/completions body. `model` overrides request.model when non-empty. For streams,
+// `stream_options.include_usage: true` is always requested (the only way to get usage from LM
+// Studio). settings.extra is merged at top level; keys that the typed fields already set are not
+// overwritten; the key "mock" is never forwarded.
+std::string encode_chat_request(const ProviderRequest& request, std::string_view model, bool stream,
+                                const UpstreamDialect& dialect);
+std::string encode_embedding_request(const EmbeddingRequest& request, std::string_view model);
+std::string encode_completion_request(const CompletionRequest& request, std::string_view model);
+
+// Non-streaming chat.completion body -> GenerationResult. Reads message.content (string or null),
+// reasoning_content / reasoning, tool_calls (numeric ids kept as strings), finish_reason, usage,
+// model, id, created, system_fingerprint, and LM Studio `stats` or llama.cpp `timings`.
+Result<GenerationResult> decode_chat_response(std::string_view body, std::string_view upstream);
+
+// One decoded chat.completion.chunk.
+struct DecodedChunk {
+  StreamInfo info;                  // id/model/created/system_fingerprint as present in the chunk
+  std::vector<StreamPart> parts;    // TextDelta / ReasoningDelta / ToolCallDelta, in order
+  std::optional<FinishReason> finish_reason;
+  std::optional<Usage> usage;       // on the finish chunk or the trailing `choices: []` chunk
+  std::optional<ProviderStats> stats;  // llama.cpp `timings` on the last chunk
+};
+// `data` is one SSE data payload other than "[DONE]". An `{"error": ...}` payload is an Error.
+Result<DecodedChunk> decode_chat_chunk(std::string_view data, std::string_view upstream);
+
+// /v1/models ({"data":[{"id",...}]}) and LM Studio's /api/v0/models (type, state, context lengths).
+Result<std::vector<ModelInfo>> decode_model_list(std::string_view body, std::string_view upstream);
+Result<EmbeddingResult> decode_embedding_response(std::string_view body, std::string_view upstream);
+Result<CompletionResult> decode_completion_response(std::string_view body, std::string_view upstream);
+
+// Turns an upstream error (non-2xx, or 2xx with an error body) into an Error with the right kind:
+// 404 / code model_not_found / "No models loaded" -> kModelNotFound (available models parsed from
+// LM Studio's "Your models:" list); 400/422 -> kInvalidRequest; 401/403 -> kUpstreamError (our
+// credentials); 408 -> kTimeout; 413 -> kInvalidRequest; 429 -> kRateLimited; 5xx -> kUpstreamError
+// with upstream_status. Accepts the three LM Studio envelopes, llama.cpp's and OpenAI's, and
+// non-JSON bodies. The message names the upstream: "LM Studio returned 404: Model ... not found".
+Error classify_upstream_error(int status, std::string_view body, std::string_view upstream);
+
+// If `body` is a JSON object whose top-level `error` is a string or an object, the Error it means.
+std::optional<Error> detect_error_body(int status, std::string_view body, std::string_view upstream);
+
+}  // namespace roci::openai_wire
