@@ -9,14 +9,20 @@
 // Env names are INFERENCE_ + the key path upper-cased with '_' between parts
 // (inference.http.timeout_secs -> INFERENCE_INFERENCE_HTTP_TIMEOUT_SECS). They are matched against
 // the known keys, never split blindly; an unknown INFERENCE_* name is an error naming it. Lists are
-// comma-separated in env. Every problem is collected; loading fails with all of them at once.
+// comma-separated in env (items trimmed, empty items dropped). Every problem is collected; loading
+// fails with all of them at once. OPENAI_API_KEY fills inference.api_key when the provider is openai
+// and no source set a key. The key never appears in a problem or in describe_effective_config.
 #pragma once
+
+#include <roci/core/http_options.h>
 
 #include <chrono>
 #include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace roci::config {
@@ -99,5 +105,32 @@ ConfigResult load_gateway_config(const ConfigSources& sources);
 
 // Every known key path with its env name, for --help and the unknown-env error message.
 std::vector<std::pair<std::string, std::string>> known_config_keys();
+
+inline constexpr std::string_view kEnvPrefix = "INFERENCE_";
+inline constexpr std::string_view kOpenAiKeyEnv = "OPENAI_API_KEY";
+
+// The checks load_gateway_config runs after overlaying (ranges, enums, URLs, cross-key rules), for
+// configs built in code. Empty: valid.
+std::vector<ConfigProblem> validate_gateway_config(const GatewayConfig& config);
+
+// One "key: why" line per problem (each line ends with '\n').
+std::string format_problems(const std::vector<ConfigProblem>& problems);
+
+// YAML dump of every key (loadable again), api_key shown as "(set)" / "(not set)". For
+// --check-config and debug logs.
+std::string describe_effective_config(const GatewayConfig& config);
+
+// The process environment as name -> value.
+std::map<std::string, std::string> environ_map();
+
+// Effective upstream deadlines: 0 in first_byte / stream_idle means timeout_secs.
+std::chrono::seconds request_timeout(const HttpSection& http);
+std::chrono::seconds connect_timeout(const HttpSection& http);
+std::chrono::seconds first_byte_timeout(const HttpSection& http);
+std::chrono::seconds stream_idle_timeout(const HttpSection& http);
+std::chrono::seconds stream_timeout(const HttpSection& http);
+std::chrono::seconds keep_alive(const HttpSection& http);
+// The section as the SDK's upstream options (size limits keep HttpOptions' defaults).
+roci::HttpOptions to_http_options(const HttpSection& http);
 
 }  // namespace roci::config

@@ -49,9 +49,10 @@ Result<CompletionRequest> parse_completion_request(std::string_view body,
 std::string encode_chat_completion(const GenerationResult& result, std::string_view id,
                                    std::string_view model, std::int64_t created);
 
-// Encodes stream parts as complete SSE events ("data: <json>\n\n"). The first content-bearing
-// chunk carries delta.role = "assistant". finish() gives the finish chunk (with usage when
-// `usage_in_finish` and usage are set), usage_chunk() the trailing `choices: []` chunk.
+// Encodes stream parts as complete SSE events ("data: <json>\n\n"). The first chunk encoded,
+// whatever its part, carries delta.role = "assistant". A Finish gives the finish chunk
+// (delta {}, finish_reason, and usage when the Finish has it); usage_chunk() gives the trailing
+// `choices: []` chunk sent when the client asked for stream_options.include_usage.
 class ChunkEncoder {
  public:
   ChunkEncoder(std::string id, std::string model, std::int64_t created);

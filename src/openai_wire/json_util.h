@@ -1,0 +1,83 @@
+// Private JSON helpers shared by the openai_wire codecs (not installed, not used outside
+// src/openai_wire/).
+//
+// Writing: a compact serializer over boost::json::value that prints doubles in the shortest
+// round-trip form ("0.7", not Boost's "7E-1"), keeps integral doubles as doubles ("1.0"), writes
+// non-finite doubles as null, and escapes strings per RFC 8259. Appending into one buffer lets the
+// hot-path encoders build an SSE event with a single allocation.
+//
+// Reading: total accessors that never throw; a missing key, a wrong type or an out-of-range number
+// gives std::nullopt / a default.
+//
+//   std::string out;
+//   append_json_string(out, "say \"hi\"\n");        // "\"say \\\"hi\\\"\\n\""
+//   if (auto n = get_int(obj, "prompt_tokens")) ...
+#pragma once
+
+#include <roci/core/error.h>
+#include <roci/core/types.h>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace roci::openai_wire::detail {
+
+// ---- writing ----
+
+// Appends `s` as a quoted JSON string. Bytes >= 0x80 are copied as they are (UTF-8 in, UTF-8 out).
+void append_json_string(std::string& out, std::string_view s);
+void append_json_int(std::string& out, std::int64_t v);
+// Shortest round-trip form; an integral value keeps a ".0"; NaN / infinity become null.
+void append_json_double(std::string& out, double v);
+void append_json_value(std::string& out, const boost::json::value& v);
+std::string to_json(const boost::json::value& v);
+
+// ---- parsing ----
+
+// Parses an upstream payload leniently about limits (depth 256) but strictly about syntax.
+// Errors are kUpstreamError: "malformed <what> from <upstream>: <reason> at byte <n>".
+Result<boost::json::value> parse_upstream_json(std::string_view body, std::string_view what,
+                                               std::string_view upstream);
+
+struct StrictJsonOptions {
+  std::size_t max_depth = 64;
+  std::size_t max_string_bytes = 8u << 20;  // every string and every key
+};
+// Parses a client request body: RFC 8259 only (no NaN/Infinity, no comments, valid UTF-8), numbers
+// must be finite, nesting <= max_depth, strings <= max_string_bytes, and no object may repeat a
+// key (Boost.JSON 1.81 would silently keep the last one). Errors are kInvalidRequest naming the
+// byte offset or the field path ("messages[0].role").
+Result<boost::json::value> parse_strict_json(std::string_view body, const StrictJsonOptions& opts);
+
+// ---- reading ----
+
+const boost::json::value* find(const boost::json::object& obj, std::string_view key);
+const boost::json::object* find_object(const boost::json::object& obj, std::string_view key);
+const boost::json::array* find_array(const boost::json::object& obj, std::string_view key);
+std::optional<std::string_view> get_string(const boost::json::object& obj, std::string_view key);
+// A string, or a number printed as an integer / JSON number (tool-call ids: "365174485" or 365174485).
+std::optional<std::string> get_id(const boost::json::object& obj, std::string_view key);
+std::optional<double> as_double(const boost::json::value& v);
+// Integers, and doubles with an integral value that fit in int64.
+std::optional<std::int64_t> as_int64(const boost::json::value& v);
+std::optional<double> get_double(const boost::json::object& obj, std::string_view key);
+std::optional<std::int64_t> get_int64(const boost::json::object& obj, std::string_view key);
+// Clamped into int range (token counts).
+std::optional<int> get_int(const boost::json::object& obj, std::string_view key);
+std::optional<bool> get_bool(const boost::json::object& obj, std::string_view key);
+
+std::optional<Usage> decode_usage(const boost::json::value* v);
+
+// "a string", "an array", "null", or the number itself ("3.5") for error messages.
+std::string describe(const boost::json::value& v);
+
+// At most `max_bytes` of `text` (cut on a UTF-8 boundary, control characters as spaces, trimmed),
+// with "..." appended when cut. For quoting non-JSON upstream bodies in error messages.
+std::string snippet(std::string_view text, std::size_t max_bytes = 200);
+
+}  // namespace roci::openai_wire::detail

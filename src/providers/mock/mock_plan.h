@@ -1,0 +1,77 @@
+// MockPlan: everything the mock will answer to one request, decided up front.
+//
+//   auto plan = roci::mock::make_plan(options, request, configured_model);   // Result<MockPlan>
+//   if (!plan) co_return plan.error();      // fail_with, extra["mock"].fail_status, bad script
+//   plan->text_tokens;                      // {"Quantum", " lattice", ...}: concatenate for the
+//   text
+//
+// A plan merges the provider's MockOptions with the per-request script in
+// settings.extra["mock"] (see roci/provider/mock_provider.h), so generate() and stream() answer the
+// same request identically. Pure functions, no I/O.
+#pragma once
+
+#include <roci/core/error.h>
+#include <roci/core/types.h>
+#include <roci/provider/mock_provider.h>
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace roci::mock {
+
+// The per-request script read from settings.extra["mock"]; unset fields fall back to MockOptions.
+struct MockScript {
+  std::optional<int> fail_status;
+  std::optional<int> cut_after_tokens;
+  std::optional<std::chrono::milliseconds> first_byte_delay;
+  std::optional<std::chrono::milliseconds> token_delay;
+  std::optional<int> tokens;
+  std::optional<ToolCall> tool_call;  // id is filled in by make_plan
+  bool reasoning = false;
+};
+
+// Parses extra["mock"] (absent: an empty script). Errors: kInvalidRequest, param "mock".
+Result<MockScript> parse_script(const boost::json::object& extra);
+
+// The error a real upstream answering HTTP `status` would cause (404 lists `models`).
+Error error_for_status(int status, const std::vector<std::string>& models,
+                       const std::string& model);
+
+struct MockPlan {
+  std::string model;  // the served model
+  std::string id;     // "chatcmpl-mock-<hash>"
+  std::int64_t created = 0;
+  std::vector<std::string> reasoning_tokens;
+  std::vector<std::string> text_tokens;  // concatenated they form the answer
+  std::optional<ToolCall> tool_call;
+  FinishReason finish_reason = FinishReason::kStop;
+  Usage usage;
+  std::chrono::milliseconds first_byte_delay{0};
+  std::chrono::milliseconds token_delay{0};
+  std::optional<int> cut_after_tokens;  // the stream dies after this many text deltas
+
+  std::string text() const;
+  std::string reasoning() const;
+  // True when the upstream "dies" before the answer is complete (cut_after_tokens <= tokens).
+  bool is_cut() const;
+  Error cut_error() const;
+};
+
+// Errors: options.fail_with, the scripted fail_status, a malformed script.
+Result<MockPlan> make_plan(const MockOptions& options, const ProviderRequest& request,
+                           const std::string& configured_model);
+
+// Deterministic helpers, exposed for MockProvider::answer_tokens, embed() and complete().
+std::uint64_t hash_messages(const std::vector<ModelMessage>& messages);
+std::uint64_t hash_text(std::string_view text);
+std::vector<std::string> words_from_hash(std::uint64_t hash, int count);
+int count_words(std::string_view text);
+int count_prompt_words(const std::vector<ModelMessage>& messages);
+std::string hex_id(std::uint64_t hash);
+std::int64_t unix_now();
+
+}  // namespace roci::mock

@@ -1,0 +1,117 @@
+// OpenAiCompatibleProvider: the one implementation of the OpenAI wire protocol over net::HttpClient.
+//
+//   OpenAiCompatibleDialect dialect{.display_name = "LM Studio", ..., .append_v1 = true};
+//   OpenAiCompatibleProvider impl(std::move(dialect),
+//                                 {.model = "qwen3:8b", .base_url = "http://localhost:1234"});
+//   auto result = co_await impl.generate(request);
+//
+// LmStudioProvider and OpenAiProvider are thin configurations of this class: a dialect (display
+// name, unreachable hint, request-side quirks, health probe, /api/v0 support, capability table)
+// plus the user's base URL, key and HTTP options. Every error names the upstream and its base URL.
+//
+// Paths: with append_v1 the base URL is the server root and the API lives under "<root>/v1" (a base
+// URL that already ends in "/v1" is not doubled); without it the base URL is the API root as given
+// (OpenAI: "https://api.openai.com/v1"). Server-root endpoints (/lmstudio-greeting,
+// /api/v0/models) hang off the base path with any trailing "/v1" removed.
+//
+// Threading and cancellation: as roci::Provider (not thread-safe; every awaitable honours
+// per-operation cancellation and closes its upstream connection).
+#pragma once
+
+#include "net/http_client.h"
+#include "openai_wire/upstream_codec.h"
+
+#include <roci/provider/provider.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace roci {
+
+enum class HealthProbe {
+  kListModels,        // GET <api>/models; reachable iff 200 with a model list (OpenAI)
+  kLmStudioGreeting,  // GET /lmstudio-greeting; reachable iff 200 and {"lmstudio": true}
+};
+
+struct OpenAiCompatibleDialect {
+  std::string display_name;      // "LM Studio", "OpenAI": in every message
+  std::string unreachable_hint;  // appended to "not reachable" errors
+  openai_wire::UpstreamDialect wire;
+  HealthProbe health = HealthProbe::kListModels;
+  bool has_api_v0_models = false;  // LM Studio's native /api/v0/models (state, type, context)
+  bool append_v1 = false;          // the base URL is the server root; the API is under /v1
+  // Static capabilities of a model before (or without) /api/v0 refinement.
+  Capabilities (*default_capabilities)(std::string_view model) = nullptr;
+};
+
+struct OpenAiCompatibleConfig {
+  std::string model;         // used when a request names none
+  std::string base_url;      // as the user gave it
+  std::string api_key;       // Bearer token; no Authorization header when empty
+  std::string organization;  // OpenAI-Organization header, when set
+  std::string project;       // OpenAI-Project header, when set
+  HttpOptions http;
+};
+
+class OpenAiCompatibleProvider {
+ public:
+  // An invalid base URL does not throw: every call then fails with that error (kInvalidRequest),
+  // and health() reports reachable=false with it.
+  OpenAiCompatibleProvider(OpenAiCompatibleDialect dialect, OpenAiCompatibleConfig config);
+  ~OpenAiCompatibleProvider();
+  OpenAiCompatibleProvider(const OpenAiCompatibleProvider&) = delete;
+  OpenAiCompatibleProvider& operator=(const OpenAiCompatibleProvider&) = delete;
+
+  const std::string& model_id() const { return config_.model; }
+  std::string base_url() const { return display_base_url_; }
+  const HttpOptions& http_options() const { return config_.http; }
+  const OpenAiCompatibleDialect& dialect() const { return dialect_; }
+  // "/v1" for LM Studio at its root, "/v1" for OpenAI; "" + "/v1" paths are built from it.
+  const std::string& api_path() const { return api_path_; }
+
+  asio::awaitable<Result<GenerationResult>> generate(ProviderRequest request);
+  asio::awaitable<Result<std::unique_ptr<ChatStream>>> stream(ProviderRequest request);
+  asio::awaitable<Result<std::vector<ModelInfo>>> list_models();
+  asio::awaitable<Result<ProviderHealth>> health();
+  Capabilities capabilities(std::string_view model) const;
+  asio::awaitable<Result<EmbeddingResult>> embed(EmbeddingRequest request);
+  asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request);
+
+ private:
+  // "LM Studio at http://localhost:1234": the upstream name used in every message.
+  const std::string& label() const { return label_; }
+  std::string model_for(const std::string& requested) const;
+  net::HttpRequest make_request(net::http::verb method, std::string target, std::string body,
+                                const std::optional<TransportOptions>& transport) const;
+  // POST/GET returning the 2xx body, or the classified upstream error (including 2xx error bodies).
+  asio::awaitable<Result<std::string>> exchange(net::HttpRequest request);
+  asio::awaitable<Result<std::vector<ModelInfo>>> fetch_v0_models();
+  asio::awaitable<Result<ProviderHealth>> probe_greeting(ProviderHealth health);
+  asio::awaitable<Result<ProviderHealth>> probe_models(ProviderHealth health, bool fallback);
+  void refine_capabilities(const std::vector<ModelInfo>& v0_models);
+
+  OpenAiCompatibleDialect dialect_;
+  OpenAiCompatibleConfig config_;
+  std::string display_base_url_;
+  std::string label_;
+  std::string root_path_;  // server root path ("" or a proxy prefix)
+  std::string api_path_;   // API root path ("/v1")
+  std::optional<Error> config_error_;
+  std::unique_ptr<net::HttpClient> client_;
+  std::map<std::string, Capabilities, std::less<>> refined_;  // from /api/v0/models
+};
+
+// Capabilities implied by one /api/v0/models entry, starting from `base`: loaded_context_length
+// (or max_context_length) -> context_length; "tool_use" -> tools; type "vlm" or "vision" -> vision;
+// type "embeddings" -> no chat abilities.
+Capabilities refine_from_v0(Capabilities base, const ModelInfo& model);
+
+// /v1/models entries completed with the /api/v0/models entry of the same id, when there is one.
+std::vector<ModelInfo> merge_model_lists(std::vector<ModelInfo> v1, const std::vector<ModelInfo>& v0);
+
+}  // namespace roci

@@ -1,0 +1,106 @@
+// The seam between the HTTP session and the request handlers.
+//
+// The session (session.cc) owns the client connection: it reads and bounds the request, routes it,
+// and gives the handler a RequestContext. A handler answers through ResponseWriter and fills in the
+// RequestLog; it never touches the socket.
+//
+//   asio::awaitable<void> handle_models(RequestContext& ctx) {
+//     auto models = co_await ctx.worker.providers.primary().list_models();
+//     if (!models) co_return co_await send_error(ctx, models.error());
+//     co_await ctx.writer.send(200, "application/json", openai_wire::encode_model_list(*models));
+//   }
+//
+// Lifetime: the RequestContext and everything it references live in the session's coroutine frame
+// and outlive the handler coroutine (the session awaits it), so handlers take it by reference.
+// Cancellation: when the client disconnects, the session cancels the handler coroutine
+// (per-operation cancellation, terminal); every co_await inside it then completes with
+// operation_aborted / ErrorKind::kCancelled, and destroying the provider call or ChatStream closes
+// the upstream connection. Handlers must not swallow kCancelled: they return promptly.
+#pragma once
+
+#include <roci/core/error.h>
+#include <roci/core/types.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace roci::config {
+struct GatewayConfig;
+}
+
+namespace roci::server {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+using ClientRequest = http::request<http::string_body>;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// How a handler answers. Implemented by the session over the client socket. Every call completes
+// with kCancelled when the client is gone (write failed or the session was cancelled).
+class ResponseWriter {
+ public:
+  virtual ~ResponseWriter() = default;
+  // A complete response. The session adds Content-Length, X-Request-Id, Connection, Date, Server
+  // and CORS headers as configured.
+  virtual asio::awaitable<Result<void>> send(int status, std::string_view content_type,
+                                             std::string body, Headers extra = {}) = 0;
+  // Starts a 200 `text/event-stream` chunked response (headers only).
+  virtual asio::awaitable<Result<void>> start_event_stream(Headers extra = {}) = 0;
+  // One complete SSE event ("data: ...\n\n"): exactly one socket write, flushed, no buffering.
+  // Backpressure: completes only when the kernel accepted the bytes.
+  virtual asio::awaitable<Result<void>> send_event(std::string_view event) = 0;
+  // Ends the chunked body. After an error event the handler still calls this (the stream ends
+  // without [DONE]).
+  virtual asio::awaitable<Result<void>> end_event_stream() = 0;
+  // True once response headers were sent (errors must then be SSE error events).
+  virtual bool headers_sent() const = 0;
+};
+
+// What the access log line and the metrics record for one request. Handlers fill what they know.
+struct RequestLog {
+  std::string request_id;
+  std::string route;  // "/v1/chat/completions", ... ("other" for unknown paths: bounded label set)
+  std::string model;  // resolved model id ("" when none)
+  int status = 0;     // 499 when the client went away
+  std::optional<Usage> usage;
+  std::size_t bytes_out = 0;
+  bool stream = false;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  // Time spent waiting on the upstream (for the gateway-overhead histogram: total - this).
+  std::chrono::nanoseconds upstream_wait{0};
+  std::optional<std::chrono::nanoseconds> time_to_first_token;
+  std::optional<ErrorKind> error_kind;  // set when the request failed
+  std::string error_message;            // for the log line (never secrets)
+};
+
+class ProviderSet;
+class MetricsShard;
+class AdmissionQueue;
+class ModelCatalog;
+
+// Per I/O thread. Nothing here is shared with another thread except the AdmissionQueue (which is
+// thread-safe) and the immutable config.
+struct WorkerContext {
+  const config::GatewayConfig& config;
+  ProviderSet& providers;
+  MetricsShard& metrics;
+  AdmissionQueue& admission;
+  ModelCatalog& catalog;
+};
+
+struct RequestContext {
+  const ClientRequest& request;
+  ResponseWriter& writer;
+  RequestLog& log;
+  WorkerContext& worker;
+};
+
+}  // namespace roci::server
