@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <climits>
 #include <cmath>
@@ -27,10 +28,17 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// ---- checks ---------------------------------------------------------------------------------------
+// ---- checks
+// ---------------------------------------------------------------------------------------
 
-Check any() {
-  return {};
+// describe_effective_config prints the key as "(set)" / "(not set)"; loading that dump back must
+// not make the placeholder a key. Never quotes the value.
+Check not_a_placeholder() {
+  return [](const Value& v) -> std::string {
+    const auto& s = std::get<std::string>(v);
+    if (s != "(set)" && s != "(not set)") return "";
+    return "is the placeholder printed by describe_effective_config; set the real key or remove it";
+  };
 }
 
 Check at_least(long long min) {
@@ -139,7 +147,8 @@ std::vector<ConfigKey> make_keys() {
         field(+[](C& c) -> auto& { return c.inference.allowed_models; })),
     key("inference.accept_model_mismatch",
         field(+[](C& c) -> auto& { return c.inference.accept_model_mismatch; })),
-    key("inference.api_key", field(+[](C& c) -> auto& { return c.inference.api_key; }), any(),
+    key("inference.api_key", field(+[](C& c) -> auto& { return c.inference.api_key; }),
+        not_a_placeholder(),
         /*secret=*/true),
     key("inference.default_max_tokens",
         field(+[](C& c) -> auto& { return c.inference.default_max_tokens; }),
@@ -164,6 +173,11 @@ std::vector<ConfigKey> make_keys() {
     key("inference.http.stream_timeout_secs",
         field(+[](C& c) -> auto& { return c.inference.http.stream_timeout_secs; }), at_least(1)),
     key("inference.http.ca_file", field(+[](C& c) -> auto& { return c.inference.http.ca_file; })),
+    key("inference.mock.models", field(+[](C& c) -> auto& { return c.inference.mock.models; })),
+    key("inference.mock.completion_tokens",
+        field(+[](C& c) -> auto& { return c.inference.mock.completion_tokens; }), at_least(1)),
+    key("inference.mock.token_delay_ms",
+        field(+[](C& c) -> auto& { return c.inference.mock.token_delay_ms; }), at_least(0)),
 
     key("limits.max_body_bytes",
         field(+[](C& c) -> auto& { return c.limits.max_body_bytes; }), at_least(1)),
@@ -189,7 +203,8 @@ std::vector<ConfigKey> make_keys() {
   // clang-format on
 }
 
-// ---- parsing --------------------------------------------------------------------------------------
+// ---- parsing
+// --------------------------------------------------------------------------------------
 
 template <class T>
 struct Tag {};
@@ -218,8 +233,7 @@ std::string_view type_name_of(Tag<std::string>) { return "a string"; }
 std::string_view type_name_of(Tag<std::vector<std::string>>) { return "a list of strings"; }
 
 Parsed fail(const ConfigKey& key, std::string_view text) {
-  return {std::nullopt,
-          "expected " + std::string(type_name(key)) + ", got " + quote(key, text)};
+  return {std::nullopt, "expected " + std::string(type_name(key)) + ", got " + quote(key, text)};
 }
 
 Parsed parse_as(Tag<bool>, const ConfigKey& key, std::string_view text) {
@@ -406,8 +420,12 @@ std::string render(const Value& value) {
 }
 
 std::string closest(std::string_view name, const std::vector<std::string>& candidates) {
+  // A name missing its tail ("..._TIMEOUT" for "..._TIMEOUT_SECS"), else a typo or two.
+  for (const auto& c : candidates) {
+    if (name.size() >= 4 && c.starts_with(name)) return c;
+  }
   std::string best;
-  std::size_t best_distance = std::max<std::size_t>(3, name.size() / 3) + 1;
+  std::size_t best_distance = std::max<std::size_t>(2, name.size() / 6) + 1;
   for (const auto& c : candidates) {
     if (const auto d = edit_distance(name, c); d < best_distance) {
       best = c;

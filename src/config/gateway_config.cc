@@ -29,8 +29,7 @@ class Overlay {
     if (!parsed.value) return problem(name, parsed.error + where);
     if (key.check) {
       if (auto why = key.check(*parsed.value); !why.empty()) {
-        if (key.secret) why = "invalid value";
-        return problem(name, why + where);
+        return problem(name, why + where);  // checks of secret keys never quote the value
       }
     }
     detail::assign(config_, key, *parsed.value);
@@ -83,8 +82,10 @@ class YamlReader {
   void read(const YAML::Node& root) {
     if (root.IsNull()) return;  // an empty file: defaults
     if (!root.IsMap()) {
-      return overlay_.problem(file_, "expected a mapping of sections (server, inference, limits, "
-                                     "log) at the top level" + at(root));
+      return overlay_.problem(file_,
+                              "expected a mapping of sections (server, inference, limits, "
+                              "log) at the top level" +
+                                  at(root));
     }
     read_section(root, "");
   }
@@ -105,7 +106,9 @@ class YamlReader {
         continue;
       }
       const std::string path = prefix.empty() ? name.Scalar() : prefix + "." + name.Scalar();
-      if (!seen_.insert(path).second) {
+      if (name.Scalar().find('.') != std::string::npos) {
+        overlay_.problem(path, "unknown key (nest sections instead of dotted names)" + at(name));
+      } else if (!seen_.insert(path).second) {
         overlay_.problem(path, "duplicate key" + at(name));
       } else if (const ConfigKey* key = detail::find_key(path)) {
         read_value(*key, value);
@@ -113,8 +116,8 @@ class YamlReader {
         if (value.IsMap()) {
           read_section(value, path);
         } else if (!value.IsNull()) {
-          overlay_.problem(path, "expected a mapping, got " + std::string(node_kind(value)) +
-                                     at(value));
+          overlay_.problem(path,
+                           "expected a mapping, got " + std::string(node_kind(value)) + at(value));
         }
       } else {
         overlay_.problem(path, "unknown key" + did_you_mean(path, key_paths()) + at(name));
@@ -123,7 +126,8 @@ class YamlReader {
   }
 
   void read_value(const ConfigKey& key, const YAML::Node& node) {
-    const bool is_list = std::holds_alternative<detail::Accessor<std::vector<std::string>>>(key.field);
+    const bool is_list =
+        std::holds_alternative<detail::Accessor<std::vector<std::string>>>(key.field);
     const auto mismatch = [&] {
       return Parsed{std::nullopt, "expected " + std::string(detail::type_name(key)) + ", got " +
                                       std::string(node_kind(node))};
@@ -143,8 +147,8 @@ class YamlReader {
     std::vector<std::string> items;
     for (const auto& item : node) {
       if (!item.IsScalar()) {
-        return {std::nullopt, "expected a list of strings, got " + std::string(node_kind(item)) +
-                                  " as an item"};
+        return {std::nullopt,
+                "expected a list of strings, got " + std::string(node_kind(item)) + " as an item"};
       }
       items.push_back(item.Scalar());
     }
@@ -180,8 +184,8 @@ void read_env(const std::map<std::string, std::string>& env, Overlay& overlay) {
     if (!key) {
       std::string known;
       for (const auto& n : env_names()) known += (known.empty() ? "" : ", ") + n;
-      overlay.problem(name, "unknown variable" + did_you_mean(name, env_names()) +
-                                " (known: " + known + ")");
+      overlay.problem(
+          name, "unknown variable" + did_you_mean(name, env_names()) + " (known: " + known + ")");
       continue;
     }
     overlay.apply(*key, detail::parse_value(*key, text), name, "");
@@ -223,8 +227,8 @@ ConfigResult load_gateway_config(const ConfigSources& sources) {
   }
   for (auto& p : validate_gateway_config(config)) problems.push_back(std::move(p));
   if (!inference.http.ca_file.empty() && !std::ifstream(inference.http.ca_file)) {
-    problems.push_back({"inference.http.ca_file", "cannot read \"" + inference.http.ca_file +
-                                                      "\": " + std::strerror(errno)});
+    problems.push_back({"inference.http.ca_file",
+                        "cannot read \"" + inference.http.ca_file + "\": " + std::strerror(errno)});
   }
   if (!problems.empty()) return {std::nullopt, std::move(problems)};
   return {std::move(config), {}};
@@ -235,7 +239,7 @@ std::vector<ConfigProblem> validate_gateway_config(const GatewayConfig& config) 
   for (const auto& key : detail::config_keys()) {
     if (!key.check) continue;
     if (auto why = key.check(detail::read(config, key)); !why.empty()) {
-      problems.push_back({key.path, key.secret ? "invalid value" : why});
+      problems.push_back({key.path, why});
     }
   }
   const auto& inference = config.inference;
@@ -247,8 +251,8 @@ std::vector<ConfigProblem> validate_gateway_config(const GatewayConfig& config) 
   const auto& allowed = inference.allowed_models;
   if (!inference.default_model.empty() && !allowed.empty() &&
       std::find(allowed.begin(), allowed.end(), inference.default_model) == allowed.end()) {
-    problems.push_back({"inference.default_model", "\"" + inference.default_model +
-                                                       "\" is not in inference.allowed_models"});
+    problems.push_back({"inference.default_model",
+                        "\"" + inference.default_model + "\" is not in inference.allowed_models"});
   }
   if (inference.default_max_tokens > config.limits.max_tokens_ceiling) {
     problems.push_back({"inference.default_max_tokens",

@@ -10,8 +10,9 @@
 // (inference.http.timeout_secs -> INFERENCE_INFERENCE_HTTP_TIMEOUT_SECS). They are matched against
 // the known keys, never split blindly; an unknown INFERENCE_* name is an error naming it. Lists are
 // comma-separated in env (items trimmed, empty items dropped). Every problem is collected; loading
-// fails with all of them at once. OPENAI_API_KEY fills inference.api_key when the provider is openai
-// and no source set a key. The key never appears in a problem or in describe_effective_config.
+// fails with all of them at once. OPENAI_API_KEY fills inference.api_key when the provider is
+// openai and no source set a key. The key never appears in a problem or in
+// describe_effective_config.
 #pragma once
 
 #include <roci/core/http_options.h>
@@ -27,10 +28,10 @@
 
 namespace roci::config {
 
-struct HttpSection {            // inference.http (seed schema)
-  int timeout_secs = 60;        // total for a non-streaming request
+struct HttpSection {      // inference.http (seed schema)
+  int timeout_secs = 60;  // total for a non-streaming request
   int connect_timeout_secs = 10;
-  int keep_alive_secs = 30;     // pooled idle connection expiry (LM Studio: clamped below 5 s)
+  int keep_alive_secs = 30;  // pooled idle connection expiry (LM Studio: clamped below 5 s)
   int max_idle_connections = 10;
   int first_byte_timeout_secs = 0;   // 0: same as timeout_secs (raise it for JIT model loads)
   int stream_idle_timeout_secs = 0;  // 0: same as timeout_secs
@@ -38,14 +39,24 @@ struct HttpSection {            // inference.http (seed schema)
   std::string ca_file;               // extra CA bundle for HTTPS upstreams
 };
 
+// The built-in mock provider (inference.provider: mock, the embedded default). Its model ids are the
+// seed's example names, so the seed's curl examples work against a fresh gateway.
+struct MockSection {
+  std::vector<std::string> models{"local-model", "TheBloke/Mistral-7B-Instruct-v0.2-GGUF",
+                                  "TheBloke/Llama-2-7B-Chat-GGUF"};
+  int completion_tokens = 16;  // words per answer (max_tokens lowers it)
+  int token_delay_ms = 0;      // pause between streamed tokens
+};
+
 struct InferenceSection {
-  std::string provider = "mock";     // lmstudio | openai | mock
-  std::string base_url;              // "" -> the provider's default
-  std::string default_model;         // "" -> the provider's first/only model
+  std::string provider = "mock";            // lmstudio | openai | mock
+  std::string base_url;                     // "" -> the provider's default
+  std::string default_model;                // "" -> the provider's first/only model
   std::vector<std::string> allowed_models;  // empty: all
-  bool accept_model_mismatch = false;  // accept a served model other than the resolved one
-  std::string api_key;               // upstream key (openai; optional for lmstudio). Never logged.
+  bool accept_model_mismatch = false;       // accept a served model other than the resolved one
+  std::string api_key;  // upstream key (openai; optional for lmstudio). Never logged.
   HttpSection http;
+  MockSection mock;
   // Defaults applied when a request omits them (seed: max_tokens 100, temperature 0.7).
   int default_max_tokens = 100;
   double default_temperature = 0.7;
@@ -54,27 +65,27 @@ struct InferenceSection {
 struct ServerSection {
   std::string host = "127.0.0.1";
   int port = 3000;
-  int threads = 0;                   // 0: one per core
-  int shutdown_grace_secs = 10;      // SIGTERM: time for in-flight requests to finish
+  int threads = 0;                       // 0: one per core
+  int shutdown_grace_secs = 10;          // SIGTERM: time for in-flight requests to finish
   int request_header_timeout_secs = 10;  // slow clients: headers must arrive within this
   int request_body_timeout_secs = 30;    // and the body within this
-  int idle_keep_alive_secs = 60;     // client keep-alive idle limit
+  int idle_keep_alive_secs = 60;         // client keep-alive idle limit
 };
 
 struct LimitsSection {
   std::size_t max_body_bytes = 4u << 20;
   std::size_t max_header_bytes = 16u << 10;
-  int max_concurrent_upstream = 4;   // requests in flight to the upstream (LM Studio: a few)
-  int max_queue = 64;                // waiting for a slot; past it 429 with Retry-After
-  int queue_timeout_secs = 60;       // longest wait in the queue (then 503 / 429)
-  int max_connections = 1024;        // client connections
+  int max_concurrent_upstream = 4;  // requests in flight to the upstream (LM Studio: a few)
+  int max_queue = 64;               // waiting for a slot; past it 429 with Retry-After
+  int queue_timeout_secs = 60;      // longest wait in the queue (then 503 / 429)
+  int max_connections = 1024;       // client connections
   std::size_t max_messages = 4096;
   std::size_t max_json_depth = 64;
   int max_tokens_ceiling = 1 << 20;
 };
 
 struct LogSection {
-  std::string level = "info";        // error | warn | info | debug | trace
+  std::string level = "info";  // error | warn | info | debug | trace
 };
 
 struct GatewayConfig {
@@ -85,14 +96,14 @@ struct GatewayConfig {
 };
 
 struct ConfigProblem {
-  std::string key;   // "inference.http.timeout_secs" or the env name "INFERENCE_FOO"
+  std::string key;  // "inference.http.timeout_secs" or the env name "INFERENCE_FOO"
   std::string why;
 };
 
 struct ConfigSources {
-  std::optional<std::string> file;                // YAML path (unset: no file)
-  std::map<std::string, std::string> env;         // the process environment (all variables)
-  std::map<std::string, std::string> flags;       // key path -> value, from the command line
+  std::optional<std::string> file;           // YAML path (unset: no file)
+  std::map<std::string, std::string> env;    // the process environment (all variables)
+  std::map<std::string, std::string> flags;  // key path -> value, from the command line
 };
 
 // Loads, overlays and validates. On failure returns every problem found.
@@ -116,8 +127,8 @@ std::vector<ConfigProblem> validate_gateway_config(const GatewayConfig& config);
 // One "key: why" line per problem (each line ends with '\n').
 std::string format_problems(const std::vector<ConfigProblem>& problems);
 
-// YAML dump of every key (loadable again), api_key shown as "(set)" / "(not set)". For
-// --check-config and debug logs.
+// YAML dump of every key, api_key shown as "(set)" / "(not set)"; for --check-config and debug
+// logs. Loads back once the api_key line is removed (the placeholder itself is refused as a key).
 std::string describe_effective_config(const GatewayConfig& config);
 
 // The process environment as name -> value.
