@@ -44,6 +44,9 @@ std::string to_json(const boost::json::value& v);
 Result<boost::json::value> parse_upstream_json(std::string_view body, std::string_view what,
                                                std::string_view upstream);
 
+// The value, or nullopt when `body` is not JSON (no error details needed).
+std::optional<boost::json::value> try_parse_json(std::string_view body);
+
 struct StrictJsonOptions {
   std::size_t max_depth = 64;
   std::size_t max_string_bytes = 8u << 20;  // every string and every key
@@ -60,7 +63,8 @@ const boost::json::value* find(const boost::json::object& obj, std::string_view 
 const boost::json::object* find_object(const boost::json::object& obj, std::string_view key);
 const boost::json::array* find_array(const boost::json::object& obj, std::string_view key);
 std::optional<std::string_view> get_string(const boost::json::object& obj, std::string_view key);
-// A string, or a number printed as an integer / JSON number (tool-call ids: "365174485" or 365174485).
+// A string, or a number printed as an integer / JSON number (tool-call ids: "365174485" or
+// 365174485).
 std::optional<std::string> get_id(const boost::json::object& obj, std::string_view key);
 std::optional<double> as_double(const boost::json::value& v);
 // Integers, and doubles with an integral value that fit in int64.

@@ -30,7 +30,7 @@ namespace roci::openai_wire {
 struct SseEvent {
   std::string event;  // "" when no event: field
   std::string data;
-  std::string id;
+  std::string id;  // the last `id:` seen so far (WHATWG "last event ID", kept across events)
 };
 
 class SseParser {
@@ -45,14 +45,24 @@ class SseParser {
   std::size_t buffered_bytes() const;
 
  private:
-  // implementation-defined state (helper may change)
-  std::string buffer_;
+  // Consumes one complete line; true when it was the blank line that completes an event with data.
+  bool take_line(std::string_view line);
+  // Moves the pending event out and resets it for the next one.
+  SseEvent dispatch();
+  Error too_large() const;
+
+  std::string buffer_;  // fed bytes; [pos_, size) not yet consumed
   std::size_t pos_ = 0;
+  std::size_t scan_ = 0;  // [pos_, scan_) is known to hold no line terminator
   std::size_t max_event_bytes_;
+  std::size_t event_bytes_ = 0;  // bytes of the lines consumed into the pending event
   bool finished_ = false;
-  bool skip_lf_ = false;
+  bool failed_ = false;
+  bool skip_lf_ = false;  // the last feed ended with CR: drop one LF at the next byte
+  bool bom_checked_ = false;
   SseEvent pending_;
   bool pending_has_data_ = false;
+  std::string last_id_;  // WHATWG "last event ID": persists across events
 };
 
 }  // namespace roci::openai_wire

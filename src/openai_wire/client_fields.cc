@@ -1,0 +1,150 @@
+#include "openai_wire/client_fields.h"
+
+#include "openai_wire/json_util.h"
+
+namespace roci::openai_wire::detail {
+namespace {
+
+// Numbers in messages: integral values print without ".0" ("got 3" for 3.0).
+std::string format_number(double d) {
+  std::string out;
+  append_json_double(out, d);
+  if (out.ends_with(".0")) out.resize(out.size() - 2);
+  return out;
+}
+
+}  // namespace
+
+Error field_error(std::string_view path, std::string_view expected, const boost::json::value& got) {
+  std::string message(path);
+  message += " must be ";
+  message += expected;
+  message += ", got ";
+  message += describe(got);
+  return Error::invalid_request(std::move(message), std::string(path));
+}
+
+Result<std::string_view> string_field(const boost::json::value& v, std::string_view path) {
+  if (!v.is_string()) return field_error(path, "a string", v);
+  return std::string_view(v.get_string());
+}
+
+Result<bool> bool_field(const boost::json::value& v, std::string_view path) {
+  if (!v.is_bool()) return field_error(path, "a boolean (true or false)", v);
+  return v.get_bool();
+}
+
+Result<double> number_in(const boost::json::value& v, std::string_view path, double lo, double hi) {
+  auto d = as_double(v);
+  if (!d || *d < lo || *d > hi) {
+    return field_error(path, "a number between " + format_number(lo) + " and " + format_number(hi),
+                       v);
+  }
+  return *d;
+}
+
+Result<std::int64_t> integer_field(const boost::json::value& v, std::string_view path) {
+  auto i = as_int64(v);
+  if (!i) return field_error(path, "an integer", v);
+  return *i;
+}
+
+Result<const boost::json::object*> object_field(const boost::json::value& v,
+                                                std::string_view path) {
+  if (!v.is_object()) return field_error(path, "an object", v);
+  return &v.get_object();
+}
+
+Result<boost::json::object> parse_body_object(std::string_view body, const RequestLimits& limits) {
+  auto parsed = parse_strict_json(body, {limits.max_depth, limits.max_string_bytes});
+  if (!parsed) return parsed.error();
+  if (!parsed->is_object()) {
+    return Error::invalid_request("request body must be a JSON object, got " + describe(*parsed));
+  }
+  return std::move(parsed->get_object());
+}
+
+Result<bool> SettingsParser::parse(std::string_view key, const boost::json::value& v,
+                                   GenerationSettings& out) {
+  auto is = [&](std::string_view name) { return key == name; };
+  const bool known = is("max_tokens") || is("max_completion_tokens") || is("temperature") ||
+                     is("top_p") || is("top_k") || is("frequency_penalty") ||
+                     is("presence_penalty") || is("seed") || is("stop");
+  if (!known) return false;
+  if (v.is_null()) return true;
+
+  if (is("max_tokens") || is("max_completion_tokens")) {
+    const auto i = as_int64(v);
+    if (!i || *i == 0 || *i < -1 || *i > limits_.max_tokens_ceiling) {
+      return field_error(key,
+                         "an integer between 1 and " + std::to_string(limits_.max_tokens_ceiling) +
+                             " (or -1 for no limit)",
+                         v);
+    }
+    // max_completion_tokens is the newer name and wins whatever the key order.
+    if (is("max_completion_tokens")) {
+      saw_max_completion_tokens_ = true;
+      out.max_tokens = static_cast<int>(*i);
+    } else if (!saw_max_completion_tokens_) {
+      out.max_tokens = static_cast<int>(*i);
+    }
+    return true;
+  }
+  if (is("temperature")) {
+    auto d = number_in(v, key, 0, 2);
+    if (!d) return d.error();
+    out.temperature = *d;
+    return true;
+  }
+  if (is("top_p")) {
+    auto d = number_in(v, key, 0, 1);
+    if (!d) return d.error();
+    out.top_p = *d;
+    return true;
+  }
+  if (is("frequency_penalty") || is("presence_penalty")) {
+    auto d = number_in(v, key, -2, 2);
+    if (!d) return d.error();
+    (is("frequency_penalty") ? out.frequency_penalty : out.presence_penalty) = *d;
+    return true;
+  }
+  if (is("top_k")) {
+    const auto i = as_int64(v);
+    if (!i || *i < -1 || *i > 1'000'000'000) {
+      return field_error(key, "an integer >= -1 (-1 or 0: no top-k limit)", v);
+    }
+    out.top_k = static_cast<int>(*i);
+    return true;
+  }
+  if (is("seed")) {
+    auto i = integer_field(v, key);
+    if (!i) return i.error();
+    out.seed = *i;
+    return true;
+  }
+  // stop: a string or an array of strings.
+  std::vector<std::string> stops;
+  if (v.is_string()) {
+    stops.emplace_back(v.get_string());
+  } else if (v.is_array()) {
+    const auto& arr = v.get_array();
+    if (arr.size() > limits_.max_stop_sequences) {
+      return Error::invalid_request("stop must hold at most " +
+                                        std::to_string(limits_.max_stop_sequences) +
+                                        " sequences, got " + std::to_string(arr.size()),
+                                    "stop");
+    }
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      if (!arr[i].is_string()) {
+        return field_error("stop[" + std::to_string(i) + "]", "a string", arr[i]);
+      }
+      stops.emplace_back(arr[i].get_string());
+    }
+  } else {
+    return field_error(key, "a string or an array of strings", v);
+  }
+  if (!stops.empty()) out.stop_sequences = std::move(stops);
+  return true;
+}
+
+}  // namespace roci::openai_wire::detail

@@ -1,0 +1,122 @@
+#include "openai_wire/sse_parser.h"
+
+#include <algorithm>
+
+namespace roci::openai_wire {
+
+SseParser::SseParser(std::size_t max_event_bytes) : max_event_bytes_(max_event_bytes) {}
+
+void SseParser::feed(std::string_view bytes) {
+  if (failed_ || finished_ || bytes.empty()) return;
+  // Compact: drop consumed bytes once they are at least half the buffer, so each byte is moved
+  // a bounded number of times (amortised O(n)) and memory stays proportional to the live tail.
+  if (pos_ == buffer_.size()) {
+    buffer_.clear();
+    pos_ = scan_ = 0;
+  } else if (pos_ > 0 && pos_ >= buffer_.size() / 2) {
+    buffer_.erase(0, pos_);
+    scan_ -= pos_;
+    pos_ = 0;
+  }
+  buffer_.append(bytes);
+}
+
+void SseParser::finish() { finished_ = true; }
+
+std::size_t SseParser::buffered_bytes() const { return buffer_.size() - pos_ + event_bytes_; }
+
+Error SseParser::too_large() const {
+  return Error::upstream("the upstream sent a server-sent event larger than " +
+                         std::to_string(max_event_bytes_) + " bytes; the stream was abandoned");
+}
+
+Result<std::optional<SseEvent>> SseParser::next_event() {
+  if (failed_) return too_large();
+  while (true) {
+    if (skip_lf_ && pos_ < buffer_.size()) {
+      // The previous feed ended with CR; an LF first in this feed completes that CRLF.
+      if (buffer_[pos_] == '\n') ++pos_;
+      skip_lf_ = false;
+      scan_ = std::max(scan_, pos_);
+    }
+    const std::size_t end = buffer_.find_first_of("\r\n", std::max(scan_, pos_));
+    if (end == std::string::npos) {
+      scan_ = buffer_.size();
+      if (buffer_.size() - pos_ + event_bytes_ > max_event_bytes_) {
+        failed_ = true;
+        return too_large();
+      }
+      if (!finished_) return std::optional<SseEvent>();
+      if (pos_ < buffer_.size()) {  // a last line without its terminator
+        const std::string_view line(buffer_.data() + pos_, buffer_.size() - pos_);
+        pos_ = scan_ = buffer_.size();
+        take_line(line);
+      }
+      if (pending_has_data_) return std::optional<SseEvent>(dispatch());
+      pending_ = SseEvent{};
+      event_bytes_ = 0;
+      return std::optional<SseEvent>();
+    }
+    const std::string_view line(buffer_.data() + pos_, end - pos_);
+    std::size_t next = end + 1;
+    if (buffer_[end] == '\r') {
+      if (next < buffer_.size()) {
+        if (buffer_[next] == '\n') ++next;
+      } else {
+        skip_lf_ = true;
+      }
+    }
+    if (!line.empty()) {
+      event_bytes_ += line.size() + 1;
+      if (event_bytes_ > max_event_bytes_) {
+        failed_ = true;
+        return too_large();
+      }
+    }
+    pos_ = scan_ = next;
+    if (take_line(line)) return std::optional<SseEvent>(dispatch());
+  }
+}
+
+bool SseParser::take_line(std::string_view line) {
+  if (!bom_checked_) {
+    bom_checked_ = true;
+    if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+  }
+  if (line.empty()) {
+    if (pending_has_data_) return true;
+    pending_.event.clear();  // a block without data dispatches nothing
+    event_bytes_ = 0;
+    return false;
+  }
+  if (line.front() == ':') return false;  // comment (llama.cpp keep-alive ping)
+  const std::size_t colon = line.find(':');
+  const std::string_view field = line.substr(0, colon);
+  std::string_view value;
+  if (colon != std::string_view::npos) {
+    value = line.substr(colon + 1);
+    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  }
+  if (field == "data") {
+    if (pending_has_data_) pending_.data.push_back('\n');
+    pending_.data.append(value);
+    pending_has_data_ = true;
+  } else if (field == "event") {
+    pending_.event.assign(value);
+  } else if (field == "id") {
+    if (value.find('\0') == std::string_view::npos) last_id_.assign(value);
+  }
+  // retry: and unknown fields are ignored.
+  return false;
+}
+
+SseEvent SseParser::dispatch() {
+  SseEvent ev = std::move(pending_);
+  ev.id = last_id_;
+  pending_ = SseEvent{};
+  pending_has_data_ = false;
+  event_bytes_ = 0;
+  return ev;
+}
+
+}  // namespace roci::openai_wire
