@@ -23,6 +23,8 @@
 // closed (never pooled) and the result is kCancelled. Destroying an HttpBodyReader before its body
 // ended closes the connection; after a complete body with keep-alive, it goes back to the pool.
 // Threading: not thread-safe; one client per io_context thread, or serialised use.
+// Lifetimes: an HttpBodyReader must not outlive its HttpClient (it returns its connection to the
+// client's pool), and the client must be destroyed before the io_contexts it was used on.
 #pragma once
 
 #include "net/url.h"
@@ -71,6 +73,7 @@ struct HttpResponse {
 
 class Connection;  // pooled transport (plain TCP or TLS)
 class ConnectionPool;
+class ClientCore;  // TLS context, deadlines, request serialization, error messages
 
 // The body of a response whose headers were read. Owns the connection until destroyed.
 class HttpBodyReader {
@@ -107,6 +110,7 @@ class HttpClient {
   HttpOptions options_;
   UpstreamIdentity identity_;
   std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<ClientCore> core_;
 };
 
 }  // namespace roci::net

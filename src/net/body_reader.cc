@@ -1,0 +1,112 @@
+#include "net/body_reader.h"
+
+#include "net/connection_pool.h"
+
+#include <boost/asio/this_coro.hpp>
+#include <exception>
+
+namespace roci::net {
+namespace {
+
+bool is_cancelled(asio::cancellation_state state) {
+  return state.cancelled() != asio::cancellation_type::none;
+}
+
+}  // namespace
+
+PooledBodyReader::PooledBodyReader(ClientCore& core, std::unique_ptr<Connection> connection,
+                                   ExchangeDeadlines deadlines, std::string_view limit_setting)
+    : core_(&core),
+      connection_(std::move(connection)),
+      deadlines_(deadlines),
+      limit_setting_(limit_setting),
+      status_(connection_->head().status),
+      content_type_(connection_->head().content_type) {
+  connection_->head().headers = nullptr;  // the owner of the header list may go away
+  connection_->parser().eager(true);      // parse everything that arrived, in one read
+}
+
+PooledBodyReader::~PooledBodyReader() {
+  if (connection_ && connection_->parser().is_done()) finish();
+  // Otherwise the connection (if any) closes here: the server sees the request abandoned.
+}
+
+StepDeadline PooledBodyReader::next_read_deadline() const {
+  return step_deadline(deadlines_, DeadlineStep::kIdle, core_->options().idle_timeout,
+                       Clock::now());
+}
+
+Error PooledBodyReader::fail(Error error) {
+  connection_.reset();
+  error_ = error;
+  return error;
+}
+
+void PooledBodyReader::finish() {
+  std::unique_ptr<Connection> connection = std::move(connection_);
+  if (connection->reusable()) core_->pool().checkin(std::move(connection), Clock::now());
+}
+
+asio::awaitable<Result<std::string_view>> PooledBodyReader::read_some() {
+  if (error_) co_return *error_;
+  if (!connection_) co_return std::string_view();
+  std::exception_ptr exception;
+  try {
+    ResponseParser& parser = connection_->parser();
+    std::string& piece = connection_->scratch();
+    piece.clear();
+    parser.set_sink(&piece);
+    // A read may only carry chunk framing; keep reading until body bytes or the end arrive.
+    while (piece.empty() && !parser.is_done()) {
+      if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+        co_return fail(core_->errors().cancelled());
+      }
+      const StepDeadline deadline = next_read_deadline();
+      connection_->expires_at(deadline.at);
+      const boost::system::error_code ec = co_await connection_->read_some();
+      if (ec) co_return fail(core_->read_error(ec, deadline, parser, limit_setting_));
+    }
+    if (!piece.empty()) co_return std::string_view(piece);
+    finish();
+    co_return std::string_view();
+  } catch (...) {
+    exception = std::current_exception();
+  }
+  co_return fail(core_->exception_error(exception));
+}
+
+asio::awaitable<Result<std::string>> PooledBodyReader::read_all(std::size_t limit) {
+  if (error_) co_return *error_;
+  std::string body;
+  if (!connection_) co_return body;
+  std::exception_ptr exception;
+  try {
+    ResponseParser& parser = connection_->parser();
+    std::string_view setting = limit_setting_;
+    if (limit < parser.limit() - parser.body_bytes()) {
+      parser.set_limit(parser.body_bytes() + limit);
+      setting = {};
+    }
+    if (auto length = parser.content_length_remaining(); length && *length <= limit) {
+      body.reserve(static_cast<std::size_t>(*length));
+    }
+    parser.set_sink(&body);
+    while (!parser.is_done()) {
+      if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+        co_return fail(core_->errors().cancelled());
+      }
+      const StepDeadline deadline = next_read_deadline();
+      connection_->expires_at(deadline.at);
+      const boost::system::error_code ec = co_await connection_->read_some();
+      if (ec) co_return fail(core_->read_error(ec, deadline, parser, setting));
+    }
+    parser.set_sink(nullptr);
+    finish();
+    co_return body;
+  } catch (...) {
+    exception = std::current_exception();
+  }
+  co_return fail(core_->exception_error(exception));
+}
+
+}  // namespace roci::net

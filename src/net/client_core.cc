@@ -1,0 +1,291 @@
+#include "net/client_core.h"
+
+#include "net/connection_pool.h"
+#include "net/tls_context.h"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/query.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <charconv>
+#include <limits>
+#include <new>
+
+namespace roci::net {
+namespace {
+
+using error_code = boost::system::error_code;
+constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
+// Longer budgets are treated as "no deadline" (and cannot overflow time_point arithmetic).
+constexpr std::chrono::milliseconds kMaxBudget = std::chrono::hours(24 * 365);
+
+std::chrono::milliseconds clamp_budget(std::chrono::milliseconds budget) {
+  return std::clamp(budget, std::chrono::milliseconds(0), kMaxBudget);
+}
+
+bool is_cancelled(asio::cancellation_state state) {
+  return state.cancelled() != asio::cancellation_type::none;
+}
+
+bool valid_target(std::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) return false;
+  }
+  return true;
+}
+
+bool valid_header_name(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == ':') return false;
+  }
+  return true;
+}
+
+bool valid_header_value(std::string_view s) {
+  for (char c : s) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
+}
+
+bool may_have_body(http::verb method) {
+  return method == http::verb::post || method == http::verb::put || method == http::verb::patch;
+}
+
+}  // namespace
+
+StepDeadline step_deadline(const ExchangeDeadlines& d, DeadlineStep step,
+                           std::chrono::milliseconds budget, Clock::time_point now) {
+  budget = clamp_budget(budget);
+  if (now + budget < d.total) return {now + budget, step, budget};
+  return {d.total, d.total_step, d.total_budget};
+}
+
+bool is_stale_connection_error(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::connection_aborted || ec == asio::ssl::error::stream_truncated;
+}
+
+ClientCore::ClientCore(const Origin& origin, const HttpOptions& options,
+                       const UpstreamIdentity& identity, ConnectionPool& pool)
+    : origin_(&origin),
+      options_(&options),
+      pool_(&pool),
+      errors_(identity, options, origin.to_string()) {
+  const bool ipv6 = origin.host.find(':') != std::string::npos;
+  host_line_ = "Host: ";
+  if (ipv6) host_line_ += '[';
+  host_line_ += origin.host;
+  if (ipv6) host_line_ += ']';
+  if (origin.port != (origin.tls ? "443" : "80")) host_line_.append(":").append(origin.port);
+  host_line_ += "\r\n";
+
+  error_code ec;
+  const auto address = asio::ip::make_address(origin.host, ec);
+  if (!ec) {
+    unsigned short port = 0;
+    std::from_chars(origin.port.data(), origin.port.data() + origin.port.size(), port);
+    literal_endpoints_ = asio::ip::tcp::resolver::results_type::create(
+        asio::ip::tcp::endpoint(address, port), origin.host, origin.port);
+  }
+  if (origin.tls) {
+    auto ctx = make_tls_context(options);
+    if (ctx) {
+      tls_ = std::move(*ctx);
+    } else {
+      setup_error_ = errors_.tls_setup_failed(ctx.error().message);
+    }
+  }
+}
+
+ClientCore::~ClientCore() = default;
+
+ExchangeDeadlines ClientCore::deadlines(const HttpRequest& request, bool streaming) const {
+  ExchangeDeadlines d;
+  d.total_budget = clamp_budget(request.total_timeout.value_or(
+      streaming ? options_->stream_timeout : options_->request_timeout));
+  d.total = Clock::now() + d.total_budget;
+  d.total_step = streaming ? DeadlineStep::kStream : DeadlineStep::kRequest;
+  d.first_byte = clamp_budget(request.first_byte_timeout.value_or(options_->first_byte_timeout));
+  return d;
+}
+
+Result<void> ClientCore::validate(const HttpRequest& request) const {
+  if (!valid_target(request.target)) {
+    return Error::invalid_request("invalid request target for " + std::string(errors_.name()));
+  }
+  if (!valid_header_value(request.content_type)) {
+    return Error::invalid_request("invalid Content-Type header value");
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (!valid_header_name(name) || !valid_header_value(value)) {
+      return Error::invalid_request("invalid request header '" + name + "'");
+    }
+  }
+  return {};
+}
+
+void ClientCore::serialize(std::string& out, const HttpRequest& request) const {
+  out.clear();
+  out.append(http::to_string(request.method)).append(" ");
+  out.append(request.target.empty() ? std::string_view("/") : std::string_view(request.target));
+  out.append(" HTTP/1.1\r\n").append(host_line_);
+  if (!request.body.empty() || may_have_body(request.method)) {
+    if (!request.content_type.empty()) {
+      out.append("Content-Type: ").append(request.content_type).append("\r\n");
+    }
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, request.body.size());
+    out.append("Content-Length: ").append(digits, end).append("\r\n");
+  }
+  for (const auto& [name, value] : request.headers) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+  out.append("\r\n");
+}
+
+asio::awaitable<Result<std::unique_ptr<Connection>>> ClientCore::connect(
+    asio::any_io_executor executor, const void* context_key, ExchangeDeadlines deadlines) {
+  const StepDeadline deadline =
+      step_deadline(deadlines, DeadlineStep::kConnect, options_->connect_timeout, Clock::now());
+  asio::ip::tcp::resolver::results_type endpoints;
+  if (literal_endpoints_) {
+    endpoints = *literal_endpoints_;
+  } else {
+    // getaddrinfo runs on Asio's resolver thread and cannot be interrupted; its deadline and a
+    // cancellation are checked as soon as it returns.
+    asio::ip::tcp::resolver resolver(executor);
+    auto [ec, results] = co_await resolver.async_resolve(origin_->host, origin_->port, kToken);
+    if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return errors_.cancelled();
+    if (Clock::now() >= deadline.at) co_return errors_.timeout(deadline.step, deadline.budget);
+    if (ec) co_return errors_.resolve_failed(ec, origin_->host);
+    endpoints = std::move(results);
+  }
+
+  const std::size_t max_buffer =
+      std::max<std::size_t>(1u << 20, options_->max_header_bytes + 65536);
+  auto connection = std::make_unique<Connection>(executor, tls_.get(), options_->verify_peer,
+                                                 context_key, max_buffer);
+  connection->expires_at(deadline.at);
+  auto failure = co_await connection->connect(std::move(endpoints), origin_->host);
+  if (!failure) co_return std::move(connection);
+  const error_code ec = failure->ec;
+  if (ec == asio::error::operation_aborted ||
+      is_cancelled(co_await asio::this_coro::cancellation_state)) {
+    co_return errors_.cancelled();
+  }
+  if (ec == beast::error::timeout || Clock::now() >= deadline.at) {
+    co_return errors_.timeout(deadline.step, deadline.budget);
+  }
+  if (failure->during_tls) co_return errors_.tls_failed(ec, failure->verify_result, origin_->host);
+  co_return errors_.connect_failed(ec);
+}
+
+asio::awaitable<Result<std::unique_ptr<Connection>>> ClientCore::exchange(
+    HttpRequest request, ExchangeDeadlines deadlines, std::uint64_t body_limit,
+    std::vector<std::pair<std::string, std::string>>* headers_out) {
+  if (setup_error_) co_return *setup_error_;
+  if (auto valid = validate(request); !valid) co_return valid.error();
+  const auto executor = co_await asio::this_coro::executor;
+  const void* context_key = &asio::query(executor, asio::execution::context);
+  const bool head_request = request.method == http::verb::head;
+  const auto header_limit = static_cast<std::uint32_t>(
+      std::min<std::size_t>(options_->max_header_bytes, std::numeric_limits<std::uint32_t>::max()));
+
+  for (int attempt = 0;; ++attempt) {
+    if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return errors_.cancelled();
+    Clock::time_point now = Clock::now();
+    if (now >= deadlines.total)
+      co_return errors_.timeout(deadlines.total_step, deadlines.total_budget);
+
+    std::unique_ptr<Connection> connection;
+    if (attempt == 0) connection = pool_->checkout(context_key, now);
+    const bool reused = connection != nullptr;
+    if (!connection) {
+      auto fresh = co_await connect(executor, context_key, deadlines);
+      if (!fresh) co_return fresh.error();
+      connection = std::move(*fresh);
+    }
+    serialize(connection->request_head(), request);
+
+    // Writing is capped by the total deadline only; first_byte starts once the request is out.
+    const StepDeadline write_deadline{deadlines.total, deadlines.total_step,
+                                      deadlines.total_budget};
+    connection->expires_at(write_deadline.at);
+    error_code ec = co_await connection->write(request.body);
+    if (ec) {
+      if (reused && attempt == 0 && is_stale_connection_error(ec) &&
+          !is_cancelled(co_await asio::this_coro::cancellation_state)) {
+        continue;
+      }
+      if (ec == asio::error::operation_aborted) co_return errors_.cancelled();
+      if (ec == beast::error::timeout || Clock::now() >= write_deadline.at) {
+        co_return errors_.timeout(write_deadline.step, write_deadline.budget);
+      }
+      co_return errors_.io_failed("sending the request", ec);
+    }
+
+    if (headers_out != nullptr) headers_out->clear();
+    ResponseParser& parser = connection->begin_response(header_limit, body_limit, head_request);
+    connection->head().headers = headers_out;
+    const StepDeadline deadline =
+        step_deadline(deadlines, DeadlineStep::kFirstByte, deadlines.first_byte, Clock::now());
+    connection->expires_at(deadline.at);
+    ec = co_await connection->read_header();
+    if (ec) {
+      if (reused && attempt == 0 && !parser.got_some() && is_stale_connection_error(ec) &&
+          !is_cancelled(co_await asio::this_coro::cancellation_state)) {
+        continue;
+      }
+      co_return read_error(ec, deadline, parser, "");
+    }
+    co_return std::move(connection);
+  }
+}
+
+Error ClientCore::read_error(const error_code& ec, const StepDeadline& deadline,
+                             const ResponseParser& parser, std::string_view limit_setting) const {
+  if (ec == asio::error::operation_aborted) return errors_.cancelled();
+  if (ec == beast::error::timeout || Clock::now() >= deadline.at) {
+    return errors_.timeout(deadline.step, deadline.budget);
+  }
+  if (ec == http::error::body_limit) return errors_.too_large(parser.limit(), limit_setting);
+  if (ec == http::error::header_limit) return errors_.header_too_large();
+  if (!parser.got_some() && is_stale_connection_error(ec)) return errors_.closed_before_response();
+  if (is_stale_connection_error(ec) || ec == http::error::partial_message) {
+    return errors_.closed_mid_response(parser.is_header_done(), parser.body_bytes());
+  }
+  if (ec.category() == http::make_error_code(http::error::bad_version).category()) {
+    return errors_.malformed(ec);
+  }
+  return errors_.io_failed("reading the response", ec);
+}
+
+Error ClientCore::exception_error(const std::exception_ptr& e) const {
+  try {
+    std::rethrow_exception(e);
+  } catch (const boost::system::system_error& error) {
+    if (error.code() == asio::error::operation_aborted) return errors_.cancelled();
+    return errors_.io_failed("exchanging a request", error.code());
+  } catch (const std::bad_alloc&) {
+    return Error::internal("out of memory while talking to " + std::string(errors_.name()));
+  } catch (const std::exception& error) {
+    return Error::internal("unexpected error while talking to " + std::string(errors_.name()) +
+                           ": " + error.what());
+  } catch (...) {
+    return Error::internal("unexpected error while talking to " + std::string(errors_.name()));
+  }
+}
+
+}  // namespace roci::net

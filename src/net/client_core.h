@@ -1,0 +1,96 @@
+// ClientCore: the machinery behind HttpClient: connects (resolve, TCP, TLS), serializes requests,
+// runs one exchange up to the response headers with the stale-connection retry, computes step
+// deadlines and turns I/O failures into the errors of upstream_errors.h.
+//
+//   ClientCore core(origin, options, identity, pool);
+//   ExchangeDeadlines d = core.deadlines(request, /*streaming=*/true);
+//   auto conn = co_await core.exchange(std::move(request), d, options.max_stream_bytes, nullptr);
+//   // conn: headers read; the body is read by a PooledBodyReader
+//
+// Not thread-safe beyond ConnectionPool's per-io_context rule; owned by one HttpClient.
+#pragma once
+
+#include "net/connection.h"
+#include "net/http_client.h"
+#include "net/upstream_errors.h"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace roci::net {
+
+using Clock = std::chrono::steady_clock;
+
+// The total deadline of one exchange; every step's deadline is capped by it.
+struct ExchangeDeadlines {
+  Clock::time_point total;
+  std::chrono::milliseconds total_budget{};
+  DeadlineStep total_step = DeadlineStep::kRequest;  // kRequest (send) or kStream (open)
+  std::chrono::milliseconds first_byte{};
+};
+
+// The deadline of one step and the step it is reported as when it expires.
+struct StepDeadline {
+  Clock::time_point at;
+  DeadlineStep step;
+  std::chrono::milliseconds budget;
+};
+
+// min(now + budget, total), reported as the step when its own budget is the tighter one.
+StepDeadline step_deadline(const ExchangeDeadlines& d, DeadlineStep step,
+                           std::chrono::milliseconds budget, Clock::time_point now);
+
+// EOF / reset / broken pipe before any response byte: the server dropped an idle connection.
+bool is_stale_connection_error(const boost::system::error_code& ec);
+
+class ClientCore {
+ public:
+  ClientCore(const Origin& origin, const HttpOptions& options, const UpstreamIdentity& identity,
+             ConnectionPool& pool);
+  ~ClientCore();
+
+  ExchangeDeadlines deadlines(const HttpRequest& request, bool streaming) const;
+
+  // Sends `request` (on a pooled connection when one is idle on the calling coroutine's
+  // io_context) and reads the response headers; the returned connection's parser is ready for the
+  // body, whose total size is limited to `body_limit`. `headers_out` (may be null) receives every
+  // response header field. Retries once on a fresh connection when a reused one turns out stale.
+  asio::awaitable<Result<std::unique_ptr<Connection>>> exchange(
+      HttpRequest request, ExchangeDeadlines deadlines, std::uint64_t body_limit,
+      std::vector<std::pair<std::string, std::string>>* headers_out);
+
+  // The Error of a failed response read (header or body). `limit_setting` names the body limit.
+  Error read_error(const boost::system::error_code& ec, const StepDeadline& deadline,
+                   const ResponseParser& parser, std::string_view limit_setting) const;
+  // The Error of an exception that escaped an operation (cancellation, allocation failure).
+  Error exception_error(const std::exception_ptr& e) const;
+
+  const HttpOptions& options() const { return *options_; }
+  const UpstreamErrors& errors() const { return errors_; }
+  ConnectionPool& pool() { return *pool_; }
+
+ private:
+  asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::any_io_executor executor,
+                                                               const void* context_key,
+                                                               ExchangeDeadlines deadlines);
+  // kInvalidRequest for a target or header that would break the request framing.
+  Result<void> validate(const HttpRequest& request) const;
+  void serialize(std::string& out, const HttpRequest& request) const;
+
+  const Origin* origin_;
+  const HttpOptions* options_;
+  ConnectionPool* pool_;
+  UpstreamErrors errors_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  std::optional<Error> setup_error_;  // e.g. an unreadable ca_file: every request fails with it
+  std::string host_line_;             // "Host: localhost:1234\r\n"
+  // Set when the host is an IP literal: no resolver needed.
+  std::optional<asio::ip::tcp::resolver::results_type> literal_endpoints_;
+};
+
+}  // namespace roci::net

@@ -1,0 +1,162 @@
+#include "net/connection.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/read_size.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <cerrno>
+#include <tuple>
+
+namespace roci::net {
+namespace {
+
+namespace http = beast::http;
+using error_code = boost::system::error_code;
+constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadSize = 64 * 1024;  // at most this much per socket read
+
+std::variant<Connection::TcpStream, Connection::TlsStream> make_stream(
+    const asio::any_io_executor& executor, asio::ssl::context* tls) {
+  if (tls != nullptr) {
+    return std::variant<Connection::TcpStream, Connection::TlsStream>(
+        std::in_place_type<Connection::TlsStream>, executor, *tls);
+  }
+  return std::variant<Connection::TcpStream, Connection::TlsStream>(
+      std::in_place_type<Connection::TcpStream>, executor);
+}
+
+}  // namespace
+
+Connection::Connection(const asio::any_io_executor& executor, asio::ssl::context* tls,
+                       bool verify_peer, const void* context_key, std::size_t max_buffer)
+    : stream_(make_stream(executor, tls)),
+      verify_peer_(verify_peer),
+      context_key_(context_key),
+      buffer_(max_buffer) {}
+
+Connection::~Connection() { close(); }
+
+Connection::TcpStream& Connection::tcp() {
+  if (auto* tls = std::get_if<TlsStream>(&stream_)) return beast::get_lowest_layer(*tls);
+  return std::get<TcpStream>(stream_);
+}
+
+const Connection::TcpStream& Connection::tcp() const {
+  if (const auto* tls = std::get_if<TlsStream>(&stream_)) return beast::get_lowest_layer(*tls);
+  return std::get<TcpStream>(stream_);
+}
+
+asio::awaitable<std::optional<ConnectFailure>> Connection::connect(
+    asio::ip::tcp::resolver::results_type endpoints, std::string host) {
+  auto [ec, endpoint] = co_await tcp().async_connect(endpoints, kToken);
+  if (ec) co_return ConnectFailure{ec, false, X509_V_OK};
+  error_code ignored;
+  tcp().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+
+  auto* tls = std::get_if<TlsStream>(&stream_);
+  if (tls == nullptr) co_return std::nullopt;
+  SSL* ssl = tls->native_handle();
+  error_code not_ip;
+  asio::ip::make_address(host, not_ip);
+  if (not_ip) {
+    SSL_set_tlsext_host_name(ssl, host.c_str());  // SNI is for names only (RFC 6066)
+    if (verify_peer_) SSL_set1_host(ssl, host.c_str());
+  } else if (verify_peer_) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
+  }
+  auto [hec] = co_await tls->async_handshake(asio::ssl::stream_base::client, kToken);
+  if (hec) co_return ConnectFailure{hec, true, SSL_get_verify_result(ssl)};
+  co_return std::nullopt;
+}
+
+asio::awaitable<error_code> Connection::write(std::string_view body) {
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(request_head_),
+                                                  asio::buffer(body.data(), body.size())};
+  if (auto* tls = std::get_if<TlsStream>(&stream_)) {
+    auto [ec, n] = co_await asio::async_write(*tls, buffers, kToken);
+    co_return ec;
+  }
+  auto [ec, n] = co_await asio::async_write(std::get<TcpStream>(stream_), buffers, kToken);
+  co_return ec;
+}
+
+ResponseParser& Connection::begin_response(std::uint32_t header_limit, std::uint64_t body_limit,
+                                           bool head_request) {
+  head_.reset();
+  parser_.reset();
+  parser_.emplace(head_, header_limit, body_limit);
+  stalled_ = false;
+  if (head_request) parser_->skip(true);
+  return *parser_;
+}
+
+asio::awaitable<error_code> Connection::read_header() {
+  if (auto* tls = std::get_if<TlsStream>(&stream_)) {
+    auto [ec, n] = co_await http::async_read_header(*tls, buffer_, *parser_, kToken);
+    co_return ec;
+  }
+  auto [ec, n] =
+      co_await http::async_read_header(std::get<TcpStream>(stream_), buffer_, *parser_, kToken);
+  co_return ec;
+}
+
+error_code Connection::parse_buffered() {
+  error_code ec;
+  const std::size_t used = parser_->put(buffer_.data(), ec);
+  buffer_.consume(used);
+  stalled_ = ec == http::error::need_more;
+  return stalled_ ? error_code() : ec;
+}
+
+asio::awaitable<error_code> Connection::read_some() {
+  // Bytes that arrived with the header (or after the last element) are parsed without a read.
+  if (!stalled_ && buffer_.size() > 0) co_return parse_buffered();
+  const std::size_t size = beast::read_size(buffer_, kReadSize);
+  if (size == 0) co_return error_code(http::error::buffer_overflow);  // a runaway chunk line
+  const auto space = buffer_.prepare(size);
+  error_code ec;
+  std::size_t n = 0;
+  if (auto* tls = std::get_if<TlsStream>(&stream_)) {
+    std::tie(ec, n) = co_await tls->async_read_some(space, kToken);
+  } else {
+    std::tie(ec, n) = co_await std::get<TcpStream>(stream_).async_read_some(space, kToken);
+  }
+  buffer_.commit(n);
+  if (ec == asio::error::eof) {
+    if (!parser_->got_some()) co_return error_code(http::error::end_of_stream);
+    error_code eof;
+    parser_->put_eof(eof);  // completes a close-delimited body; otherwise partial_message
+    co_return eof;
+  }
+  if (ec) co_return ec;
+  co_return parse_buffered();
+}
+
+bool Connection::reusable() const {
+  return parser_ && parser_->is_done() && parser_->keep_alive() && buffer_.size() == 0 &&
+         tcp().socket().is_open();
+}
+
+bool Connection::idle_alive() {
+  auto& socket = tcp().socket();
+  if (!socket.is_open()) return false;
+  char byte = 0;
+  const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+void Connection::close() {
+  if (tcp().socket().is_open()) tcp().close();
+}
+
+}  // namespace roci::net

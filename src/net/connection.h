@@ -1,0 +1,119 @@
+// Connection: one upstream transport (plain TCP, or TLS over TCP) with the buffers it reuses for
+// every exchange: the read buffer, the serialized request head, the body scratch buffer and the
+// response parser.
+//
+//   Connection conn(executor, tls_context_or_null, /*verify_peer=*/true, context_key);
+//   conn.expires_at(deadline);
+//   auto failure = co_await conn.connect(endpoints, "localhost");
+//   conn.request_head() = "GET / HTTP/1.1\r\n...";
+//   auto ec = co_await conn.write(body);
+//   conn.begin_response(header_limit, body_limit, /*head_request=*/false);
+//   ec = co_await conn.read_header();          // conn.head().status ...
+//
+// Deadlines: every operation fails with beast::error::timeout after expires_at() (Beast's
+// tcp_stream timer; the socket is closed). Cancellation: every operation honours the per-operation
+// (terminal) cancellation of the awaiting coroutine and fails with operation_aborted; the
+// connection must then be closed (destroyed), never reused. Owned by one exchange at a time or
+// idle in the ConnectionPool; used on the io_context it was created on.
+#pragma once
+
+#include "net/response_parser.h"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace roci::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+struct ConnectFailure {
+  boost::system::error_code ec;
+  bool during_tls = false;  // the TCP connection was up; the TLS handshake failed
+  long verify_result = 0;   // SSL_get_verify_result() after a failed handshake (X509_V_OK = 0)
+};
+
+class Connection {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using TcpStream = beast::tcp_stream;
+  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+  // TLS when `tls` is not null. `context_key` names the io_context of `executor` (pool key).
+  // `max_buffer` bounds the read buffer (it must hold a whole response header).
+  Connection(const asio::any_io_executor& executor, asio::ssl::context* tls, bool verify_peer,
+             const void* context_key, std::size_t max_buffer);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Connects to the first endpoint that accepts, sets TCP_NODELAY and, for TLS, sets SNI and
+  // host-name verification for `host` and handshakes. nullopt on success.
+  asio::awaitable<std::optional<ConnectFailure>> connect(
+      asio::ip::tcp::resolver::results_type endpoints, std::string host);
+
+  // The deadline of the next operations (until changed).
+  void expires_at(Clock::time_point deadline) { tcp().expires_at(deadline); }
+  void expires_never() { tcp().expires_never(); }
+
+  // Writes request_head() followed by `body` (which must stay alive until completion).
+  std::string& request_head() { return request_head_; }
+  asio::awaitable<boost::system::error_code> write(std::string_view body);
+
+  // Prepares the parser for the next response; `head_request` responses have no body.
+  ResponseParser& begin_response(std::uint32_t header_limit, std::uint64_t body_limit,
+                                 bool head_request);
+  ResponseParser& parser() { return *parser_; }
+  ResponseHead& head() { return head_; }
+  // Reads and parses until the response header is complete.
+  asio::awaitable<boost::system::error_code> read_header();
+  // Makes progress on the body: parses bytes already buffered, or else reads once from the
+  // socket, and parses all that is there into the parser's sink (possibly nothing, when only
+  // chunk framing arrived). Call only while !parser().is_done(). EOF completes a close-delimited
+  // body; otherwise it is http::error::partial_message (or end_of_stream before any byte).
+  asio::awaitable<boost::system::error_code> read_some();
+
+  // Reusable body buffer for streamed pieces.
+  std::string& scratch() { return scratch_; }
+
+  // The response was read completely, nothing is left over, and both sides keep the connection.
+  bool reusable() const;
+  // For an idle connection: false when the server closed it (or sent anything unexpected).
+  bool idle_alive();
+  // Closes the socket at once (no TLS close_notify): the server sees EOF promptly.
+  void close();
+
+  const void* context_key() const { return context_key_; }
+  Clock::time_point idle_since() const { return idle_since_; }
+  void set_idle_since(Clock::time_point t) { idle_since_ = t; }
+
+ private:
+  TcpStream& tcp();
+  const TcpStream& tcp() const;
+  // One Beast put() of everything buffered; need_more is not an error (stalled_ remembers it).
+  boost::system::error_code parse_buffered();
+
+  std::variant<TcpStream, TlsStream> stream_;
+  bool verify_peer_;
+  const void* context_key_;
+  beast::flat_buffer buffer_;
+  std::string request_head_;
+  std::string scratch_;
+  ResponseHead head_;
+  std::optional<ResponseParser> parser_;
+  bool stalled_ = false;  // the buffered bytes are an incomplete element: read before parsing
+  Clock::time_point idle_since_{};
+};
+
+}  // namespace roci::net

@@ -1,0 +1,58 @@
+#include "net/http_client.h"
+
+#include "net/body_reader.h"
+#include "net/client_core.h"
+#include "net/connection_pool.h"
+
+#include <exception>
+
+namespace roci::net {
+
+HttpClient::HttpClient(Origin origin, HttpOptions options, UpstreamIdentity identity)
+    : origin_(std::move(origin)),
+      options_(std::move(options)),
+      identity_(std::move(identity)),
+      pool_(std::make_unique<ConnectionPool>(options_.max_idle_connections, options_.keep_alive)),
+      core_(std::make_unique<ClientCore>(origin_, options_, identity_, *pool_)) {}
+
+HttpClient::~HttpClient() = default;
+
+std::size_t HttpClient::idle_connections() const { return pool_->idle(); }
+
+asio::awaitable<Result<HttpResponse>> HttpClient::send(HttpRequest request) {
+  std::exception_ptr exception;
+  try {
+    const ExchangeDeadlines deadlines = core_->deadlines(request, /*streaming=*/false);
+    HttpResponse response;
+    auto connection = co_await core_->exchange(std::move(request), deadlines,
+                                               options_.max_response_bytes, &response.headers);
+    if (!connection) co_return connection.error();
+    PooledBodyReader body(*core_, std::move(*connection), deadlines, "max_response_bytes");
+    response.status = body.status();
+    response.content_type = body.take_content_type();
+    auto text = co_await body.read_all(options_.max_response_bytes);
+    if (!text) co_return text.error();
+    response.body = std::move(*text);
+    co_return response;
+  } catch (...) {
+    exception = std::current_exception();
+  }
+  co_return core_->exception_error(exception);
+}
+
+asio::awaitable<Result<std::unique_ptr<HttpBodyReader>>> HttpClient::open(HttpRequest request) {
+  std::exception_ptr exception;
+  try {
+    const ExchangeDeadlines deadlines = core_->deadlines(request, /*streaming=*/true);
+    auto connection =
+        co_await core_->exchange(std::move(request), deadlines, options_.max_stream_bytes, nullptr);
+    if (!connection) co_return connection.error();
+    co_return std::make_unique<PooledBodyReader>(*core_, std::move(*connection), deadlines,
+                                                 "max_stream_bytes");
+  } catch (...) {
+    exception = std::current_exception();
+  }
+  co_return core_->exception_error(exception);
+}
+
+}  // namespace roci::net

@@ -1,0 +1,459 @@
+// HttpClient against a loopback TestServer: requests, responses, the keep-alive pool, the retry
+// rule, deadlines, limits and their error messages.
+#include "net/http_client.h"
+
+#include "net_test_util.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <mutex>
+#include <thread>
+
+namespace roci::net {
+namespace {
+
+using namespace roci::net::testing;
+using Clock = std::chrono::steady_clock;
+
+TEST(HttpClient, GetAndPost) {
+  std::mutex mutex;
+  std::vector<TestRequest> seen;
+  TestServer server([&](ServerConn& conn) {
+    while (auto request = conn.read_request()) {
+      {
+        std::lock_guard lock(mutex);
+        seen.push_back(*request);
+      }
+      conn.respond(201, "{\"echo\":\"" + request->body + "\"}", "application/json",
+                   "X-Test: yes\r\n");
+    }
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url() + "/v1");
+
+  auto got = run(ioc, client->send(get("/v1/models")));
+  ASSERT_TRUE(got) << got.error();
+  EXPECT_EQ(got->status, 201);
+  EXPECT_EQ(got->content_type, "application/json");
+  EXPECT_EQ(got->body, "{\"echo\":\"\"}");
+  bool has_x_test = false;
+  for (const auto& [name, value] : got->headers) has_x_test |= name == "X-Test" && value == "yes";
+  EXPECT_TRUE(has_x_test);
+
+  HttpRequest request = post("/v1/chat/completions", "hello");
+  request.headers.emplace_back("Authorization", "Bearer k");
+  auto posted = run(ioc, client->send(std::move(request)));
+  ASSERT_TRUE(posted) << posted.error();
+  EXPECT_EQ(posted->body, "{\"echo\":\"hello\"}");
+
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].target, "/v1/models");
+  EXPECT_EQ(seen[0].header("host"), "127.0.0.1:" + std::to_string(server.port()));
+  EXPECT_EQ(seen[0].header("content-length"), "");
+  EXPECT_EQ(seen[1].method, "POST");
+  EXPECT_EQ(seen[1].header("content-type"), "application/json");
+  EXPECT_EQ(seen[1].header("content-length"), "5");
+  EXPECT_EQ(seen[1].header("authorization"), "Bearer k");
+  EXPECT_EQ(seen[1].body, "hello");
+}
+
+TEST(HttpClient, RejectsHeaderInjection) {
+  TestServer server(echo_target_forever);
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  HttpRequest request = get("/x");
+  request.headers.emplace_back("X-Evil", "a\r\nInjected: 1");
+  auto got = run(ioc, client->send(std::move(request)));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kInvalidRequest);
+  auto bad_target = run(ioc, client->send(get("/a b")));
+  ASSERT_FALSE(bad_target);
+  EXPECT_EQ(bad_target.error().kind, ErrorKind::kInvalidRequest);
+}
+
+TEST(HttpClient, ChunkedAndCloseDelimitedBodies) {
+  TestServer server([](ServerConn& conn) {
+    auto request = conn.read_request();
+    if (!request) return;
+    if (request->target == "/chunked") {
+      conn.start_chunked(200, "text/plain");
+      conn.chunk("hel");
+      conn.chunk("lo");
+      conn.end_chunks();
+      echo_target_forever(conn);
+    } else {
+      conn.write("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close");
+      conn.close();
+    }
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto chunked = run(ioc, client->send(get("/chunked")));
+  ASSERT_TRUE(chunked) << chunked.error();
+  EXPECT_EQ(chunked->body, "hello");
+  EXPECT_EQ(client->idle_connections(), 1u);
+
+  auto client2 = make_client(server.url());
+  auto eof = run(ioc, client2->send(get("/eof")));
+  ASSERT_TRUE(eof) << eof.error();
+  EXPECT_EQ(eof->body, "until close");
+  EXPECT_EQ(client2->idle_connections(), 0u);  // HTTP/1.0 without keep-alive: not pooled
+}
+
+TEST(HttpClient, KeepAliveReusesOneConnection) {
+  TestServer server(echo_target_forever);
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  for (const char* target : {"/a", "/b", "/c"}) {
+    auto got = run(ioc, client->send(get(target)));
+    ASSERT_TRUE(got) << got.error();
+    EXPECT_EQ(got->body, target);
+  }
+  EXPECT_EQ(server.accepted(), 1);
+  EXPECT_EQ(server.requests(), 3);
+  EXPECT_EQ(client->idle_connections(), 1u);
+}
+
+TEST(HttpClient, PoolsPerIoContext) {
+  TestServer server(echo_target_forever);
+  asio::io_context first;
+  asio::io_context second;
+  auto client = make_client(server.url());
+  ASSERT_TRUE(run(first, client->send(get("/1"))));
+  ASSERT_TRUE(run(second, client->send(get("/2"))));  // not the first context's connection
+  EXPECT_EQ(server.accepted(), 2);
+  EXPECT_EQ(client->idle_connections(), 2u);
+  ASSERT_TRUE(run(first, client->send(get("/3"))));
+  ASSERT_TRUE(run(second, client->send(get("/4"))));
+  EXPECT_EQ(server.accepted(), 2);
+  client.reset();  // before the io_contexts: pooled sockets belong to them
+}
+
+TEST(HttpClient, ConnectionCloseIsNotPooled) {
+  TestServer server([](ServerConn& conn) {
+    if (conn.read_request()) conn.respond(200, "bye", "text/plain", "Connection: close\r\n");
+    conn.wait_client_close(1s);
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  ASSERT_TRUE(run(ioc, client->send(get("/1"))));
+  EXPECT_EQ(client->idle_connections(), 0u);
+  ASSERT_TRUE(run(ioc, client->send(get("/2"))));
+  EXPECT_EQ(server.accepted(), 2);
+}
+
+TEST(HttpClient, IdleConnectionsExpireAfterKeepAlive) {
+  TestServer server(echo_target_forever);
+  asio::io_context ioc;
+  HttpOptions options = fast_options();
+  options.keep_alive = 100ms;
+  auto client = make_client(server.url(), options);
+  ASSERT_TRUE(run(ioc, client->send(get("/1"))));
+  ASSERT_TRUE(run(ioc, client->send(get("/2"))));
+  EXPECT_EQ(server.accepted(), 1);
+  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(run(ioc, client->send(get("/3"))));
+  EXPECT_EQ(server.accepted(), 2);
+}
+
+asio::awaitable<Result<std::string>> open_two_then_read(HttpClient* client) {
+  auto first = co_await client->open(get("/1"));
+  if (!first) co_return first.error();
+  auto second = co_await client->open(get("/2"));
+  if (!second) co_return second.error();
+  auto a = co_await (*first)->read_all(1000);
+  if (!a) co_return a.error();
+  auto b = co_await (*second)->read_all(1000);
+  if (!b) co_return b.error();
+  co_return *a + *b;
+}
+
+TEST(HttpClient, MaxIdleConnections) {
+  TestServer server(echo_target_forever);
+  asio::io_context ioc;
+  HttpOptions options = fast_options();
+  options.max_idle_connections = 1;
+  auto client = make_client(server.url(), options);
+  auto both = run(ioc, open_two_then_read(client.get()));
+  ASSERT_TRUE(both) << both.error();
+  EXPECT_EQ(*both, "/1/2");
+  EXPECT_EQ(server.accepted(), 2);
+  EXPECT_EQ(client->idle_connections(), 1u);
+  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }));
+
+  options.max_idle_connections = 0;
+  auto unpooled = make_client(server.url(), options);
+  ASSERT_TRUE(run(ioc, unpooled->send(get("/3"))));
+  EXPECT_EQ(unpooled->idle_connections(), 0u);
+}
+
+TEST(HttpClient, ServerClosedIdleConnectionIsReplaced) {
+  // Like Express after its 5 s keep-alive: answer, then close the idle connection.
+  TestServer server([](ServerConn& conn) {
+    if (auto request = conn.read_request()) conn.respond(200, request->target, "text/plain");
+    conn.read_request(50ms);
+    conn.close();
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  ASSERT_TRUE(run(ioc, client->send(get("/1"))));
+  std::this_thread::sleep_for(100ms);  // the server has closed the pooled connection by now
+  auto got = run(ioc, client->send(get("/2")));
+  ASSERT_TRUE(got) << got.error();
+  EXPECT_EQ(got->body, "/2");
+  EXPECT_EQ(server.accepted(), 2);
+}
+
+TEST(HttpClient, RetriesOnceWhenReusedConnectionDiesBeforeResponse) {
+  // The first connection answers one request, then takes the next one and closes without a byte
+  // (the race where the server's keep-alive timer fires as the request arrives).
+  std::atomic<int> connections{0};
+  TestServer server([&](ServerConn& conn) {
+    if (connections++ == 0) {
+      if (auto request = conn.read_request()) conn.respond(200, request->target, "text/plain");
+      conn.read_request();
+      conn.close();
+      return;
+    }
+    echo_target_forever(conn);
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  ASSERT_TRUE(run(ioc, client->send(get("/1"))));
+  auto got = run(ioc, client->send(post("/2", "body")));
+  ASSERT_TRUE(got) << got.error();
+  EXPECT_EQ(got->body, "/2");
+  EXPECT_EQ(server.accepted(), 2);
+  EXPECT_EQ(server.requests(), 3);
+}
+
+TEST(HttpClient, NoRetryAfterAResponseByteArrived) {
+  TestServer server([](ServerConn& conn) {
+    if (auto request = conn.read_request()) conn.respond(200, request->target, "text/plain");
+    if (conn.read_request()) conn.write("HTTP/1.1 2");
+    conn.close();
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  ASSERT_TRUE(run(ioc, client->send(get("/1"))));
+  auto got = run(ioc, client->send(get("/2")));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kUpstreamError);
+  EXPECT_NE(got.error().message.find("closed the connection in the middle of the response"),
+            std::string::npos)
+      << got.error().message;
+  EXPECT_EQ(server.accepted(), 1);
+  EXPECT_EQ(server.requests(), 2);
+}
+
+TEST(HttpClient, NoRetryOnAFreshConnection) {
+  TestServer server([](ServerConn& conn) {
+    conn.read_request();
+    conn.close();
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto got = run(ioc, client->send(get("/1")));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kUpstreamError);
+  EXPECT_NE(got.error().message.find("without sending a response"), std::string::npos)
+      << got.error().message;
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+unsigned short unused_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);  // bound, never listened: connecting is refused
+  return ntohs(addr.sin_port);
+}
+
+TEST(HttpClient, ConnectionRefusedMessage) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(unused_loopback_port());
+  asio::io_context ioc;
+  auto client = make_client(url);
+  auto got = run(ioc, client->send(get("/v1/models")));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kUpstreamUnreachable);
+  EXPECT_EQ(got.error().code, "upstream_unreachable");
+  EXPECT_EQ(got.error().message, "Test Upstream is not reachable at " + url +
+                                     ": connection refused. Is the test server running?");
+}
+
+TEST(HttpClient, ConnectTimeout) {
+  // A listening socket whose accept queue is full and never drained: further connects hang.
+  asio::io_context ioc;
+  asio::ip::tcp::acceptor acceptor(ioc);
+  acceptor.open(asio::ip::tcp::v4());
+  acceptor.bind({asio::ip::make_address("127.0.0.1"), 0});
+  acceptor.listen(0);
+  const auto endpoint = acceptor.local_endpoint();
+  std::vector<int> fillers;
+  for (int i = 0; i < 8; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    (void)::connect(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size()));
+    fillers.push_back(fd);
+  }
+  // Probe: does one more connect complete? Then the kernel accepts regardless; skip.
+  const int probe = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  (void)::connect(probe, endpoint.data(), static_cast<socklen_t>(endpoint.size()));
+  pollfd p{probe, POLLOUT, 0};
+  const bool connects = ::poll(&p, 1, 50) > 0;
+  ::close(probe);
+  if (connects) {
+    for (int fd : fillers) ::close(fd);
+    GTEST_SKIP() << "the kernel completes connects beyond the backlog";
+  }
+
+  HttpOptions options = fast_options();
+  options.connect_timeout = 150ms;
+  const std::string url = "http://127.0.0.1:" + std::to_string(endpoint.port());
+  auto client = make_client(url, options);
+  const auto start = Clock::now();
+  auto got = run(ioc, client->send(get("/")));
+  const auto elapsed = Clock::now() - start;
+  for (int fd : fillers) ::close(fd);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kTimeout);
+  EXPECT_EQ(got.error().code, "connect_timeout");
+  EXPECT_EQ(got.error().message, "Test Upstream is not reachable at " + url +
+                                     ": no connection within 150 ms (connect). Is the test "
+                                     "server running?");
+  EXPECT_GE(elapsed, 140ms);
+  EXPECT_LT(elapsed, 1s);
+}
+
+TEST(HttpClient, FirstByteTimeout) {
+  TestServer server([](ServerConn& conn) {
+    conn.read_request();
+    conn.wait_client_close();
+  });
+  asio::io_context ioc;
+  HttpOptions options = fast_options();
+  options.first_byte_timeout = 100ms;
+  auto client = make_client(server.url(), options);
+  auto got = run(ioc, client->send(get("/slow")));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kTimeout);
+  EXPECT_EQ(got.error().code, "first_byte_timeout");
+  EXPECT_EQ(got.error().message,
+            "Test Upstream did not send a response within 100 ms (first byte). Raise "
+            "inference.http.first_byte_timeout_secs if models load slowly.");
+  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }, 100ms));
+
+  // A per-request override wins over the option.
+  HttpRequest request = get("/slow");
+  request.first_byte_timeout = 50ms;
+  const auto start = Clock::now();
+  auto overridden = run(ioc, client->send(std::move(request)));
+  ASSERT_FALSE(overridden);
+  EXPECT_NE(overridden.error().message.find("within 50 ms"), std::string::npos);
+  EXPECT_LT(Clock::now() - start, 1s);
+}
+
+TEST(HttpClient, TotalDeadlineCapsEveryStep) {
+  TestServer server([](ServerConn& conn) {
+    conn.read_request();
+    conn.wait_client_close();
+  });
+  asio::io_context ioc;
+  HttpOptions options = fast_options();
+  options.request_timeout = 120ms;  // first_byte_timeout is 2 s
+  auto client = make_client(server.url(), options);
+  auto got = run(ioc, client->send(get("/")));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "request_timeout");
+  EXPECT_NE(got.error().message.find("within 120 ms"), std::string::npos) << got.error().message;
+
+  HttpRequest request = get("/");
+  request.total_timeout = 60ms;
+  auto streamed = run(ioc, client->open(std::move(request)));
+  ASSERT_FALSE(streamed);
+  EXPECT_EQ(streamed.error().code, "request_timeout");
+  EXPECT_NE(streamed.error().message.find("stream within 60 ms"), std::string::npos)
+      << streamed.error().message;
+}
+
+TEST(HttpClient, BodyOverTheLimit) {
+  TestServer server([](ServerConn& conn) {
+    while (auto request = conn.read_request()) {
+      if (request->target == "/big") {
+        conn.respond(200, std::string(2000, 'x'));
+      } else {
+        conn.start_chunked();
+        for (int i = 0; i < 30 && conn.chunk(std::string(100, 'y')); ++i) {
+        }
+        conn.end_chunks();
+      }
+    }
+  });
+  asio::io_context ioc;
+  HttpOptions options = fast_options();
+  options.max_response_bytes = 1000;
+  auto client = make_client(server.url(), options);
+  auto got = run(ioc, client->send(get("/big")));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kUpstreamError);
+  EXPECT_EQ(got.error().message,
+            "Test Upstream's response exceeded 1000 bytes (max_response_bytes).");
+  auto chunked = run(ioc, client->send(get("/chunked")));
+  ASSERT_FALSE(chunked);
+  EXPECT_NE(chunked.error().message.find("exceeded 1000 bytes"), std::string::npos);
+  EXPECT_EQ(client->idle_connections(), 0u);
+}
+
+TEST(HttpClient, HeaderOverTheLimit) {
+  TestServer server([](ServerConn& conn) {
+    if (!conn.read_request()) return;
+    conn.write("HTTP/1.1 200 OK\r\nX-Big: " + std::string(4000, 'h') + "\r\n\r\n");
+    conn.wait_client_close();
+  });
+  asio::io_context ioc;
+  HttpOptions options = fast_options();
+  options.max_header_bytes = 1024;
+  auto client = make_client(server.url(), options);
+  auto got = run(ioc, client->send(get("/")));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().kind, ErrorKind::kUpstreamError);
+  EXPECT_NE(got.error().message.find("headers larger than 1024 bytes"), std::string::npos)
+      << got.error().message;
+}
+
+TEST(HttpClient, MalformedAndTruncatedResponses) {
+  TestServer server([](ServerConn& conn) {
+    auto request = conn.read_request();
+    if (!request) return;
+    if (request->target == "/garbage") {
+      conn.write("SPDY/9 what\r\n\r\n");
+    } else {
+      conn.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+    }
+    conn.close();
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto garbage = run(ioc, client->send(get("/garbage")));
+  ASSERT_FALSE(garbage);
+  EXPECT_EQ(garbage.error().kind, ErrorKind::kUpstreamError);
+  EXPECT_NE(garbage.error().message.find("malformed HTTP response"), std::string::npos)
+      << garbage.error().message;
+  auto cut = run(ioc, client->send(get("/cut")));
+  ASSERT_FALSE(cut);
+  EXPECT_EQ(cut.error().message,
+            "Test Upstream closed the connection in the middle of the response (after 10 body "
+            "bytes).");
+}
+
+}  // namespace
+}  // namespace roci::net

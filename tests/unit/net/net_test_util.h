@@ -1,0 +1,78 @@
+// Helpers shared by the net unit tests (header-only): run one awaitable to completion on an
+// io_context, build clients and requests for a TestServer.
+#pragma once
+
+#include "net/http_client.h"
+#include "test_server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace roci::net::testing {
+
+// Runs `op` on `ioc` until it completes (at most `limit`) and returns its value.
+template <class T>
+T run(boost::asio::io_context& ioc, boost::asio::awaitable<T> op, Ms limit = 5s) {
+  std::optional<T> out;
+  std::exception_ptr error;
+  boost::asio::co_spawn(ioc, std::move(op), [&](std::exception_ptr e, T value) {
+    error = e;
+    if (!e) out.emplace(std::move(value));
+  });
+  ioc.restart();
+  ioc.run_for(limit);
+  if (error) std::rethrow_exception(error);
+  if (!out) throw std::runtime_error("the operation did not complete in time");
+  return std::move(*out);
+}
+
+inline UpstreamIdentity test_identity(const std::string& url) {
+  return {"Test Upstream", url, "Is the test server running?"};
+}
+
+// A client for `url` with short, test-sized deadlines unless overridden.
+inline HttpOptions fast_options() {
+  HttpOptions o;
+  o.connect_timeout = 1s;
+  o.first_byte_timeout = 2s;
+  o.idle_timeout = 2s;
+  o.request_timeout = 3s;
+  o.stream_timeout = 3s;
+  return o;
+}
+
+inline std::unique_ptr<HttpClient> make_client(const std::string& url,
+                                               HttpOptions options = fast_options()) {
+  auto origin = parse_base_url(url);
+  if (!origin) throw std::runtime_error(origin.error().message);
+  return std::make_unique<HttpClient>(*origin, std::move(options), test_identity(url));
+}
+
+inline HttpRequest get(std::string target) {
+  HttpRequest r;
+  r.method = http::verb::get;
+  r.target = std::move(target);
+  return r;
+}
+
+inline HttpRequest post(std::string target, std::string body) {
+  HttpRequest r;
+  r.method = http::verb::post;
+  r.target = std::move(target);
+  r.body = std::move(body);
+  return r;
+}
+
+// A keep-alive server script: answers every request with 200 and the request's target as body.
+inline void echo_target_forever(ServerConn& conn) {
+  while (auto request = conn.read_request()) {
+    if (!conn.respond(200, request->target, "text/plain")) return;
+  }
+}
+
+}  // namespace roci::net::testing

@@ -1,0 +1,200 @@
+// HttpClient::open() and HttpBodyReader: pieces are delivered as they arrive, the connection goes
+// back to the pool after a complete body and is closed when the reader is dropped early.
+#include "net/http_client.h"
+
+#include "net_test_util.h"
+
+#include <gtest/gtest.h>
+
+namespace roci::net {
+namespace {
+
+using namespace roci::net::testing;
+
+TEST(Streaming, ReadSomeDeliversTheFirstChunkBeforeTheServerSendsTheRest) {
+  Gate rest;
+  TestServer server([&](ServerConn& conn) {
+    if (!conn.read_request()) return;
+    conn.start_chunked();
+    conn.chunk("data: first\n\n");
+    rest.wait();  // nothing more until the client has seen the first chunk
+    conn.chunk("data: second\n\n");
+    conn.end_chunks();
+    echo_target_forever(conn);
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto body = run(ioc, client->open(post("/v1/chat/completions", "{}")));
+  ASSERT_TRUE(body) << body.error();
+  EXPECT_EQ((*body)->status(), 200);
+  EXPECT_EQ((*body)->content_type(), "text/event-stream");
+
+  auto first = run(ioc, (*body)->read_some());
+  ASSERT_TRUE(first) << first.error();
+  EXPECT_EQ(*first, "data: first\n\n");
+  rest.open();
+  auto second = run(ioc, (*body)->read_some());
+  ASSERT_TRUE(second) << second.error();
+  EXPECT_EQ(*second, "data: second\n\n");
+  auto end = run(ioc, (*body)->read_some());
+  ASSERT_TRUE(end) << end.error();
+  EXPECT_TRUE(end->empty());
+  EXPECT_EQ(client->idle_connections(), 1u);  // pooled as soon as the end was read
+  auto again = run(ioc, (*body)->read_some());
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty());
+
+  ASSERT_TRUE(run(ioc, client->send(get("/next"))));
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+TEST(Streaming, BodyBytesThatArriveWithTheHeaderAreDelivered) {
+  TestServer server([](ServerConn& conn) {
+    if (!conn.read_request()) return;
+    conn.write(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5\r\nhello\r\n");
+    conn.wait_client_close();
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto body = run(ioc, client->open(get("/")));
+  ASSERT_TRUE(body) << body.error();
+  auto piece = run(ioc, (*body)->read_some());
+  ASSERT_TRUE(piece) << piece.error();
+  EXPECT_EQ(*piece, "hello");
+}
+
+TEST(Streaming, CloseDelimitedStream) {
+  TestServer server([](ServerConn& conn) {
+    if (!conn.read_request()) return;
+    conn.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nab");
+    conn.write("cd");
+    conn.close();
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto body = run(ioc, client->open(get("/")));
+  ASSERT_TRUE(body) << body.error();
+  std::string all;
+  while (true) {
+    auto piece = run(ioc, (*body)->read_some());
+    ASSERT_TRUE(piece) << piece.error();
+    if (piece->empty()) break;
+    all += *piece;
+  }
+  EXPECT_EQ(all, "abcd");
+  EXPECT_EQ(client->idle_connections(), 0u);
+}
+
+TEST(Streaming, DroppingTheReaderMidBodyClosesTheConnection) {
+  TestServer server([](ServerConn& conn) {
+    if (!conn.read_request()) return;
+    conn.start_chunked();
+    conn.chunk("data: 1\n\n");
+    conn.wait_client_close();
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto body = run(ioc, client->open(get("/")));
+  ASSERT_TRUE(body) << body.error();
+  ASSERT_TRUE(run(ioc, (*body)->read_some()));
+  body->reset();
+  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }, 100ms));
+  EXPECT_EQ(client->idle_connections(), 0u);
+}
+
+TEST(Streaming, ReadAllAndEmptyBodies) {
+  TestServer server([](ServerConn& conn) {
+    while (auto request = conn.read_request()) {
+      if (request->target == "/empty") {
+        conn.write("HTTP/1.1 204 No Content\r\n\r\n");
+      } else {
+        conn.respond(200, "0123456789", "text/plain");
+      }
+    }
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto empty = run(ioc, client->open(get("/empty")));
+  ASSERT_TRUE(empty) << empty.error();
+  EXPECT_EQ((*empty)->status(), 204);
+  auto end = run(ioc, (*empty)->read_some());
+  ASSERT_TRUE(end);
+  EXPECT_TRUE(end->empty());
+  EXPECT_EQ(client->idle_connections(), 1u);
+
+  auto body = run(ioc, client->open(get("/ten")));
+  ASSERT_TRUE(body) << body.error();
+  auto all = run(ioc, (*body)->read_all(100));
+  ASSERT_TRUE(all) << all.error();
+  EXPECT_EQ(*all, "0123456789");
+
+  auto limited = run(ioc, client->open(get("/ten")));
+  ASSERT_TRUE(limited);
+  auto over = run(ioc, (*limited)->read_all(5));
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().message, "Test Upstream's response exceeded 5 bytes.");
+  auto still = run(ioc, (*limited)->read_some());  // the error sticks
+  ASSERT_FALSE(still);
+  EXPECT_EQ(server.accepted(), 1);  // three exchanges on one connection, closed by the error
+  ASSERT_TRUE(run(ioc, client->send(get("/ten"))));
+  EXPECT_EQ(server.accepted(), 2);
+}
+
+TEST(Streaming, IdleTimeoutInTheMiddleOfABody) {
+  TestServer server([](ServerConn& conn) {
+    if (!conn.read_request()) return;
+    conn.start_chunked();
+    conn.chunk("data: 1\n\n");
+    conn.wait_client_close();
+  });
+  asio::io_context ioc;
+  HttpOptions options = fast_options();
+  options.idle_timeout = 100ms;
+  auto client = make_client(server.url(), options);
+  auto body = run(ioc, client->open(get("/")));
+  ASSERT_TRUE(body) << body.error();
+  ASSERT_TRUE(run(ioc, (*body)->read_some()));
+  auto stalled = run(ioc, (*body)->read_some());
+  ASSERT_FALSE(stalled);
+  EXPECT_EQ(stalled.error().kind, ErrorKind::kTimeout);
+  EXPECT_EQ(stalled.error().code, "idle_timeout");
+  EXPECT_EQ(stalled.error().message,
+            "Test Upstream sent nothing for 100 ms in the middle of a stream. Raise "
+            "inference.http.stream_idle_timeout_secs if it pauses longer.");
+  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }, 100ms));
+}
+
+TEST(Streaming, StreamLimitCoversTheWholeBody) {
+  TestServer server([](ServerConn& conn) {
+    if (!conn.read_request()) return;
+    conn.start_chunked();
+    for (int i = 0; i < 10 && conn.chunk(std::string(40, 'z')); ++i) {
+    }
+    conn.end_chunks();
+    conn.wait_client_close();
+  });
+  asio::io_context ioc;
+  HttpOptions options = fast_options();
+  options.max_stream_bytes = 100;
+  auto client = make_client(server.url(), options);
+  auto body = run(ioc, client->open(get("/")));
+  ASSERT_TRUE(body) << body.error();
+  std::size_t total = 0;
+  Error error;
+  while (true) {
+    auto piece = run(ioc, (*body)->read_some());
+    if (!piece) {
+      error = piece.error();
+      break;
+    }
+    ASSERT_FALSE(piece->empty()) << "the body should not end within the limit";
+    total += piece->size();
+  }
+  EXPECT_LE(total, 100u);
+  EXPECT_EQ(error.message, "Test Upstream's response exceeded 100 bytes (max_stream_bytes).");
+}
+
+}  // namespace
+}  // namespace roci::net
