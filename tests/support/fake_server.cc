@@ -1,0 +1,385 @@
+// The fakes' server core: listener, HTTP/1.1 keep-alive sessions, fault execution, recording.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json/parse.hpp>
+#include <thread>
+#include <tuple>
+
+#include "support/fake_internal.h"
+#include "support/fake_io.h"
+
+namespace roci::testing {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using detail::Reply;
+using detail::Request;
+using detail::Tcp;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::chrono::seconds kFirstRequestTimeout{60};  // Node's headersTimeout
+constexpr std::string_view kMalformedJson =
+    R"({"id":"chatcmpl-broken","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Hel)";
+
+Request to_request(http::request<http::string_body> message) {
+  Request request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  request.path = detail::percent_decode(request.target.substr(0, request.target.find('?')));
+  for (const auto& field : message) {
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  if (!request.body.empty()) {
+    boost::system::error_code ec;
+    auto value = boost::json::parse(request.body, ec);
+    if (ec) {
+      request.json_error = ec.message();
+    } else {
+      request.json = std::move(value);
+    }
+  }
+  return request;
+}
+
+Reply payload_too_large() { return detail::json_reply(413, {{"error", "Payload Too Large"}}); }
+
+}  // namespace
+
+class FakeUpstream::Impl {
+ public:
+  explicit Impl(FakeOptions options) : state_(std::move(options)), acceptor_(ioc_) {
+    const FakeOptions& opts = state_.options();
+    const Tcp::endpoint endpoint(asio::ip::make_address(opts.host), opts.port);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    port_ = acceptor_.local_endpoint().port();
+    if (opts.bench) bench_ = detail::make_bench_responses(opts);
+    asio::co_spawn(ioc_, accept_loop(), asio::detached);
+    for (int i = 0; i < std::max(1, opts.threads); ++i) {
+      threads_.emplace_back([this] { ioc_.run(); });
+    }
+  }
+
+  ~Impl() {
+    ioc_.stop();
+    for (auto& thread : threads_) thread.join();
+  }
+
+  detail::State& state() { return state_; }
+  unsigned short port() const { return port_; }
+
+ private:
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kTuple);
+      if (ec) {
+        if (!acceptor_.is_open()) co_return;
+        continue;
+      }
+      socket.set_option(Tcp::no_delay(true));
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, session(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> session(Tcp::socket socket) {
+    struct Counted {
+      detail::State& state;
+      ~Counted() { state.connection_closed(); }
+    };
+    const std::size_t connection = state_.connection_opened();
+    Counted counted{state_};
+    try {
+      co_await serve(socket, connection);
+    } catch (const std::exception&) {
+      // The one catch site per session: the connection simply ends.
+    }
+    detail::close_socket(socket, false);
+  }
+
+  asio::awaitable<void> serve(Tcp::socket& socket, std::size_t connection) {
+    const FakeOptions& opts = state_.options();
+    boost::beast::flat_buffer buffer;
+    bool first = true;
+    for (;;) {
+      if (buffer.size() == 0) {
+        // Express closes a keep-alive socket that stays idle past keepAliveTimeout.
+        const auto idle =
+            first ? std::chrono::milliseconds(kFirstRequestTimeout) : opts.keep_alive_timeout;
+        if (!co_await detail::wait_readable(socket, idle)) co_return;
+      }
+      first = false;
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(opts.max_body_bytes);
+      boost::system::error_code ec;
+      std::size_t n = 0;
+      std::tie(ec, n) = co_await http::async_read_header(socket, buffer, parser, kTuple);
+      if (!ec && detail::iequals(parser.get()[http::field::expect], "100-continue") &&
+          !co_await detail::write_all(socket, "HTTP/1.1 100 Continue\r\n\r\n")) {
+        co_return;
+      }
+      if (!ec && !parser.is_done()) {
+        std::tie(ec, n) = co_await http::async_read(socket, buffer, parser, kTuple);
+      }
+      if (ec == http::error::body_limit) {
+        co_await write_reply(socket, payload_too_large(), false);
+        co_return;
+      }
+      if (ec) co_return;
+      const bool keep_alive = parser.get().keep_alive();
+      Request request = to_request(parser.release());
+
+      if (bench_ && request.method == "POST" && request.path.ends_with("/chat/completions")) {
+        if (!co_await write_bench(socket, request) || !keep_alive) co_return;
+        continue;
+      }
+      if (opts.control) {
+        if (auto reply = detail::handle_control(request, state_)) {
+          if (!co_await write_reply(socket, *reply, keep_alive) || !keep_alive) co_return;
+          continue;
+        }
+      }
+
+      const std::optional<Fault> fault = state_.take_fault(request.method, request.path);
+      RecordedRequest record;
+      record.connection = connection;
+      record.method = request.method;
+      record.target = request.target;
+      record.headers = request.headers;
+      record.body = request.body;
+      record.json = request.json;
+      record.received_at = std::chrono::steady_clock::now();
+      const std::uint64_t id = state_.begin_request(std::move(record));
+      const RequestOutcome outcome =
+          co_await respond(socket, request, fault ? &*fault : nullptr, keep_alive);
+      state_.finish_request(id, outcome);
+      if (outcome != RequestOutcome::kCompleted || !keep_alive) co_return;
+    }
+  }
+
+  Reply build_reply(const Request& request, const Fault* fault) {
+    if (fault) {
+      switch (fault->kind) {
+        case Fault::Kind::kRespond: {
+          Reply reply;
+          reply.status = fault->status;
+          reply.content_type = fault->content_type;
+          reply.body = fault->body;
+          return reply;
+        }
+        case Fault::Kind::kMalformedJson: {
+          Reply reply;
+          reply.body = std::string(kMalformedJson);
+          return reply;
+        }
+        case Fault::Kind::kOversized: {
+          Reply reply;
+          const std::size_t size = std::max<std::size_t>(2, fault->oversized_bytes);
+          reply.body.assign(size, 'x');
+          reply.body.front() = '"';
+          reply.body.back() = '"';
+          return reply;
+        }
+        default:
+          break;
+      }
+    }
+    switch (state_.options().mode) {
+      case FakeMode::kLmStudio:
+        return detail::handle_lmstudio(request, state_, fault);
+      case FakeMode::kOpenAi:
+        return detail::handle_openai(request, state_, fault);
+      case FakeMode::kLlamaCpp:
+        return detail::handle_llamacpp(request, state_, fault);
+    }
+    return detail::handle_lmstudio(request, state_, fault);
+  }
+
+  asio::awaitable<RequestOutcome> respond(Tcp::socket& socket, Request request, const Fault* fault,
+                                          bool keep_alive) {
+    const FakeOptions& opts = state_.options();
+    if (fault && fault->kind == Fault::Kind::kCloseWithoutResponse) {
+      if (co_await detail::sleep_unless_closed(socket, fault->header_delay)) {
+        co_return RequestOutcome::kClientClosed;
+      }
+      detail::close_socket(socket, fault->reset);
+      co_return RequestOutcome::kServerClosed;
+    }
+    if (fault && fault->kind == Fault::Kind::kHang) {
+      co_await detail::wait_until_closed(socket);
+      co_return RequestOutcome::kClientClosed;
+    }
+    const Reply reply = build_reply(request, fault);
+    const auto token_delay = fault && fault->token_delay ? *fault->token_delay : opts.token_delay;
+    auto delay = reply.extra_delay + (fault ? fault->header_delay : std::chrono::milliseconds(0));
+    if (!reply.stream) delay += token_delay * reply.generated_tokens;
+    if (co_await detail::sleep_unless_closed(socket, delay)) {
+      co_return RequestOutcome::kClientClosed;
+    }
+    if (!reply.stream) co_return co_await write_plain(socket, reply, fault, keep_alive);
+    co_return co_await write_stream(socket, reply, fault, token_delay, keep_alive);
+  }
+
+  asio::awaitable<bool> write_reply(Tcp::socket& socket, const Reply& reply, bool keep_alive) {
+    co_return co_await write_plain(socket, reply, nullptr, keep_alive) ==
+        RequestOutcome::kCompleted;
+  }
+
+  asio::awaitable<RequestOutcome> write_plain(Tcp::socket& socket, const Reply& reply,
+                                              const Fault* fault, bool keep_alive) {
+    detail::HeadSpec spec{.status = reply.status,
+                          .content_type = reply.content_type,
+                          .content_length = reply.body.size(),
+                          .body = reply.body,
+                          .keep_alive = keep_alive,
+                          .extra_headers = &reply.extra_headers};
+    std::string head = detail::render_head(state_.options(), spec);
+    const bool split = fault && (fault->first_chunk_delay.count() > 0 || fault->cut_after_chunks);
+    if (!split) {
+      head += reply.body;
+      co_return co_await detail::write_all(socket, head) ? RequestOutcome::kCompleted
+                                                         : RequestOutcome::kClientClosed;
+    }
+    if (!co_await detail::write_all(socket, head) ||
+        co_await detail::sleep_unless_closed(socket, fault->first_chunk_delay)) {
+      co_return RequestOutcome::kClientClosed;
+    }
+    if (fault->cut_after_chunks) {
+      const std::string_view half = std::string_view(reply.body).substr(0, reply.body.size() / 2);
+      co_await detail::write_all(socket, half);
+      detail::close_socket(socket, fault->reset);
+      co_return RequestOutcome::kServerClosed;
+    }
+    co_return co_await detail::write_all(socket, reply.body) ? RequestOutcome::kCompleted
+                                                             : RequestOutcome::kClientClosed;
+  }
+
+  asio::awaitable<RequestOutcome> write_stream(Tcp::socket& socket, const Reply& reply,
+                                               const Fault* fault,
+                                               std::chrono::milliseconds token_delay,
+                                               bool keep_alive) {
+    const FakeOptions& opts = state_.options();
+    detail::HeadSpec spec{.status = reply.status,
+                          .content_type = reply.content_type,
+                          .stream = true,
+                          .keep_alive = keep_alive,
+                          .extra_headers = &reply.extra_headers};
+    if (!co_await detail::write_all(socket, detail::render_head(opts, spec))) {
+      co_return RequestOutcome::kClientClosed;
+    }
+    if (fault && co_await detail::sleep_unless_closed(socket, fault->first_chunk_delay)) {
+      co_return RequestOutcome::kClientClosed;
+    }
+    const bool pings = opts.sse_pings.value_or(opts.mode == FakeMode::kLlamaCpp);
+    int written = 0;  // data chunks so far
+    for (std::size_t i = 0; i <= reply.events.size(); ++i) {
+      const bool at_end = i == reply.events.size();
+      if (at_end || reply.events[i].data) {
+        if (fault && fault->cut_after_chunks == written) {
+          detail::close_socket(socket, fault->reset);
+          co_return RequestOutcome::kServerClosed;
+        }
+        if (fault && fault->error_event_after_chunks == written) {
+          const std::string bytes =
+              detail::chunk_frame(fault->error_event) + std::string(detail::kLastChunk);
+          co_return co_await detail::write_all(socket, bytes) ? RequestOutcome::kCompleted
+                                                              : RequestOutcome::kClientClosed;
+        }
+        if (fault && fault->malformed_sse_after_chunks == written &&
+            !co_await detail::write_all(socket, detail::chunk_frame(fault->malformed_sse))) {
+          co_return RequestOutcome::kClientClosed;
+        }
+        if (fault && fault->gap_after_chunks == written &&
+            co_await detail::sleep_unless_closed(socket, fault->gap)) {
+          co_return RequestOutcome::kClientClosed;
+        }
+      }
+      if (at_end) break;
+      const detail::SseEvent& event = reply.events[i];
+      if (event.paced && written > 0 && co_await detail::sleep_unless_closed(socket, token_delay)) {
+        co_return RequestOutcome::kClientClosed;
+      }
+      if (pings && i > 0 &&
+          !co_await detail::write_all(socket, detail::chunk_frame(": ping\n\n"))) {
+        co_return RequestOutcome::kClientClosed;
+      }
+      if (!co_await detail::write_all(socket, detail::chunk_frame(event.bytes))) {
+        co_return RequestOutcome::kClientClosed;
+      }
+      if (event.data) ++written;
+    }
+    co_return co_await detail::write_all(socket, detail::kLastChunk)
+        ? RequestOutcome::kCompleted
+        : RequestOutcome::kClientClosed;
+  }
+
+  asio::awaitable<bool> write_bench(Tcp::socket& socket, Request request) {
+    if (!detail::body_flag(request.body, "stream")) {
+      co_return co_await detail::write_all(socket, bench_->plain);
+    }
+    if (!co_await detail::write_all(socket, bench_->stream_head)) co_return false;
+    const bool usage = detail::body_flag(request.body, "include_usage");
+    for (const auto& frame : usage ? bench_->frames_with_usage : bench_->frames) {
+      if (!co_await detail::write_all(socket, frame)) co_return false;
+    }
+    co_return true;
+  }
+
+  detail::State state_;
+  asio::io_context ioc_;
+  Tcp::acceptor acceptor_;
+  unsigned short port_ = 0;
+  std::optional<detail::BenchResponses> bench_;
+  std::vector<std::thread> threads_;
+};
+
+FakeUpstream::FakeUpstream(FakeOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+FakeUpstream::~FakeUpstream() = default;
+
+std::string FakeUpstream::base_url() const {
+  return "http://" + impl_->state().options().host + ":" + std::to_string(impl_->port());
+}
+unsigned short FakeUpstream::port() const { return impl_->port(); }
+const FakeOptions& FakeUpstream::options() const { return impl_->state().options(); }
+void FakeUpstream::script(Fault fault) { impl_->state().add_fault(std::move(fault)); }
+void FakeUpstream::clear_script() { impl_->state().clear_faults(); }
+void FakeUpstream::reset() { impl_->state().reset(); }
+std::vector<RecordedRequest> FakeUpstream::requests() const { return impl_->state().requests(); }
+bool FakeUpstream::wait_for_requests(std::size_t count, std::chrono::milliseconds timeout) const {
+  return impl_->state().wait_for_requests(count, timeout);
+}
+bool FakeUpstream::wait_for_idle(std::chrono::milliseconds timeout) const {
+  return impl_->state().wait_for_idle(timeout);
+}
+std::size_t FakeUpstream::connections_accepted() const {
+  return impl_->state().connections_accepted();
+}
+std::size_t FakeUpstream::open_connections() const { return impl_->state().open_connections(); }
+bool FakeUpstream::wait_for_client_close(std::chrono::milliseconds timeout) {
+  return impl_->state().wait_for_client_close(timeout);
+}
+int FakeUpstream::cancellations() const { return impl_->state().cancellations(); }
+void FakeUpstream::set_models(std::vector<FakeModel> models) {
+  impl_->state().set_models(std::move(models));
+}
+bool FakeUpstream::set_model_loaded(std::string_view id, bool loaded) {
+  return impl_->state().set_loaded(id, loaded);
+}
+std::vector<FakeModel> FakeUpstream::models() const { return impl_->state().models(); }
+
+}  // namespace roci::testing
