@@ -1,4 +1,5 @@
-// OpenAiCompatibleProvider: the one implementation of the OpenAI wire protocol over net::HttpClient.
+// OpenAiCompatibleProvider: the one implementation of the OpenAI wire protocol over
+// net::HttpClient.
 //
 //   OpenAiCompatibleDialect dialect{.display_name = "LM Studio", ..., .append_v1 = true};
 //   OpenAiCompatibleProvider impl(std::move(dialect),
@@ -13,6 +14,10 @@
 // URL that already ends in "/v1" is not doubled); without it the base URL is the API root as given
 // (OpenAI: "https://api.openai.com/v1"). Server-root endpoints (/lmstudio-greeting,
 // /api/v0/models) hang off the base path with any trailing "/v1" removed.
+//
+// Deadlines: HttpOptions, overridden per request by ProviderRequest::transport: first_byte_timeout
+// applies to every call, request_timeout caps non-streaming calls (a stream's total is
+// HttpOptions::stream_timeout). Errors from the upstream never contain the API key.
 //
 // Threading and cancellation: as roci::Provider (not thread-safe; every awaitable honours
 // per-operation cancellation and closes its upstream connection).
@@ -88,6 +93,8 @@ class OpenAiCompatibleProvider {
   std::string model_for(const std::string& requested) const;
   net::HttpRequest make_request(net::http::verb method, std::string target, std::string body,
                                 const std::optional<TransportOptions>& transport) const;
+  // classify_upstream_error, with the API key redacted from the message.
+  Error upstream_error(int status, std::string_view body) const;
   // POST/GET returning the 2xx body, or the classified upstream error (including 2xx error bodies).
   asio::awaitable<Result<std::string>> exchange(net::HttpRequest request);
   asio::awaitable<Result<std::vector<ModelInfo>>> fetch_v0_models();
@@ -112,6 +119,7 @@ class OpenAiCompatibleProvider {
 Capabilities refine_from_v0(Capabilities base, const ModelInfo& model);
 
 // /v1/models entries completed with the /api/v0/models entry of the same id, when there is one.
-std::vector<ModelInfo> merge_model_lists(std::vector<ModelInfo> v1, const std::vector<ModelInfo>& v0);
+std::vector<ModelInfo> merge_model_lists(std::vector<ModelInfo> v1,
+                                         const std::vector<ModelInfo>& v0);
 
 }  // namespace roci

@@ -1,0 +1,223 @@
+#include "providers/openai_compatible/openai_chat_stream.h"
+
+#include "openai_wire/upstream_codec.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <string_view>
+#include <utility>
+
+namespace roci {
+namespace {
+
+// After Finish: how long to wait for the rest of the body ([DONE], chunked terminator) before
+// giving up on reusing the connection, and how much of it to read.
+constexpr std::chrono::milliseconds kDrainBudget{200};
+constexpr std::size_t kDrainLimit = 64u << 10;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool is_empty_part(const StreamPart& part) {
+  if (const auto* t = std::get_if<TextDelta>(&part)) return t->text.empty();
+  if (const auto* r = std::get_if<ReasoningDelta>(&part)) return r->text.empty();
+  if (const auto* c = std::get_if<ToolCallDelta>(&part)) {
+    return c->id.empty() && c->name.empty() && c->arguments.empty();
+  }
+  return false;
+}
+
+void merge_info(StreamInfo& into, const StreamInfo& from) {
+  if (into.id.empty()) into.id = from.id;
+  if (into.model.empty()) into.model = from.model;
+  if (into.created == 0) into.created = from.created;
+  if (into.system_fingerprint.empty()) into.system_fingerprint = from.system_fingerprint;
+}
+
+}  // namespace
+
+OpenAiChatStream::OpenAiChatStream(std::unique_ptr<net::HttpBodyReader> body, std::string upstream,
+                                   std::size_t max_event_bytes)
+    : body_(std::move(body)), parser_(max_event_bytes), upstream_(std::move(upstream)) {}
+
+std::unique_ptr<OpenAiChatStream> OpenAiChatStream::replay(const GenerationResult& result,
+                                                           std::string upstream) {
+  auto stream = std::make_unique<OpenAiChatStream>(nullptr, std::move(upstream), 0);
+  stream->info_ = StreamInfo{.id = result.id,
+                             .model = result.model,
+                             .created = result.created,
+                             .system_fingerprint = result.system_fingerprint};
+  if (!result.reasoning.empty()) stream->pending_.emplace_back(ReasoningDelta{result.reasoning});
+  if (!result.text.empty()) stream->pending_.emplace_back(TextDelta{result.text});
+  int index = 0;
+  for (const auto& call : result.tool_calls) {
+    stream->pending_.emplace_back(ToolCallDelta{index++, call.id, call.name, call.arguments});
+  }
+  stream->finish_reason_ = result.finish_reason;
+  stream->usage_ = result.usage;
+  stream->stats_ = result.stats;
+  stream->events_ = 1;
+  stream->body_ended_ = true;
+  stream->parser_finished_ = true;
+  stream->queue_finish();
+  return stream;
+}
+
+asio::awaitable<Result<void>> OpenAiChatStream::open() {
+  while (events_ == 0 && pending_.empty()) {
+    auto progressed = co_await step();
+    if (!progressed) {
+      failed_ = true;
+      co_return progressed.error();
+    }
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<std::optional<StreamPart>>> OpenAiChatStream::next() {
+  if (failed_) {
+    co_return Error::internal("ChatStream::next() called after the stream failed");
+  }
+  if (finish_returned_) {
+    co_await drain_rest();
+    co_return std::optional<StreamPart>{};
+  }
+  while (pending_.empty()) {
+    auto progressed = co_await step();
+    if (!progressed) co_return fail(progressed.error());
+  }
+  StreamPart part = std::move(pending_.front());
+  pending_.pop_front();
+  if (std::holds_alternative<Finish>(part)) finish_returned_ = true;
+  co_return std::optional<StreamPart>(std::move(part));
+}
+
+Result<std::optional<StreamPart>> OpenAiChatStream::fail(Error error) {
+  failed_ = true;
+  pending_.clear();
+  body_.reset();  // closes the upstream connection
+  return error;
+}
+
+// Makes progress: decodes the events already buffered, or reads more of the body, or handles its
+// end. Each call either queues parts, consumes input, or fails, so callers loop on it.
+asio::awaitable<Result<void>> OpenAiChatStream::step() {
+  if (deferred_error_) co_return *std::exchange(deferred_error_, std::nullopt);
+  if (auto decoded = drain_parser(); !decoded) {
+    // An error as the first event fails the setup; after that, the parts decoded before the bad
+    // event are delivered first and the error follows them.
+    if (events_ == 0) co_return decoded;
+    deferred_error_ = decoded.error();
+    co_return Result<void>{};
+  }
+  if (!pending_.empty() || finish_queued_) co_return Result<void>{};
+  if (body_ended_) co_return on_end_of_body();
+  co_return co_await read_more();
+}
+
+asio::awaitable<Result<void>> OpenAiChatStream::read_more() {
+  if (!body_) {
+    body_ended_ = true;
+    co_return Result<void>{};
+  }
+  auto piece = co_await body_->read_some();
+  if (!piece) {
+    Error error = piece.error();
+    if (error.kind == ErrorKind::kUpstreamError && finish_reason_) {
+      // Cut after the finish chunk: the answer is complete, only usage / [DONE] went missing.
+      body_ended_ = true;
+      co_return Result<void>{};
+    }
+    if (error.kind == ErrorKind::kUpstreamError) {
+      error.message = "connection closed mid-stream: " + error.message;
+    }
+    co_return error;
+  }
+  if (piece->empty()) {
+    body_ended_ = true;
+  } else {
+    parser_.feed(*piece);
+  }
+  co_return Result<void>{};
+}
+
+Result<void> OpenAiChatStream::drain_parser() {
+  while (!finish_queued_) {
+    auto event = parser_.next_event();
+    if (!event) return event.error();
+    if (!*event) return {};
+    if (auto handled = handle_event((*event)->data); !handled) return handled;
+  }
+  return {};
+}
+
+Result<void> OpenAiChatStream::handle_event(const std::string& raw) {
+  const std::string_view data = trim(raw);
+  if (data.empty()) return {};
+  if (data == "[DONE]") {
+    ++events_;
+    saw_done_ = true;
+    queue_finish();
+    return {};
+  }
+  auto chunk = openai_wire::decode_chat_chunk(data, upstream_);
+  if (!chunk) return chunk.error();
+  ++events_;
+  merge_info(info_, chunk->info);
+  for (auto& part : chunk->parts) {
+    if (!is_empty_part(part)) pending_.push_back(std::move(part));
+  }
+  if (chunk->stats) stats_ = std::move(chunk->stats);
+  if (chunk->usage) usage_ = chunk->usage;
+  if (chunk->finish_reason) finish_reason_ = chunk->finish_reason;
+  // Usage completes the answer; without it, wait for [DONE] or the end of the body.
+  if (finish_reason_ && usage_) queue_finish();
+  return {};
+}
+
+Result<void> OpenAiChatStream::on_end_of_body() {
+  if (!parser_finished_) {
+    parser_finished_ = true;
+    parser_.finish();
+    if (auto decoded = drain_parser(); !decoded) return decoded;
+    if (!pending_.empty() || finish_queued_) return {};
+  }
+  if (finish_reason_ || saw_done_) {
+    queue_finish();
+    return {};
+  }
+  return Error::upstream(upstream_ + ": connection closed mid-stream (the body ended without a " +
+                         "finish_reason or [DONE])");
+}
+
+void OpenAiChatStream::queue_finish() {
+  if (finish_queued_) return;
+  finish_queued_ = true;
+  pending_.push_back(Finish{.reason = finish_reason_.value_or(FinishReason::kStop),
+                            .usage = usage_,
+                            .stats = std::move(stats_)});
+}
+
+asio::awaitable<void> OpenAiChatStream::drain_rest() {
+  if (!body_ || body_ended_) co_return;
+  using namespace asio::experimental::awaitable_operators;  // NOLINT(google-build-using-namespace)
+  asio::steady_timer timer(co_await asio::this_coro::executor, kDrainBudget);
+  auto rest = co_await (body_->read_all(kDrainLimit) ||
+                        timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+  body_ended_ = true;
+  if (rest.index() != 0 || !std::get<0>(rest)) body_.reset();  // not at the end: just close
+}
+
+}  // namespace roci

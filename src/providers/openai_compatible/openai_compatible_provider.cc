@@ -1,0 +1,349 @@
+#include "providers/openai_compatible/openai_compatible_provider.h"
+
+#include "providers/openai_compatible/openai_chat_stream.h"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <chrono>
+#include <utility>
+
+namespace roci {
+namespace {
+
+using net::http::verb;
+
+// Error bodies are read only this far: enough for any message, never a whole runaway body.
+constexpr std::size_t kErrorBodyLimit = 1u << 20;
+// health() is a cheap probe: it never waits as long as a generation may.
+constexpr std::chrono::milliseconds kHealthTimeout = std::chrono::seconds(10);
+
+bool is_success(int status) { return status >= 200 && status < 300; }
+
+bool contains(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// LM Studio's /lmstudio-greeting answers {"lmstudio": true}; nothing else counts.
+bool is_lmstudio_greeting(std::string_view body) {
+  boost::system::error_code ec;
+  const boost::json::value value = boost::json::parse(body, ec);
+  if (ec || !value.is_object()) return false;
+  const auto* flag = value.as_object().if_contains("lmstudio");
+  return flag != nullptr && flag->is_bool() && flag->as_bool();
+}
+
+std::string strip_trailing_slashes(std::string url) {
+  while (url.size() > 1 && url.back() == '/') url.pop_back();
+  return url;
+}
+
+std::chrono::microseconds since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               start);
+}
+
+// Upstreams may quote the key they rejected ("Incorrect API key provided: sk-..."): an Error never
+// carries it.
+void redact(std::string& text, std::string_view secret) {
+  if (secret.size() < 4) return;
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+    text.replace(at, secret.size(), "<redacted>");
+  }
+}
+
+}  // namespace
+
+Capabilities refine_from_v0(Capabilities base, const ModelInfo& model) {
+  if (model.loaded_context_length && *model.loaded_context_length > 0) {
+    base.context_length = *model.loaded_context_length;
+  } else if (model.max_context_length && *model.max_context_length > 0) {
+    base.context_length = *model.max_context_length;
+  }
+  if (contains(model.capabilities, "tool_use")) {
+    base.tools = true;
+  } else if (!model.capabilities.empty()) {
+    base.tools = false;  // the list is there and does not name tool use
+  }
+  if (model.type == "vlm" || contains(model.capabilities, "vision")) base.vision = true;
+  if (model.type == "embeddings") {
+    base.tools = base.streaming = base.json_mode = base.json_schema = false;
+    base.vision = base.reasoning = base.system_messages = false;
+  }
+  return base;
+}
+
+std::vector<ModelInfo> merge_model_lists(std::vector<ModelInfo> v1,
+                                         const std::vector<ModelInfo>& v0) {
+  for (auto& model : v1) {
+    const auto it =
+        std::find_if(v0.begin(), v0.end(), [&](const ModelInfo& m) { return m.id == model.id; });
+    if (it == v0.end()) continue;
+    if (model.type.empty()) model.type = it->type;
+    if (model.state.empty()) model.state = it->state;
+    if (!model.max_context_length) model.max_context_length = it->max_context_length;
+    if (!model.loaded_context_length) model.loaded_context_length = it->loaded_context_length;
+    if (model.capabilities.empty()) model.capabilities = it->capabilities;
+    if (model.publisher.empty()) model.publisher = it->publisher;
+    if (model.arch.empty()) model.arch = it->arch;
+    if (model.quantization.empty()) model.quantization = it->quantization;
+  }
+  return v1;
+}
+
+OpenAiCompatibleProvider::OpenAiCompatibleProvider(OpenAiCompatibleDialect dialect,
+                                                   OpenAiCompatibleConfig config)
+    : dialect_(std::move(dialect)), config_(std::move(config)) {
+  display_base_url_ = strip_trailing_slashes(config_.base_url);
+  label_ = dialect_.display_name + " at " + display_base_url_;
+  auto origin = net::parse_base_url(display_base_url_);
+  if (!origin) {
+    Error error = origin.error();
+    error.message = "The " + dialect_.display_name + " base URL is invalid: " + error.message;
+    config_error_ = std::move(error);
+    return;
+  }
+  const std::string& path = origin->base_path;
+  root_path_ = path.ends_with("/v1") ? path.substr(0, path.size() - 3) : path;
+  api_path_ = dialect_.append_v1 ? root_path_ + "/v1" : path;
+  // Targets carry the whole path, so the transport's origin is the bare scheme://host:port.
+  net::Origin transport = *origin;
+  transport.base_path.clear();
+  client_ = std::make_unique<net::HttpClient>(
+      std::move(transport), config_.http,
+      net::UpstreamIdentity{dialect_.display_name, display_base_url_, dialect_.unreachable_hint});
+}
+
+OpenAiCompatibleProvider::~OpenAiCompatibleProvider() = default;
+
+std::string OpenAiCompatibleProvider::model_for(const std::string& requested) const {
+  return requested.empty() ? config_.model : requested;
+}
+
+net::HttpRequest OpenAiCompatibleProvider::make_request(
+    net::http::verb method, std::string target, std::string body,
+    const std::optional<TransportOptions>& transport) const {
+  net::HttpRequest request;
+  request.method = method;
+  request.target = std::move(target);
+  request.body = std::move(body);
+  if (!config_.api_key.empty()) {
+    request.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
+  }
+  if (!config_.organization.empty()) {
+    request.headers.emplace_back("OpenAI-Organization", config_.organization);
+  }
+  if (!config_.project.empty()) request.headers.emplace_back("OpenAI-Project", config_.project);
+  if (transport) {
+    request.first_byte_timeout = transport->first_byte_timeout;
+    request.total_timeout = transport->request_timeout;
+  }
+  return request;
+}
+
+Error OpenAiCompatibleProvider::upstream_error(int status, std::string_view body) const {
+  Error error = openai_wire::classify_upstream_error(status, body, label_);
+  redact(error.message, config_.api_key);
+  return error;
+}
+
+asio::awaitable<Result<std::string>> OpenAiCompatibleProvider::exchange(net::HttpRequest request) {
+  if (config_error_) co_return *config_error_;
+  auto response = co_await client_->send(std::move(request));
+  if (!response) co_return response.error();
+  if (!is_success(response->status)) co_return upstream_error(response->status, response->body);
+  if (auto error = openai_wire::detect_error_body(response->status, response->body, label_)) {
+    redact(error->message, config_.api_key);
+    co_return *error;
+  }
+  co_return std::move(response->body);
+}
+
+asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
+    ProviderRequest request) {
+  const std::string model = model_for(request.model);
+  auto http = make_request(verb::post, api_path_ + "/chat/completions",
+                           openai_wire::encode_chat_request(request, model, false, dialect_.wire),
+                           request.transport);
+  auto body = co_await exchange(std::move(http));
+  if (!body) co_return body.error();
+  co_return openai_wire::decode_chat_response(*body, label_);
+}
+
+asio::awaitable<Result<std::unique_ptr<ChatStream>>> OpenAiCompatibleProvider::stream(
+    ProviderRequest request) {
+  if (config_error_) co_return *config_error_;
+  const std::string model = model_for(request.model);
+  auto http = make_request(verb::post, api_path_ + "/chat/completions",
+                           openai_wire::encode_chat_request(request, model, true, dialect_.wire),
+                           request.transport);
+  http.total_timeout.reset();  // a stream's total is HttpOptions::stream_timeout
+  http.headers.emplace_back("Accept", "text/event-stream");
+  auto opened = co_await client_->open(std::move(http));
+  if (!opened) co_return opened.error();
+  std::unique_ptr<net::HttpBodyReader> body = std::move(*opened);
+  const int status = body->status();
+  if (!is_success(status)) {
+    auto text = co_await body->read_all(std::min(kErrorBodyLimit, config_.http.max_response_bytes));
+    co_return upstream_error(status, text ? *text : std::string());
+  }
+  if (body->content_type().find("json") != std::string_view::npos) {
+    // LM Studio answers some errors with 200 + JSON; some servers ignore `stream: true`.
+    auto text = co_await body->read_all(config_.http.max_response_bytes);
+    if (!text) co_return text.error();
+    if (auto error = openai_wire::detect_error_body(status, *text, label_)) {
+      redact(error->message, config_.api_key);
+      co_return *error;
+    }
+    auto result = openai_wire::decode_chat_response(*text, label_);
+    if (!result) co_return result.error();
+    co_return std::unique_ptr<ChatStream>(OpenAiChatStream::replay(*result, label_));
+  }
+  auto stream =
+      std::make_unique<OpenAiChatStream>(std::move(body), label_, config_.http.max_event_bytes);
+  if (auto first = co_await stream->open(); !first) co_return first.error();
+  co_return std::unique_ptr<ChatStream>(std::move(stream));
+}
+
+asio::awaitable<Result<std::vector<ModelInfo>>> OpenAiCompatibleProvider::fetch_v0_models() {
+  auto body =
+      co_await exchange(make_request(verb::get, root_path_ + "/api/v0/models", {}, std::nullopt));
+  if (!body) co_return body.error();
+  co_return openai_wire::decode_model_list(*body, label_);
+}
+
+void OpenAiCompatibleProvider::refine_capabilities(const std::vector<ModelInfo>& v0_models) {
+  for (const auto& model : v0_models) {
+    if (model.id.empty()) continue;
+    Capabilities base =
+        dialect_.default_capabilities ? dialect_.default_capabilities(model.id) : Capabilities{};
+    refined_.insert_or_assign(model.id, refine_from_v0(base, model));
+  }
+}
+
+asio::awaitable<Result<std::vector<ModelInfo>>> OpenAiCompatibleProvider::list_models() {
+  auto body = co_await exchange(make_request(verb::get, api_path_ + "/models", {}, std::nullopt));
+  if (!body) co_return body.error();
+  auto v1 = openai_wire::decode_model_list(*body, label_);
+  if (!v1 || !dialect_.has_api_v0_models) co_return v1;
+  // /api/v0/models is a refinement: older LM Studio builds and llama.cpp do not have it.
+  auto v0 = co_await fetch_v0_models();
+  if (!v0) {
+    if (v0.error().kind == ErrorKind::kCancelled) co_return v0.error();
+    co_return v1;
+  }
+  refine_capabilities(*v0);
+  co_return merge_model_lists(std::move(*v1), *v0);
+}
+
+Capabilities OpenAiCompatibleProvider::capabilities(std::string_view model) const {
+  const std::string_view id = model.empty() ? std::string_view(config_.model) : model;
+  if (auto it = refined_.find(id); it != refined_.end()) return it->second;
+  return dialect_.default_capabilities ? dialect_.default_capabilities(id) : Capabilities{};
+}
+
+asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::health() {
+  ProviderHealth health;
+  health.base_url = display_base_url_;
+  if (config_error_) {
+    health.detail = config_error_->message;
+    co_return health;
+  }
+  if (dialect_.health == HealthProbe::kLmStudioGreeting) {
+    co_return co_await probe_greeting(std::move(health));
+  }
+  co_return co_await probe_models(std::move(health), false);
+}
+
+asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_greeting(
+    ProviderHealth health) {
+  auto request = make_request(verb::get, root_path_ + "/lmstudio-greeting", {}, std::nullopt);
+  request.first_byte_timeout = std::min(config_.http.first_byte_timeout, kHealthTimeout);
+  request.total_timeout = std::min(config_.http.request_timeout, kHealthTimeout);
+  const auto start = std::chrono::steady_clock::now();
+  auto response = co_await client_->send(std::move(request));
+  health.latency = since(start);
+  if (!response) {
+    if (response.error().kind == ErrorKind::kCancelled) co_return response.error();
+    health.detail = response.error().message;
+    co_return health;
+  }
+  if (response->status != 200 || !is_lmstudio_greeting(response->body)) {
+    // Never trust a bare 200: an old LM Studio answers 200 to every path. A server that is not LM
+    // Studio (llama.cpp, an old build) is still usable if it serves a real /v1/models list.
+    co_return co_await probe_models(std::move(health), true);
+  }
+  health.reachable = true;
+  health.detail = "LM Studio answered /lmstudio-greeting";
+  if (dialect_.has_api_v0_models) {
+    auto v0 = co_await fetch_v0_models();
+    if (v0) {
+      refine_capabilities(*v0);
+      for (const auto& model : *v0) {
+        if (model.loaded()) health.loaded_models.push_back(model.id);
+      }
+    }
+  }
+  co_return health;
+}
+
+asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_models(
+    ProviderHealth health, bool after_greeting) {
+  auto request = make_request(verb::get, api_path_ + "/models", {}, std::nullopt);
+  request.first_byte_timeout = std::min(config_.http.first_byte_timeout, kHealthTimeout);
+  request.total_timeout = std::min(config_.http.request_timeout, kHealthTimeout);
+  const auto start = std::chrono::steady_clock::now();
+  auto response = co_await client_->send(std::move(request));
+  health.latency = since(start);
+  if (!response) {
+    if (response.error().kind == ErrorKind::kCancelled) co_return response.error();
+    health.detail = response.error().message;
+    co_return health;
+  }
+  const std::string models_path = api_path_ + "/models";
+  if (response->status == 200 &&
+      !openai_wire::detect_error_body(response->status, response->body, label_) &&
+      openai_wire::decode_model_list(response->body, label_)) {
+    health.reachable = true;
+    health.detail = after_greeting
+                        ? "The server at " + display_base_url_ +
+                              " did not answer /lmstudio-greeting like LM Studio, but serves the "
+                              "OpenAI API (" +
+                              models_path + ")"
+                        : dialect_.display_name + " answered " + models_path;
+    co_return health;
+  }
+  if (after_greeting) {
+    health.detail = "A server answers at " + display_base_url_ +
+                    " but it is not LM Studio (GET /lmstudio-greeting did not return "
+                    "{\"lmstudio\":true}) and GET " +
+                    models_path +
+                    " gave no model list. Check the port, and that LM Studio's server is started.";
+  } else if (response->status == 401 || response->status == 403) {
+    health.detail = label_ + " rejected the credentials (HTTP " + std::to_string(response->status) +
+                    "): check the API key.";
+  } else {
+    health.detail = upstream_error(response->status, response->body).message;
+  }
+  co_return health;
+}
+
+asio::awaitable<Result<EmbeddingResult>> OpenAiCompatibleProvider::embed(EmbeddingRequest request) {
+  const std::string model = model_for(request.model);
+  auto body = co_await exchange(make_request(verb::post, api_path_ + "/embeddings",
+                                             openai_wire::encode_embedding_request(request, model),
+                                             std::nullopt));
+  if (!body) co_return body.error();
+  co_return openai_wire::decode_embedding_response(*body, label_);
+}
+
+asio::awaitable<Result<CompletionResult>> OpenAiCompatibleProvider::complete(
+    CompletionRequest request) {
+  const std::string model = model_for(request.model);
+  auto body = co_await exchange(make_request(verb::post, api_path_ + "/completions",
+                                             openai_wire::encode_completion_request(request, model),
+                                             std::nullopt));
+  if (!body) co_return body.error();
+  co_return openai_wire::decode_completion_response(*body, label_);
+}
+
+}  // namespace roci

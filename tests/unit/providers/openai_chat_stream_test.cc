@@ -1,0 +1,179 @@
+// OpenAiChatStream on hand-written SSE bodies (served by the fake): pings, role on every chunk,
+// timings, [DONE] without its blank line, usage hold-back, truncation.
+#include "unit/providers/lmstudio_fixture.h"
+
+#include <gmock/gmock.h>
+
+namespace roci::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr std::string_view kEventStream = "text/event-stream";
+
+std::string chunk(std::string_view choices_json, std::string_view extra = {}) {
+  std::string out = R"(data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,)"
+                    R"("model":"m","choices":)";
+  out += choices_json;
+  out += extra;
+  out += "}\n\n";
+  return out;
+}
+
+class RawSseTest : public LmStudioFixture {
+ protected:
+  Result<Collected> stream_body(std::string body) {
+    Fault fault = Fault::respond(200, std::move(body), "/v1/chat/completions");
+    fault.content_type = std::string(kEventStream);
+    fake_->script(fault);
+    return run(stream_all(provider_.get(), user_request("hi")));
+  }
+};
+
+TEST_F(RawSseTest, PingsRoleOnEveryChunkTimingsAndDoneWithoutBlankLine) {
+  start();
+  std::string body;
+  body +=
+      chunk(R"([{"index":0,"delta":{"role":"assistant","content":null},"finish_reason":null}])");
+  body += ":\n\n: ping\n\n";
+  body +=
+      chunk(R"([{"index":0,"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}])");
+  body += chunk(R"([{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}])");
+  body +=
+      chunk(R"([{"index":0,"delta":{"role":"assistant","content":"lo"},"finish_reason":null}])");
+  body += chunk(R"([{"index":0,"delta":{},"finish_reason":"stop"}])",
+                R"(,"timings":{"prompt_n":3,"predicted_n":2,"predicted_per_second":50.0})");
+  body += chunk("[]", R"(,"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5})");
+  body += "data: [DONE]";  // no trailing blank line (some llama.cpp builds)
+  auto streamed = stream_body(body);
+  ASSERT_TRUE(streamed) << streamed.error();
+  ASSERT_FALSE(streamed->error) << *streamed->error;
+  EXPECT_EQ(streamed->text, "Hello");
+  EXPECT_EQ(streamed->text_deltas, 2) << "empty deltas are dropped";
+  ASSERT_EQ(streamed->finishes, 1);
+  EXPECT_EQ(streamed->parts_after_finish, 0);
+  EXPECT_EQ(streamed->finish->reason, FinishReason::kStop);
+  ASSERT_TRUE(streamed->finish->usage);
+  EXPECT_EQ(streamed->finish->usage->total_tokens, 5);
+  EXPECT_EQ(streamed->info.id, "chatcmpl-1");
+}
+
+TEST_F(RawSseTest, UsageOnTheFinishChunkItself) {
+  start();
+  std::string body;
+  body += chunk(R"([{"index":0,"delta":{"content":"Hi"},"finish_reason":null}])");
+  body += chunk(R"([{"index":0,"delta":{},"finish_reason":"length"}])",
+                R"(,"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2})");
+  body += "data: [DONE]\n\n";
+  auto streamed = stream_body(body);
+  ASSERT_TRUE(streamed) << streamed.error();
+  ASSERT_TRUE(streamed->finish);
+  EXPECT_EQ(streamed->finish->reason, FinishReason::kLength);
+  ASSERT_TRUE(streamed->finish->usage);
+  EXPECT_EQ(streamed->finish->usage->total_tokens, 2);
+}
+
+TEST_F(RawSseTest, FinishWithoutUsageEndsAtDone) {
+  start();
+  std::string body;
+  body += chunk(R"([{"index":0,"delta":{"content":"Hi"},"finish_reason":null}])");
+  body += chunk(R"([{"index":0,"delta":{},"finish_reason":"stop"}])");
+  body += "data: [DONE]\n\n";
+  auto streamed = stream_body(body);
+  ASSERT_TRUE(streamed) << streamed.error();
+  ASSERT_FALSE(streamed->error) << *streamed->error;
+  ASSERT_EQ(streamed->finishes, 1);
+  EXPECT_FALSE(streamed->finish->usage);
+}
+
+TEST_F(RawSseTest, FinishThenEndOfBodyWithoutDoneIsStillAFinish) {
+  start();
+  std::string body;
+  body += chunk(R"([{"index":0,"delta":{"content":"Hi"},"finish_reason":null}])");
+  body += chunk(R"([{"index":0,"delta":{},"finish_reason":"stop"}])");
+  auto streamed = stream_body(body);
+  ASSERT_TRUE(streamed) << streamed.error();
+  ASSERT_FALSE(streamed->error) << *streamed->error;
+  EXPECT_EQ(streamed->finishes, 1);
+}
+
+TEST_F(RawSseTest, EndOfBodyWithoutFinishOrDoneIsAnError) {
+  start();
+  std::string body;
+  body += chunk(R"([{"index":0,"delta":{"content":"Hi"},"finish_reason":null}])");
+  body += chunk(R"([{"index":0,"delta":{"content":" there"},"finish_reason":null}])");
+  auto streamed = stream_body(body);
+  ASSERT_TRUE(streamed) << streamed.error();
+  ASSERT_TRUE(streamed->error);
+  EXPECT_EQ(streamed->error->kind, ErrorKind::kUpstreamError);
+  EXPECT_THAT(streamed->error->message, HasSubstr("connection closed mid-stream"));
+  EXPECT_EQ(streamed->text, "Hi there");
+  EXPECT_EQ(streamed->finishes, 0);
+}
+
+TEST_F(RawSseTest, DoneOnlyStreamIsAnEmptyAnswer) {
+  start();
+  auto streamed = stream_body("data: [DONE]\n\n");
+  ASSERT_TRUE(streamed) << streamed.error();
+  ASSERT_FALSE(streamed->error) << *streamed->error;
+  EXPECT_EQ(streamed->finishes, 1);
+  EXPECT_EQ(streamed->text, "");
+}
+
+TEST_F(RawSseTest, EmptyBodyIsAnError) {
+  start();
+  auto stream = [&] {
+    Fault fault = Fault::respond(200, "", "/v1/chat/completions");
+    fault.content_type = std::string(kEventStream);
+    fake_->script(fault);
+    return run(provider_->stream(user_request("hi")));
+  }();
+  ASSERT_FALSE(stream);
+  EXPECT_EQ(stream.error().kind, ErrorKind::kUpstreamError);
+}
+
+TEST_F(RawSseTest, ToolCallFragmentsWithNullIdsAndNames) {
+  start();
+  std::string body;
+  body += chunk(
+      R"([{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"365174485",)"
+      R"("type":"function","function":{"name":"search","arguments":""}}]},"finish_reason":null}])");
+  body +=
+      chunk(R"([{"index":0,"delta":{"tool_calls":[{"index":0,"id":null,"function":{"name":null,)"
+            R"("arguments":"{\"q\":"}}]},"finish_reason":null}])");
+  body += chunk(
+      R"([{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"\"dell\"}"}}]},)"
+      R"("finish_reason":null}])");
+  body += chunk(R"([{"index":0,"delta":{},"finish_reason":"tool_calls"}])");
+  body += chunk("[]", R"(,"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13})");
+  body += "data: [DONE]\n\n";
+  auto streamed = stream_body(body);
+  ASSERT_TRUE(streamed) << streamed.error();
+  ASSERT_FALSE(streamed->error) << *streamed->error;
+  ASSERT_EQ(streamed->tool_calls.size(), 1u);
+  EXPECT_EQ(streamed->tool_calls[0].id, "365174485");
+  EXPECT_EQ(streamed->tool_calls[0].name, "search");
+  EXPECT_EQ(streamed->tool_calls[0].arguments, R"({"q":"dell"})");
+  EXPECT_EQ(streamed->finish->reason, FinishReason::kToolCalls);
+  EXPECT_EQ(streamed->finish->usage->total_tokens, 13);
+}
+
+TEST_F(RawSseTest, NonStreamJsonAnswerToAStreamRequestIsReplayed) {
+  start();
+  Fault fault = Fault::respond(
+      200,
+      R"({"id":"chatcmpl-2","object":"chat.completion","created":1,"model":"m","choices":[)"
+      R"({"index":0,"message":{"role":"assistant","content":"Whole answer"},"finish_reason":"stop"}],)"
+      R"("usage":{"prompt_tokens":2,"completion_tokens":2,"total_tokens":4}})",
+      "/v1/chat/completions");
+  fake_->script(fault);
+  auto streamed = run(stream_all(provider_.get(), user_request("hi")));
+  ASSERT_TRUE(streamed) << streamed.error();
+  ASSERT_FALSE(streamed->error) << *streamed->error;
+  EXPECT_EQ(streamed->text, "Whole answer");
+  ASSERT_EQ(streamed->finishes, 1);
+  EXPECT_EQ(streamed->finish->usage->total_tokens, 4);
+}
+
+}  // namespace
+}  // namespace roci::test
