@@ -1,0 +1,61 @@
+#include "server/handler_support.h"
+
+#include "config/gateway_config.h"
+#include "server/http_error.h"
+#include "server/model_catalog.h"
+#include "server/model_resolver.h"
+
+namespace roci::server {
+
+openai_wire::RequestLimits request_limits(const config::LimitsSection& limits) {
+  openai_wire::RequestLimits out;
+  out.max_depth = limits.max_json_depth;
+  out.max_messages = limits.max_messages;
+  out.max_tokens_ceiling = limits.max_tokens_ceiling;
+  return out;
+}
+
+void apply_generation_defaults(GenerationSettings& settings,
+                               const config::InferenceSection& inference) {
+  if (!settings.max_tokens && inference.default_max_tokens != 0) {
+    settings.max_tokens = inference.default_max_tokens;
+  }
+  if (!settings.temperature && inference.default_temperature >= 0) {
+    settings.temperature = inference.default_temperature;
+  }
+}
+
+asio::awaitable<Result<AdmissionQueue::Slot>> admit(RequestContext& ctx) {
+  UpstreamTimer timer(ctx.log);
+  co_return co_await ctx.worker.admission.acquire();
+}
+
+bool is_cancelled(const asio::cancellation_state& state) {
+  return state.cancelled() != asio::cancellation_type::none;
+}
+
+asio::awaitable<void> fail(RequestContext& ctx, Error e) {
+  if (e.kind == ErrorKind::kCancelled) {
+    // Nothing can be written; send_error would only record it, without another suspension.
+    ctx.log.status = 499;
+    ctx.log.error_kind = e.kind;
+    ctx.log.error_message = std::move(e.message);
+    co_return;
+  }
+  co_await send_error(ctx, e);
+}
+
+asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& resolved, Error e) {
+  if (e.kind == ErrorKind::kModelNotFound && resolved.provider != nullptr) {
+    ctx.worker.catalog.invalidate(resolved.provider->name());
+  }
+  co_await fail(ctx, std::move(e));
+}
+
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace roci::server

@@ -1,0 +1,77 @@
+// Small pieces every request handler shares: request limits and generation defaults from the
+// config, upstream-wait timing, admission, and the one way a handler fails.
+//
+//   auto parsed = openai_wire::parse_chat_request(body, request_limits(config.limits));
+//   apply_generation_defaults(parsed->request.settings, config.inference);   // 100 / 0.7
+//   auto slot = co_await admit(ctx);           // Result<AdmissionQueue::Slot>
+//   UpstreamTimer timer(ctx.log);  ... co_await provider.generate(...) ...  timer.stop();
+//   co_return co_await fail(ctx, error);       // envelope, SSE error event, or nothing (client
+//   gone)
+#pragma once
+
+#include "openai_wire/client_codec.h"
+#include "server/admission_queue.h"
+#include "server/request_context.h"
+
+#include <roci/core/error.h>
+#include <roci/core/types.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <chrono>
+
+namespace roci::config {
+struct InferenceSection;
+struct LimitsSection;
+}  // namespace roci::config
+
+namespace roci::server {
+
+struct ResolvedModel;
+
+openai_wire::RequestLimits request_limits(const config::LimitsSection& limits);
+
+// The seed's defaults for fields the client left out: max_tokens (inference.default_max_tokens,
+// 100; 0 disables) and temperature (inference.default_temperature, 0.7; negative disables).
+void apply_generation_defaults(GenerationSettings& settings,
+                               const config::InferenceSection& inference);
+
+// Adds the time between construction and stop() (or destruction) to log.upstream_wait.
+class UpstreamTimer {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit UpstreamTimer(RequestLog& log) : log_(&log), start_(Clock::now()) {}
+  ~UpstreamTimer() { stop(); }
+  UpstreamTimer(const UpstreamTimer&) = delete;
+  UpstreamTimer& operator=(const UpstreamTimer&) = delete;
+  void stop() {
+    if (log_ != nullptr) log_->upstream_wait += Clock::now() - start_;
+    log_ = nullptr;
+  }
+
+ private:
+  RequestLog* log_;
+  Clock::time_point start_;
+};
+
+// A slot of the shared AdmissionQueue. Time spent queued counts as upstream wait (the gateway is
+// waiting for upstream capacity, not working). Errors: kQueueFull (429 + Retry-After), kCancelled.
+asio::awaitable<Result<AdmissionQueue::Slot>> admit(RequestContext& ctx);
+
+// True when the session cancelled this handler (client gone). A cancellation that arrives after an
+// operation completed but before its handler ran is lost for that operation (and later ones are not
+// cancelled either), so handlers check this after each upstream await:
+//   if (is_cancelled(co_await asio::this_coro::cancellation_state)) ...   // no allocation
+bool is_cancelled(const asio::cancellation_state& state);
+
+// Answers with `e` through send_error (the envelope, or an SSE error event once streaming) and
+// records it; for kCancelled only records (499). When the upstream says the model is unknown,
+// forgets the cached model list so the next resolution sees the upstream's current models.
+asio::awaitable<void> fail(RequestContext& ctx, Error e);
+asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& resolved, Error e);
+
+// Unix seconds now (`created` when the upstream did not say).
+std::int64_t unix_seconds();
+
+}  // namespace roci::server

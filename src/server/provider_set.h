@@ -1,0 +1,73 @@
+// ProviderSet: the providers one I/O thread talks to.
+//
+//   auto providers = ProviderSet::create(config);           // Result<ProviderSet>, per thread
+//   roci::Provider& lmstudio = providers->primary();         // built from config.inference
+//   auto other = providers->for_selector("mock");            // "mock:any" selectors, built lazily
+//
+// The primary provider comes from `config.inference` (provider, base_url, default_model, api_key,
+// http). Other providers ("openai:gpt-4o-mini" selectors) are created on first use through
+// roci::ProviderRegistry with RociConfig::from_env() (LMSTUDIO_BASE_URL, OPENAI_API_KEY, ...) and
+// the same HTTP options (config::to_http_options: timeout_secs -> request_timeout, connect,
+// first byte and stream idle (0 -> timeout), stream total, keep-alive, pool size, CA file): mock is
+// always available, openai only with OPENAI_API_KEY. A selector naming the primary's provider
+// returns the primary. Upstream base URLs come only from configuration and the environment, never
+// from a request.
+//
+// Threading: not thread-safe, like the providers it owns (each keeps a connection pool per
+// io_context). Build one per I/O thread; it must outlive every request on that thread.
+#pragma once
+
+#include <roci/core/error.h>
+#include <roci/core/http_options.h>
+#include <roci/provider/provider.h>
+#include <roci/provider/roci_config.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace roci::config {
+struct GatewayConfig;
+}  // namespace roci::config
+
+namespace roci::server {
+
+class ProviderSet {
+ public:
+  // Builds the primary from the config and remembers RociConfig::from_env() for lazy providers.
+  // Errors: kInvalidRequest for an unknown provider name or an openai provider without a key.
+  static Result<ProviderSet> create(const config::GatewayConfig& config);
+
+  // For tests and embedders: a given primary; `env` configures lazily created providers.
+  explicit ProviderSet(std::unique_ptr<Provider> primary, RociConfig env = RociConfig{});
+
+  ProviderSet(ProviderSet&&) noexcept;
+  ProviderSet& operator=(ProviderSet&&) noexcept;
+  ~ProviderSet();
+
+  Provider& primary() { return *primary_; }
+  const Provider& primary() const { return *primary_; }
+
+  // The provider for a selector prefix ("lmstudio", "openai", "mock"), created on first use and
+  // cached for the life of the set. The primary when `provider_name` is the primary's name.
+  // Errors: kInvalidRequest (param "model") for an unknown name or a provider that cannot be built
+  // (openai without OPENAI_API_KEY); failures are not cached.
+  Result<Provider*> for_selector(std::string_view provider_name);
+
+  // Test hook: install `provider` as the one for_selector(name) returns.
+  void add(std::string name, std::unique_ptr<Provider> provider);
+
+  // The selector prefixes the gateway knows: "lmstudio", "openai", "mock".
+  static std::span<const std::string_view> known_providers();
+  static bool is_known_provider(std::string_view name);
+
+ private:
+  std::unique_ptr<Provider> primary_;
+  RociConfig env_;
+  std::map<std::string, std::unique_ptr<Provider>, std::less<>> others_;
+};
+
+}  // namespace roci::server
