@@ -11,13 +11,15 @@ namespace roci::mock {
 std::vector<StreamPart> content_parts(const MockPlan& plan) {
   std::vector<StreamPart> parts;
   for (const auto& r : plan.reasoning_tokens) parts.emplace_back(ReasoningDelta{r});
-  if (plan.tool_call) {
-    const ToolCall& call = *plan.tool_call;
-    parts.emplace_back(ToolCallDelta{.index = 0, .id = call.id, .name = call.name});
+  for (std::size_t i = 0; i < plan.tool_calls.size(); ++i) {
+    const ToolCall& call = plan.tool_calls[i];
+    const int index = static_cast<int>(i);
+    parts.emplace_back(ToolCallDelta{.index = index, .id = call.id, .name = call.name});
     // Arguments arrive in fragments, as LM Studio and OpenAI send them.
     const std::size_t step = std::max<std::size_t>(1, (call.arguments.size() + 2) / 3);
     for (std::size_t at = 0; at < call.arguments.size(); at += step) {
-      parts.emplace_back(ToolCallDelta{.index = 0, .arguments = call.arguments.substr(at, step)});
+      parts.emplace_back(
+          ToolCallDelta{.index = index, .arguments = call.arguments.substr(at, step)});
     }
   }
   for (const auto& t : plan.text_tokens) parts.emplace_back(TextDelta{t});

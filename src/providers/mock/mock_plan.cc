@@ -28,8 +28,6 @@ constexpr std::array<std::string_view, 64> kVocabulary = {
 constexpr std::array<std::string_view, 8> kReasoningWords = {
     "Let", " me", " think", " about", " the", " question", " step", " first."};
 
-constexpr std::string_view kToolCallId = "call_mock_0";
-
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -62,15 +60,21 @@ Result<std::optional<int>> get_count(const json::object& script, std::string_vie
   return std::optional<int>{static_cast<int>(n)};
 }
 
-Result<std::optional<ToolCall>> get_tool_call(const json::object& script) {
-  const json::value* v = script.if_contains("tool_call");
-  if (v == nullptr || v->is_null()) return std::optional<ToolCall>{};
-  const json::object* obj = v->if_object();
+std::string tool_call_id(std::size_t index) { return "call_mock_" + std::to_string(index); }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+Result<ToolCall> parse_scripted_call(const json::value& v, std::size_t index) {
+  const json::object* obj = v.if_object();
   const json::value* name = obj ? obj->if_contains("name") : nullptr;
   if (name == nullptr || !name->is_string() || name->get_string().empty()) {
     return script_error("tool_call must be an object with a non-empty \"name\"");
   }
-  ToolCall call{.id = std::string(kToolCallId), .name = std::string(name->get_string())};
+  ToolCall call{.id = tool_call_id(index), .name = std::string(name->get_string())};
   const json::value* args = obj->if_contains("arguments");
   if (args == nullptr || args->is_null()) {
     call.arguments = "{}";
@@ -79,35 +83,91 @@ Result<std::optional<ToolCall>> get_tool_call(const json::object& script) {
   } else {
     call.arguments = json::serialize(*args);
   }
-  return std::optional<ToolCall>{std::move(call)};
+  return call;
 }
 
-// `call:<json>` in the last user message asks for a call of the first (or the chosen) tool.
-std::optional<ToolCall> automatic_tool_call(const ProviderRequest& request) {
-  if (!request.tools || request.tools->empty()) return std::nullopt;
+// "tool_call": {"name", "arguments"} or an array of them.
+Result<std::vector<ToolCall>> get_tool_calls(const json::object& script) {
+  std::vector<ToolCall> calls;
+  const json::value* v = script.if_contains("tool_call");
+  if (v == nullptr || v->is_null()) return calls;
+  if (const json::array* list = v->if_array()) {
+    for (const auto& item : *list) {
+      auto call = parse_scripted_call(item, calls.size());
+      if (!call) return call.error();
+      calls.push_back(std::move(*call));
+    }
+    return calls;
+  }
+  auto call = parse_scripted_call(*v, 0);
+  if (!call) return call.error();
+  calls.push_back(std::move(*call));
+  return calls;
+}
+
+// Splits "name {json}; other {json}" at top-level ';' (the fake upstream's convention).
+std::vector<std::string_view> split_calls(std::string_view spec) {
+  std::vector<std::string_view> items;
+  int depth = 0;
+  bool in_string = false;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < spec.size(); ++i) {
+    const char c = spec[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    } else if (c == ';' && depth == 0) {
+      items.push_back(spec.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  items.push_back(spec.substr(start));
+  return items;
+}
+
+// With tools, a last user message "call: [name] [{json}][; ...]" asks for tool calls; an empty name
+// means the first tool (or the one tool_choice names). tool_choice "required" / a named function
+// forces a call even without the prefix; "none" disables calls.
+std::vector<ToolCall> automatic_tool_calls(const ProviderRequest& request) {
+  std::vector<ToolCall> calls;
+  if (!request.tools || request.tools->empty()) return calls;
   const ToolChoice choice = request.tool_choice.value_or(ToolChoice{});
-  if (choice.mode == ToolChoice::Mode::kNone) return std::nullopt;
+  if (choice.mode == ToolChoice::Mode::kNone) return calls;
+  const std::string default_name = choice.mode == ToolChoice::Mode::kFunction
+                                       ? choice.function_name
+                                       : request.tools->front().name;
   auto last_user = std::find_if(request.messages.rbegin(), request.messages.rend(),
                                 [](const ModelMessage& m) { return m.role == Role::kUser; });
-  std::string text = last_user == request.messages.rend() ? std::string() : last_user->text();
-  const bool asked = text.starts_with("call:");
-  if (!asked && choice.mode != ToolChoice::Mode::kRequired &&
-      choice.mode != ToolChoice::Mode::kFunction) {
-    return std::nullopt;
-  }
-  ToolCall call{.id = std::string(kToolCallId), .name = request.tools->front().name};
-  if (choice.mode == ToolChoice::Mode::kFunction) call.name = choice.function_name;
-  call.arguments = "{}";
-  if (asked) {
-    std::string_view rest = std::string_view(text).substr(5);
-    while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.front()))) {
-      rest.remove_prefix(1);
+  const std::string text = last_user == request.messages.rend() ? std::string() : last_user->text();
+  const std::string_view trimmed = trim(text);
+  if (!trimmed.starts_with("call:")) {
+    if (choice.mode == ToolChoice::Mode::kRequired || choice.mode == ToolChoice::Mode::kFunction) {
+      calls.push_back({.id = tool_call_id(0), .name = default_name, .arguments = "{}"});
     }
-    boost::system::error_code ec;
-    json::value parsed = json::parse(rest, ec);
-    if (!ec && parsed.is_object()) call.arguments = json::serialize(parsed);
+    return calls;
   }
-  return call;
+  for (std::string_view item : split_calls(trimmed.substr(5))) {
+    item = trim(item);
+    if (item.empty() && !calls.empty()) continue;
+    const std::size_t split = item.find_first_of(" \t{[");
+    std::string name(trim(item.substr(0, split)));
+    const std::string_view args = split == std::string_view::npos ? "" : trim(item.substr(split));
+    boost::system::error_code ec;
+    (void)json::parse(args, ec);
+    calls.push_back({.id = tool_call_id(calls.size()),
+                     .name = name.empty() ? default_name : std::move(name),
+                     .arguments = args.empty() || ec ? std::string("{}") : std::string(args)});
+  }
+  return calls;
 }
 
 }  // namespace
@@ -142,9 +202,9 @@ Result<MockScript> parse_script(const json::object& extra) {
   if (!tokens) return tokens.error();
   script.tokens = *tokens;
 
-  auto tool_call = get_tool_call(*obj);
-  if (!tool_call) return tool_call.error();
-  script.tool_call = std::move(*tool_call);
+  auto tool_calls = get_tool_calls(*obj);
+  if (!tool_calls) return tool_calls.error();
+  script.tool_calls = std::move(*tool_calls);
 
   if (const json::value* r = obj->if_contains("reasoning"); r != nullptr && !r->is_null()) {
     if (!r->is_bool()) return script_error("reasoning must be a boolean");
@@ -239,10 +299,13 @@ Result<MockPlan> make_plan(const MockOptions& options, const ProviderRequest& re
   }
 
   int produced = static_cast<int>(plan.reasoning_tokens.size());
-  plan.tool_call = script->tool_call ? script->tool_call : automatic_tool_call(request);
-  if (plan.tool_call) {
+  plan.tool_calls =
+      script->tool_calls.empty() ? automatic_tool_calls(request) : std::move(script->tool_calls);
+  if (!plan.tool_calls.empty()) {
     plan.finish_reason = FinishReason::kToolCalls;
-    produced += 1 + static_cast<int>(plan.tool_call->arguments.size() + 3) / 4;
+    for (const auto& call : plan.tool_calls) {
+      produced += 1 + static_cast<int>(call.arguments.size() + 3) / 4;
+    }
   } else {
     const int wanted = std::max(0, script->tokens.value_or(options.completion_tokens));
     const std::optional<int>& max_tokens = request.settings.max_tokens;

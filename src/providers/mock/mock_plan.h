@@ -30,7 +30,7 @@ struct MockScript {
   std::optional<std::chrono::milliseconds> first_byte_delay;
   std::optional<std::chrono::milliseconds> token_delay;
   std::optional<int> tokens;
-  std::optional<ToolCall> tool_call;  // id is filled in by make_plan
+  std::vector<ToolCall> tool_calls;  // ids "call_mock_<i>"
   bool reasoning = false;
 };
 
@@ -47,7 +47,7 @@ struct MockPlan {
   std::int64_t created = 0;
   std::vector<std::string> reasoning_tokens;
   std::vector<std::string> text_tokens;  // concatenated they form the answer
-  std::optional<ToolCall> tool_call;
+  std::vector<ToolCall> tool_calls;      // ids "call_mock_0", "call_mock_1", ...
   FinishReason finish_reason = FinishReason::kStop;
   Usage usage;
   std::chrono::milliseconds first_byte_delay{0};

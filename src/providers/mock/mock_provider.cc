@@ -66,7 +66,7 @@ asio::awaitable<Result<GenerationResult>> MockProvider::generate(ProviderRequest
   GenerationResult result;
   result.text = plan->text();
   result.reasoning = plan->reasoning();
-  if (plan->tool_call) result.tool_calls.push_back(*plan->tool_call);
+  result.tool_calls = plan->tool_calls;
   result.finish_reason = plan->finish_reason;
   result.usage = plan->usage;
   result.model = plan->model;
