@@ -5,11 +5,15 @@
 //   roci::MockProvider broken({.fail_with = roci::Error::upstream("boom", 500)});
 //
 // The same messages always give the same text (words picked by a hash of the conversation);
-// `completion_tokens` words are produced, fewer if max_tokens is lower. Faults: `fail_with` fails
-// at setup, `cut_after_tokens` ends a stream with an UpstreamError, `first_byte_delay` delays the
-// first event. Per-request scripting for end-to-end tests: settings.extra["mock"] may hold
-// {"fail_status": 500, "cut_after_tokens": 3, "first_byte_delay_ms": 200, "token_delay_ms": 10,
-//  "tokens": 5}; these keys are consumed by the mock and never forwarded anywhere.
+// `completion_tokens` words are produced, fewer if max_tokens is lower; answer_tokens() returns them
+// with their leading space, so joining them gives the text. Faults: `fail_with` fails at setup,
+// `cut_after_tokens` ends a stream with an UpstreamError after that many tokens (and makes
+// generate() fail the same way), `first_byte_delay` delays the first event. Per-request scripting
+// for end-to-end tests: settings.extra["mock"] may hold {"fail_status": 500, "cut_after_tokens": 3,
+// "first_byte_delay_ms": 200, "token_delay_ms": 10, "tokens": 5, "tool_call": {"name",
+// "arguments"} (or an array of them; ids call_mock_<i>), "reasoning": true}; these keys are
+// consumed by the mock and never forwarded anywhere. With tools, a last user message
+// `call: [name] [{json}][; ...]` asks for tool calls (the fake upstream's convention).
 // Cancellation: delays are asio timers; cancelling or destroying a stream stops it at once.
 #pragma once
 

@@ -1,0 +1,120 @@
+// inference-server: the OpenAI-compatible gateway in front of LM Studio, OpenAI or the mock.
+//
+//   inference-server                               # mock provider on 127.0.0.1:3000
+//   inference-server --config config/lmstudio.yaml --port 8080 --log-level debug
+//   inference-server --config my.yaml --check-config
+//
+// Configuration: defaults < --config YAML < INFERENCE_* environment < flags. Every problem is
+// printed ("inference-server: configuration problems:" then "  key: why" lines) and the exit
+// code is 2. Once every worker listens, stdout gets exactly one line,
+// "inference-server listening on http://HOST:PORT" (tests read it to learn the port). Logs go to
+// stderr. SIGTERM/SIGINT drain in-flight requests for server.shutdown_grace_secs; exit code 0.
+// A start-up failure (address in use, provider) prints "inference-server: <why>" and exits 1.
+#include "config/gateway_config.h"
+#include "server/gateway.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <boost/asio/ip/address.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitConfig = 2;
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("inference-server");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  logger->set_level(spdlog::level::from_str(level == "warn" ? "warning" : level));
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+}
+
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"inference-server: an OpenAI-compatible gateway for LM Studio, OpenAI and a mock",
+               "inference-server"};
+  std::optional<std::string> config_file;
+  std::optional<std::string> host;
+  std::optional<int> port;
+  std::optional<std::string> log_level;
+  std::optional<int> threads;
+  bool check_config = false;
+  app.add_option("--config", config_file, "YAML configuration file")->check(CLI::ExistingFile);
+  app.add_option("--host", host, "listen address (server.host)");
+  app.add_option("--port", port, "listen port, 0 for any free port (server.port)");
+  app.add_option("--log-level", log_level, "error | warn | info | debug | trace (log.level)");
+  app.add_option("--threads", threads, "I/O threads, 0 for one per core (server.threads)");
+  app.add_flag("--check-config", check_config, "validate the configuration, print it and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitConfig;
+  }
+
+  roci::config::ConfigSources sources;
+  sources.file = config_file;
+  sources.env = roci::config::environ_map();
+  if (host) sources.flags["server.host"] = *host;
+  if (port) sources.flags["server.port"] = std::to_string(*port);
+  if (log_level) sources.flags["log.level"] = *log_level;
+  if (threads) sources.flags["server.threads"] = std::to_string(*threads);
+
+  const roci::config::ConfigResult loaded = roci::config::load_gateway_config(sources);
+  if (!loaded) {
+    std::cerr << "inference-server: configuration problems:\n";
+    const std::string text = roci::config::format_problems(loaded.problems);
+    std::size_t begin = 0;
+    while (begin < text.size()) {
+      const std::size_t end = text.find('\n', begin);
+      std::cerr << "  " << text.substr(begin, end - begin) << "\n";
+      if (end == std::string::npos) break;
+      begin = end + 1;
+    }
+    return kExitConfig;
+  }
+  const roci::config::GatewayConfig& config = *loaded.config;
+  if (check_config) {
+    std::cout << "configuration OK\n" << roci::config::describe_effective_config(config);
+    std::cout.flush();
+    return kExitOk;
+  }
+
+  setup_logging(config.log.level);
+  std::signal(SIGPIPE, SIG_IGN);
+  spdlog::debug("effective configuration:\n{}", roci::config::describe_effective_config(config));
+  if (!is_loopback_host(config.server.host)) {
+    spdlog::warn(
+        "server.host is {}: the gateway is reachable from the network and has no authentication",
+        config.server.host);
+  }
+
+  roci::server::Gateway::block_shutdown_signals();  // until run_until_signal() handles them
+  roci::server::Gateway gateway(config);
+  try {
+    gateway.start();
+  } catch (const std::exception& e) {
+    std::cerr << "inference-server: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  std::cout << "inference-server listening on " << gateway.url() << std::endl;  // flushed
+  gateway.run_until_signal();
+  return kExitOk;
+}

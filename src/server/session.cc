@@ -1,0 +1,589 @@
+#include "server/session.h"
+
+#include "config/gateway_config.h"
+#include "server/access_log.h"
+#include "server/http_error.h"
+#include "server/metrics.h"
+#include "server/request_id.h"
+#include "server/router.h"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+
+#include <array>
+#include <charconv>
+#include <ctime>
+#include <exception>
+#include <optional>
+#include <string>
+
+namespace roci::server {
+namespace {
+
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using std::chrono::seconds;
+using std::chrono::steady_clock;
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kFirstReadBytes = 16 * 1024;
+constexpr std::size_t kLingerMaxBytes = 1 << 20;
+constexpr seconds kLingerTime{2};
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::string_view kRequestIdHeader = "X-Request-Id";
+constexpr std::string_view kCrlf = "\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+// "Sun, 06 Nov 1994 08:49:37 GMT", formatted at most once per second per thread.
+std::string_view http_date() {
+  thread_local char buf[64];
+  thread_local std::size_t len = 0;
+  thread_local std::time_t last = 0;
+  const std::time_t now = std::time(nullptr);
+  if (now != last) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    len = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    last = now;
+  }
+  return {buf, len};
+}
+
+// A request the client got wrong (answer 400), as opposed to a connection that ended.
+bool is_client_error(const beast::error_code& ec) {
+  return ec.category() == beast::http::make_error_code(http::error::bad_method).category() &&
+         ec != http::error::partial_message && ec != http::error::end_of_stream;
+}
+
+// Appends "name: value\r\n"; CR and LF are dropped (no header injection through values).
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ");
+  for (char c : value) {
+    if (c != '\r' && c != '\n') out.push_back(c);
+  }
+  out.append(kCrlf);
+}
+
+asio::const_buffer buf(std::string_view s) { return {s.data(), s.size()}; }
+
+struct ConnectionCount {
+  std::atomic<int>& count;
+  ~ConnectionCount() { count.fetch_sub(1, std::memory_order_relaxed); }
+};
+
+class Session;
+
+// ResponseWriter over the session's socket. One per request.
+class SessionWriter final : public ResponseWriter {
+ public:
+  SessionWriter(Session& session, const ClientRequest& request, RequestLog& log, bool keep_alive)
+      : session_(session), request_(request), log_(log), keep_alive_(keep_alive) {}
+
+  asio::awaitable<Result<void>> send(int status, std::string_view content_type, std::string body,
+                                     Headers extra) override;
+  asio::awaitable<Result<void>> start_event_stream(Headers extra) override;
+  asio::awaitable<Result<void>> send_event(std::string_view event) override;
+  asio::awaitable<Result<void>> end_event_stream() override;
+  bool headers_sent() const override { return state_ != State::kNone; }
+
+  bool streaming() const { return state_ == State::kStreaming; }
+  bool broken() const { return broken_; }
+  bool keep_alive() const { return keep_alive_ && !broken_; }
+  void force_close() { keep_alive_ = false; }
+  std::size_t bytes_out() const { return bytes_out_; }
+
+ private:
+  enum class State { kNone, kStreaming, kDone };
+  // The status line and header fields into the session's head buffer, up to (not including) the
+  // framing field and the blank line.
+  std::string& head(int status, std::string_view content_type, const Headers& extra);
+  template <class Buffers>
+  asio::awaitable<Result<void>> write(const Buffers& buffers);
+
+  Session& session_;
+  const ClientRequest& request_;
+  RequestLog& log_;
+  bool keep_alive_;
+  bool chunked_ = false;
+  bool broken_ = false;
+  State state_ = State::kNone;
+  std::size_t bytes_out_ = 0;
+};
+
+// The per-request state, owned by the session so that its catch site can still answer.
+struct Exchange {
+  http::request_parser<http::string_body> parser;
+  RequestLog log;
+  std::optional<SessionWriter> writer;
+  std::optional<RequestContext> ctx;
+  bool recorded = false;
+};
+
+class Session {
+ public:
+  Session(tcp::socket socket, SessionEnv& env, bool reject)
+      : env_(env), config_(env.worker.config), socket_(std::move(socket)), reject_(reject) {
+    node_.socket = &socket_;
+    env_.sessions.push_back(node_);
+    head_.reserve(512);
+  }
+
+  asio::awaitable<void> run();
+  tcp::socket& socket() { return socket_; }
+  SessionEnv& env() { return env_; }
+  std::string& head_buffer() { return head_; }
+  // Deadline of the next I/O step; disarm() when it completed.
+  void arm(steady_clock::duration timeout) {
+    node_.deadline = steady_clock::now() + timeout;
+    node_.timed_out = false;  // a sweep that raced a completed step cancelled nothing
+  }
+  void disarm() { node_.deadline = SessionNode::kNever; }
+  bool timed_out() const { return node_.timed_out; }
+
+ private:
+  asio::awaitable<bool> serve_one();
+  asio::awaitable<bool> read_body(Exchange& x);
+  asio::awaitable<void> answer(const Error& e);
+  asio::awaitable<void> run_handler(RequestContext& ctx, bool routed);
+  asio::awaitable<void> watch_client_close();
+  asio::awaitable<void> close(bool linger);
+  Exchange& begin_exchange();
+  void finish_exchange();
+
+  SessionEnv& env_;
+  const config::GatewayConfig& config_;
+  tcp::socket socket_;
+  beast::flat_buffer buffer_;
+  std::string head_;  // response head, reused
+  SessionNode node_;
+  std::optional<Exchange> exchange_;
+  bool reject_;
+  bool first_ = true;
+  bool linger_ = false;  // unread request bytes may remain: drain before closing
+};
+
+// ---- SessionWriter ----
+
+std::string& SessionWriter::head(int status, std::string_view content_type, const Headers& extra) {
+  std::string& out = session_.head_buffer();
+  out.clear();
+  out.append(request_.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  char digits[8];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, status);
+  out.append(digits, end).push_back(' ');
+  const auto reason = http::obsolete_reason(static_cast<http::status>(status));
+  out.append(reason.empty() || reason == "<unknown-status>" ? std::string_view("Unknown")
+                                                            : std::string_view(reason));
+  out.append(kCrlf);
+  append_field(out, "Content-Type", content_type);
+  for (const auto& [name, value] : extra) append_field(out, name, value);
+  out.append("Server: roci\r\nDate: ").append(http_date()).append(kCrlf);
+  append_field(out, kRequestIdHeader, log_.request_id);
+  if (session_.env().stopping.load(std::memory_order_relaxed)) keep_alive_ = false;
+  out.append(keep_alive_ ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+  return out;
+}
+
+template <class Buffers>
+asio::awaitable<Result<void>> SessionWriter::write(const Buffers& buffers) {
+  session_.arm(session_.env().write_timeout);
+  auto [ec, n] = co_await asio::async_write(session_.socket(), buffers, kUseTuple);
+  session_.disarm();
+  bytes_out_ += n;
+  log_.bytes_out = bytes_out_;
+  if (!ec) co_return Result<void>{};
+  broken_ = true;
+  state_ = State::kDone;
+  log_.status = 499;
+  co_return Error::cancelled(session_.timed_out()
+                                 ? "the client did not read the response in time"
+                                 : "the client connection failed: " + ec.message());
+}
+
+asio::awaitable<Result<void>> SessionWriter::send(int status, std::string_view content_type,
+                                                  std::string body, Headers extra) {
+  if (broken_) co_return Error::cancelled();
+  if (state_ != State::kNone) co_return Error::internal("a response was already sent");
+  std::string& out = head(status, content_type, extra);
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, body.size());
+  out.append("Content-Length: ").append(digits, end).append("\r\n\r\n");
+  state_ = State::kDone;
+  log_.status = status;
+  const std::array<asio::const_buffer, 2> buffers{buf(out), buf(body)};
+  co_return co_await write(buffers);  // head and body in one gather write
+}
+
+asio::awaitable<Result<void>> SessionWriter::start_event_stream(Headers extra) {
+  if (broken_) co_return Error::cancelled();
+  if (state_ != State::kNone) co_return Error::internal("a response was already sent");
+  // HTTP/1.0 has no chunked encoding: the body ends when the connection closes.
+  chunked_ = request_.version() >= 11;
+  if (!chunked_) keep_alive_ = false;
+  std::string& out = head(200, "text/event-stream", extra);
+  out.append("Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n");
+  out.append(chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "\r\n");
+  state_ = State::kStreaming;
+  log_.status = 200;
+  log_.stream = true;
+  co_return co_await write(buf(out));
+}
+
+asio::awaitable<Result<void>> SessionWriter::send_event(std::string_view event) {
+  if (broken_) co_return Error::cancelled();
+  if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
+  if (event.empty()) co_return Result<void>{};  // an empty chunk would end the body
+  if (!chunked_) co_return co_await write(buf(event));
+  // Chunk size line, event and CRLF: one gather write per event.
+  char size_line[20];
+  auto [end, ec] = std::to_chars(size_line, size_line + 16, event.size(), 16);
+  end[0] = '\r';
+  end[1] = '\n';
+  const std::array<asio::const_buffer, 3> buffers{
+      asio::const_buffer(size_line, static_cast<std::size_t>(end + 2 - size_line)), buf(event),
+      buf(kCrlf)};
+  co_return co_await write(buffers);
+}
+
+asio::awaitable<Result<void>> SessionWriter::end_event_stream() {
+  if (broken_) co_return Error::cancelled();
+  if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
+  state_ = State::kDone;
+  if (!chunked_) co_return Result<void>{};
+  co_return co_await write(buf(kLastChunk));
+}
+
+// ---- Session ----
+
+Exchange& Session::begin_exchange() {
+  exchange_.emplace();
+  exchange_->parser.header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(config_.limits.max_header_bytes, UINT32_MAX)));
+  exchange_->parser.body_limit(config_.limits.max_body_bytes);
+  return *exchange_;
+}
+
+void Session::finish_exchange() {
+  if (!exchange_ || exchange_->recorded) return;
+  Exchange& x = *exchange_;
+  x.recorded = true;
+  if (x.writer) x.log.bytes_out = x.writer->bytes_out();
+  const auto& req = x.parser.get();
+  env_.worker.metrics.record(x.log);
+  log_access(x.log, req.method_string(), req.target());
+}
+
+// Answers the current exchange with an error the session detected itself; the connection closes.
+asio::awaitable<void> Session::answer(const Error& e) {
+  Exchange& x = *exchange_;
+  x.writer->force_close();
+  co_await send_error(*x.ctx, e);
+}
+
+asio::awaitable<void> Session::run_handler(RequestContext& ctx, bool routed) {
+  // Cancellation reaches the handler as kCancelled values, not exceptions.
+  co_await asio::this_coro::throw_if_cancelled(false);
+  if (routed && env_.dispatch != nullptr) {
+    co_await (*env_.dispatch)(ctx);
+  } else {
+    co_await dispatch(ctx);
+  }
+}
+
+// Completes when the client closed (or reset) the connection. Bytes from the client (a pipelined
+// request) end the watch: it then waits until cancelled.
+asio::awaitable<void> Session::watch_client_close() {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  for (;;) {
+    auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, kUseTuple);
+    if (ec) co_return;  // cancelled because the handler finished, or the socket was closed
+    char byte;
+    beast::error_code peek_ec;
+    const std::size_t n =
+        socket_.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, peek_ec);
+    if (peek_ec == asio::error::would_block || peek_ec == asio::error::try_again) continue;
+    if (peek_ec || n == 0) co_return;  // EOF or reset: the client is gone
+    asio::steady_timer forever(socket_.get_executor(), steady_clock::time_point::max());
+    auto [wait_ec] = co_await forever.async_wait(kUseTuple);
+    (void)wait_ec;
+    co_return;
+  }
+}
+
+asio::awaitable<void> Session::close(bool linger) {
+  beast::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  if (linger && !ec && !node_.timed_out) {
+    // Unread request bytes would make the kernel answer with RST and the client could lose our
+    // response: drain for a bounded time first (nginx's lingering close).
+    static thread_local char junk[4096];
+    std::size_t total = 0;
+    arm(kLingerTime);
+    while (total < kLingerMaxBytes) {
+      auto [read_ec, n] = co_await socket_.async_read_some(asio::buffer(junk), kUseTuple);
+      if (read_ec) break;
+      total += n;
+    }
+    disarm();
+  }
+  socket_.close(ec);
+}
+
+// Reads the body of the current exchange. False when the exchange is over (answered, or the
+// connection ended): the session then closes.
+asio::awaitable<bool> Session::read_body(Exchange& x) {
+  const auto& req = x.parser.get();
+  if (beast::iequals(req[http::field::expect], "100-continue") && req.version() >= 11) {
+    arm(env_.write_timeout);
+    auto [ec, n] = co_await asio::async_write(socket_, buf(kContinue), kUseTuple);
+    disarm();
+    if (ec) {
+      x.log.status = 499;
+      co_return false;
+    }
+  }
+  arm(seconds(config_.server.request_body_timeout_secs));
+  auto [ec, n] = co_await http::async_read(socket_, buffer_, x.parser, kUseTuple);
+  disarm();
+  if (!ec) co_return true;
+  if (ec == http::error::body_limit) {
+    linger_ = true;
+    Error e{.kind = ErrorKind::kPayloadTooLarge,
+            .message = "Request body exceeds limits.max_body_bytes (" +
+                       std::to_string(config_.limits.max_body_bytes) + " bytes)."};
+    co_await answer(e);
+  } else if (is_client_error(ec)) {
+    linger_ = true;
+    co_await answer(Error::invalid_request("Malformed request body: " + ec.message() + "."));
+  } else {  // timeout, EOF or reset: nothing can be sent
+    // No error_kind for a slow client: kTimeout would count as an upstream error.
+    x.log.status = node_.timed_out ? 408 : 499;
+    if (!node_.timed_out) x.log.error_kind = ErrorKind::kCancelled;
+    x.log.error_message = node_.timed_out ? "request body not received in time"
+                                          : "client closed the connection while sending the body";
+  }
+  co_return false;
+}
+
+asio::awaitable<bool> Session::serve_one() {
+  const auto& server = config_.server;
+  // 1. The start of the next request: idle keep-alive limit (first request: the header limit).
+  if (buffer_.size() == 0) {
+    if (env_.stopping.load(std::memory_order_relaxed)) co_return false;
+    node_.idle = true;
+    arm(seconds(first_ ? server.request_header_timeout_secs : server.idle_keep_alive_secs));
+    auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(kFirstReadBytes), kUseTuple);
+    node_.idle = false;
+    if (ec) co_return false;
+    buffer_.commit(n);
+  }
+  const bool first = std::exchange(first_, false);
+
+  // 2. The header, bounded in time (from its first byte; from accept for the first request).
+  Exchange& x = begin_exchange();
+  if (!first) arm(seconds(server.request_header_timeout_secs));
+  auto [ec, n] = co_await http::async_read_header(socket_, buffer_, x.parser, kUseTuple);
+  disarm();
+  if (node_.timed_out || (ec && ec != http::error::header_limit && ec != http::error::body_limit &&
+                          !is_client_error(ec))) {
+    exchange_.reset();  // slowloris, EOF, reset: not a request, just close
+    co_return false;
+  }
+  auto& req = x.parser.get();
+  x.log.start = steady_clock::now();
+  x.log.request_id = request_id_for(req[kRequestIdHeader]);
+  const RouteMatch match = match_route(req.method(), req.target());
+  x.log.route = std::string(match.label);
+  x.writer.emplace(*this, req, x.log, req.keep_alive());
+  x.ctx.emplace(RequestContext{req, *x.writer, x.log, env_.worker});
+  env_.worker.metrics.request_started();
+  if (ec) {
+    linger_ = true;
+    if (ec == http::error::header_limit) {
+      Error e{.kind = ErrorKind::kPayloadTooLarge,
+              .message = "Request headers exceed limits.max_header_bytes (" +
+                         std::to_string(config_.limits.max_header_bytes) + " bytes).",
+              .code = "headers_too_large"};
+      co_await answer(e);
+    } else if (ec == http::error::body_limit) {  // Content-Length over the limit: 413 unread
+      Error e{.kind = ErrorKind::kPayloadTooLarge,
+              .message = "Request body of " + std::string(req[http::field::content_length]) +
+                         " bytes exceeds limits.max_body_bytes (" +
+                         std::to_string(config_.limits.max_body_bytes) + " bytes)."};
+      co_await answer(e);
+    } else {
+      co_await answer(Error::invalid_request("Malformed HTTP request: " + ec.message() + "."));
+    }
+    finish_exchange();
+    co_return false;
+  }
+
+  // 3. Answers that need no body.
+  const bool body_pending = !x.parser.is_done();
+  const bool routed = match.route != Route::kNotFound && match.method_allowed;
+  std::optional<Error> early;
+  if (reject_) {
+    x.writer->force_close();
+    early = Error{.kind = ErrorKind::kQueueFull,
+                  .message = "The gateway is at limits.max_connections (" +
+                             std::to_string(config_.limits.max_connections) +
+                             " client connections). Retry shortly.",
+                  .code = "too_many_connections",
+                  .retry_after_secs = 1};
+  } else if (routed && req.method() == http::verb::post &&
+             !is_json_media_type(req[http::field::content_type])) {
+    const auto ct = req[http::field::content_type];
+    early = Error{.kind = ErrorKind::kUnsupportedMediaType,
+                  .message = "Content-Type must be application/json (got \"" +
+                             std::string(ct.empty() ? "none" : ct) + "\")."};
+  }
+  if (early || !routed) {
+    if (body_pending) {
+      x.writer->force_close();  // the body is never read
+      linger_ = true;
+    }
+    if (early) {
+      co_await send_error(*x.ctx, *early);
+    } else {
+      co_await dispatch(*x.ctx);  // 404 / 405
+    }
+    finish_exchange();
+    co_return x.writer->keep_alive();
+  }
+
+  // 4. The body.
+  if (body_pending && !co_await read_body(x)) {
+    finish_exchange();
+    co_return false;
+  }
+
+  // 5. The handler, cancelled if the client goes away meanwhile.
+  bool client_gone = false;
+  if (buffer_.size() > 0) {
+    co_await run_handler(*x.ctx, routed);  // pipelined bytes already read: nothing to watch
+  } else {
+    auto executor = co_await asio::this_coro::executor;
+    auto [order, handler_ex, watch_ex] =
+        co_await asio::experimental::make_parallel_group(
+            asio::co_spawn(executor, run_handler(*x.ctx, routed), asio::deferred),
+            asio::co_spawn(executor, watch_client_close(), asio::deferred))
+            .async_wait(asio::experimental::wait_for_one(), asio::deferred);
+    client_gone = order[0] == 1;
+    if (handler_ex && !client_gone) std::rethrow_exception(handler_ex);  // to the catch site
+  }
+  if (client_gone || x.writer->broken()) {
+    x.log.status = 499;
+    if (!x.log.error_kind || *x.log.error_kind != ErrorKind::kCancelled) {
+      x.log.error_kind = ErrorKind::kCancelled;
+      x.log.error_message = "client closed the connection";
+    }
+    finish_exchange();
+    co_return false;
+  }
+  if (!x.writer->headers_sent()) {
+    co_await answer(
+        Error::internal("The handler produced no response (request id " + x.log.request_id + ")."));
+  } else if (x.writer->streaming()) {
+    (void)co_await x.writer->end_event_stream();  // the handler did not close its stream
+  }
+  finish_exchange();
+  co_return x.writer->keep_alive() && !env_.stopping.load(std::memory_order_relaxed);
+}
+
+asio::awaitable<void> Session::run() {
+  beast::error_code ec;
+  socket_.set_option(tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);  // for the MSG_PEEK in watch_client_close
+
+  std::exception_ptr failure;
+  try {
+    while (co_await serve_one()) {
+      exchange_.reset();
+    }
+  } catch (...) {  // the one catch site: a bug, not a client problem
+    failure = std::current_exception();
+  }
+  if (failure) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    spdlog::error("session: unhandled exception: {}", what);
+    if (exchange_ && exchange_->writer && !exchange_->writer->headers_sent() &&
+        !exchange_->writer->broken()) {
+      co_await answer(Error::internal("Internal error in the gateway (request id " +
+                                      exchange_->log.request_id + "); see its log."));
+    }
+    if (exchange_ && exchange_->ctx && exchange_->log.status == 0) exchange_->log.status = 500;
+    finish_exchange();
+  }
+  co_await close(linger_);
+}
+
+}  // namespace
+
+asio::awaitable<void> run_session(tcp::socket socket, SessionEnv& env, bool reject) {
+  ConnectionCount count{env.connections};
+  Session session(std::move(socket), env, reject);
+  co_await session.run();
+}
+
+asio::awaitable<void> run_deadline_sweeper(SessionEnv& env, std::chrono::milliseconds interval) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(interval);
+    auto [ec] = co_await timer.async_wait(kUseTuple);
+    if (ec) co_return;
+    const auto now = steady_clock::now();
+    for (SessionNode& node : env.sessions) {
+      if (node.deadline <= now) {
+        node.deadline = SessionNode::kNever;
+        node.timed_out = true;
+        beast::error_code cancel_ec;
+        node.socket->cancel(cancel_ec);  // the pending step completes with operation_aborted
+      }
+    }
+  }
+}
+
+void close_idle_sessions(SessionEnv& env) {
+  for (SessionNode& node : env.sessions) {
+    if (node.idle) {
+      beast::error_code ec;
+      node.socket->cancel(ec);
+    }
+  }
+}
+
+void close_all_sessions(SessionEnv& env) {
+  for (SessionNode& node : env.sessions) {
+    beast::error_code ec;
+    node.socket->cancel(ec);
+    node.socket->close(ec);
+  }
+}
+
+bool is_json_media_type(std::string_view content_type) {
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  return beast::iequals(media, "application/json");
+}
+
+}  // namespace roci::server
