@@ -9,6 +9,5 @@ find_package(spdlog REQUIRED)
 # Boost.Asio settings shared by every target: no deprecated APIs; coroutines are C++20's.
 add_compile_definitions(
   BOOST_ASIO_NO_DEPRECATED
-  BOOST_BEAST_USE_STD_STRING_VIEW
   BOOST_ASIO_DISABLE_BOOST_COROUTINE
 )

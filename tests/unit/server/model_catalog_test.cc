@@ -132,7 +132,10 @@ TEST(ProviderSet, MockPrimaryListsTheConfiguredModels) {
       asio::detached);
   ioc.run();
   ASSERT_TRUE(out && *out);
-  EXPECT_EQ(model_ids(**out), (std::vector<std::string>{"local-model", "other-model"}));
+  // inference.mock.models (the seed's names by default), then the allowed ids it lacks.
+  EXPECT_EQ(model_ids(**out),
+            (std::vector<std::string>{"local-model", "TheBloke/Mistral-7B-Instruct-v0.2-GGUF",
+                                      "TheBloke/Llama-2-7B-Chat-GGUF", "other-model"}));
 }
 
 TEST(ProviderSet, LmStudioPrimaryUsesTheConfiguredUrlAndHttpOptions) {

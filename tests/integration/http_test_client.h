@@ -1,0 +1,194 @@
+// Small synchronous HTTP helpers for end-to-end tests: one request/response with Beast, and a raw
+// socket for byte-exact and disconnect scenarios.
+//
+//   auto res = http_call(port, "POST", "/v1/chat/completions", body);
+//   EXPECT_EQ(res.status, 200); auto json = res.json();
+//   RawConnection raw(port); raw.send(request_text); raw.read_until("data: ", 2s); raw.close();
+#pragma once
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+namespace roci::testing {
+
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+struct TestResponse {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  boost::json::value json() const {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(body, ec);
+    return ec ? boost::json::value() : v;
+  }
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+inline unsigned short port_of(const std::string& url) {
+  auto u = boost::urls::parse_uri(url);
+  return u ? static_cast<unsigned short>(u->port_number()) : 0;
+}
+
+inline void set_socket_timeout(tcp::socket& s, std::chrono::milliseconds t) {
+  timeval tv{static_cast<time_t>(t.count() / 1000),
+             static_cast<suseconds_t>((t.count() % 1000) * 1000)};
+  setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(s.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+inline TestResponse http_call(unsigned short port, std::string_view method, std::string_view target,
+                              std::string body = {},
+                              std::vector<std::pair<std::string, std::string>> headers = {},
+                              std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  boost::asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+  set_socket_timeout(socket, timeout);
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  bool has_content_type = false;
+  for (auto& [k, v] : headers) {
+    req.set(k, v);
+    if (boost::beast::iequals(k, "content-type")) has_content_type = true;
+  }
+  if (!body.empty() && !has_content_type) req.set(http::field::content_type, "application/json");
+  req.body() = std::move(body);
+  req.prepare_payload();
+  http::write(socket, req);
+  boost::beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(512u << 20);
+  parser.header_limit(1u << 20);
+  http::read(socket, buffer, parser);
+  TestResponse out;
+  auto& res = parser.get();
+  out.status = static_cast<int>(res.result_int());
+  out.body = res.body();
+  for (auto& f : res) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(f.value());
+  }
+  return out;
+}
+
+inline std::string chat_body(std::string_view model, std::string_view prompt, bool stream = false,
+                             std::string_view extra = {}) {
+  boost::json::object o{
+      {"model", model},
+      {"messages", boost::json::array{boost::json::object{{"role", "user"}, {"content", prompt}}}}};
+  if (stream) o["stream"] = true;
+  std::string s = boost::json::serialize(o);
+  if (!extra.empty()) {
+    s.pop_back();
+    s += ",";
+    s += extra;
+    s += "}";
+  }
+  return s;
+}
+
+// A raw client connection: exact bytes in and out.
+class RawConnection {
+ public:
+  explicit RawConnection(unsigned short port) : socket_(io_) {
+    socket_.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    set_socket_timeout(socket_, std::chrono::seconds(30));
+  }
+  void send(std::string_view bytes) { boost::asio::write(socket_, boost::asio::buffer(bytes)); }
+  // Reads until `needle` appears in what was received (or EOF/timeout); returns everything so far.
+  std::string read_until(std::string_view needle,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    set_socket_timeout(socket_, timeout);
+    while (received_.find(needle) == std::string::npos) {
+      char buf[4096];
+      boost::system::error_code ec;
+      const std::size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
+      if (ec || n == 0) break;
+      received_.append(buf, n);
+    }
+    return received_;
+  }
+  std::string read_to_eof(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    set_socket_timeout(socket_, timeout);
+    while (true) {
+      char buf[4096];
+      boost::system::error_code ec;
+      const std::size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
+      if (ec || n == 0) break;
+      received_.append(buf, n);
+    }
+    return received_;
+  }
+  void close() {
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+  const std::string& received() const { return received_; }
+
+ private:
+  boost::asio::io_context io_;
+  tcp::socket socket_;
+  std::string received_;
+};
+
+// Raw request text for a POST with a JSON body.
+inline std::string raw_post(std::string_view target, std::string_view body,
+                            std::string_view extra_headers = {}) {
+  std::string s =
+      "POST " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+      "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+      std::string(extra_headers) + "\r\n";
+  s += body;
+  return s;
+}
+
+// Decodes an HTTP/1.1 chunked body ("<hex>\r\n<data>\r\n...0\r\n\r\n") into its payload.
+inline std::string dechunk(std::string_view body) {
+  std::string out;
+  while (!body.empty()) {
+    const auto eol = body.find("\r\n");
+    if (eol == std::string_view::npos) break;
+    const std::size_t n = std::stoul(std::string(body.substr(0, eol)), nullptr, 16);
+    if (n == 0) break;
+    out.append(body.substr(eol + 2, n));
+    body.remove_prefix(eol + 2 + n + 2);
+  }
+  return out;
+}
+
+// SSE data payloads of a decoded event stream, in order ("[DONE]" included).
+inline std::vector<std::string> sse_data(std::string_view stream) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while ((pos = stream.find("data: ", pos)) != std::string_view::npos) {
+    const auto end = stream.find("\n\n", pos);
+    out.emplace_back(stream.substr(pos + 6, end - pos - 6));
+    if (end == std::string_view::npos) break;
+    pos = end + 2;
+  }
+  return out;
+}
+
+}  // namespace roci::testing

@@ -1,0 +1,89 @@
+// Model resolution (seed "Model Naming"): exact id, unique substring, default_model, allow-lists,
+// provider:model selectors.
+#include "integration/gateway_fixture.h"
+
+namespace roci::testing {
+namespace {
+
+namespace json = boost::json;
+
+FakeOptions seed_models() {
+  FakeOptions o;
+  o.models = {{"TheBloke/Mistral-7B-Instruct-v0.2-GGUF"}, {"TheBloke/Llama-2-7B-Chat-GGUF"}};
+  return o;
+}
+
+std::string served_request_model(GatewayUnderTest& gw) {
+  return json::value_to<std::string>(gw.fake->requests().back().json->at("model"));
+}
+
+TEST(GatewayResolution, UniqueSubstringResolvesToTheFullId) {
+  GatewayUnderTest gw({.fake = seed_models()});
+  auto res = http_call(gw.port, "POST", "/v1/chat/completions", chat_body("mistral", "x"));
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(served_request_model(gw), "TheBloke/Mistral-7B-Instruct-v0.2-GGUF");
+  EXPECT_EQ(res.json().at("model"), "TheBloke/Mistral-7B-Instruct-v0.2-GGUF");
+}
+
+TEST(GatewayResolution, AmbiguousSubstringIs404ListingTheMatches) {
+  GatewayUnderTest gw({.fake = seed_models()});
+  auto res = http_call(gw.port, "POST", "/v1/chat/completions", chat_body("TheBloke", "x"));
+  EXPECT_EQ(res.status, 404) << res.body;
+  EXPECT_NE(res.body.find("Mistral-7B"), std::string::npos);
+  EXPECT_NE(res.body.find("Llama-2-7B"), std::string::npos);
+}
+
+TEST(GatewayResolution, DefaultModelWhenTheRequestNamesNone) {
+  GatewayUnderTest gw(
+      {.fake = seed_models(),
+       .env = {{"INFERENCE_INFERENCE_DEFAULT_MODEL", "TheBloke/Llama-2-7B-Chat-GGUF"}}});
+  auto res = http_call(gw.port, "POST", "/v1/chat/completions",
+                       R"({"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(served_request_model(gw), "TheBloke/Llama-2-7B-Chat-GGUF");
+}
+
+TEST(GatewayResolution, DefaultModelAliasMeansTheLoadedModel) {
+  // The seed's minimal config: default_model "local-model", the model loaded in LM Studio.
+  FakeOptions o = seed_models();
+  o.models[0].loaded = false;
+  GatewayUnderTest gw({.fake = o, .env = {{"INFERENCE_INFERENCE_DEFAULT_MODEL", "local-model"}}});
+  auto res = http_call(gw.port, "POST", "/v1/chat/completions", chat_body("local-model", "x"));
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(served_request_model(gw), "TheBloke/Llama-2-7B-Chat-GGUF");
+}
+
+TEST(GatewayResolution, AllowedModelsRestrictEverything) {
+  GatewayUnderTest gw(
+      {.fake = seed_models(),
+       .env = {{"INFERENCE_INFERENCE_ALLOWED_MODELS", "TheBloke/Mistral-7B-Instruct-v0.2-GGUF"}}});
+  auto models = http_call(gw.port, "GET", "/v1/models");
+  ASSERT_EQ(models.status, 200);
+  ASSERT_EQ(models.json().at("data").as_array().size(), 1u);
+  auto denied = http_call(gw.port, "POST", "/v1/chat/completions", chat_body("llama-2", "x"));
+  EXPECT_EQ(denied.status, 404) << denied.body;
+  EXPECT_NE(denied.body.find("TheBloke/Mistral-7B-Instruct-v0.2-GGUF"), std::string::npos);
+  for (const auto& r : gw.fake->requests()) EXPECT_EQ(r.path().find("chat"), std::string::npos);
+  EXPECT_EQ(http_call(gw.port, "POST", "/v1/chat/completions", chat_body("mistral", "x")).status,
+            200);
+}
+
+TEST(GatewayResolution, ProviderSelectorRoutesToAnotherProvider) {
+  GatewayUnderTest gw({.fake = seed_models()});
+  auto res =
+      http_call(gw.port, "POST", "/v1/chat/completions", chat_body("mock:any-model", "hello"));
+  ASSERT_EQ(res.status, 200) << res.body;
+  for (const auto& r : gw.fake->requests()) EXPECT_EQ(r.path().find("chat"), std::string::npos);
+}
+
+TEST(GatewayResolution, ColonInsideLmStudioIdsIsNotASelector) {
+  FakeOptions o;
+  o.models = {{"qwen3:8b"}, {"gemma:2b"}};
+  GatewayUnderTest gw({.fake = o});
+  auto res = http_call(gw.port, "POST", "/v1/chat/completions", chat_body("qwen3:8b", "x"));
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(served_request_model(gw), "qwen3:8b");
+}
+
+}  // namespace
+}  // namespace roci::testing
