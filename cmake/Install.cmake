@@ -17,3 +17,10 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/rociConfigVersion.c
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/rociConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/rociConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/roci)
+
+# The gateway's deployment files: the systemd unit, the default config its ExecStart names
+# (${prefix}/etc/roci/inference-server.yaml, from config/lmstudio.yaml) and every example config.
+install(FILES config/inference-server.service DESTINATION lib/systemd/system)
+install(FILES config/lmstudio.yaml DESTINATION etc/roci RENAME inference-server.yaml)
+install(FILES config/mock.yaml config/lmstudio.yaml config/openai.yaml
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/roci/config)
