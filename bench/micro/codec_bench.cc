@@ -1,6 +1,7 @@
 // The per-token and per-request codec costs of the gateway's hot path:
 //   stream:     decode_chat_chunk (upstream -> typed) and ChunkEncoder::encode (typed -> client)
-//   non-stream: encode_chat_request (typed -> upstream), decode_chat_response, encode_chat_completion
+//   non-stream: encode_chat_request (typed -> upstream), decode_chat_response,
+//   encode_chat_completion
 // Figure: ns per chunk / per body (the Time column).
 #include "micro_data.h"
 #include "openai_wire/client_codec.h"
@@ -21,7 +22,8 @@ void BM_ChunkDecode(benchmark::State& state) {
     if (!chunk) state.SkipWithError("decode failed");
     benchmark::DoNotOptimize(chunk);
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * roci::bench::kChunkJson.size()));
+  state.SetBytesProcessed(
+      static_cast<int64_t>(state.iterations() * roci::bench::kChunkJson.size()));
 }
 BENCHMARK(BM_ChunkDecode);
 

@@ -48,7 +48,8 @@ inline std::string escape_json(std::string_view text) {
 inline std::string make_chat_body(std::size_t target_bytes, bool stream = false) {
   const std::string system =
       "You are a careful technical assistant for a team that operates self-hosted language models "
-      "behind an OpenAI-compatible gateway. Answer precisely, cite configuration keys by their full "
+      "behind an OpenAI-compatible gateway. Answer precisely, cite configuration keys by their "
+      "full "
       "path, prefer short numbered steps over prose, and say so plainly when you are not sure.";
   const std::string turn =
       "Our gateway sits in front of LM Studio on the same machine. Under load, some streaming "
@@ -59,8 +60,9 @@ inline std::string make_chat_body(std::size_t target_bytes, bool stream = false)
       "delay, and which settings usually matter most for time to first token? Please be \"brief\".";
   std::string body = R"({"model":"llama3.3","messages":[{"role":"system","content":")" +
                      escape_json(system) + "\"}";
-  const std::string tail = std::string(R"(],"max_tokens":256,"temperature":0.7,"top_p":0.95,"stream":)") +
-                           (stream ? "true" : "false") + "}";
+  const std::string tail =
+      std::string(R"(],"max_tokens":256,"temperature":0.7,"top_p":0.95,"stream":)") +
+      (stream ? "true" : "false") + "}";
   auto add_turn = [&](std::string_view role) {
     body += R"(,{"role":")";
     body += role;

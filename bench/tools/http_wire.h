@@ -89,10 +89,14 @@ class ResponseParser {
             std::size_t digits = 0;
             for (char h : line_) {
               int v;
-              if (h >= '0' && h <= '9') v = h - '0';
-              else if (h >= 'a' && h <= 'f') v = h - 'a' + 10;
-              else if (h >= 'A' && h <= 'F') v = h - 'A' + 10;
-              else break;
+              if (h >= '0' && h <= '9')
+                v = h - '0';
+              else if (h >= 'a' && h <= 'f')
+                v = h - 'a' + 10;
+              else if (h >= 'A' && h <= 'F')
+                v = h - 'A' + 10;
+              else
+                break;
               n = n * 16 + static_cast<std::uint64_t>(v);
               if (++digits > 15) return fail(consumed, i);
             }
@@ -120,8 +124,10 @@ class ResponseParser {
         }
         case State::kChunkEnd: {
           const char c = data[i++];
-          if (c == '\n') state_ = State::kChunkSize;
-          else if (c != '\r') return fail(consumed, i);
+          if (c == '\n')
+            state_ = State::kChunkSize;
+          else if (c != '\r')
+            return fail(consumed, i);
           break;
         }
         case State::kTrailers: {
@@ -164,8 +170,17 @@ class ResponseParser {
   bool in_head() const { return state_ == State::kHead; }
 
  private:
-  enum class State { kHead, kBodyLength, kBodyEof, kChunkSize, kChunkData, kChunkEnd, kTrailers,
-                     kDone, kError };
+  enum class State {
+    kHead,
+    kBodyLength,
+    kBodyEof,
+    kChunkSize,
+    kChunkData,
+    kChunkEnd,
+    kTrailers,
+    kDone,
+    kError
+  };
 
   Status fail(std::size_t* consumed, std::size_t at) {
     state_ = State::kError;
@@ -197,7 +212,8 @@ class ResponseParser {
       const std::size_t colon = line.find(':');
       if (colon == std::string_view::npos) continue;
       std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
       if (iequals_prefix(line, "content-length:")) {
         have_length = true;
         length = 0;

@@ -3,7 +3,8 @@
 //   roci-bench freeport                                  # prints a free loopback port
 //   roci-bench rate    --port P --rate R --duration S --body FILE [--connections 64]
 //   roci-bench paced   --port P --duration S --body FILE [--concurrency 8] [--token-delay-ms D]
-//   roci-bench hold    --port P --streams N --body FILE --pids 12,34 [--ramp 2000] [--settle-ms 1000]
+//   roci-bench hold    --port P --streams N --body FILE --pids 12,34 [--ramp 2000] [--settle-ms
+//   1000]
 //                      [--after-ms 2000] [--open-timeout 60]
 //   roci-bench upstream --port 0 --token-delay-ms D [--chunks 20] [--model llama3.3]
 //   roci-bench startup --port P --body FILE --log FILE -- cmd args...
@@ -178,8 +179,9 @@ const tcp::endpoint& endpoint_for(unsigned port) {
 // de-chunked body. Returns the status, or -1 on a transport or protocol error. `sock` is
 // (re)connected when closed.
 template <class OnBody>
-asio::awaitable<int> exchange(tcp::socket& sock, const tcp::endpoint& ep, const std::string& request,
-                              std::vector<char>& buf, OnBody&& on_body) {
+asio::awaitable<int> exchange(tcp::socket& sock, const tcp::endpoint& ep,
+                              const std::string& request, std::vector<char>& buf,
+                              OnBody&& on_body) {
   error_code ec;
   if (!sock.is_open()) {
     co_await sock.async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
@@ -189,15 +191,16 @@ asio::awaitable<int> exchange(tcp::socket& sock, const tcp::endpoint& ep, const 
     }
     sock.set_option(tcp::no_delay(true), ec);
   }
-  co_await asio::async_write(sock, asio::buffer(request), asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_write(sock, asio::buffer(request),
+                             asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     sock.close(ec);
     co_return -1;
   }
   ResponseParser parser;
   for (;;) {
-    const std::size_t n =
-        co_await sock.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    const std::size_t n = co_await sock.async_read_some(
+        asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (parser.on_eof() == ResponseParser::Status::kDone) {
         sock.close(ec);
@@ -208,7 +211,8 @@ asio::awaitable<int> exchange(tcp::socket& sock, const tcp::endpoint& ep, const 
     }
     std::size_t used = 0;
     const auto st = parser.feed(buf.data(), n, &used, on_body);
-    if (st == ResponseParser::Status::kError || (st == ResponseParser::Status::kDone && used != n)) {
+    if (st == ResponseParser::Status::kError ||
+        (st == ResponseParser::Status::kDone && used != n)) {
       sock.close(ec);
       co_return -1;
     }
@@ -331,20 +335,20 @@ int run_rate(const Args& args) {
   asio::co_spawn(ioc, scheduler(), asio::detached);
   // Bounded in time: the offered duration plus the drain allowance.
   ioc.run_for(std::chrono::nanoseconds(static_cast<std::int64_t>((duration + drain) * 1e9)));
-  const std::int64_t unfinished = scheduled - ok - non2xx - errors + static_cast<std::int64_t>(total - scheduled);
+  const std::int64_t unfinished =
+      scheduled - ok - non2xx - errors + static_cast<std::int64_t>(total - scheduled);
   for (auto& w : workers) {
     error_code ec;
     w->sock.close(ec);
   }
   std::sort(latencies.begin(), latencies.end());
   const double elapsed = static_cast<double>(std::max<std::int64_t>(last_done - start, 1)) / 1e9;
-  std::printf(
-      "offered=%.0f sent=%" PRId64 " ok=%" PRId64 " non2xx=%" PRId64 " errors=%" PRId64
-      " unfinished=%" PRId64 " achieved=%.0f p50_us=%s p90_us=%s p99_us=%s max_us=%s\n",
-      rate, scheduled, ok, non2xx, errors, unfinished, static_cast<double>(ok) / elapsed,
-      us(percentile(latencies, 50)).c_str(), us(percentile(latencies, 90)).c_str(),
-      us(percentile(latencies, 99)).c_str(),
-      us(latencies.empty() ? -1 : latencies.back()).c_str());
+  std::printf("offered=%.0f sent=%" PRId64 " ok=%" PRId64 " non2xx=%" PRId64 " errors=%" PRId64
+              " unfinished=%" PRId64 " achieved=%.0f p50_us=%s p90_us=%s p99_us=%s max_us=%s\n",
+              rate, scheduled, ok, non2xx, errors, unfinished, static_cast<double>(ok) / elapsed,
+              us(percentile(latencies, 50)).c_str(), us(percentile(latencies, 90)).c_str(),
+              us(percentile(latencies, 99)).c_str(),
+              us(latencies.empty() ? -1 : latencies.back()).c_str());
   return ok > 0 ? 0 : 1;
 }
 
@@ -493,7 +497,8 @@ int run_hold(const Args& args) {
       ++failed;
       co_return;
     }
-    co_await asio::async_write(*sock, asio::buffer(request), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(*sock, asio::buffer(request),
+                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       ++failed;
       co_return;
@@ -503,12 +508,14 @@ int run_hold(const Args& args) {
     bool first = false;
     std::vector<char> buf(4096);
     for (;;) {
-      const std::size_t n = co_await sock->async_read_some(asio::buffer(buf),
-                                                           asio::redirect_error(asio::use_awaitable, ec));
+      const std::size_t n = co_await sock->async_read_some(
+          asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (released) co_return;
-        if (first) ++ended_early;
-        else ++failed;
+        if (first)
+          ++ended_early;
+        else
+          ++failed;
         co_return;
       }
       std::size_t used = 0;
@@ -572,11 +579,12 @@ int run_hold(const Args& args) {
   while (now_ns() < after_end) ioc.run_for(std::chrono::milliseconds(50));
   const long rss_after = rss_kb(pids);
   const long fds_after = open_fds(pids);
-  std::printf("streams=%ld opened=%ld open_at_sample=%ld failed=%ld non2xx=%ld ended_early=%ld"
-              " open_s=%.2f rss_before_kb=%ld rss_open_kb=%ld rss_after_close_kb=%ld"
-              " fds_open=%ld fds_after_close=%ld\n",
-              streams, opened, still_open, failed, non2xx, ended_early, open_s, rss_before,
-              rss_open, rss_after, fds_open, fds_after);
+  std::printf(
+      "streams=%ld opened=%ld open_at_sample=%ld failed=%ld non2xx=%ld ended_early=%ld"
+      " open_s=%.2f rss_before_kb=%ld rss_open_kb=%ld rss_after_close_kb=%ld"
+      " fds_open=%ld fds_after_close=%ld\n",
+      streams, opened, still_open, failed, non2xx, ended_early, open_s, rss_before, rss_open,
+      rss_after, fds_open, fds_after);
   return opened > 0 ? 0 : 1;
 }
 
@@ -632,14 +640,16 @@ std::string content_event(const UpstreamConfig& cfg, int index, std::int64_t sta
 
 std::string tail_events(const UpstreamConfig& cfg, bool usage) {
   std::string out;
-  std::string common = std::string(kChunkHead) + cfg.model + R"(","system_fingerprint":")" + cfg.model + "\",";
-  out += chunk_frame("data: " + common +
-                     R"("choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]})" +
-                     "\n\n");
+  std::string common =
+      std::string(kChunkHead) + cfg.model + R"(","system_fingerprint":")" + cfg.model + "\",";
+  out += chunk_frame(
+      "data: " + common +
+      R"("choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]})" + "\n\n");
   if (usage) {
-    out += chunk_frame("data: " + common + R"("choices":[],"usage":{"prompt_tokens":24,"completion_tokens":)" +
-                       std::to_string(cfg.chunks) + R"(,"total_tokens":)" + std::to_string(24 + cfg.chunks) +
-                       "}}\n\n");
+    out += chunk_frame("data: " + common +
+                       R"("choices":[],"usage":{"prompt_tokens":24,"completion_tokens":)" +
+                       std::to_string(cfg.chunks) + R"(,"total_tokens":)" +
+                       std::to_string(24 + cfg.chunks) + "}}\n\n");
   }
   out += chunk_frame("data: [DONE]\n\n");
   out += "0\r\n\r\n";
@@ -665,7 +675,8 @@ asio::awaitable<void> upstream_session(tcp::socket sock, const UpstreamConfig& c
     // Read one request: head, then Content-Length bytes of body.
     std::size_t head_end;
     while ((head_end = in.find("\r\n\r\n")) == std::string::npos) {
-      const std::size_t n = co_await sock.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+      const std::size_t n = co_await sock.async_read_some(
+          asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
       if (ec || in.size() > (1u << 20)) co_return;
       in.append(buf.data(), n);
     }
@@ -685,7 +696,8 @@ asio::awaitable<void> upstream_session(tcp::socket sock, const UpstreamConfig& c
     }
     if (chunked_request || length > (16u << 20)) co_return;  // not needed by any client we test
     while (in.size() < head_end + 4 + length) {
-      const std::size_t n = co_await sock.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+      const std::size_t n = co_await sock.async_read_some(
+          asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
       in.append(buf.data(), n);
     }
@@ -694,21 +706,30 @@ asio::awaitable<void> upstream_session(tcp::socket sock, const UpstreamConfig& c
     in.erase(0, head_end + 4 + length);
 
     if (first_line.starts_with("GET /v1/models ")) {
-      const std::string out = http_head(200, "application/json; charset=utf-8", cfg.models_body.size(), false) + cfg.models_body;
-      co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+      const std::string out =
+          http_head(200, "application/json; charset=utf-8", cfg.models_body.size(), false) +
+          cfg.models_body;
+      co_await asio::async_write(sock, asio::buffer(out),
+                                 asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
       continue;
     }
-    if (!first_line.starts_with("POST ") || first_line.find("/chat/completions ") == std::string::npos) {
+    if (!first_line.starts_with("POST ") ||
+        first_line.find("/chat/completions ") == std::string::npos) {
       const std::string msg = R"({"error":"Unexpected endpoint or method."})";
-      const std::string out = http_head(404, "application/json; charset=utf-8", msg.size(), false) + msg;
-      co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+      const std::string out =
+          http_head(404, "application/json; charset=utf-8", msg.size(), false) + msg;
+      co_await asio::async_write(sock, asio::buffer(out),
+                                 asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
       continue;
     }
     if (!body_flag(body, "stream")) {
-      const std::string out = http_head(200, "application/json; charset=utf-8", cfg.plain_body.size(), false) + cfg.plain_body;
-      co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+      const std::string out =
+          http_head(200, "application/json; charset=utf-8", cfg.plain_body.size(), false) +
+          cfg.plain_body;
+      co_await asio::async_write(sock, asio::buffer(out),
+                                 asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
       continue;
     }
@@ -722,12 +743,14 @@ asio::awaitable<void> upstream_session(tcp::socket sock, const UpstreamConfig& c
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       out += chunk_frame(content_event(cfg, k, now_ns()));
-      co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_write(sock, asio::buffer(out),
+                                 asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
       out.clear();
     }
     out = tail_events(cfg, usage);
-    co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(sock, asio::buffer(out),
+                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
   }
 }
@@ -737,34 +760,44 @@ int run_upstream(const Args& args) {
   cfg.token_delay_ns = static_cast<std::int64_t>(args.num("token-delay-ms", 10) * 1e6);
   cfg.chunks = static_cast<int>(args.num("chunks", 20));
   cfg.model = args.get("model", "llama3.3");
-  cfg.models_body = R"({"data":[{"id":")" + cfg.model + R"(","object":"model","owned_by":"organization_owner"}],"object":"list"})";
-  cfg.plain_body = args.values.count("plain-body") ? read_file(args.get("plain-body"))
-                                                   : R"({"id":"chatcmpl-paced","object":"chat.completion","created":1731990317,"model":")" +
-                                                         cfg.model + R"(","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":24,"completion_tokens":1,"total_tokens":25}})";
+  cfg.models_body = R"({"data":[{"id":")" + cfg.model +
+                    R"(","object":"model","owned_by":"organization_owner"}],"object":"list"})";
+  cfg.plain_body =
+      args.values.count("plain-body")
+          ? read_file(args.get("plain-body"))
+          : R"({"id":"chatcmpl-paced","object":"chat.completion","created":1731990317,"model":")" +
+                cfg.model +
+                R"(","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":24,"completion_tokens":1,"total_tokens":25}})";
   raise_nofile();
   signal(SIGPIPE, SIG_IGN);
   asio::io_context ioc(1);
   tcp::acceptor acceptor(ioc);
-  const tcp::endpoint ep(asio::ip::make_address_v4("127.0.0.1"), static_cast<unsigned short>(args.num("port", 0)));
+  const tcp::endpoint ep(asio::ip::make_address_v4("127.0.0.1"),
+                         static_cast<unsigned short>(args.num("port", 0)));
   acceptor.open(ep.protocol());
   acceptor.set_option(tcp::acceptor::reuse_address(true));
   acceptor.bind(ep);
   acceptor.listen(4096);
-  std::printf("listening on 127.0.0.1:%u\n", static_cast<unsigned>(acceptor.local_endpoint().port()));
+  std::printf("listening on 127.0.0.1:%u\n",
+              static_cast<unsigned>(acceptor.local_endpoint().port()));
   std::fflush(stdout);
-  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-    for (;;) {
-      error_code ec;
-      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        // EMFILE and friends: back off instead of spinning.
-        asio::steady_timer t(ioc, std::chrono::milliseconds(10));
-        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        continue;
-      }
-      asio::co_spawn(ioc, upstream_session(std::move(s), cfg), asio::detached);
-    }
-  }, asio::detached);
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        for (;;) {
+          error_code ec;
+          tcp::socket s =
+              co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) {
+            // EMFILE and friends: back off instead of spinning.
+            asio::steady_timer t(ioc, std::chrono::milliseconds(10));
+            co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            continue;
+          }
+          asio::co_spawn(ioc, upstream_session(std::move(s), cfg), asio::detached);
+        }
+      },
+      asio::detached);
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const error_code&, int) { ioc.stop(); });
   ioc.run();
@@ -778,7 +811,8 @@ int run_startup(const Args& args) {
   const unsigned port = static_cast<unsigned>(args.num("port", 0));
   const double timeout = args.num("timeout", 20);
   if (port == 0 || args.rest.empty()) die("startup: need --port and -- cmd");
-  const std::string request = make_post(port, args.get("path", "/v1/chat/completions"), read_file(args.need("body")));
+  const std::string request =
+      make_post(port, args.get("path", "/v1/chat/completions"), read_file(args.need("body")));
   const std::string log = args.need("log");
 
   const std::int64_t t0 = now_ns();
@@ -834,7 +868,8 @@ int run_startup(const Args& args) {
           break;
         }
         std::size_t used = 0;
-        const auto st = parser.feed(buf, static_cast<std::size_t>(n), &used, [](std::string_view) {});
+        const auto st =
+            parser.feed(buf, static_cast<std::size_t>(n), &used, [](std::string_view) {});
         if (st == ResponseParser::Status::kError) break;
         if (st == ResponseParser::Status::kDone) {
           done = true;
@@ -852,7 +887,8 @@ int run_startup(const Args& args) {
     }
     usleep(1000);  // listening but not serving yet (e.g. 503 while warming up)
   }
-  std::printf("pid=%d listen_us=%s startup_us=-1 status=%d\n", child, us(listen_at).c_str(), last_status);
+  std::printf("pid=%d listen_us=%s startup_us=-1 status=%d\n", child, us(listen_at).c_str(),
+              last_status);
   return 1;
 }
 
@@ -872,7 +908,8 @@ int run_freeport() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) die("usage: roci-bench freeport|rate|paced|hold|upstream|startup [--key value ...]");
+  if (argc < 2)
+    die("usage: roci-bench freeport|rate|paced|hold|upstream|startup [--key value ...]");
   signal(SIGPIPE, SIG_IGN);
   const std::string cmd = argv[1];
   const Args args = parse_args(argc, argv, 2);

@@ -39,8 +39,8 @@ struct HttpSection {      // inference.http (seed schema)
   std::string ca_file;               // extra CA bundle for HTTPS upstreams
 };
 
-// The built-in mock provider (inference.provider: mock, the embedded default). Its model ids are the
-// seed's example names, so the seed's curl examples work against a fresh gateway.
+// The built-in mock provider (inference.provider: mock, the embedded default). Its model ids are
+// the seed's example names, so the seed's curl examples work against a fresh gateway.
 struct MockSection {
   std::vector<std::string> models{"local-model", "TheBloke/Mistral-7B-Instruct-v0.2-GGUF",
                                   "TheBloke/Llama-2-7B-Chat-GGUF"};

@@ -6,21 +6,36 @@ namespace roci {
 
 std::string_view to_string(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kInvalidRequest: return "invalid_request";
-    case ErrorKind::kUnauthenticated: return "unauthenticated";
-    case ErrorKind::kModelNotFound: return "model_not_found";
-    case ErrorKind::kNotFound: return "not_found";
-    case ErrorKind::kMethodNotAllowed: return "method_not_allowed";
-    case ErrorKind::kPayloadTooLarge: return "payload_too_large";
-    case ErrorKind::kUnsupportedMediaType: return "unsupported_media_type";
-    case ErrorKind::kRateLimited: return "rate_limited";
-    case ErrorKind::kQueueFull: return "queue_full";
-    case ErrorKind::kUnsupported: return "unsupported";
-    case ErrorKind::kUpstreamError: return "upstream_error";
-    case ErrorKind::kUpstreamUnreachable: return "upstream_unreachable";
-    case ErrorKind::kTimeout: return "timeout";
-    case ErrorKind::kCancelled: return "cancelled";
-    case ErrorKind::kInternal: return "internal";
+    case ErrorKind::kInvalidRequest:
+      return "invalid_request";
+    case ErrorKind::kUnauthenticated:
+      return "unauthenticated";
+    case ErrorKind::kModelNotFound:
+      return "model_not_found";
+    case ErrorKind::kNotFound:
+      return "not_found";
+    case ErrorKind::kMethodNotAllowed:
+      return "method_not_allowed";
+    case ErrorKind::kPayloadTooLarge:
+      return "payload_too_large";
+    case ErrorKind::kUnsupportedMediaType:
+      return "unsupported_media_type";
+    case ErrorKind::kRateLimited:
+      return "rate_limited";
+    case ErrorKind::kQueueFull:
+      return "queue_full";
+    case ErrorKind::kUnsupported:
+      return "unsupported";
+    case ErrorKind::kUpstreamError:
+      return "upstream_error";
+    case ErrorKind::kUpstreamUnreachable:
+      return "upstream_unreachable";
+    case ErrorKind::kTimeout:
+      return "timeout";
+    case ErrorKind::kCancelled:
+      return "cancelled";
+    case ErrorKind::kInternal:
+      return "internal";
   }
   return "unknown";
 }

@@ -40,8 +40,8 @@ Result<std::pair<std::string, std::string>> split_selector(
     for (auto k : known) found = found || k == provider;
     if (!found) {
       return Error::invalid_request("Unknown provider \"" + provider + "\" in model selector \"" +
-                                        std::string(selector) + "\". Known providers: " +
-                                        join(known) + ".",
+                                        std::string(selector) +
+                                        "\". Known providers: " + join(known) + ".",
                                     "model");
     }
   }

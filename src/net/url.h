@@ -14,9 +14,9 @@ namespace roci::net {
 
 struct Origin {
   bool tls = false;
-  std::string host;       // no brackets for IPv6
-  std::string port;       // explicit or the scheme's default ("80" / "443")
-  std::string base_path;  // "" or "/v1", never ending with '/'
+  std::string host;               // no brackets for IPv6
+  std::string port;               // explicit or the scheme's default ("80" / "443")
+  std::string base_path;          // "" or "/v1", never ending with '/'
   std::string to_string() const;  // scheme://host:port + base_path, for messages
 };
 

@@ -25,22 +25,23 @@
 namespace roci::openai_wire {
 
 struct RequestLimits {
-  std::size_t max_depth = 64;            // JSON nesting
+  std::size_t max_depth = 64;  // JSON nesting
   std::size_t max_messages = 4096;
   std::size_t max_string_bytes = 8u << 20;  // any one string
-  int max_tokens_ceiling = 1 << 20;      // largest accepted max_tokens
+  int max_tokens_ceiling = 1 << 20;         // largest accepted max_tokens
   std::size_t max_stop_sequences = 16;
   std::size_t max_tools = 512;
 };
 
 struct ParsedChatRequest {
-  ProviderRequest request;   // request.model is the client's `model` string as sent ("" if absent)
+  ProviderRequest request;  // request.model is the client's `model` string as sent ("" if absent)
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
 };
 
 Result<ParsedChatRequest> parse_chat_request(std::string_view body, const RequestLimits& limits);
-Result<EmbeddingRequest> parse_embedding_request(std::string_view body, const RequestLimits& limits);
+Result<EmbeddingRequest> parse_embedding_request(std::string_view body,
+                                                 const RequestLimits& limits);
 Result<CompletionRequest> parse_completion_request(std::string_view body,
                                                    const RequestLimits& limits);
 

@@ -41,10 +41,10 @@ Result<GenerationResult> decode_chat_response(std::string_view body, std::string
 
 // One decoded chat.completion.chunk.
 struct DecodedChunk {
-  StreamInfo info;                  // id/model/created/system_fingerprint as present in the chunk
-  std::vector<StreamPart> parts;    // TextDelta / ReasoningDelta / ToolCallDelta, in order
+  StreamInfo info;                // id/model/created/system_fingerprint as present in the chunk
+  std::vector<StreamPart> parts;  // TextDelta / ReasoningDelta / ToolCallDelta, in order
   std::optional<FinishReason> finish_reason;
-  std::optional<Usage> usage;       // on the finish chunk or the trailing `choices: []` chunk
+  std::optional<Usage> usage;          // on the finish chunk or the trailing `choices: []` chunk
   std::optional<ProviderStats> stats;  // llama.cpp `timings` on the last chunk
 };
 // `data` is one SSE data payload other than "[DONE]". An `{"error": ...}` payload is an Error.
@@ -53,7 +53,8 @@ Result<DecodedChunk> decode_chat_chunk(std::string_view data, std::string_view u
 // /v1/models ({"data":[{"id",...}]}) and LM Studio's /api/v0/models (type, state, context lengths).
 Result<std::vector<ModelInfo>> decode_model_list(std::string_view body, std::string_view upstream);
 Result<EmbeddingResult> decode_embedding_response(std::string_view body, std::string_view upstream);
-Result<CompletionResult> decode_completion_response(std::string_view body, std::string_view upstream);
+Result<CompletionResult> decode_completion_response(std::string_view body,
+                                                    std::string_view upstream);
 
 // Turns an upstream error (non-2xx, or 2xx with an error body) into an Error with the right kind:
 // 404 / code model_not_found / "No models loaded" -> kModelNotFound (available models parsed from
@@ -64,6 +65,7 @@ Result<CompletionResult> decode_completion_response(std::string_view body, std::
 Error classify_upstream_error(int status, std::string_view body, std::string_view upstream);
 
 // If `body` is a JSON object whose top-level `error` is a string or an object, the Error it means.
-std::optional<Error> detect_error_body(int status, std::string_view body, std::string_view upstream);
+std::optional<Error> detect_error_body(int status, std::string_view body,
+                                       std::string_view upstream);
 
 }  // namespace roci::openai_wire

@@ -22,33 +22,33 @@
 namespace roci {
 
 enum class ErrorKind {
-  kInvalidRequest,       // bad JSON, missing field, out-of-range value (400; `param` names the field)
-  kUnauthenticated,      // missing or wrong gateway API key (401)
-  kModelNotFound,        // not loaded, not allowed, ambiguous (404; `available_models` lists them)
-  kNotFound,             // unknown route or resource (404)
-  kMethodNotAllowed,     // known route, wrong method (405)
-  kPayloadTooLarge,      // request body over the limit (413)
-  kUnsupportedMediaType, // Content-Type is not JSON (415)
-  kRateLimited,          // upstream said 429 (429)
-  kQueueFull,            // our bounded queue is full (429 with Retry-After)
-  kUnsupported,          // the provider has no such operation (e.g. embeddings on mock) (400)
-  kUpstreamError,        // upstream 5xx (500) or malformed / lying upstream data (502)
-  kUpstreamUnreachable,  // connection refused, DNS failure, TLS failure (502)
-  kTimeout,              // connect, first byte, idle or total deadline (504)
-  kCancelled,            // the caller went away; no response is sent (logged as 499)
-  kInternal,             // a bug in roci (500)
+  kInvalidRequest,    // bad JSON, missing field, out-of-range value (400; `param` names the field)
+  kUnauthenticated,   // missing or wrong gateway API key (401)
+  kModelNotFound,     // not loaded, not allowed, ambiguous (404; `available_models` lists them)
+  kNotFound,          // unknown route or resource (404)
+  kMethodNotAllowed,  // known route, wrong method (405)
+  kPayloadTooLarge,   // request body over the limit (413)
+  kUnsupportedMediaType,  // Content-Type is not JSON (415)
+  kRateLimited,           // upstream said 429 (429)
+  kQueueFull,             // our bounded queue is full (429 with Retry-After)
+  kUnsupported,           // the provider has no such operation (e.g. embeddings on mock) (400)
+  kUpstreamError,         // upstream 5xx (500) or malformed / lying upstream data (502)
+  kUpstreamUnreachable,   // connection refused, DNS failure, TLS failure (502)
+  kTimeout,               // connect, first byte, idle or total deadline (504)
+  kCancelled,             // the caller went away; no response is sent (logged as 499)
+  kInternal,              // a bug in roci (500)
 };
 
 std::string_view to_string(ErrorKind kind);
 
 struct Error {
   ErrorKind kind = ErrorKind::kInternal;
-  std::string message;                       // what happened and what to do; never contains secrets
-  std::string param;                         // the request field at fault ("temperature"), if any
-  std::string code;                          // OpenAI `code`: "model_not_found", "timeout", ...
-  std::optional<int> upstream_status;        // HTTP status the upstream answered, if it did
-  std::vector<std::string> available_models; // for kModelNotFound
-  std::optional<int> retry_after_secs;       // for kQueueFull / kRateLimited
+  std::string message;                 // what happened and what to do; never contains secrets
+  std::string param;                   // the request field at fault ("temperature"), if any
+  std::string code;                    // OpenAI `code`: "model_not_found", "timeout", ...
+  std::optional<int> upstream_status;  // HTTP status the upstream answered, if it did
+  std::vector<std::string> available_models;  // for kModelNotFound
+  std::optional<int> retry_after_secs;        // for kQueueFull / kRateLimited
 
   // Convenience constructors for the common kinds.
   static Error invalid_request(std::string message, std::string param = {});

@@ -33,8 +33,8 @@ struct HttpOptions {
   std::size_t max_event_bytes = 8u << 20;      // one SSE event
   std::size_t max_header_bytes = 64u << 10;
 
-  std::string ca_file;       // extra CA bundle for HTTPS upstreams (empty: system store)
-  bool verify_peer = true;   // HTTPS: verify certificate chain and host name
+  std::string ca_file;      // extra CA bundle for HTTPS upstreams (empty: system store)
+  bool verify_peer = true;  // HTTPS: verify certificate chain and host name
 };
 
 }  // namespace roci

@@ -43,9 +43,9 @@ struct Usage {
 enum class ContentPartType { kText, kImageUrl, kOther };
 struct ContentPart {
   ContentPartType type = ContentPartType::kText;
-  std::string text;       // kText
-  std::string image_url;  // kImageUrl: http(s) URL or data: URL
-  std::string detail;     // kImageUrl: "auto" | "low" | "high" | "" (absent)
+  std::string text;         // kText
+  std::string image_url;    // kImageUrl: http(s) URL or data: URL
+  std::string detail;       // kImageUrl: "auto" | "low" | "high" | "" (absent)
   boost::json::object raw;  // kOther: the part as received
 
   static ContentPart text_part(std::string text);
@@ -64,12 +64,12 @@ struct ToolCall {
 
 struct ModelMessage {
   Role role = Role::kUser;
-  std::string content;             // text content; ignored when `parts` is non-empty
-  std::vector<ContentPart> parts;  // multi-part content (text, images, ...)
-  bool content_is_null = false;    // assistant turn that only carries tool_calls
+  std::string content;               // text content; ignored when `parts` is non-empty
+  std::vector<ContentPart> parts;    // multi-part content (text, images, ...)
+  bool content_is_null = false;      // assistant turn that only carries tool_calls
   std::vector<ToolCall> tool_calls;  // assistant turns
-  std::string tool_call_id;        // tool turns: the call this result answers
-  std::string name;                // optional participant name
+  std::string tool_call_id;          // tool turns: the call this result answers
+  std::string name;                  // optional participant name
 
   static ModelMessage system(std::string text);
   static ModelMessage developer(std::string text);
@@ -154,8 +154,8 @@ struct ProviderStats {
   std::optional<double> tokens_per_second;
   std::optional<double> time_to_first_token;
   std::optional<double> generation_time;
-  std::string stop_reason;   // LM Studio: eosFound, maxPredictedTokensReached, ...
-  boost::json::object raw;   // the block as received
+  std::string stop_reason;  // LM Studio: eosFound, maxPredictedTokensReached, ...
+  boost::json::object raw;  // the block as received
 };
 
 struct GenerationResult {

@@ -32,8 +32,8 @@ class ChatStream {
   // Known once the stream is open: upstream id, served model, created.
   virtual const StreamInfo& info() const = 0;
 
-  // The next part, or nullopt after Finish was returned. Errors: kTimeout (idle gap), kUpstreamError
-  // (malformed event, connection cut, error event from the upstream), kCancelled.
+  // The next part, or nullopt after Finish was returned. Errors: kTimeout (idle gap),
+  // kUpstreamError (malformed event, connection cut, error event from the upstream), kCancelled.
   // Must not be called again after it returned an error or nullopt.
   virtual asio::awaitable<Result<std::optional<StreamPart>>> next() = 0;
 };

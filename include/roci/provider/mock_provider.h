@@ -1,13 +1,14 @@
-// MockProvider: a deterministic, scriptable provider with no network; the gateway's embedded default.
+// MockProvider: a deterministic, scriptable provider with no network; the gateway's embedded
+// default.
 //
 //   roci::MockProvider mock;                                   // instant answers
 //   roci::MockProvider slow({.token_delay = std::chrono::milliseconds(20)});
 //   roci::MockProvider broken({.fail_with = roci::Error::upstream("boom", 500)});
 //
 // The same messages always give the same text (words picked by a hash of the conversation);
-// `completion_tokens` words are produced, fewer if max_tokens is lower; answer_tokens() returns them
-// with their leading space, so joining them gives the text. Faults: `fail_with` fails at setup,
-// `cut_after_tokens` ends a stream with an UpstreamError after that many tokens (and makes
+// `completion_tokens` words are produced, fewer if max_tokens is lower; answer_tokens() returns
+// them with their leading space, so joining them gives the text. Faults: `fail_with` fails at
+// setup, `cut_after_tokens` ends a stream with an UpstreamError after that many tokens (and makes
 // generate() fail the same way), `first_byte_delay` delays the first event. Per-request scripting
 // for end-to-end tests: settings.extra["mock"] may hold {"fail_status": 500, "cut_after_tokens": 3,
 // "first_byte_delay_ms": 200, "token_delay_ms": 10, "tokens": 5, "tool_call": {"name",
@@ -51,7 +52,8 @@ class MockProvider final : public Provider {
   asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request) override;
 
   // The deterministic answer the mock gives to `messages` (exposed for tests).
-  static std::vector<std::string> answer_tokens(const std::vector<ModelMessage>& messages, int count);
+  static std::vector<std::string> answer_tokens(const std::vector<ModelMessage>& messages,
+                                                int count);
 
  private:
   MockOptions options_;

@@ -1,6 +1,7 @@
 // Provider: one upstream model server (LM Studio, OpenAI, the mock) behind one interface.
 //
-//   roci::LmStudioProvider provider(roci::LmStudioModel::custom("llama3.3"), "http://localhost:1234");
+//   roci::LmStudioProvider provider(roci::LmStudioModel::custom("llama3.3"),
+//   "http://localhost:1234");
 //   // async (inside a coroutine on any io_context):
 //   auto result = co_await provider.generate(request);
 //   // sync (the seed API, see roci/sdk/generate.h):

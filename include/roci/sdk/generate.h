@@ -1,8 +1,9 @@
 // generate_text: one synchronous generation, the seed's `generate_text(&provider, messages,
 // settings, &[])`.
 //
-//   roci::LmStudioProvider provider(roci::LmStudioModel::custom("llama3.3"), "http://localhost:1234");
-//   auto result = roci::generate_text(provider, {roci::ModelMessage::user("Hello, how are you?")},
+//   roci::LmStudioProvider provider(roci::LmStudioModel::custom("llama3.3"),
+//   "http://localhost:1234"); auto result = roci::generate_text(provider,
+//   {roci::ModelMessage::user("Hello, how are you?")},
 //                                     roci::GenerationSettings{}, {});
 //   if (result) std::cout << result->text << "\n";
 //

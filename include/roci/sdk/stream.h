@@ -1,9 +1,9 @@
 // stream_text: the seed's streaming API.
 //
-//   roci::ProviderRequest request{.messages = {roci::ModelMessage::user("Explain quantum computing")}};
-//   auto stream = provider.stream_text(request);
-//   if (!stream) return fail(stream.error());
-//   while (auto d = stream->next()) if (!d->text.empty()) std::cout << d->text << std::flush;
+//   roci::ProviderRequest request{.messages = {roci::ModelMessage::user("Explain quantum
+//   computing")}}; auto stream = provider.stream_text(request); if (!stream) return
+//   fail(stream.error()); while (auto d = stream->next()) if (!d->text.empty()) std::cout <<
+//   d->text << std::flush;
 #pragma once
 
 #include <roci/provider/provider.h>
