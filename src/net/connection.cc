@@ -4,6 +4,7 @@
 #include <openssl/x509_vfy.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -15,6 +16,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <cerrno>
+#include <chrono>
 #include <tuple>
 
 namespace roci::net {
@@ -24,6 +26,14 @@ namespace http = beast::http;
 using error_code = boost::system::error_code;
 constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadSize = 64 * 1024;  // at most this much per socket read
+// The read buffer's first allocation, kept for the connection's life (pooled reuse included):
+// a whole typical response (header + JSON body) or a burst of SSE events in one recv. Beast reads
+// max(512, free capacity), so an empty buffer meant 512-byte reads and regrowth per response.
+constexpr std::size_t kInitialReadBuffer = 16 * 1024;
+// A connection back from the pool within this time skips the MSG_PEEK liveness probe: servers
+// close idle connections after seconds (keep-alive timers), and the exchange's retry-once on a
+// reused connection that fails before any response byte covers the rare close in between.
+constexpr auto kProbeAfterIdle = std::chrono::milliseconds(20);
 
 std::variant<Connection::TcpStream, Connection::TlsStream> make_stream(
     const asio::any_io_executor& executor, asio::ssl::context* tls) {
@@ -42,7 +52,9 @@ Connection::Connection(const asio::any_io_executor& executor, asio::ssl::context
     : stream_(make_stream(executor, tls)),
       verify_peer_(verify_peer),
       context_key_(context_key),
-      buffer_(max_buffer) {}
+      buffer_(max_buffer) {
+  buffer_.reserve(std::min(kInitialReadBuffer, max_buffer));
+}
 
 Connection::~Connection() { close(); }
 
@@ -147,9 +159,10 @@ bool Connection::reusable() const {
          tcp().socket().is_open();
 }
 
-bool Connection::idle_alive() {
+bool Connection::idle_alive(Clock::time_point now) {
   auto& socket = tcp().socket();
   if (!socket.is_open()) return false;
+  if (now - idle_since_ < kProbeAfterIdle) return true;
   char byte = 0;
   const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);

@@ -90,7 +90,9 @@ class Connection {
   // The response was read completely, nothing is left over, and both sides keep the connection.
   bool reusable() const;
   // For an idle connection: false when the server closed it (or sent anything unexpected).
-  bool idle_alive();
+  // Probes the socket (MSG_PEEK) only when it has been idle for a while (see connection.cc);
+  // a fresh reuse relies on the exchange's retry-once for a stale connection.
+  bool idle_alive(Clock::time_point now);
   // Closes the socket at once (no TLS close_notify): the server sees EOF promptly.
   void close();
 

@@ -44,7 +44,7 @@ std::unique_ptr<Connection> ConnectionPool::checkout(const void* context_key,
       slot->count.store(0, std::memory_order_relaxed);
       return nullptr;
     }
-    if (connection->idle_alive()) return connection;
+    if (connection->idle_alive(now)) return connection;
   }
   return nullptr;
 }
