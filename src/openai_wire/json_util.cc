@@ -304,11 +304,53 @@ std::string snippet(std::string_view text, std::size_t max_bytes) {
     text = text.substr(0, end);
     cut = true;
   }
+  // The snippet ends up in JSON error bodies sent to clients: control characters become spaces and
+  // bytes that are not well-formed UTF-8 become '?', so the body stays valid UTF-8 JSON.
   std::string out;
   out.reserve(text.size() + 3);
-  for (char c : text) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t n = utf8_sequence_length(text.substr(i));
+    if (n == 0) {
+      out.push_back('?');
+      ++i;
+    } else if (n == 1) {
+      out.push_back(static_cast<unsigned char>(text[i]) < 0x20 ? ' ' : text[i]);
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
   if (cut) out.append("...");
   return out;
+}
+
+std::size_t utf8_sequence_length(std::string_view s) {
+  if (s.empty()) return 0;
+  const auto b = [&s](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;  // no overlong forms
+    if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (s.size() < n || b(1) < lo || b(1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k) {
+    if ((b(k) & 0xC0) != 0x80) return 0;
+  }
+  return n;
 }
 
 }  // namespace roci::openai_wire::detail

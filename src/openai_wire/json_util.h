@@ -83,5 +83,7 @@ std::string describe(const boost::json::value& v);
 // At most `max_bytes` of `text` (cut on a UTF-8 boundary, control characters as spaces, trimmed),
 // with "..." appended when cut. For quoting non-JSON upstream bodies in error messages.
 std::string snippet(std::string_view text, std::size_t max_bytes = 200);
+// Length of the well-formed UTF-8 sequence at the start of `s` (1..4), or 0 when it is not one.
+std::size_t utf8_sequence_length(std::string_view s);
 
 }  // namespace roci::openai_wire::detail

@@ -138,3 +138,19 @@ TEST(StrictJsonTest, ReportsSyntaxErrorsWithPositions) {
 
 }  // namespace
 }  // namespace roci::openai_wire::detail
+
+namespace roci::openai_wire::detail {
+namespace {
+
+// Found by the chat_request and upstream_decode fuzzers (fuzz/regressions): bytes that are not
+// UTF-8 must not reach a JSON error body.
+TEST(JsonUtilSnippetTest, ReplacesBytesThatAreNotUtf8) {
+  EXPECT_EQ(snippet(std::string("\0\x8d", 2)), " ?");  // NUL is a control: a space
+  EXPECT_EQ(snippet("Bad Gateway \xff\xfe"), "Bad Gateway ??");
+  EXPECT_EQ(snippet("caf\xc3\xa9 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x82\xac");  // kept as is
+  EXPECT_EQ(snippet("\xed\xa0\x80x"), "???x");                                 // a surrogate
+  EXPECT_EQ(snippet("\xc0\xafx"), "??x");                                      // an overlong '/'
+}
+
+}  // namespace
+}  // namespace roci::openai_wire::detail
