@@ -1,0 +1,50 @@
+#include "targets/check.h"
+
+#include <boost/json/parser.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+namespace roci::fuzz::detail {
+
+void check_failed(const char* cond, std::string_view what, const char* file, int line) {
+  std::fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s\n  %.*s\n", file, line, cond,
+               static_cast<int>(what.size()), what.data());
+  std::abort();
+}
+
+bool is_json(std::string_view text, bool strict_utf8) {
+  try {
+    boost::json::parse_options opts;
+    opts.max_depth = 1024;
+    opts.allow_invalid_utf8 = !strict_utf8;
+    boost::json::parser p({}, opts);
+    boost::json::error_code ec;
+    p.write(text.data(), text.size(), ec);  // the whole input: one complete document or an error
+    return !ec;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+bool error_bodies_must_be_utf8() {
+  static const bool strict = [] {
+    const char* allow = std::getenv("ROCI_FUZZ_ALLOW_INVALID_UTF8");
+    return !(allow && std::string_view(allow) == "1");
+  }();
+  return strict;
+}
+
+InputRng::InputRng(std::string_view input) : state_(0xcbf29ce484222325ull) {
+  for (unsigned char c : input) state_ = (state_ ^ c) * 0x100000001b3ull;  // FNV-1a
+}
+
+std::uint64_t InputRng::next() {  // splitmix64
+  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace roci::fuzz::detail

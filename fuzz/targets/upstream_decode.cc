@@ -1,0 +1,121 @@
+// upstream_decode: every decoder of upstream_codec.h on the input as an upstream body, and — when
+// the input holds SSE `data:` lines — decode_chat_chunk on each event's data, as the providers do.
+//
+// Invariants beyond "total" (upstream_codec.h): what the gateway would send its client from a
+// decoded value (encode_chat_completion, ChunkEncoder, encode_model_list, ...) is valid UTF-8 JSON;
+// an Error's message is non-empty and its error body and SSE error event are well-formed UTF-8
+// JSON.
+#include "openai_wire/client_codec.h"
+#include "openai_wire/sse_parser.h"
+#include "openai_wire/upstream_codec.h"
+#include "targets.h"
+#include "targets/check.h"
+
+#include <variant>
+
+namespace roci::fuzz {
+namespace {
+
+using detail::as_view;
+using detail::is_json;
+
+constexpr std::string_view kUpstream = "LM Studio";
+
+void check_error(const Error& e, std::string_view where) {
+  FUZZ_CHECK(!e.message.empty(), std::string(where) + ": an Error without a message");
+  const std::string body = openai_wire::encode_error_body(e.message, to_string(e.kind), e.param,
+                                                          e.code, e.available_models);
+  const bool utf8 = detail::error_bodies_must_be_utf8();
+  FUZZ_CHECK(is_json(body, utf8), std::string(where) + ": error body is not (UTF-8) JSON: " + body);
+  const std::string event = openai_wire::encode_sse_error(e.message, to_string(e.kind), e.code);
+  FUZZ_CHECK(event.starts_with("data: ") && event.ends_with("\n\n") &&
+                 is_json(std::string_view(event).substr(6, event.size() - 8), utf8),
+             std::string(where) + ": SSE error event is not one JSON data line: " + event);
+}
+
+void check_chunk(std::string_view data) {
+  auto chunk = openai_wire::decode_chat_chunk(data, kUpstream);
+  if (!chunk) return check_error(chunk.error(), "decode_chat_chunk");
+  openai_wire::ChunkEncoder encoder("chatcmpl-fuzz", chunk->info.model, chunk->info.created);
+  auto parts = chunk->parts;
+  if (chunk->finish_reason) parts.push_back(Finish{*chunk->finish_reason, chunk->usage, {}});
+  for (const auto& part : parts) {
+    const std::string event = encoder.encode(part);
+    FUZZ_CHECK(event.starts_with("data: ") && event.ends_with("\n\n"),
+               "ChunkEncoder output is not one SSE event: " + event);
+    FUZZ_CHECK(is_json(std::string_view(event).substr(6, event.size() - 8), true),
+               "ChunkEncoder gave invalid JSON from a decoded chunk: " + event);
+  }
+  if (chunk->usage) {
+    const std::string event = encoder.usage_chunk(*chunk->usage);
+    FUZZ_CHECK(is_json(std::string_view(event).substr(6, event.size() - 8), true),
+               "usage_chunk gave invalid JSON: " + event);
+  }
+}
+
+}  // namespace
+
+void fuzz_upstream_decode(const std::uint8_t* data, std::size_t size) {
+  const std::string_view body = as_view(data, size);
+
+  if (auto r = openai_wire::decode_chat_response(body, kUpstream); !r) {
+    check_error(r.error(), "decode_chat_response");
+  } else {
+    const std::string out = openai_wire::encode_chat_completion(*r, "chatcmpl-fuzz", r->model, 1);
+    FUZZ_CHECK(is_json(out, true), "encode_chat_completion of a decoded response: " + out);
+  }
+
+  check_chunk(body);
+
+  if (auto r = openai_wire::decode_model_list(body, kUpstream); !r) {
+    check_error(r.error(), "decode_model_list");
+  } else {
+    const std::string out = openai_wire::encode_model_list(*r);
+    FUZZ_CHECK(is_json(out, true), "encode_model_list of a decoded list: " + out);
+  }
+
+  if (auto r = openai_wire::decode_embedding_response(body, kUpstream); !r) {
+    check_error(r.error(), "decode_embedding_response");
+  } else {
+    const std::string out = openai_wire::encode_embedding_response(*r);
+    FUZZ_CHECK(is_json(out, true), "encode_embedding_response of a decoded result: " + out);
+  }
+
+  if (auto r = openai_wire::decode_completion_response(body, kUpstream); !r) {
+    check_error(r.error(), "decode_completion_response");
+  } else {
+    const std::string out = openai_wire::encode_completion_response(*r);
+    FUZZ_CHECK(is_json(out, true), "encode_completion_response of a decoded result: " + out);
+  }
+
+  // Statuses: the classified ones, a 2xx (error bodies with HTTP 200) and one from the input. The
+  // encoded error body is checked for the input's status only (the encoders cost more than the
+  // classifier, and the message is what varies with the body).
+  const int input_status = size >= 2 ? 100 + (data[0] * 256 + data[1]) % 500 : 200;
+  for (int status : {200, 400, 401, 403, 404, 408, 413, 422, 429, 500, 502, 503}) {
+    const Error e = openai_wire::classify_upstream_error(status, body, kUpstream);
+    FUZZ_CHECK(!e.message.empty(), "classify_upstream_error: an Error without a message");
+    if (auto d = openai_wire::detect_error_body(status, body, kUpstream)) {
+      FUZZ_CHECK(!d->message.empty(), "detect_error_body: an Error without a message");
+    }
+  }
+  check_error(openai_wire::classify_upstream_error(input_status, body, kUpstream),
+              "classify_upstream_error");
+  if (auto d = openai_wire::detect_error_body(input_status, body, kUpstream)) {
+    check_error(*d, "detect_error_body");
+  }
+
+  // SSE bodies (the .sse fixtures): each event's data through decode_chat_chunk.
+  if (body.find("data:") != std::string_view::npos) {
+    openai_wire::SseParser parser(1u << 20);
+    parser.feed(body);
+    parser.finish();
+    while (true) {
+      auto ev = parser.next_event();
+      if (!ev || !*ev) break;
+      if ((*ev)->data != "[DONE]") check_chunk((*ev)->data);
+    }
+  }
+}
+
+}  // namespace roci::fuzz
