@@ -7,7 +7,7 @@
 #   ROCI_FUZZ_JOBS=2 scripts/fuzz.sh 3600   # 2 parallel libFuzzer jobs per target (-jobs/-workers)
 # Environment: ROCI_FUZZ_BUILD_DIR (build/fuzz), ROCI_FUZZ_BUILD_JOBS (2), ROCI_FUZZ_JOBS (1),
 #   ROCI_FUZZ_MAX_LEN (64 KiB; 4 KiB for config_loader), ROCI_FUZZ_ARGS (extra libFuzzer flags),
-#   ROCI_FUZZ_ALLOW_INVALID_UTF8=1 (see fuzz/README.md), CC/CXX (clang-14).
+#   CC/CXX (clang-14).
 # The working corpus (seeds from fuzz/corpus/<target>, the test fixtures and config/*.yaml, plus
 # what libFuzzer finds) lives in <build>/corpus/<target> and is kept between runs. Crash inputs go
 # to <build>/artifacts/<target>/; copy them to fuzz/regressions/<target>/ (see fuzz/README.md).

@@ -23,8 +23,7 @@ void check_rejection(const Error& e, std::string_view parser) {
   FUZZ_CHECK(!e.message.empty(), std::string(parser) + " rejected without a message");
   const std::string body =
       openai_wire::encode_error_body(e.message, "invalid_request_error", e.param, e.code);
-  FUZZ_CHECK(is_json(body, detail::error_bodies_must_be_utf8()),
-             "400 body is not (UTF-8) JSON: " + body);
+  FUZZ_CHECK(is_json(body, /*strict_utf8=*/true), "400 body is not UTF-8 JSON: " + body);
 }
 
 }  // namespace

@@ -28,14 +28,6 @@ bool is_json(std::string_view text, bool strict_utf8) {
   }
 }
 
-bool error_bodies_must_be_utf8() {
-  static const bool strict = [] {
-    const char* allow = std::getenv("ROCI_FUZZ_ALLOW_INVALID_UTF8");
-    return !(allow && std::string_view(allow) == "1");
-  }();
-  return strict;
-}
-
 InputRng::InputRng(std::string_view input) : state_(0xcbf29ce484222325ull) {
   for (unsigned char c : input) state_ = (state_ ^ c) * 0x100000001b3ull;  // FNV-1a
 }

@@ -25,12 +25,6 @@ namespace roci::fuzz::detail {
 // tolerated (structure only).
 bool is_json(std::string_view text, bool strict_utf8);
 
-// Whether error bodies (400/502 JSON, SSE error events) must be valid UTF-8 as well as valid JSON.
-// True unless the environment sets ROCI_FUZZ_ALLOW_INVALID_UTF8=1: a switch for fuzzing past the
-// known finding (upstream/client bytes echoed verbatim into error messages, fuzz/README.md) until
-// it is fixed. The regression replay never sets it.
-bool error_bodies_must_be_utf8();
-
 inline std::string_view as_view(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }

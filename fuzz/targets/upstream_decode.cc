@@ -25,11 +25,11 @@ void check_error(const Error& e, std::string_view where) {
   FUZZ_CHECK(!e.message.empty(), std::string(where) + ": an Error without a message");
   const std::string body = openai_wire::encode_error_body(e.message, to_string(e.kind), e.param,
                                                           e.code, e.available_models);
-  const bool utf8 = detail::error_bodies_must_be_utf8();
-  FUZZ_CHECK(is_json(body, utf8), std::string(where) + ": error body is not (UTF-8) JSON: " + body);
+  FUZZ_CHECK(is_json(body, /*strict_utf8=*/true),
+             std::string(where) + ": error body is not UTF-8 JSON: " + body);
   const std::string event = openai_wire::encode_sse_error(e.message, to_string(e.kind), e.code);
   FUZZ_CHECK(event.starts_with("data: ") && event.ends_with("\n\n") &&
-                 is_json(std::string_view(event).substr(6, event.size() - 8), utf8),
+                 is_json(std::string_view(event).substr(6, event.size() - 8), true),
              std::string(where) + ": SSE error event is not one JSON data line: " + event);
 }
 
