@@ -112,10 +112,10 @@ for t in "${targets[@]}"; do
   ((${#job_logs[@]})) || job_logs=("$logs/main.log")
   execs=0 rate=0 cov=0 ft=0 corp=0
   for log in "${job_logs[@]}"; do
-    n=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-    [[ -n $n ]] || n=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
+    n=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}' || true)
+    [[ -n $n ]] || n=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#' || true)
     execs=$((execs + ${n:-0}))
-    r=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | tail -1 | awk '{print $2}')
+    r=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | tail -1 | awk '{print $2}' || true)
     rate=$((rate + ${r:-0}))
     line=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1 || true)
     c=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$line")
@@ -127,7 +127,8 @@ for t in "${targets[@]}"; do
   done
   ((rate > 0)) || rate=$((execs / (seconds > 0 ? seconds : 1)))
   verdict="no crash"
-  if ((rc != 0)) || [[ -n ${new// /} ]] || grep -qE '^==[0-9]+==ERROR|^SUMMARY: |deadly signal|FUZZ_CHECK failed' "${job_logs[@]}"; then
+  crash_pattern='^==[0-9]+==ERROR|^SUMMARY: |deadly signal|FUZZ_CHECK failed'
+  if ((rc != 0)) || [[ -n ${new// /} ]] || grep -qE "$crash_pattern" "${job_logs[@]}"; then
     verdict="CRASH (rc $rc; artifacts: ${new:-none})"
     failed=1
     grep -hE -m3 'ERROR: |FUZZ_CHECK failed|SUMMARY: ' "${job_logs[@]}" | sed 's/^/    /' || true

@@ -1,5 +1,8 @@
 #include "openai_wire/json_util.h"
 
+#include <algorithm>
+#include <climits>
+
 #include <boost/json/parser.hpp>
 #include <charconv>
 #include <cmath>
@@ -267,7 +270,11 @@ std::optional<Usage> decode_usage(const boost::json::value* v) {
   Usage u;
   u.prompt_tokens = get_int(o, "prompt_tokens").value_or(0);
   u.completion_tokens = get_int(o, "completion_tokens").value_or(0);
-  u.total_tokens = get_int(o, "total_tokens").value_or(u.prompt_tokens + u.completion_tokens);
+  // Summed in 64 bits and clamped: counts are already clamped to INT_MAX (fuzz regression
+  // usage-total-tokens-int-overflow).
+  const long long sum = static_cast<long long>(u.prompt_tokens) + u.completion_tokens;
+  u.total_tokens =
+      get_int(o, "total_tokens").value_or(static_cast<int>(std::min<long long>(sum, INT_MAX)));
   return u;
 }
 
