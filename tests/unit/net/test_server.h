@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <csignal>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -143,6 +144,9 @@ class TestServer {
 
   explicit TestServer(Script script, SSL_CTX* tls = nullptr)
       : script_(std::move(script)), tls_(tls) {
+    // OpenSSL's socket BIO writes with write(2): a TLS alert or close_notify sent to a client that
+    // already left would raise SIGPIPE and kill the test process. Plain writes use MSG_NOSIGNAL.
+    std::signal(SIGPIPE, SIG_IGN);
     if (tls_ != nullptr) SSL_CTX_up_ref(tls_);
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
