@@ -1,192 +1,297 @@
 // Request encoders of upstream_codec.h: typed requests -> OpenAI JSON bodies for LM Studio,
 // OpenAI and llama.cpp.
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-
+//
+// Every gateway request goes through encode_chat_request, so the bodies are appended into one
+// string with json_util.h's escaping helpers, never built as boost::json trees first (the tree
+// cost ~35k instructions per request). Members keep the order the OpenAI reference uses.
 #include "openai_wire/json_util.h"
 #include "openai_wire/upstream_codec.h"
+
+#include <algorithm>
+#include <vector>
 
 namespace roci::openai_wire {
 namespace {
 
-namespace json = boost::json;
+using detail::append_json_double;
+using detail::append_json_int;
+using detail::append_json_string;
+using detail::append_json_value;
 
-json::value encode_part(const ContentPart& part) {
-  switch (part.type) {
-    case ContentPartType::kText:
-      return json::object{{"type", "text"}, {"text", part.text}};
-    case ContentPartType::kImageUrl: {
-      json::object image{{"url", part.image_url}};
-      if (!part.detail.empty()) image["detail"] = part.detail;
-      return json::object{{"type", "image_url"}, {"image_url", std::move(image)}};
-    }
-    case ContentPartType::kOther:
-      return part.raw;
+// The top-level object being written: separators, and the keys already set (provider extensions
+// never override a typed field).
+class TopLevel {
+ public:
+  explicit TopLevel(std::string& out) : out_(out) { out_.push_back('{'); }
+
+  std::string& key(std::string_view k) {
+    if (!keys_.empty()) out_.push_back(',');
+    keys_.push_back(k);
+    append_json_string(out_, k);
+    out_.push_back(':');
+    return out_;
   }
-  return json::object{};
+  bool has(std::string_view k) const {
+    return std::find(keys_.begin(), keys_.end(), k) != keys_.end();
+  }
+  void close() { out_.push_back('}'); }
+
+ private:
+  std::string& out_;
+  std::vector<std::string_view> keys_;  // views of literals or of the request's extra keys
+};
+
+void append_string_array(std::string& out, const std::vector<std::string>& items) {
+  out.push_back('[');
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(',');
+    append_json_string(out, items[i]);
+  }
+  out.push_back(']');
 }
 
-json::object encode_message(const ModelMessage& m, const UpstreamDialect& dialect) {
-  json::object out;
+void append_string_or_array(std::string& out, const std::vector<std::string>& items) {
+  if (items.size() == 1) {
+    append_json_string(out, items.front());
+  } else {
+    append_string_array(out, items);
+  }
+}
+
+void append_part(std::string& out, const ContentPart& part) {
+  switch (part.type) {
+    case ContentPartType::kText:
+      out.append("{\"type\":\"text\",\"text\":");
+      append_json_string(out, part.text);
+      out.push_back('}');
+      return;
+    case ContentPartType::kImageUrl:
+      out.append("{\"type\":\"image_url\",\"image_url\":{\"url\":");
+      append_json_string(out, part.image_url);
+      if (!part.detail.empty()) {
+        out.append(",\"detail\":");
+        append_json_string(out, part.detail);
+      }
+      out.append("}}");
+      return;
+    case ContentPartType::kOther:
+      append_json_value(out, part.raw);
+      return;
+  }
+  out.append("{}");
+}
+
+void append_message(std::string& out, const ModelMessage& m, const UpstreamDialect& dialect) {
   const Role role =
       (m.role == Role::kDeveloper && dialect.developer_as_system) ? Role::kSystem : m.role;
-  out["role"] = to_string(role);
+  out.append("{\"role\":");
+  append_json_string(out, to_string(role));
+  out.append(",\"content\":");
   if (!m.parts.empty()) {
-    json::array parts;
-    parts.reserve(m.parts.size());
-    for (const auto& p : m.parts) parts.push_back(encode_part(p));
-    out["content"] = std::move(parts);
+    out.push_back('[');
+    for (std::size_t i = 0; i < m.parts.size(); ++i) {
+      if (i) out.push_back(',');
+      append_part(out, m.parts[i]);
+    }
+    out.push_back(']');
   } else if (m.content_is_null) {
-    out["content"] = nullptr;
+    out.append("null");
   } else {
-    out["content"] = m.content;
+    append_json_string(out, m.content);
   }
   if (!m.tool_calls.empty()) {
-    json::array calls;
-    calls.reserve(m.tool_calls.size());
-    for (const auto& c : m.tool_calls) {
-      calls.push_back(
-          json::object{{"id", c.id},
-                       {"type", "function"},
-                       {"function", json::object{{"name", c.name}, {"arguments", c.arguments}}}});
+    out.append(",\"tool_calls\":[");
+    for (std::size_t i = 0; i < m.tool_calls.size(); ++i) {
+      const ToolCall& c = m.tool_calls[i];
+      if (i) out.push_back(',');
+      out.append("{\"id\":");
+      append_json_string(out, c.id);
+      out.append(",\"type\":\"function\",\"function\":{\"name\":");
+      append_json_string(out, c.name);
+      out.append(",\"arguments\":");
+      append_json_string(out, c.arguments);
+      out.append("}}");
     }
-    out["tool_calls"] = std::move(calls);
+    out.push_back(']');
   }
-  if (!m.tool_call_id.empty()) out["tool_call_id"] = m.tool_call_id;
-  if (!m.name.empty()) out["name"] = m.name;
-  return out;
+  if (!m.tool_call_id.empty()) {
+    out.append(",\"tool_call_id\":");
+    append_json_string(out, m.tool_call_id);
+  }
+  if (!m.name.empty()) {
+    out.append(",\"name\":");
+    append_json_string(out, m.name);
+  }
+  out.push_back('}');
 }
 
 // The typed sampling settings shared by chat and legacy completions.
-void encode_settings(const GenerationSettings& s, json::object& out) {
-  if (s.max_tokens) out["max_tokens"] = *s.max_tokens;
-  if (s.temperature) out["temperature"] = *s.temperature;
-  if (s.top_p) out["top_p"] = *s.top_p;
-  if (s.top_k) out["top_k"] = *s.top_k;
-  if (s.frequency_penalty) out["frequency_penalty"] = *s.frequency_penalty;
-  if (s.presence_penalty) out["presence_penalty"] = *s.presence_penalty;
+void append_settings(TopLevel& body, const GenerationSettings& s) {
+  auto number = [&](std::string_view key, const std::optional<double>& v) {
+    if (v) append_json_double(body.key(key), *v);
+  };
+  if (s.max_tokens) append_json_int(body.key("max_tokens"), *s.max_tokens);
+  number("temperature", s.temperature);
+  number("top_p", s.top_p);
+  if (s.top_k) append_json_int(body.key("top_k"), *s.top_k);
+  number("frequency_penalty", s.frequency_penalty);
+  number("presence_penalty", s.presence_penalty);
   if (s.stop_sequences && !s.stop_sequences->empty()) {
-    json::array stop;
-    for (const auto& seq : *s.stop_sequences) stop.emplace_back(seq);
-    out["stop"] = std::move(stop);
+    append_string_array(body.key("stop"), *s.stop_sequences);
   }
-  if (s.seed) out["seed"] = *s.seed;
+  if (s.seed) append_json_int(body.key("seed"), *s.seed);
 }
 
 // Provider extensions: merged at top level, never overriding a key already set, never "mock"
 // (the mock provider's scripting channel).
-void merge_extra(const json::object& extra, json::object& out, bool stream) {
+void append_extra(TopLevel& body, const boost::json::object& extra, bool stream) {
   for (const auto& kv : extra) {
-    if (kv.key() == "mock" || out.contains(kv.key())) continue;
+    if (kv.key() == "mock" || body.has(kv.key())) continue;
     // stream_options is only valid with stream: true; the typed encoder sets it for streams.
     if (!stream && kv.key() == "stream_options") continue;
-    out.emplace(kv.key(), kv.value());
+    append_json_value(body.key(kv.key()), kv.value());
   }
 }
 
-json::value encode_tool(const ToolDefinition& t) {
-  json::object fn{{"name", t.name}};
-  if (!t.description.empty()) fn["description"] = t.description;
-  if (!t.parameters.is_null()) fn["parameters"] = t.parameters;
-  if (t.strict) fn["strict"] = *t.strict;
-  return json::object{{"type", "function"}, {"function", std::move(fn)}};
+void append_tool(std::string& out, const ToolDefinition& t) {
+  out.append("{\"type\":\"function\",\"function\":{\"name\":");
+  append_json_string(out, t.name);
+  if (!t.description.empty()) {
+    out.append(",\"description\":");
+    append_json_string(out, t.description);
+  }
+  if (!t.parameters.is_null()) {
+    out.append(",\"parameters\":");
+    append_json_value(out, t.parameters);
+  }
+  if (t.strict) out.append(*t.strict ? ",\"strict\":true" : ",\"strict\":false");
+  out.append("}}");
 }
 
-json::value encode_tool_choice(const ToolChoice& c) {
+void append_tool_choice(std::string& out, const ToolChoice& c) {
   switch (c.mode) {
     case ToolChoice::Mode::kAuto:
-      return "auto";
+      out.append("\"auto\"");
+      return;
     case ToolChoice::Mode::kNone:
-      return "none";
+      out.append("\"none\"");
+      return;
     case ToolChoice::Mode::kRequired:
-      return "required";
+      out.append("\"required\"");
+      return;
     case ToolChoice::Mode::kFunction:
-      return json::object{{"type", "function"},
-                          {"function", json::object{{"name", c.function_name}}}};
+      out.append("{\"type\":\"function\",\"function\":{\"name\":");
+      append_json_string(out, c.function_name);
+      out.append("}}");
+      return;
   }
-  return "auto";
+  out.append("\"auto\"");
 }
 
-json::value encode_response_format(const ResponseFormat& f, const UpstreamDialect& dialect) {
+void append_response_format(std::string& out, const ResponseFormat& f,
+                            const UpstreamDialect& dialect) {
   switch (f.type) {
     case ResponseFormat::Type::kText:
-      return json::object{{"type", "text"}};
+      break;
     case ResponseFormat::Type::kJsonObject:
-      if (!dialect.json_object_as_schema) return json::object{{"type", "json_object"}};
-      // LM Studio rejects json_object with 400; an unconstrained object schema means the same.
-      return json::object{
-          {"type", "json_schema"},
-          {"json_schema", json::object{{"name", "json_object"},
-                                       {"strict", false},
-                                       {"schema", json::object{{"type", "object"}}}}}};
-    case ResponseFormat::Type::kJsonSchema: {
-      json::object schema{{"name", f.schema_name.empty() ? "response" : f.schema_name}};
-      if (!f.schema.is_null()) schema["schema"] = f.schema;
-      if (f.strict) schema["strict"] = *f.strict;
-      return json::object{{"type", "json_schema"}, {"json_schema", std::move(schema)}};
-    }
+      if (!dialect.json_object_as_schema) {
+        out.append("{\"type\":\"json_object\"}");
+      } else {
+        // LM Studio rejects json_object with 400; an unconstrained object schema means the same.
+        out.append(
+            "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"json_object\",\"strict\":false,"
+            "\"schema\":{\"type\":\"object\"}}}");
+      }
+      return;
+    case ResponseFormat::Type::kJsonSchema:
+      out.append("{\"type\":\"json_schema\",\"json_schema\":{\"name\":");
+      append_json_string(out, f.schema_name.empty() ? std::string_view("response")
+                                                    : std::string_view(f.schema_name));
+      if (!f.schema.is_null()) {
+        out.append(",\"schema\":");
+        append_json_value(out, f.schema);
+      }
+      if (f.strict) out.append(*f.strict ? ",\"strict\":true" : ",\"strict\":false");
+      out.append("}}");
+      return;
   }
-  return json::object{{"type", "text"}};
+  out.append("{\"type\":\"text\"}");
 }
 
-json::value string_or_array(const std::vector<std::string>& items) {
-  if (items.size() == 1) return json::string(items.front());
-  json::array out;
-  out.reserve(items.size());
-  for (const auto& s : items) out.emplace_back(s);
-  return out;
+void append_model(TopLevel& body, std::string_view model, const std::string& fallback) {
+  const std::string_view id = model.empty() ? std::string_view(fallback) : model;
+  if (!id.empty()) append_json_string(body.key("model"), id);
+}
+
+std::size_t message_bytes(const std::vector<ModelMessage>& messages) {
+  std::size_t n = 0;
+  for (const auto& m : messages) n += m.content.size() + 32;
+  return n;
 }
 
 }  // namespace
 
 std::string encode_chat_request(const ProviderRequest& request, std::string_view model, bool stream,
                                 const UpstreamDialect& dialect) {
-  json::object body;
-  const std::string_view model_id = model.empty() ? std::string_view(request.model) : model;
-  if (!model_id.empty()) body["model"] = model_id;
-  json::array messages;
-  messages.reserve(request.messages.size());
-  for (const auto& m : request.messages) messages.push_back(encode_message(m, dialect));
-  body["messages"] = std::move(messages);
-  body["stream"] = stream;
-  if (stream) body["stream_options"] = json::object{{"include_usage", true}};
-  encode_settings(request.settings, body);
+  std::string out;
+  out.reserve(256 + message_bytes(request.messages) + message_bytes(request.messages) / 16);
+  TopLevel body(out);
+  append_model(body, model, request.model);
+  std::string& messages = body.key("messages");
+  messages.push_back('[');
+  for (std::size_t i = 0; i < request.messages.size(); ++i) {
+    if (i) out.push_back(',');
+    append_message(out, request.messages[i], dialect);
+  }
+  out.push_back(']');
+  body.key("stream").append(stream ? "true" : "false");
+  if (stream) body.key("stream_options").append("{\"include_usage\":true}");
+  append_settings(body, request.settings);
   if (request.tools && !request.tools->empty()) {
-    json::array tools;
-    tools.reserve(request.tools->size());
-    for (const auto& t : *request.tools) tools.push_back(encode_tool(t));
-    body["tools"] = std::move(tools);
+    body.key("tools").push_back('[');
+    for (std::size_t i = 0; i < request.tools->size(); ++i) {
+      if (i) out.push_back(',');
+      append_tool(out, (*request.tools)[i]);
+    }
+    out.push_back(']');
   }
-  if (request.tool_choice) body["tool_choice"] = encode_tool_choice(*request.tool_choice);
-  if (request.parallel_tool_calls) body["parallel_tool_calls"] = *request.parallel_tool_calls;
+  if (request.tool_choice) append_tool_choice(body.key("tool_choice"), *request.tool_choice);
+  if (request.parallel_tool_calls) {
+    body.key("parallel_tool_calls").append(*request.parallel_tool_calls ? "true" : "false");
+  }
   if (request.response_format) {
-    body["response_format"] = encode_response_format(*request.response_format, dialect);
+    append_response_format(body.key("response_format"), *request.response_format, dialect);
   }
-  if (request.session_id) body["user"] = *request.session_id;
-  merge_extra(request.settings.extra, body, stream);
-  return detail::to_json(body);
+  if (request.session_id) append_json_string(body.key("user"), *request.session_id);
+  append_extra(body, request.settings.extra, stream);
+  body.close();
+  return out;
 }
 
 std::string encode_embedding_request(const EmbeddingRequest& request, std::string_view model) {
-  json::object body;
-  const std::string_view model_id = model.empty() ? std::string_view(request.model) : model;
-  if (!model_id.empty()) body["model"] = model_id;
-  body["input"] = string_or_array(request.input);
-  if (request.dimensions) body["dimensions"] = *request.dimensions;
-  if (!request.encoding_format.empty()) body["encoding_format"] = request.encoding_format;
-  merge_extra(request.extra, body, false);
-  return detail::to_json(body);
+  std::string out;
+  TopLevel body(out);
+  append_model(body, model, request.model);
+  append_string_or_array(body.key("input"), request.input);
+  if (request.dimensions) append_json_int(body.key("dimensions"), *request.dimensions);
+  if (!request.encoding_format.empty()) {
+    append_json_string(body.key("encoding_format"), request.encoding_format);
+  }
+  append_extra(body, request.extra, false);
+  body.close();
+  return out;
 }
 
 std::string encode_completion_request(const CompletionRequest& request, std::string_view model) {
-  json::object body;
-  const std::string_view model_id = model.empty() ? std::string_view(request.model) : model;
-  if (!model_id.empty()) body["model"] = model_id;
-  body["prompt"] = string_or_array(request.prompt);
-  body["stream"] = false;  // decode_completion_response reads one JSON body
-  encode_settings(request.settings, body);
-  merge_extra(request.settings.extra, body, false);
-  return detail::to_json(body);
+  std::string out;
+  TopLevel body(out);
+  append_model(body, model, request.model);
+  append_string_or_array(body.key("prompt"), request.prompt);
+  body.key("stream").append("false");  // decode_completion_response reads one JSON body
+  append_settings(body, request.settings);
+  append_extra(body, request.settings.extra, false);
+  body.close();
+  return out;
 }
 
 }  // namespace roci::openai_wire

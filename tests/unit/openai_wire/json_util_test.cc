@@ -21,6 +21,33 @@ TEST(JsonUtilTest, EscapesStringsSoTheyRoundTrip) {
   EXPECT_EQ(out, R"("a\"b\\c\n\t\u0001")");
 }
 
+// append_json_string skips 8 clean bytes at a time: every byte value must be caught at every
+// offset within and across those words, with clean bytes of every kind around it.
+TEST(JsonUtilTest, EscapesEveryByteAtEveryOffsetOfTheWordScan) {
+  // Bytes written for one input byte: \" \\ \n \r \t \b \f take 2, other controls \u00XX 6.
+  const auto written = [](int c) -> std::size_t {
+    if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
+      return 2;
+    }
+    return c < 0x20 ? 6 : 1;
+  };
+  for (const char filler : {'a', '~', ' ', '\x7f', '\x80', '\xff', '!', '#', '['}) {
+    for (int c = 0; c < 256; ++c) {
+      for (std::size_t at = 0; at < 19; ++at) {
+        std::string text(19, filler);
+        text[at] = static_cast<char>(c);
+        std::string out;
+        append_json_string(out, text);
+        EXPECT_EQ(out.size(), text.size() + 1 + written(c))
+            << "byte " << c << " at " << at << " among " << int(filler);
+        if (filler > 0 && c < 0x80) {
+          EXPECT_EQ(boost::json::parse(out).as_string(), text) << "byte " << c << " at " << at;
+        }
+      }
+    }
+  }
+}
+
 TEST(JsonUtilTest, PrintsDoublesInShortestForm) {
   auto num = [](double d) {
     std::string out;
