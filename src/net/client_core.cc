@@ -8,7 +8,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/query.hpp>
-#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
@@ -17,6 +17,7 @@
 #include <charconv>
 #include <limits>
 #include <new>
+#include <random>
 
 namespace roci::net {
 namespace {
@@ -58,6 +59,12 @@ bool valid_header_value(std::string_view s) {
   return true;
 }
 
+// Uniform in [0, 1): the jitter of the retry backoff.
+double jitter_unit() {
+  thread_local std::minstd_rand engine(std::random_device{}());
+  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+}
+
 bool may_have_body(http::verb method) {
   return method == http::verb::post || method == http::verb::put || method == http::verb::patch;
 }
@@ -69,12 +76,6 @@ StepDeadline step_deadline(const ExchangeDeadlines& d, DeadlineStep step,
   budget = clamp_budget(budget);
   if (now + budget < d.total) return {now + budget, step, budget};
   return {d.total, d.total_step, d.total_budget};
-}
-
-bool is_stale_connection_error(const error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == asio::error::connection_aborted || ec == asio::ssl::error::stream_truncated;
 }
 
 ClientCore::ClientCore(const Origin& origin, const HttpOptions& options,
@@ -155,8 +156,11 @@ void ClientCore::serialize(std::string& out, const HttpRequest& request) const {
   out.append("\r\n");
 }
 
-asio::awaitable<Result<std::unique_ptr<Connection>>> ClientCore::connect(
-    asio::any_io_executor executor, const void* context_key, ExchangeDeadlines deadlines) {
+asio::awaitable<ClientCore::Connected> ClientCore::connect(asio::any_io_executor executor,
+                                                           const void* context_key,
+                                                           ExchangeDeadlines deadlines) {
+  Connected out;
+  out.failure.stage = AttemptStage::kConnect;
   const StepDeadline deadline =
       step_deadline(deadlines, DeadlineStep::kConnect, options_->connect_timeout, Clock::now());
   asio::ip::tcp::resolver::results_type endpoints;
@@ -167,9 +171,17 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ClientCore::connect(
     // cancellation are checked as soon as it returns.
     asio::ip::tcp::resolver resolver(executor);
     auto [ec, results] = co_await resolver.async_resolve(origin_->host, origin_->port, kToken);
-    if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return errors_.cancelled();
-    if (Clock::now() >= deadline.at) co_return errors_.timeout(deadline.step, deadline.budget);
-    if (ec) co_return errors_.resolve_failed(ec, origin_->host);
+    if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+      out.failure.ec = asio::error::operation_aborted;
+      out.error = errors_.cancelled();
+    } else if (Clock::now() >= deadline.at) {
+      out.failure.timed_out = true;
+      out.error = errors_.timeout(deadline.step, deadline.budget);
+    } else if (ec) {
+      out.failure.ec = ec;
+      out.error = errors_.resolve_failed(ec, origin_->host);
+    }
+    if (out.error) co_return out;
     endpoints = std::move(results);
   }
 
@@ -179,17 +191,56 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ClientCore::connect(
                                                  context_key, max_buffer);
   connection->expires_at(deadline.at);
   auto failure = co_await connection->connect(std::move(endpoints), origin_->host);
-  if (!failure) co_return std::move(connection);
+  if (!failure) {
+    out.connection = std::move(connection);
+    co_return out;
+  }
   const error_code ec = failure->ec;
+  out.failure.ec = ec;
+  out.failure.during_tls = failure->during_tls;
   if (ec == asio::error::operation_aborted ||
       is_cancelled(co_await asio::this_coro::cancellation_state)) {
-    co_return errors_.cancelled();
+    out.failure.ec = asio::error::operation_aborted;
+    out.error = errors_.cancelled();
+  } else if (ec == beast::error::timeout || Clock::now() >= deadline.at) {
+    out.failure.timed_out = true;
+    out.error = errors_.timeout(deadline.step, deadline.budget);
+  } else if (failure->during_tls) {
+    out.error = errors_.tls_failed(ec, failure->verify_result, origin_->host);
+  } else {
+    out.error = errors_.connect_failed(ec);
   }
-  if (ec == beast::error::timeout || Clock::now() >= deadline.at) {
-    co_return errors_.timeout(deadline.step, deadline.budget);
+  co_return out;
+}
+
+std::optional<std::chrono::milliseconds> ClientCore::retry_delay(
+    int retry, const ExchangeDeadlines& deadlines) const {
+  const std::chrono::milliseconds delay =
+      backoff_delay(retry, options_->retry_backoff, options_->max_retry_backoff, jitter_unit());
+  if (Clock::now() + delay >= deadlines.total) return std::nullopt;
+  return delay;
+}
+
+asio::awaitable<Result<void>> ClientCore::wait_to_retry(HttpRetry retry) {
+  const std::chrono::milliseconds delay = retry.delay;
+  if (options_->on_retry) options_->on_retry(retry);
+  if (delay.count() > 0) {
+    // The caller's cancellation (client gone) aborts the wait at once.
+    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    auto [ec] = co_await timer.async_wait(kToken);
+    if (ec == asio::error::operation_aborted) co_return errors_.cancelled();
   }
-  if (failure->during_tls) co_return errors_.tls_failed(ec, failure->verify_result, origin_->host);
-  co_return errors_.connect_failed(ec);
+  if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return errors_.cancelled();
+  co_return Result<void>{};
+}
+
+void ClientCore::report_stale(const Error& cause) const {
+  if (!options_->on_retry) return;
+  options_->on_retry(HttpRetry{.attempt = 0,
+                               .max_retries = 0,
+                               .delay = std::chrono::milliseconds(0),
+                               .cause = cause.message,
+                               .stale_connection = true});
 }
 
 asio::awaitable<Result<std::unique_ptr<Connection>>> ClientCore::exchange(
@@ -202,20 +253,39 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ClientCore::exchange(
   const bool head_request = request.method == http::verb::head;
   const auto header_limit = static_cast<std::uint32_t>(
       std::min<std::size_t>(options_->max_header_bytes, std::numeric_limits<std::uint32_t>::max()));
+  const int max_retries =
+      std::clamp(request.max_retries.value_or(options_->max_retries), 0, kMaxRetries);
 
-  for (int attempt = 0;; ++attempt) {
+  bool use_pool = true;  // false once a pooled connection turned out dead: resend on a fresh one
+  int retries = 0;       // backoff retries made
+  for (;;) {
     if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return errors_.cancelled();
     Clock::time_point now = Clock::now();
     if (now >= deadlines.total)
       co_return errors_.timeout(deadlines.total_step, deadlines.total_budget);
 
     std::unique_ptr<Connection> connection;
-    if (attempt == 0) connection = pool_->checkout(context_key, now);
+    if (use_pool) connection = pool_->checkout(context_key, now);
     const bool reused = connection != nullptr;
     if (!connection) {
-      auto fresh = co_await connect(executor, context_key, deadlines);
-      if (!fresh) co_return fresh.error();
-      connection = std::move(*fresh);
+      Connected fresh = co_await connect(executor, context_key, deadlines);
+      if (!fresh.connection) {
+        std::optional<std::chrono::milliseconds> delay;
+        if (retries < max_retries && retry_kind(fresh.failure) == RetryKind::kBackoff) {
+          delay = retry_delay(retries, deadlines);
+        }
+        if (!delay) co_return std::move(*fresh.error);
+        // A named value, not an aggregate temporary in the call: GCC 12 destroyed such an
+        // argument of a coroutine twice here (a double free).
+        HttpRetry retry{.attempt = ++retries,
+                        .max_retries = max_retries,
+                        .delay = *delay,
+                        .cause = std::move(fresh.error->message)};
+        auto waited = co_await wait_to_retry(std::move(retry));
+        if (!waited) co_return waited.error();
+        continue;
+      }
+      connection = std::move(fresh.connection);
     }
     serialize(connection->request_head(), request);
 
@@ -225,15 +295,21 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ClientCore::exchange(
     connection->expires_at(write_deadline.at);
     error_code ec = co_await connection->write(request.body);
     if (ec) {
-      if (reused && attempt == 0 && is_stale_connection_error(ec) &&
+      if (ec == asio::error::operation_aborted) co_return errors_.cancelled();
+      const bool timed_out = ec == beast::error::timeout || Clock::now() >= write_deadline.at;
+      Error error = timed_out ? errors_.timeout(write_deadline.step, write_deadline.budget)
+                              : errors_.io_failed("sending the request", ec);
+      const AttemptFailure failure{.stage = AttemptStage::kSend,
+                                   .ec = ec,
+                                   .timed_out = timed_out,
+                                   .reused_connection = reused};
+      if (use_pool && retry_kind(failure) == RetryKind::kStaleConnection &&
           !is_cancelled(co_await asio::this_coro::cancellation_state)) {
+        use_pool = false;
+        report_stale(error);
         continue;
       }
-      if (ec == asio::error::operation_aborted) co_return errors_.cancelled();
-      if (ec == beast::error::timeout || Clock::now() >= write_deadline.at) {
-        co_return errors_.timeout(write_deadline.step, write_deadline.budget);
-      }
-      co_return errors_.io_failed("sending the request", ec);
+      co_return error;
     }
 
     if (headers_out != nullptr) headers_out->clear();
@@ -244,13 +320,36 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ClientCore::exchange(
     connection->expires_at(deadline.at);
     ec = co_await connection->read_header();
     if (ec) {
-      if (reused && attempt == 0 && !parser.got_some() && is_stale_connection_error(ec) &&
+      Error error = read_error(ec, deadline, parser, "");
+      const AttemptFailure failure{.stage = AttemptStage::kAwaitResponse,
+                                   .ec = ec,
+                                   .timed_out = error.kind == ErrorKind::kTimeout,
+                                   .reused_connection = reused,
+                                   .response_bytes = parser.got_some()};
+      if (use_pool && retry_kind(failure) == RetryKind::kStaleConnection &&
           !is_cancelled(co_await asio::this_coro::cancellation_state)) {
+        use_pool = false;
+        report_stale(error);
         continue;
       }
-      co_return read_error(ec, deadline, parser, "");
+      co_return error;
     }
-    co_return std::move(connection);
+
+    const int status = connection->head().status;
+    std::optional<std::chrono::milliseconds> delay;
+    if (retries < max_retries &&
+        retry_kind({.stage = AttemptStage::kResponse, .status = status}) == RetryKind::kBackoff) {
+      delay = retry_delay(retries, deadlines);
+    }
+    // The response, whatever its status; a 502 / 503 only once no retry is left (budget or
+    // deadline), and the caller reads and classifies its body like any other error.
+    if (!delay) co_return std::move(connection);
+    connection.reset();  // its body is not needed: close it rather than hold it through the wait
+    HttpRetry retry{.attempt = ++retries, .max_retries = max_retries, .delay = *delay};
+    retry.cause.append(errors_.name()).append(" at ").append(errors_.url());
+    retry.cause.append(" answered HTTP ").append(std::to_string(status));
+    auto waited = co_await wait_to_retry(std::move(retry));  // named: see above
+    if (!waited) co_return waited.error();
   }
 }
 

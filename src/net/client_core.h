@@ -1,6 +1,7 @@
 // ClientCore: the machinery behind HttpClient: connects (resolve, TCP, TLS), serializes requests,
-// runs one exchange up to the response headers with the stale-connection retry, computes step
-// deadlines and turns I/O failures into the errors of upstream_errors.h.
+// runs one exchange up to the response headers with its retries (the stale-connection resend and
+// the backoff retries of retry_policy.h), computes step deadlines and turns I/O failures into the
+// errors of upstream_errors.h.
 //
 //   ClientCore core(origin, options, identity, pool);
 //   ExchangeDeadlines d = core.deadlines(request, /*streaming=*/true);
@@ -12,6 +13,7 @@
 
 #include "net/connection.h"
 #include "net/http_client.h"
+#include "net/retry_policy.h"
 #include "net/upstream_errors.h"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -45,9 +47,6 @@ struct StepDeadline {
 StepDeadline step_deadline(const ExchangeDeadlines& d, DeadlineStep step,
                            std::chrono::milliseconds budget, Clock::time_point now);
 
-// EOF / reset / broken pipe before any response byte: the server dropped an idle connection.
-bool is_stale_connection_error(const boost::system::error_code& ec);
-
 class ClientCore {
  public:
   ClientCore(const Origin& origin, const HttpOptions& options, const UpstreamIdentity& identity,
@@ -59,7 +58,9 @@ class ClientCore {
   // Sends `request` (on a pooled connection when one is idle on the calling coroutine's
   // io_context) and reads the response headers; the returned connection's parser is ready for the
   // body, whose total size is limited to `body_limit`. `headers_out` (may be null) receives every
-  // response header field. Retries once on a fresh connection when a reused one turns out stale.
+  // response header field. Resends once on a fresh connection when a reused one turns out stale,
+  // and retries transient failures with backoff (retry_policy.h); a 502 / 503 left after the last
+  // retry is returned as a response.
   asio::awaitable<Result<std::unique_ptr<Connection>>> exchange(
       HttpRequest request, ExchangeDeadlines deadlines, std::uint64_t body_limit,
       std::vector<std::pair<std::string, std::string>>* headers_out);
@@ -75,9 +76,23 @@ class ClientCore {
   ConnectionPool& pool() { return *pool_; }
 
  private:
-  asio::awaitable<Result<std::unique_ptr<Connection>>> connect(asio::any_io_executor executor,
-                                                               const void* context_key,
-                                                               ExchangeDeadlines deadlines);
+  // A new connection, or the error and what the retry policy needs to judge it.
+  struct Connected {
+    std::unique_ptr<Connection> connection;
+    std::optional<Error> error;  // set when connection is null
+    AttemptFailure failure;
+  };
+  asio::awaitable<Connected> connect(asio::any_io_executor executor, const void* context_key,
+                                     ExchangeDeadlines deadlines);
+  // The backoff before retry number `retry` (0-based), or nullopt when waiting it would reach the
+  // total deadline (then the failure at hand is reported instead).
+  std::optional<std::chrono::milliseconds> retry_delay(int retry,
+                                                       const ExchangeDeadlines& deadlines) const;
+  // Reports the retry to on_retry and waits `delay`. kCancelled when the caller was cancelled
+  // before or during the wait (the client is gone: stop at once).
+  asio::awaitable<Result<void>> wait_to_retry(HttpRetry retry);
+  // A dead pooled connection is about to be replaced: reported to on_retry, no wait.
+  void report_stale(const Error& cause) const;
   // kInvalidRequest for a target or header that would break the request framing.
   Result<void> validate(const HttpRequest& request) const;
   void serialize(std::string& out, const HttpRequest& request) const;

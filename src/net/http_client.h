@@ -19,6 +19,13 @@
 // connection before any response byte arrived (the server closed it while idle) is retried once
 // on a fresh connection; never after a response byte arrived.
 //
+// Retries (retry_policy.h): transient failures (connection refused / reset / unreachable, a
+// connect timeout, HTTP 502 / 503) are sent again up to max_retries times with exponential
+// backoff (HttpOptions), never past the total deadline, and never once the request may have been
+// served (a timeout after sending, response bytes of any other status). A 502 / 503 that remains
+// after the last retry is returned like any response. Both send() and open() retry the same way:
+// open() returns once headers of a non-retryable status arrived, before any body was read.
+//
 // Cancellation: all awaitables honour per-operation (terminal) cancellation; the connection is
 // closed (never pooled) and the result is kCancelled. Destroying an HttpBodyReader before its body
 // ended closes the connection; after a complete body with keep-alive, it goes back to the pool.
@@ -62,6 +69,7 @@ struct HttpRequest {
   // Per-request overrides; unset fields use HttpOptions.
   std::optional<std::chrono::milliseconds> first_byte_timeout;
   std::optional<std::chrono::milliseconds> total_timeout;
+  std::optional<int> max_retries;  // e.g. 0 for a health probe that must answer promptly
 };
 
 struct HttpResponse {

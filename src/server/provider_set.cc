@@ -8,6 +8,8 @@
 #include <roci/provider/openai_provider.h>
 #include <roci/provider/registry.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -27,7 +29,7 @@ std::string placeholder_model(std::string_view provider_name) {
 Result<std::unique_ptr<Provider>> make_primary(const config::GatewayConfig& config,
                                                const RociConfig& env) {
   const auto& inference = config.inference;
-  HttpOptions http = config::to_http_options(inference.http);
+  HttpOptions http = env.http;  // config::to_http_options + the retry log (gateway_http_options)
   if (inference.provider == "lmstudio") {
     std::string base_url =
         inference.base_url.empty() ? std::string(kLmStudioDefaultBaseUrl) : inference.base_url;
@@ -83,11 +85,30 @@ Result<std::unique_ptr<Provider>> make_primary(const config::GatewayConfig& conf
       "inference.provider");
 }
 
+// inference.http as upstream options, with each retry logged (warn; a stale keep-alive resend at
+// debug) and counted by `count_retry`.
+HttpOptions gateway_http_options(const config::GatewayConfig& config,
+                                 std::function<void()> count_retry) {
+  HttpOptions http = config::to_http_options(config.inference.http);
+  http.on_retry = [count = std::move(count_retry)](const HttpRetry& retry) {
+    if (retry.stale_connection) {
+      spdlog::debug("upstream keep-alive connection found closed, resending on a new one: {}",
+                    retry.cause);
+      return;
+    }
+    spdlog::warn("upstream retry {}/{} in {} ms: {}", retry.attempt, retry.max_retries,
+                 retry.delay.count(), retry.cause);
+    if (count) count();
+  };
+  return http;
+}
+
 }  // namespace
 
-Result<ProviderSet> ProviderSet::create(const config::GatewayConfig& config) {
+Result<ProviderSet> ProviderSet::create(const config::GatewayConfig& config,
+                                        std::function<void()> count_retry) {
   RociConfig env = RociConfig::from_env();
-  env.http = config::to_http_options(config.inference.http);
+  env.http = gateway_http_options(config, std::move(count_retry));
   auto primary = make_primary(config, env);
   if (!primary) return primary.error();
   return ProviderSet(std::move(*primary), std::move(env));

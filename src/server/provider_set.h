@@ -38,8 +38,11 @@ namespace roci::server {
 class ProviderSet {
  public:
   // Builds the primary from the config and remembers RociConfig::from_env() for lazy providers.
+  // Every provider logs its upstream retries (warn) and reports each to `count_retry` (may be
+  // empty), on the thread that made the request.
   // Errors: kInvalidRequest for an unknown provider name or an openai provider without a key.
-  static Result<ProviderSet> create(const config::GatewayConfig& config);
+  static Result<ProviderSet> create(const config::GatewayConfig& config,
+                                    std::function<void()> count_retry = {});
 
   // For tests and embedders: a given primary; `env` configures lazily created providers.
   explicit ProviderSet(std::unique_ptr<Provider> primary, RociConfig env = RociConfig{});

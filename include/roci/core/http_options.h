@@ -4,13 +4,35 @@
 // seed (`http.timeout_secs: 60`, `connect_timeout_secs: 10`, `keep_alive_secs: 30`,
 // `max_idle_connections: 10`). LmStudioProvider clamps the idle expiry below LM Studio's 5-second
 // Express keep-alive.
+//
+// Retries: a transient failure before anything of a response could have been used is sent again,
+// at most max_retries times, after retry_backoff x 2^n (+-20% jitter, at most max_retry_backoff,
+// never past the request's total deadline): connection refused / reset / unreachable, a connect
+// timeout, and HTTP 502 / 503. Never a timeout after the request was sent (the upstream may be
+// generating), never once response bytes of any other status arrived. Separately, a pooled
+// keep-alive connection that the server closed before answering is replaced at once, once per
+// request (not counted). on_retry observes every retry (logging, metrics):
+//
+//   HttpOptions http;
+//   http.max_retries = 3;
+//   http.on_retry = [](const HttpRetry& r) { std::cerr << r.attempt << ": " << r.cause << "\n"; };
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 
 namespace roci {
+
+// One retry of an upstream request, reported to HttpOptions::on_retry before its backoff wait.
+struct HttpRetry {
+  int attempt = 0;      // the retry about to be made: 1 for the second attempt (0: stale resend)
+  int max_retries = 0;  // the request's budget (stale-connection resends do not count)
+  std::chrono::milliseconds delay{0};  // the backoff before it
+  std::string cause;                   // why the previous attempt failed, naming the upstream
+  bool stale_connection = false;       // a dead pooled keep-alive connection, resent at once
+};
 
 struct HttpOptions {
   using Seconds = std::chrono::seconds;
@@ -35,6 +57,12 @@ struct HttpOptions {
 
   std::string ca_file;      // extra CA bundle for HTTPS upstreams (empty: system store)
   bool verify_peer = true;  // HTTPS: verify certificate chain and host name
+
+  int max_retries = 2;                           // transient failures resent (0-10; see above)
+  std::chrono::milliseconds retry_backoff{100};  // before the first retry; doubles per retry
+  std::chrono::milliseconds max_retry_backoff = Seconds(2);
+  // Called on the requesting coroutine's thread before each retry; must not block.
+  std::function<void(const HttpRetry&)> on_retry;
 };
 
 }  // namespace roci

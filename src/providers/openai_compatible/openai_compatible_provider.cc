@@ -259,6 +259,7 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_greeting
   auto request = make_request(verb::get, root_path_ + "/lmstudio-greeting", {}, std::nullopt);
   request.first_byte_timeout = std::min(config_.http.first_byte_timeout, kHealthTimeout);
   request.total_timeout = std::min(config_.http.request_timeout, kHealthTimeout);
+  request.max_retries = 0;  // a probe reports the state now, it does not wait for it to improve
   const auto start = std::chrono::steady_clock::now();
   auto response = co_await client_->send(std::move(request));
   health.latency = since(start);
@@ -291,6 +292,7 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_models(
   auto request = make_request(verb::get, api_path_ + "/models", {}, std::nullopt);
   request.first_byte_timeout = std::min(config_.http.first_byte_timeout, kHealthTimeout);
   request.total_timeout = std::min(config_.http.request_timeout, kHealthTimeout);
+  request.max_retries = 0;  // a probe reports the state now, it does not wait for it to improve
   const auto start = std::chrono::steady_clock::now();
   auto response = co_await client_->send(std::move(request));
   health.latency = since(start);

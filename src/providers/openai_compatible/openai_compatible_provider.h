@@ -17,7 +17,9 @@
 //
 // Deadlines: HttpOptions, overridden per request by ProviderRequest::transport: first_byte_timeout
 // applies to every call, request_timeout caps non-streaming calls (a stream's total is
-// HttpOptions::stream_timeout). Errors from the upstream never contain the API key.
+// HttpOptions::stream_timeout). Retries: HttpOptions::max_retries, in net (retry_policy.h), so a
+// stream is only retried before its first event; health() never retries. Errors from the upstream
+// never contain the API key.
 //
 // Threading and cancellation: as roci::Provider (not thread-safe; every awaitable honours
 // per-operation cancellation and closes its upstream connection).

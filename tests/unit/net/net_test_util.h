@@ -35,7 +35,8 @@ inline UpstreamIdentity test_identity(const std::string& url) {
   return {"Test Upstream", url, "Is the test server running?"};
 }
 
-// A client for `url` with short, test-sized deadlines unless overridden.
+// A client for `url` with short, test-sized deadlines unless overridden, and no backoff retries
+// (retry_test.cc turns them on; the stale-connection resend is always on).
 inline HttpOptions fast_options() {
   HttpOptions o;
   o.connect_timeout = 1s;
@@ -43,6 +44,7 @@ inline HttpOptions fast_options() {
   o.idle_timeout = 2s;
   o.request_timeout = 3s;
   o.stream_timeout = 3s;
+  o.max_retries = 0;
   return o;
 }
 
