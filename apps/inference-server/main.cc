@@ -100,9 +100,11 @@ int main(int argc, char** argv) {
   setup_logging(config.log.level);
   std::signal(SIGPIPE, SIG_IGN);
   spdlog::debug("effective configuration:\n{}", roci::config::describe_effective_config(config));
-  if (!is_loopback_host(config.server.host)) {
+  if (!is_loopback_host(config.server.host) && config.auth.api_keys.empty()) {
     spdlog::warn(
-        "server.host is {}: the gateway is reachable from the network and has no authentication",
+        "server.host is {}: the gateway is reachable from the network without authentication; "
+        "set auth.api_keys (env INFERENCE_AUTH_API_KEYS=key1,key2) or auth.api_keys_file to "
+        "require an API key, or listen on 127.0.0.1",
         config.server.host);
   }
 

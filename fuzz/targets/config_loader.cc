@@ -10,9 +10,10 @@
 // reused across inputs and read through /proc/self/fd/N.
 //
 // Invariants: success <=> no problems, and a loaded config passes validate_gateway_config; every
-// problem gives a reason; describe_effective_config of a loaded config loads back (its
-// api_key line removed, the key given as OPENAI_API_KEY) to the same description; the api_key never
-// appears in the description nor in a problem about the key.
+// problem gives a reason; describe_effective_config of a loaded config loads back (its secret and
+// api_keys_file lines removed, the keys given as OPENAI_API_KEY and INFERENCE_AUTH_API_KEYS) to the
+// same description; no key (inference.api_key, auth.api_keys) appears in the description nor in a
+// problem about the key.
 #include "config/gateway_config.h"
 #include "targets.h"
 #include "targets/check.h"
@@ -112,13 +113,19 @@ config::ConfigSources sources_from(std::string_view input, std::string* yaml) {
   return sources;
 }
 
+// Without the secret lines (inference.api_key, auth.api_keys) and auth.api_keys_file (its keys
+// are in auth.api_keys already, and the scratch file it may name is overwritten).
 std::string without_api_key_line(const std::string& text) {
   std::istringstream in(text);
   std::string out;
   for (std::string line; std::getline(in, line);) {
     const auto indent = line.find_first_not_of(' ');
-    const bool key_line = indent != std::string::npos && line.compare(indent, 8, "api_key:") == 0;
-    if (!key_line) out += line + "\n";
+    const auto starts = [&](std::string_view prefix) {
+      return indent != std::string::npos && line.compare(indent, prefix.size(), prefix) == 0;
+    };
+    if (!starts("api_key:") && !starts("api_keys:") && !starts("api_keys_file:")) {
+      out += line + "\n";
+    }
   }
   return out;
 }
@@ -149,16 +156,26 @@ void check_secrets_not_quoted(const config::ConfigSources& sources,
   if (result.problems.empty()) return;
   const std::pair<bool, std::string> slots[] = {{true, "INFERENCE_INFERENCE_API_KEY"},
                                                 {true, std::string(config::kOpenAiKeyEnv)},
-                                                {false, "inference.api_key"}};
+                                                {false, "inference.api_key"},
+                                                {true, "INFERENCE_AUTH_API_KEYS"},
+                                                {false, "auth.api_keys"}};
   config::ConfigSources masked = sources;
   std::vector<std::string> secrets;
   for (const auto& [env, name] : slots) {
     auto& values = env ? masked.env : masked.flags;
     auto it = values.find(name);
-    if (it == values.end() || it->second.size() < 8) continue;
-    secrets.push_back(it->second);
+    if (it == values.end()) continue;
+    // A list of keys is comma-separated: each item is a secret (commas keep the list's shape).
+    for (std::size_t start = 0; start <= it->second.size();) {
+      const std::size_t comma = std::min(it->second.find(',', start), it->second.size());
+      std::string item = it->second.substr(start, comma - start);
+      item.erase(0, item.find_first_not_of(" \t\r\n"));
+      item.erase(item.find_last_not_of(" \t\r\n") + 1);
+      if (item.size() >= 8) secrets.push_back(std::move(item));
+      start = comma + 1;
+    }
     for (char& c : it->second) {
-      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') c = c == 'x' ? 'y' : 'x';
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ',') c = c == 'x' ? 'y' : 'x';
     }
   }
   if (secrets.empty()) return;
@@ -197,10 +214,21 @@ void fuzz_config_loader(const std::uint8_t* data, std::size_t size) {
                "describe_effective_config shows the api_key:\n" + described);
   }
 
+  std::string auth_keys;  // comma-joined: a key has no comma (the key check refuses them)
+  for (const auto& k : cfg.auth.api_keys) {
+    auth_keys += (auth_keys.empty() ? "" : ",") + k;
+    if (k.size() < 4) continue;
+    config::GatewayConfig cleared = cfg;  // as many keys, none of them this one
+    cleared.auth.api_keys.assign(cfg.auth.api_keys.size(), std::string());
+    FUZZ_CHECK(count(described, k) == count(config::describe_effective_config(cleared), k),
+               "describe_effective_config shows an auth.api_keys key:\n" + described);
+  }
+
   // The dump loads back to the same configuration.
   config::ConfigSources again;
   again.file = scratch().write(without_api_key_line(described));
   if (!key.empty()) again.env["OPENAI_API_KEY"] = key;
+  if (!auth_keys.empty()) again.env["INFERENCE_AUTH_API_KEYS"] = auth_keys;
   const config::ConfigResult reloaded = config::load_gateway_config(again);
   check_result(reloaded);
   FUZZ_CHECK(reloaded.config.has_value(), "describe_effective_config does not load back:\n" +

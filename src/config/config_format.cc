@@ -69,7 +69,7 @@ std::string describe_effective_config(const GatewayConfig& config) {
     }
     out << YAML::Key << leaf << YAML::Value;
     if (key.secret) {
-      out << (std::get<std::string>(detail::read(config, key)).empty() ? "(not set)" : "(set)");
+      out << detail::secret_placeholder(detail::read(config, key));
     } else {
       emit_value(out, detail::read(config, key));
     }
@@ -126,6 +126,8 @@ roci::HttpOptions to_http_options(const HttpSection& http) {
   options.keep_alive = keep_alive(http);
   options.max_idle_connections = static_cast<std::size_t>(std::max(0, http.max_idle_connections));
   options.ca_file = http.ca_file;
+  options.max_retries = http.max_retries;
+  options.retry_backoff = std::chrono::milliseconds(http.retry_backoff_ms);
   return options;
 }
 

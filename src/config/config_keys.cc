@@ -111,6 +111,64 @@ Check http_url() {
   };
 }
 
+// auth.api_keys: no placeholder printed by describe_effective_config ("(not set)", "(2 keys)"),
+// nothing a header cannot carry. Never quotes a key.
+Check api_key_list() {
+  return [](const Value& v) -> std::string {
+    const auto& keys = std::get<std::vector<std::string>>(v);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const std::string& k = keys[i];
+      const std::string item = "item " + std::to_string(i + 1) + ": ";
+      if (is_secret_placeholder(k)) {
+        return item +
+               "is the placeholder printed by describe_effective_config; set the real keys or "
+               "remove the line";
+      }
+      for (char c : k) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u == 0x7f || c == ',') {
+          return item + "a key must not contain spaces, commas or control characters";
+        }
+      }
+    }
+    return "";
+  };
+}
+
+// cors.allowed_origins: "*" or serialized origins (scheme://host[:port], as browsers send them).
+Check origin_list() {
+  return [](const Value& v) -> std::string {
+    for (const auto& origin : std::get<std::vector<std::string>>(v)) {
+      if (origin == "*") continue;
+      const std::string bad = "\"" + origin +
+                              "\" is not an origin: use \"*\" or scheme://host[:port] like "
+                              "https://app.example.com (no path, no trailing slash)";
+      auto url = boost::urls::parse_absolute_uri(origin);
+      if (!url || url->encoded_host().empty() || !url->encoded_path().empty() ||
+          url->has_userinfo() || url->has_query() || url->has_fragment()) {
+        return bad;
+      }
+    }
+    return "";
+  };
+}
+
+// cors.allowed_headers: HTTP field names (RFC 9110 tokens).
+Check header_names() {
+  return [](const Value& v) -> std::string {
+    static constexpr std::string_view kTokenPunct = "!#$%&'*+-.^_`|~";
+    for (const auto& name : std::get<std::vector<std::string>>(v)) {
+      for (char c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) &&
+            kTokenPunct.find(c) == std::string_view::npos) {
+          return "\"" + name + "\" is not a header name";
+        }
+      }
+    }
+    return "";
+  };
+}
+
 template <class T>
 Field field(T& (*accessor)(GatewayConfig&)) {
   return accessor;
@@ -173,6 +231,10 @@ std::vector<ConfigKey> make_keys() {
     key("inference.http.stream_timeout_secs",
         field(+[](C& c) -> auto& { return c.inference.http.stream_timeout_secs; }), at_least(1)),
     key("inference.http.ca_file", field(+[](C& c) -> auto& { return c.inference.http.ca_file; })),
+    key("inference.http.max_retries",
+        field(+[](C& c) -> auto& { return c.inference.http.max_retries; }), between(0, 10)),
+    key("inference.http.retry_backoff_ms",
+        field(+[](C& c) -> auto& { return c.inference.http.retry_backoff_ms; }), between(0, 60000)),
     key("inference.mock.models", field(+[](C& c) -> auto& { return c.inference.mock.models; })),
     key("inference.mock.completion_tokens",
         field(+[](C& c) -> auto& { return c.inference.mock.completion_tokens; }), at_least(1)),
@@ -199,6 +261,19 @@ std::vector<ConfigKey> make_keys() {
 
     key("log.level", field(+[](C& c) -> auto& { return c.log.level; }),
         one_of({"error", "warn", "info", "debug", "trace"})),
+
+    key("auth.api_keys", field(+[](C& c) -> auto& { return c.auth.api_keys; }), api_key_list(),
+        /*secret=*/true),
+    key("auth.api_keys_file", field(+[](C& c) -> auto& { return c.auth.api_keys_file; })),
+    key("auth.public_health", field(+[](C& c) -> auto& { return c.auth.public_health; })),
+    key("auth.public_metrics", field(+[](C& c) -> auto& { return c.auth.public_metrics; })),
+
+    key("cors.allowed_origins", field(+[](C& c) -> auto& { return c.cors.allowed_origins; }),
+        origin_list()),
+    key("cors.allowed_headers", field(+[](C& c) -> auto& { return c.cors.allowed_headers; }),
+        header_names()),
+    key("cors.max_age_secs", field(+[](C& c) -> auto& { return c.cors.max_age_secs; }),
+        between(0, 86400)),
   };
   // clang-format on
 }
@@ -389,6 +464,24 @@ void assign(GatewayConfig& config, const ConfigKey& key, const Value& value) {
       target = std::get<T>(value);
     }
   });
+}
+
+std::string secret_placeholder(const Value& value) {
+  if (const auto* list = std::get_if<std::vector<std::string>>(&value)) {
+    if (list->empty()) return "(not set)";
+    return "(" + std::to_string(list->size()) + (list->size() == 1 ? " key)" : " keys)");
+  }
+  if (const auto* text = std::get_if<std::string>(&value))
+    return text->empty() ? "(not set)" : "(set)";
+  return "(set)";
+}
+
+bool is_secret_placeholder(std::string_view text) {
+  if (text == "(set)" || text == "(not set)" || text == "(1 key)") return true;
+  if (!text.starts_with('(') || !text.ends_with(" keys)")) return false;
+  const std::string_view digits = text.substr(1, text.size() - 7);
+  return !digits.empty() &&
+         std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::string quote(const ConfigKey& key, std::string_view text) {

@@ -68,6 +68,11 @@ std::string_view type_name(const ConfigKey& key);
 Value read(const GatewayConfig& config, const ConfigKey& key);
 void assign(GatewayConfig& config, const ConfigKey& key, const Value& value);
 
+// What describe_effective_config prints for a secret value: "(set)" / "(not set)" for a string,
+// "(1 key)" / "(2 keys)" / "(not set)" for a list. is_secret_placeholder: text it can print.
+std::string secret_placeholder(const Value& value);
+bool is_secret_placeholder(std::string_view text);
+
 // The value for messages: quoted text, or "(hidden)" for secrets.
 std::string quote(const ConfigKey& key, std::string_view text);
 std::string render(const Value& value);  // canonical text: 0.7, true, a,b

@@ -203,6 +203,35 @@ void read_flags(const std::map<std::string, std::string>& flags, Overlay& overla
   }
 }
 
+// auth.api_keys_file: one key per line; blank lines and `#` comments ignored. Appends the keys;
+// returns "" or why the file is unusable (never quoting a key).
+std::string read_api_keys_file(const std::string& path, std::vector<std::string>& keys) {
+  std::ifstream in(path);
+  if (!in) return "cannot read \"" + path + "\": " + std::strerror(errno);
+  std::string line;
+  std::size_t found = 0;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    const std::string key = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+    for (char c : key) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u <= 0x20 || u == 0x7f || c == ',') {
+        return "line " + std::to_string(number) + " of \"" + path +
+               "\": a key must not contain spaces, commas or control characters";
+      }
+    }
+    keys.push_back(key);
+    ++found;
+  }
+  if (in.bad()) return "cannot read \"" + path + "\": I/O error";
+  if (found == 0) {
+    return "\"" + path +
+           "\" contains no keys (one key per line; blank lines and # comments are ignored)";
+  }
+  return "";
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> known_config_keys() {
@@ -223,6 +252,11 @@ ConfigResult load_gateway_config(const ConfigSources& sources) {
   if (inference.provider == "openai" && inference.api_key.empty()) {
     if (auto it = sources.env.find(std::string(kOpenAiKeyEnv)); it != sources.env.end()) {
       inference.api_key = it->second;
+    }
+  }
+  if (const std::string& file = config.auth.api_keys_file; !file.empty()) {
+    if (auto why = read_api_keys_file(file, config.auth.api_keys); !why.empty()) {
+      problems.push_back({"auth.api_keys_file", std::move(why)});
     }
   }
   for (auto& p : validate_gateway_config(config)) problems.push_back(std::move(p));

@@ -11,8 +11,8 @@
 // the known keys, never split blindly; an unknown INFERENCE_* name is an error naming it. Lists are
 // comma-separated in env (items trimmed, empty items dropped). Every problem is collected; loading
 // fails with all of them at once. OPENAI_API_KEY fills inference.api_key when the provider is
-// openai and no source set a key. The key never appears in a problem or in
-// describe_effective_config.
+// openai and no source set a key. Secret keys (inference.api_key, auth.api_keys) never appear in
+// a problem or in describe_effective_config.
 #pragma once
 
 #include <roci/core/http_options.h>
@@ -37,6 +37,10 @@ struct HttpSection {      // inference.http (seed schema)
   int stream_idle_timeout_secs = 0;  // 0: same as timeout_secs
   int stream_timeout_secs = 1800;    // total for a stream
   std::string ca_file;               // extra CA bundle for HTTPS upstreams
+  // Transient upstream failures (refused, connect timeout, 502/503) sent again before any byte
+  // reached the client; backoff doubles per retry (+-20% jitter, at most 2 s).
+  int max_retries = 2;         // 0-10
+  int retry_backoff_ms = 100;  // before the first retry
 };
 
 // The built-in mock provider (inference.provider: mock, the embedded default). Its model ids are
@@ -88,11 +92,46 @@ struct LogSection {
   std::string level = "info";  // error | warn | info | debug | trace
 };
 
+// Gateway API keys. With at least one key every request needs `Authorization: Bearer <key>` or
+// `x-api-key: <key>` (else 401), except CORS preflights and /health, /metrics when public.
+struct AuthSection {
+  std::vector<std::string> api_keys;  // secret: never logged, printed or quoted in a problem
+  // One key per line, blank lines and `#` comments ignored; load_gateway_config reads it at
+  // start-up and appends its keys to api_keys (unreadable or keyless: a problem naming the key).
+  std::string api_keys_file;
+  bool public_health = true;    // GET /health without a key (load balancers, probes)
+  bool public_metrics = false;  // GET /metrics without a key
+};
+
+// Browser access (CORS). Empty allowed_origins: CORS off (OPTIONS is a 405, no CORS headers).
+struct CorsSection {
+  std::vector<std::string> allowed_origins;  // "https://app.example.com", or "*": any origin
+  // Announced in preflight answers (Access-Control-Allow-Headers): what the official clients send.
+  std::vector<std::string> allowed_headers{"Authorization",
+                                           "Content-Type",
+                                           "X-Api-Key",
+                                           "X-Request-Id",
+                                           "OpenAI-Organization",
+                                           "OpenAI-Project",
+                                           "OpenAI-Beta",
+                                           "X-Stainless-Arch",
+                                           "X-Stainless-Lang",
+                                           "X-Stainless-OS",
+                                           "X-Stainless-Package-Version",
+                                           "X-Stainless-Retry-Count",
+                                           "X-Stainless-Runtime",
+                                           "X-Stainless-Runtime-Version",
+                                           "X-Stainless-Timeout"};
+  int max_age_secs = 600;  // Access-Control-Max-Age: how long browsers cache a preflight
+};
+
 struct GatewayConfig {
   ServerSection server;
   InferenceSection inference;
   LimitsSection limits;
   LogSection log;
+  AuthSection auth;
+  CorsSection cors;
 };
 
 struct ConfigProblem {
@@ -127,8 +166,9 @@ std::vector<ConfigProblem> validate_gateway_config(const GatewayConfig& config);
 // One "key: why" line per problem (each line ends with '\n').
 std::string format_problems(const std::vector<ConfigProblem>& problems);
 
-// YAML dump of every key, api_key shown as "(set)" / "(not set)"; for --check-config and debug
-// logs. Loads back once the api_key line is removed (the placeholder itself is refused as a key).
+// YAML dump of every key, secrets as placeholders: inference.api_key "(set)" / "(not set)",
+// auth.api_keys "(2 keys)" / "(not set)"; for --check-config and debug logs. Loads back once the
+// secret lines are removed (the placeholders themselves are refused as keys).
 std::string describe_effective_config(const GatewayConfig& config);
 
 // The process environment as name -> value.

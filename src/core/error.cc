@@ -10,6 +10,8 @@ std::string_view to_string(ErrorKind kind) {
       return "invalid_request";
     case ErrorKind::kUnauthenticated:
       return "unauthenticated";
+    case ErrorKind::kPermissionDenied:
+      return "permission_denied";
     case ErrorKind::kModelNotFound:
       return "model_not_found";
     case ErrorKind::kNotFound:

@@ -1,6 +1,8 @@
 #include "server/gateway.h"
 
 #include "server/admission_queue.h"
+#include "server/auth.h"
+#include "server/cors.h"
 #include "server/metrics.h"
 #include "server/model_catalog.h"
 #include "server/provider_set.h"
@@ -98,7 +100,9 @@ struct Gateway::Worker {
             gateway.connections_,
             gateway.options_.dispatch ? &gateway.options_.dispatch : nullptr,
             gateway.options_.write_timeout,
-            {}} {}
+            {},
+            gateway.auth_.get(),
+            gateway.cors_.get()} {}
 };
 
 Gateway::Gateway(config::GatewayConfig config, GatewayOptions options)
@@ -120,6 +124,8 @@ void Gateway::start() {
   const int threads = config_.server.threads > 0
                           ? config_.server.threads
                           : std::max(1u, std::thread::hardware_concurrency());
+  auth_ = std::make_unique<const ApiKeyCheck>(config_.auth);
+  cors_ = std::make_unique<const CorsPolicy>(config_.cors);
   admission_ = std::make_unique<AdmissionQueue>(AdmissionQueue::Options{
       .max_concurrent = config_.limits.max_concurrent_upstream,
       .max_queue = config_.limits.max_queue,
@@ -135,11 +141,11 @@ void Gateway::start() {
               }});
 
   for (int i = 0; i < threads; ++i) {
-    auto set = ProviderSet::create(config_);
+    MetricsShard& shard = metrics_->shard(static_cast<std::size_t>(i));
+    auto set = ProviderSet::create(config_, [&shard] { shard.upstream_retry(); });
     if (!set) throw std::runtime_error("cannot create the provider: " + set.error().message);
-    workers_.push_back(std::make_unique<Worker>(config_, std::move(*set),
-                                                metrics_->shard(static_cast<std::size_t>(i)),
-                                                *admission_, *this));
+    workers_.push_back(
+        std::make_unique<Worker>(config_, std::move(*set), shard, *admission_, *this));
   }
 
   // Probe without SO_REUSEPORT first: binding into another live server's reuse-port group would
@@ -177,6 +183,17 @@ void Gateway::start() {
     threads_.emplace_back([w = worker.get()] { w->ioc.run(); });
   }
   spdlog::info("listening on {} ({} I/O thread{})", url(), threads, threads == 1 ? "" : "s");
+  if (auth_->enabled()) {
+    spdlog::info("auth: an API key is required ({} key{} configured; /health {}, /metrics {})",
+                 auth_->key_count(), auth_->key_count() == 1 ? "" : "s",
+                 config_.auth.public_health ? "public" : "protected",
+                 config_.auth.public_metrics ? "public" : "protected");
+  }
+  if (cors_->enabled()) {
+    std::string origins;
+    for (const auto& o : config_.cors.allowed_origins) origins += (origins.empty() ? "" : ", ") + o;
+    spdlog::info("cors: browser requests allowed from {}", origins);
+  }
 }
 
 std::string Gateway::url() const { return "http://" + describe(endpoint_); }

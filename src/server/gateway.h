@@ -12,7 +12,8 @@
 // AdmissionQueue (limits.max_concurrent_upstream / max_queue) and the connection counter are
 // shared. With port 0 the first worker picks an ephemeral port and the others bind the same one.
 //
-// Connections past limits.max_connections are answered 503 (OpenAI envelope) and closed.
+// Connections past limits.max_connections are answered 503 (OpenAI envelope) and closed. API keys
+// (auth.h) and CORS (cors.h) are checked by the sessions, before the router.
 //
 // Shutdown (stop(), or SIGTERM/SIGINT in run_until_signal): acceptors close, idle keep-alive
 // connections close, in-flight requests and streams run on (their responses carry
@@ -34,6 +35,8 @@
 namespace roci::server {
 
 class AdmissionQueue;
+class ApiKeyCheck;
+class CorsPolicy;
 class MetricsRegistry;
 
 struct GatewayOptions {
@@ -83,6 +86,8 @@ class Gateway {
   GatewayOptions options_;
   std::unique_ptr<AdmissionQueue> admission_;
   std::unique_ptr<MetricsRegistry> metrics_;
+  std::unique_ptr<const ApiKeyCheck> auth_;  // auth.*, shared read-only by every worker
+  std::unique_ptr<const CorsPolicy> cors_;   // cors.*, likewise
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   asio::ip::tcp::endpoint endpoint_;

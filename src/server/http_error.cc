@@ -19,7 +19,11 @@ HttpError to_http_error(const Error& e) {
     case ErrorKind::kInvalidRequest:
       return {400, "invalid_request_error", e.code};
     case ErrorKind::kUnauthenticated:
-      return {401, "authentication_error", or_default(e.code, "invalid_api_key")};
+      // As OpenAI: a wrong key is invalid_api_key; a missing one has a null code.
+      if (e.code == kMissingApiKeyCode) return {401, "invalid_request_error", ""};
+      return {401, "invalid_request_error", or_default(e.code, "invalid_api_key")};
+    case ErrorKind::kPermissionDenied:
+      return {403, "invalid_request_error", or_default(e.code, "permission_denied")};
     case ErrorKind::kModelNotFound:
       return {404, "invalid_request_error", "model_not_found"};
     case ErrorKind::kNotFound:
@@ -84,6 +88,7 @@ asio::awaitable<void> send_error(RequestContext& ctx, const Error& e) {
   if (h.status == 429 && (e.retry_after_secs || e.kind == ErrorKind::kQueueFull)) {
     extra.emplace_back("Retry-After", std::to_string(e.retry_after_secs.value_or(1)));
   }
+  if (h.status == 401) extra.emplace_back("WWW-Authenticate", "Bearer");  // RFC 6750
   auto sent =
       co_await ctx.writer.send(h.status, "application/json", error_body(e), std::move(extra));
   ctx.log.status = sent ? h.status : 499;

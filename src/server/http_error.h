@@ -11,6 +11,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <string>
+#include <string_view>
 
 namespace roci::server {
 
@@ -21,6 +22,10 @@ struct HttpError {
 };
 
 HttpError to_http_error(const Error& e);
+
+// Error::code of a kUnauthenticated error for a request that carried no key: rendered as a null
+// `code`, as OpenAI does (a wrong key is "invalid_api_key").
+inline constexpr std::string_view kMissingApiKeyCode = "missing_api_key";
 
 // The OpenAI error envelope body for `e` (`{"error":{"message","type","param","code",...}}`,
 // plus `available_models` for kModelNotFound).

@@ -181,6 +181,7 @@ void MetricsShard::record(const RequestLog& log) {
     }
   }
   if (log.status == 499) bump(cancellations_, 1);
+  if (log.error_kind == ErrorKind::kUnauthenticated) bump(auth_failures_, 1);
   if (log.error_kind) {
     for (std::size_t i = 0; i < std::size(kUpstreamErrorKinds); ++i) {
       if (*log.error_kind == kUpstreamErrorKinds[i]) bump(upstream_errors_[i], 1);
@@ -249,13 +250,14 @@ std::string MetricsRegistry::render() const {
   single("roci_tokens_per_second", "Completion tokens per second of generation.",
          kTokensPerSecondBuckets, &MetricsShard::tokens_per_second_);
 
-  std::uint64_t prompt = 0, completion = 0, cancellations = 0;
+  std::uint64_t prompt = 0, completion = 0, cancellations = 0, auth_failures = 0;
   std::uint64_t upstream[std::size(kUpstreamErrorKinds)] = {};
   std::int64_t in_flight = 0;
   for (const auto& shard : shards_) {
     prompt += shard->prompt_tokens_.load(kRelaxed);
     completion += shard->completion_tokens_.load(kRelaxed);
     cancellations += shard->cancellations_.load(kRelaxed);
+    auth_failures += shard->auth_failures_.load(kRelaxed);
     in_flight += shard->in_flight_.load(kRelaxed);
     for (std::size_t i = 0; i < std::size(kUpstreamErrorKinds); ++i) {
       upstream[i] += shard->upstream_errors_[i].load(kRelaxed);
@@ -286,10 +288,24 @@ std::string MetricsRegistry::render() const {
     out.append("\n");
   }
 
+  std::uint64_t retries = 0;
+  for (const auto& shard : shards_) retries += shard->upstream_retries_.load(kRelaxed);
+  header(out, "roci_upstream_retries_total", "counter",
+         "Upstream requests sent again after a transient failure (refused, 502, 503, ...).");
+  out.append("roci_upstream_retries_total ");
+  append_number(out, retries);
+  out.append("\n");
+
   header(out, "roci_cancellations_total", "counter",
          "Requests abandoned by their client (logged as 499).");
   out.append("roci_cancellations_total ");
   append_number(out, cancellations);
+  out.append("\n");
+
+  header(out, "roci_auth_failures_total", "counter",
+         "Requests refused for a missing or wrong gateway API key (401).");
+  out.append("roci_auth_failures_total ");
+  append_number(out, auth_failures);
   out.append("\n");
 
   header(out, "roci_connections_open", "gauge", "Open client connections.");

@@ -73,9 +73,13 @@ class MetricsShard {
   MetricsShard& operator=(const MetricsShard&) = delete;
 
   // Writer thread only. request_started() raises the in-flight gauge; record() lowers it and
-  // counts the request (log.status 499 also counts a cancellation).
+  // counts the request (log.status 499 also counts a cancellation, a kUnauthenticated error an
+  // auth failure).
   void request_started();
   void record(const RequestLog& log);
+  // Any thread: an upstream request was sent again after a transient failure
+  // (HttpOptions::on_retry; stale keep-alive resends are not counted).
+  void upstream_retry() { upstream_retries_.fetch_add(1, std::memory_order_relaxed); }
 
   // The registry this shard belongs to (nullptr for a standalone shard).
   const MetricsRegistry* registry() const { return registry_; }
@@ -100,7 +104,9 @@ class MetricsShard {
   std::atomic<std::uint64_t> completion_tokens_{0};
   std::atomic<std::int64_t> in_flight_{0};
   std::atomic<std::uint64_t> cancellations_{0};
+  std::atomic<std::uint64_t> auth_failures_{0};         // 401: missing or wrong gateway API key
   std::atomic<std::uint64_t> upstream_errors_[4] = {};  // kUpstreamErrorKinds order
+  std::atomic<std::uint64_t> upstream_retries_{0};
 };
 
 // Sources of the gauges that no shard owns.

@@ -6,7 +6,7 @@
 //
 // Paths are exact (no prefix aliases, no trailing-slash variants); the query string is ignored for
 // matching. Unknown paths get a 404 OpenAI envelope, known paths with the wrong method a 405 with
-// an Allow header (OPTIONS included: CORS is off).
+// an Allow header (OPTIONS included, except CORS preflights: the session answers those, cors.h).
 #pragma once
 
 #include "server/request_context.h"

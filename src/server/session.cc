@@ -2,6 +2,8 @@
 
 #include "config/gateway_config.h"
 #include "server/access_log.h"
+#include "server/auth.h"
+#include "server/cors.h"
 #include "server/http_error.h"
 #include "server/metrics.h"
 #include "server/request_id.h"
@@ -106,6 +108,8 @@ class SessionWriter final : public ResponseWriter {
   asio::awaitable<Result<void>> end_event_stream() override;
   bool headers_sent() const override { return state_ != State::kNone; }
 
+  // Fields every response to this request carries (CORS).
+  void set_common_headers(Headers headers) { common_ = std::move(headers); }
   bool streaming() const { return state_ == State::kStreaming; }
   bool broken() const { return broken_; }
   bool keep_alive() const { return keep_alive_ && !broken_; }
@@ -128,6 +132,7 @@ class SessionWriter final : public ResponseWriter {
   bool broken_ = false;
   State state_ = State::kNone;
   std::size_t bytes_out_ = 0;
+  Headers common_;
 };
 
 // The per-request state, owned by the session so that its catch site can still answer.
@@ -195,8 +200,9 @@ std::string& SessionWriter::head(int status, std::string_view content_type, cons
   out.append(reason.empty() || reason == "<unknown-status>" ? std::string_view("Unknown")
                                                             : std::string_view(reason));
   out.append(kCrlf);
-  append_field(out, "Content-Type", content_type);
+  if (!content_type.empty()) append_field(out, "Content-Type", content_type);
   for (const auto& [name, value] : extra) append_field(out, name, value);
+  for (const auto& [name, value] : common_) append_field(out, name, value);
   out.append("Server: roci\r\nDate: ").append(http_date()).append(kCrlf);
   append_field(out, kRequestIdHeader, log_.request_id);
   if (session_.env().stopping.load(std::memory_order_relaxed)) keep_alive_ = false;
@@ -225,9 +231,14 @@ asio::awaitable<Result<void>> SessionWriter::send(int status, std::string_view c
   if (broken_) co_return Error::cancelled();
   if (state_ != State::kNone) co_return Error::internal("a response was already sent");
   std::string& out = head(status, content_type, extra);
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, body.size());
-  out.append("Content-Length: ").append(digits, end).append("\r\n\r\n");
+  if (status == 204) {  // no body, and no Content-Length (RFC 9110 8.6)
+    body.clear();
+    out.append(kCrlf);
+  } else {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, body.size());
+    out.append("Content-Length: ").append(digits, end).append("\r\n\r\n");
+  }
   state_ = State::kDone;
   log_.status = status;
   const std::array<asio::const_buffer, 2> buffers{buf(out), buf(body)};
@@ -416,6 +427,8 @@ asio::awaitable<bool> Session::serve_one() {
   x.log.route = std::string(match.label);
   x.writer.emplace(*this, req, x.log, req.keep_alive());
   x.ctx.emplace(RequestContext{req, *x.writer, x.log, env_.worker});
+  const std::string_view origin = req[http::field::origin];
+  if (env_.cors != nullptr) x.writer->set_common_headers(env_.cors->response_headers(origin));
   env_.worker.metrics.request_started();
   if (ec) {
     linger_ = true;
@@ -441,7 +454,10 @@ asio::awaitable<bool> Session::serve_one() {
   // 3. Answers that need no body.
   const bool body_pending = !x.parser.is_done();
   const bool routed = match.route != Route::kNotFound && match.method_allowed;
+  const bool preflight =
+      env_.cors != nullptr && env_.cors->enabled() && CorsPolicy::is_preflight(req);
   std::optional<Error> early;
+  bool preflight_ok = false;  // answered 204 below
   if (reject_) {
     x.writer->force_close();
     early = Error{.kind = ErrorKind::kQueueFull,
@@ -450,19 +466,33 @@ asio::awaitable<bool> Session::serve_one() {
                              " client connections). Retry shortly.",
                   .code = "too_many_connections",
                   .retry_after_secs = 1};
-  } else if (routed && req.method() == http::verb::post &&
-             !is_json_media_type(req[http::field::content_type])) {
+  } else if (preflight) {  // no API key needed; an unknown route still gets the router's 404
+    if (!env_.cors->origin_allowed(origin)) {
+      early = cors_forbidden(origin);
+    } else {
+      preflight_ok = match.route != Route::kNotFound;
+    }
+  } else if (env_.auth != nullptr && env_.auth->required(match.route)) {
+    if (const AuthOutcome outcome = env_.auth->check(req); outcome != AuthOutcome::kAllowed) {
+      early = auth_error(outcome);  // the body of an unauthenticated request is never read
+    }
+  }
+  if (!early && routed && req.method() == http::verb::post &&
+      !is_json_media_type(req[http::field::content_type])) {
     const auto ct = req[http::field::content_type];
     early = Error{.kind = ErrorKind::kUnsupportedMediaType,
                   .message = "Content-Type must be application/json (got \"" +
                              std::string(ct.empty() ? "none" : ct) + "\")."};
   }
-  if (early || !routed) {
+  if (early || !routed || preflight_ok) {
     if (body_pending) {
       x.writer->force_close();  // the body is never read
       linger_ = true;
     }
-    if (early) {
+    if (preflight_ok) {
+      x.writer->set_common_headers(env_.cors->preflight_headers(origin, match.allow));
+      (void)co_await x.writer->send(204, std::string_view(), std::string(), Headers{});
+    } else if (early) {
       co_await send_error(*x.ctx, *early);
     } else {
       co_await dispatch(*x.ctx);  // 404 / 405

@@ -5,9 +5,11 @@
 //
 // Per request: header within server.request_header_timeout_secs (slowloris: close) and
 // limits.max_header_bytes (431); Content-Length over limits.max_body_bytes -> 413 before the body
-// is read (chunked bodies: when the limit is crossed); unknown route 404 / wrong method 405 and a
-// POST that is not application/json (415) are answered without reading the body; then the body
-// within server.request_body_timeout_secs, then the handler. Between requests the connection may
+// is read (chunked bodies: when the limit is crossed); a CORS preflight (204, or 403 for an origin
+// that is not allowed), a missing or wrong API key (401), unknown route 404 / wrong method 405 and
+// a POST that is not application/json (415) are answered without reading the body, in that order;
+// then the body within server.request_body_timeout_secs, then the handler. Every response carries
+// the CORS headers for the request's Origin (cors.h). Between requests the connection may
 // stay idle server.idle_keep_alive_secs. HTTP/1.0, Connection: close and pipelining are honoured.
 // Every write has a deadline (SessionEnv::write_timeout): a client that stops reading is dropped.
 // Responses are framed by hand into one gather write (head + body; chunk size line + event +
@@ -34,6 +36,9 @@
 #include <string_view>
 
 namespace roci::server {
+
+class ApiKeyCheck;
+class CorsPolicy;
 
 // Replaces the router's dispatch for routed requests (tests). Unknown routes and wrong methods
 // still get the router's 404 / 405. The function object must outlive the gateway.
@@ -67,6 +72,8 @@ struct SessionEnv {
   const DispatchFn* dispatch = nullptr;  // nullptr: router.h's dispatch
   std::chrono::seconds write_timeout{30};
   SessionList sessions;
+  const ApiKeyCheck* auth = nullptr;  // auth.h; nullptr: no keys required
+  const CorsPolicy* cors = nullptr;   // cors.h; nullptr: CORS off
 };
 
 // Serves one accepted connection until it closes. Never throws. The caller has already counted

@@ -1,11 +1,14 @@
 // The official `openai` npm client against inference-server (in front of the fake LM Studio).
-// Run by run_openai_client.sh, which sets ROCI_GATEWAY_URL and ROCI_FAKE_URL.
+// Run by run_openai_client.sh, which sets ROCI_GATEWAY_URL, ROCI_FAKE_URL, and
+// ROCI_KEYED_GATEWAY_URL + ROCI_GATEWAY_KEY for a gateway that requires that API key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 
 const gateway = process.env.ROCI_GATEWAY_URL;  // http://127.0.0.1:PORT
 const fake = process.env.ROCI_FAKE_URL;        // http://127.0.0.1:PORT (control endpoints)
+const keyedGateway = process.env.ROCI_KEYED_GATEWAY_URL;
+const gatewayKey = process.env.ROCI_GATEWAY_KEY;
 const client = new OpenAI({ baseURL: `${gateway}/v1`, apiKey: 'lm-studio', maxRetries: 0 });
 
 async function fakeRequests() {
@@ -110,4 +113,27 @@ test('abort mid-stream closes the upstream connection', async () => {
     if (!cancelled) await new Promise((r) => setTimeout(r, 20));
   }
   assert.ok(cancelled, 'the fake LM Studio saw the gateway close the upstream request');
+});
+
+test('keyed gateway accepts the apiKey', async () => {
+  const keyed = new OpenAI({ baseURL: `${keyedGateway}/v1`, apiKey: gatewayKey, maxRetries: 0 });
+  const completion = await keyed.chat.completions.create({
+    model: 'mistral',
+    messages: [{ role: 'user', content: 'What is machine learning?' }],
+  });
+  assert.equal(completion.object, 'chat.completion');
+  const page = await keyed.models.list();
+  assert.equal(page.data.length, 2);
+});
+
+test('keyed gateway refuses a wrong apiKey with AuthenticationError', async () => {
+  const wrong = new OpenAI({ baseURL: `${keyedGateway}/v1`, apiKey: 'sk-wrong', maxRetries: 0 });
+  await assert.rejects(
+    wrong.chat.completions.create({ model: 'mistral', messages: [{ role: 'user', content: 'x' }] }),
+    (err) =>
+      err instanceof OpenAI.AuthenticationError &&
+      err.status === 401 &&
+      err.code === 'invalid_api_key' &&
+      err.type === 'invalid_request_error',
+  );
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the fake LM Studio and inference-server in front of it, installs the official `openai`
+# Starts the fake LM Studio and inference-server in front of it (twice: without and with an API key), installs the official `openai`
 # npm package (pinned in package.json) and runs openai_client.test.mjs with node's test runner.
 # Usage: run_openai_client.sh <inference-server> <fake-upstream> <work dir>
 set -euo pipefail
@@ -38,5 +38,13 @@ INFERENCE_INFERENCE_PROVIDER=lmstudio INFERENCE_INFERENCE_BASE_URL=$fake_url INF
 pids+=($!)
 gateway_url=$(wait_url "$work/gateway.log" "inference-server listening on ")
 
+# A second gateway that requires an API key (auth.api_keys).
+INFERENCE_INFERENCE_PROVIDER=lmstudio INFERENCE_INFERENCE_BASE_URL=$fake_url INFERENCE_SERVER_PORT=0 \
+  INFERENCE_SERVER_THREADS=1 INFERENCE_AUTH_API_KEYS=sk-compat-gateway-key \
+  "$gateway_bin" >"$work/gateway-keyed.log" 2>&1 &
+pids+=($!)
+keyed_url=$(wait_url "$work/gateway-keyed.log" "inference-server listening on ")
+
 cd "$work"
-ROCI_GATEWAY_URL=$gateway_url ROCI_FAKE_URL=$fake_url node --test openai_client.test.mjs
+ROCI_GATEWAY_URL=$gateway_url ROCI_KEYED_GATEWAY_URL=$keyed_url ROCI_GATEWAY_KEY=sk-compat-gateway-key \
+  ROCI_FAKE_URL=$fake_url node --test openai_client.test.mjs

@@ -24,6 +24,7 @@ namespace roci {
 enum class ErrorKind {
   kInvalidRequest,    // bad JSON, missing field, out-of-range value (400; `param` names the field)
   kUnauthenticated,   // missing or wrong gateway API key (401)
+  kPermissionDenied,  // authenticated or not, this request is refused (CORS origin) (403)
   kModelNotFound,     // not loaded, not allowed, ambiguous (404; `available_models` lists them)
   kNotFound,          // unknown route or resource (404)
   kMethodNotAllowed,  // known route, wrong method (405)

@@ -93,12 +93,15 @@ TEST(ConfigFormat, DescribeShowsEverySectionAndLoadsBack) {
     EXPECT_THAT(described, HasSubstr(part)) << described;
   }
 
-  // The api_key placeholder is refused when loaded back; without that line the dump reloads as is.
+  // The secret placeholders are refused when loaded back; without those lines the dump reloads
+  // as is.
   auto placeholder = load_yaml(described);
   ASSERT_FALSE(placeholder);
   EXPECT_NE(find_problem(placeholder, "inference.api_key"), nullptr);
+  EXPECT_NE(find_problem(placeholder, "auth.api_keys"), nullptr);
   std::string without_key = described;
   without_key.erase(without_key.find("  api_key: (not set)\n"), 21);
+  without_key.erase(without_key.find("  api_keys: (not set)\n"), 22);
   auto reloaded = load_yaml(without_key);
   ASSERT_TRUE(reloaded) << format_problems(reloaded.problems) << described;
   EXPECT_EQ(describe_effective_config(*reloaded.config), described);
@@ -160,7 +163,7 @@ TEST(ConfigDeadlines, ZeroMeansTimeoutSecs) {
 
 TEST(ConfigKeys, EnvNamesFollowTheRuleAndAreUnique) {
   const auto keys = known_config_keys();
-  EXPECT_EQ(keys.size(), 36u);
+  EXPECT_EQ(keys.size(), 45u);  // 38 + auth.* (4) + cors.* (3)
   std::set<std::string> envs;
   for (const auto& [path, env] : keys) {
     std::string expected = "INFERENCE_";

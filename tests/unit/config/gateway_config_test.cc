@@ -345,5 +345,113 @@ TEST(GatewayConfig, ValidateConfigBuiltInCode) {
   EXPECT_EQ(problems.size(), 3u) << format_problems(problems);
 }
 
+// ---- auth.* and cors.*
+
+TEST(GatewayConfigAuth, DefaultsNoKeysPublicHealthProtectedMetricsNoCors) {
+  auto result = load_gateway_config({});
+  ASSERT_TRUE(result);
+  const auto& c = *result.config;
+  EXPECT_TRUE(c.auth.api_keys.empty());
+  EXPECT_TRUE(c.auth.public_health);
+  EXPECT_FALSE(c.auth.public_metrics);
+  EXPECT_TRUE(c.cors.allowed_origins.empty());
+  EXPECT_THAT(c.cors.allowed_headers, ::testing::Contains("Authorization"));
+  EXPECT_EQ(c.cors.max_age_secs, 600);
+}
+
+TEST(GatewayConfigAuth, KeysFromEnvAreCommaSeparatedAndNeverPrinted) {
+  auto result =
+      load_gateway_config({.env = {{"INFERENCE_AUTH_API_KEYS", " sk-env-one , sk-env-two "},
+                                   {"INFERENCE_AUTH_PUBLIC_METRICS", "true"}}});
+  ASSERT_TRUE(result) << format_problems(result.problems);
+  EXPECT_THAT(result.config->auth.api_keys, ElementsAre("sk-env-one", "sk-env-two"));
+  EXPECT_TRUE(result.config->auth.public_metrics);
+  const std::string described = describe_effective_config(*result.config);
+  EXPECT_THAT(described, HasSubstr("api_keys: (2 keys)"));
+  EXPECT_THAT(described, Not(HasSubstr("sk-env")));
+  EXPECT_THAT(describe_effective_config(GatewayConfig{}), HasSubstr("api_keys: (not set)"));
+}
+
+TEST(GatewayConfigAuth, KeysFromYamlAndTheirProblemsNeverQuoteThem) {
+  auto ok = load_yaml("auth:\n  api_keys: [sk-yaml-1]\n  public_health: false\n");
+  ASSERT_TRUE(ok) << format_problems(ok.problems);
+  EXPECT_THAT(ok.config->auth.api_keys, ElementsAre("sk-yaml-1"));
+  EXPECT_FALSE(ok.config->auth.public_health);
+  EXPECT_THAT(describe_effective_config(*ok.config), HasSubstr("api_keys: (1 key)"));
+
+  auto spaced = load_yaml("auth:\n  api_keys: [\"sk-has space\"]\n");
+  ASSERT_FALSE(spaced);
+  const auto* p = find_problem(spaced, "auth.api_keys");
+  ASSERT_NE(p, nullptr) << format_problems(spaced.problems);
+  EXPECT_THAT(p->why, HasSubstr("must not contain spaces"));
+  EXPECT_THAT(format_problems(spaced.problems), Not(HasSubstr("sk-has")));
+
+  // The describe_effective_config placeholder is not a key.
+  auto placeholder = load_gateway_config({.env = {{"INFERENCE_AUTH_API_KEYS", "(2 keys)"}}});
+  ASSERT_FALSE(placeholder);
+  EXPECT_NE(find_problem(placeholder, "INFERENCE_AUTH_API_KEYS"), nullptr);
+}
+
+TEST(GatewayConfigAuth, KeysFileSkipsBlankLinesAndCommentsAndAddsToTheList) {
+  TempYaml keys_file("# gateway keys\n\nsk-file-one\n  sk-file-two  \r\n   # old: sk-revoked\n");
+  auto result = load_gateway_config({.env = {{"INFERENCE_AUTH_API_KEYS_FILE", keys_file.path()},
+                                             {"INFERENCE_AUTH_API_KEYS", "sk-env"}}});
+  ASSERT_TRUE(result) << format_problems(result.problems);
+  EXPECT_THAT(result.config->auth.api_keys, ElementsAre("sk-env", "sk-file-one", "sk-file-two"));
+  EXPECT_THAT(describe_effective_config(*result.config), HasSubstr("api_keys: (3 keys)"));
+}
+
+TEST(GatewayConfigAuth, UnreadableOrEmptyKeysFileIsAProblemNamingTheKey) {
+  auto missing = load_yaml("auth: {api_keys_file: /nonexistent/roci/keys.txt}\n");
+  ASSERT_FALSE(missing);
+  const auto* p = find_problem(missing, "auth.api_keys_file");
+  ASSERT_NE(p, nullptr) << format_problems(missing.problems);
+  EXPECT_THAT(p->why, HasSubstr("cannot read \"/nonexistent/roci/keys.txt\""));
+
+  TempYaml empty("# no keys yet\n\n");
+  auto keyless = load_gateway_config({.env = {{"INFERENCE_AUTH_API_KEYS_FILE", empty.path()}}});
+  ASSERT_FALSE(keyless);
+  p = find_problem(keyless, "auth.api_keys_file");
+  ASSERT_NE(p, nullptr) << format_problems(keyless.problems);
+  EXPECT_THAT(p->why, HasSubstr("contains no keys"));
+
+  TempYaml bad("sk-good\nsk-bad key\n");
+  auto spaced = load_gateway_config({.env = {{"INFERENCE_AUTH_API_KEYS_FILE", bad.path()}}});
+  ASSERT_FALSE(spaced);
+  p = find_problem(spaced, "auth.api_keys_file");
+  ASSERT_NE(p, nullptr) << format_problems(spaced.problems);
+  EXPECT_THAT(p->why, HasSubstr("line 2"));
+  EXPECT_THAT(format_problems(spaced.problems), Not(HasSubstr("sk-")));
+}
+
+TEST(GatewayConfigCors, OriginsHeadersAndMaxAge) {
+  auto result = load_gateway_config(
+      {.env = {{"INFERENCE_CORS_ALLOWED_ORIGINS", "https://app.example.com, http://localhost:5173"},
+               {"INFERENCE_CORS_ALLOWED_HEADERS", "Authorization,Content-Type"},
+               {"INFERENCE_CORS_MAX_AGE_SECS", "60"}}});
+  ASSERT_TRUE(result) << format_problems(result.problems);
+  EXPECT_THAT(result.config->cors.allowed_origins,
+              ElementsAre("https://app.example.com", "http://localhost:5173"));
+  EXPECT_THAT(result.config->cors.allowed_headers, ElementsAre("Authorization", "Content-Type"));
+  EXPECT_EQ(result.config->cors.max_age_secs, 60);
+
+  auto any = load_yaml("cors: {allowed_origins: ['*']}\n");
+  ASSERT_TRUE(any) << format_problems(any.problems);
+  EXPECT_THAT(any.config->cors.allowed_origins, ElementsAre("*"));
+
+  for (const char* bad : {"https://app.example.com/", "app.example.com", "https://a.test/path",
+                          "https://user@a.test"}) {
+    auto r = load_gateway_config({.env = {{"INFERENCE_CORS_ALLOWED_ORIGINS", bad}}});
+    ASSERT_FALSE(r) << bad;
+    const auto* p = find_problem(r, "INFERENCE_CORS_ALLOWED_ORIGINS");
+    ASSERT_NE(p, nullptr) << format_problems(r.problems);
+    EXPECT_THAT(p->why, HasSubstr("is not an origin")) << bad;
+  }
+  auto header = load_yaml("cors: {allowed_headers: [\"X Bad\"]}\n");
+  EXPECT_NE(find_problem(header, "cors.allowed_headers"), nullptr);
+  auto age = load_yaml("cors: {max_age_secs: -1}\n");
+  EXPECT_NE(find_problem(age, "cors.max_age_secs"), nullptr);
+}
+
 }  // namespace
 }  // namespace roci::config

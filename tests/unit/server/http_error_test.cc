@@ -30,7 +30,8 @@ struct Case {
 TEST(ToHttpError, EveryKindHasItsStatusTypeAndCode) {
   const Case cases[] = {
       {ErrorKind::kInvalidRequest, 400, "invalid_request_error", ""},
-      {ErrorKind::kUnauthenticated, 401, "authentication_error", "invalid_api_key"},
+      {ErrorKind::kUnauthenticated, 401, "invalid_request_error", "invalid_api_key"},
+      {ErrorKind::kPermissionDenied, 403, "invalid_request_error", "permission_denied"},
       {ErrorKind::kModelNotFound, 404, "invalid_request_error", "model_not_found"},
       {ErrorKind::kNotFound, 404, "invalid_request_error", "not_found"},
       {ErrorKind::kMethodNotAllowed, 405, "invalid_request_error", "method_not_allowed"},
@@ -52,6 +53,15 @@ TEST(ToHttpError, EveryKindHasItsStatusTypeAndCode) {
     EXPECT_EQ(h.type, c.type) << to_string(c.kind);
     EXPECT_EQ(h.code, c.code) << to_string(c.kind);
   }
+}
+
+TEST(ToHttpError, MissingApiKeyHasANullCodeAsOpenAi) {
+  Error missing{.kind = ErrorKind::kUnauthenticated, .code = std::string(kMissingApiKeyCode)};
+  EXPECT_EQ(to_http_error(missing).status, 401);
+  EXPECT_EQ(to_http_error(missing).code, "");
+  auto v = boost::json::parse(error_body(missing));
+  EXPECT_TRUE(v.at("error").at("code").is_null());
+  EXPECT_EQ(v.at("error").at("type").as_string(), "invalid_request_error");
 }
 
 TEST(ToHttpError, UpstreamStatusPicks500Or502) {
@@ -150,6 +160,16 @@ TEST(SendError, QueueFullGetsRetryAfter) {
   EXPECT_EQ(h.log.status, 429);
   EXPECT_EQ(h.log.error_kind, ErrorKind::kQueueFull);
   EXPECT_EQ(h.log.error_message, "busy");
+}
+
+TEST(SendError, UnauthenticatedGetsWwwAuthenticateBearer) {
+  Harness h;
+  h.run(Error{.kind = ErrorKind::kUnauthenticated, .message = "no", .code = "invalid_api_key"});
+  EXPECT_EQ(h.writer.status, 401);
+  ASSERT_EQ(h.writer.headers.size(), 1u);
+  EXPECT_EQ(h.writer.headers[0].first, "WWW-Authenticate");
+  EXPECT_EQ(h.writer.headers[0].second, "Bearer");
+  EXPECT_EQ(h.log.error_kind, ErrorKind::kUnauthenticated);
 }
 
 TEST(SendError, AfterHeadersItIsAnSseErrorEvent) {
