@@ -97,6 +97,7 @@ class Connection {
   void close();
 
   const void* context_key() const { return context_key_; }
+  asio::any_io_executor executor() { return tcp().get_executor(); }
   Clock::time_point idle_since() const { return idle_since_; }
   void set_idle_since(Clock::time_point t) { idle_since_ = t; }
 

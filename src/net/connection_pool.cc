@@ -4,10 +4,11 @@
 
 namespace roci::net {
 
-ConnectionPool::ConnectionPool(std::size_t max_idle, std::chrono::milliseconds keep_alive)
-    : max_idle_(max_idle), keep_alive_(keep_alive) {}
+ConnectionPool::ConnectionPool(std::size_t max_idle, std::chrono::milliseconds keep_alive,
+                               bool close_on_timer)
+    : max_idle_(max_idle), keep_alive_(keep_alive), close_on_timer_(close_on_timer) {}
 
-ConnectionPool::~ConnectionPool() = default;
+ConnectionPool::~ConnectionPool() { alive_.reset(); }
 
 ConnectionPool::Slot* ConnectionPool::find(const void* context_key, bool create) {
   for (Slot& slot : slots_) {
@@ -61,8 +62,33 @@ void ConnectionPool::checkin(std::unique_ptr<Connection> connection, Clock::time
   if (idle.capacity() < max_idle_) idle.reserve(std::min<std::size_t>(max_idle_, 64));
   connection->expires_never();
   connection->set_idle_since(now);
+  if (close_on_timer_ && !slot->sweeper) {
+    slot->sweeper = std::make_unique<asio::steady_timer>(connection->executor());
+  }
   idle.push_back(std::move(connection));
   slot->count.store(idle.size(), std::memory_order_relaxed);
+  if (close_on_timer_) schedule_sweep(*slot);
+}
+
+void ConnectionPool::drop_expired(Slot& slot, Clock::time_point now) {
+  auto& idle = slot.idle;
+  std::size_t stale = 0;
+  while (stale < idle.size() && expired(*idle[stale], now)) ++stale;
+  idle.erase(idle.begin(), idle.begin() + static_cast<std::ptrdiff_t>(stale));
+  slot.count.store(idle.size(), std::memory_order_relaxed);
+}
+
+void ConnectionPool::schedule_sweep(Slot& slot) {
+  if (slot.sweep_armed || slot.idle.empty()) return;
+  slot.sweep_armed = true;
+  slot.sweeper->expires_at(slot.idle.front()->idle_since() + keep_alive_);
+  slot.sweeper->async_wait(
+      [this, &slot, alive = std::weak_ptr<int>(alive_)](const boost::system::error_code& ec) {
+        if (ec || alive.expired()) return;  // cancelled, or the pool is gone
+        slot.sweep_armed = false;
+        drop_expired(slot, Clock::now());
+        schedule_sweep(slot);
+      });
 }
 
 std::size_t ConnectionPool::idle() const {

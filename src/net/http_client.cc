@@ -12,7 +12,8 @@ HttpClient::HttpClient(Origin origin, HttpOptions options, UpstreamIdentity iden
     : origin_(std::move(origin)),
       options_(std::move(options)),
       identity_(std::move(identity)),
-      pool_(std::make_unique<ConnectionPool>(options_.max_idle_connections, options_.keep_alive)),
+      pool_(std::make_unique<ConnectionPool>(options_.max_idle_connections, options_.keep_alive,
+                                             options_.close_idle_on_timer)),
       core_(std::make_unique<ClientCore>(origin_, options_, identity_, *pool_)) {}
 
 HttpClient::~HttpClient() = default;

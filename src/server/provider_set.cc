@@ -90,6 +90,9 @@ Result<std::unique_ptr<Provider>> make_primary(const config::GatewayConfig& conf
 HttpOptions gateway_http_options(const config::GatewayConfig& config,
                                  std::function<void()> count_retry) {
   HttpOptions http = config::to_http_options(config.inference.http);
+  // The workers' event loops run for the process's life: expired upstream connections are
+  // closed on time, not at the next request (a quiet gateway holds no sockets to LM Studio).
+  http.close_idle_on_timer = true;
   http.on_retry = [count = std::move(count_retry)](const HttpRetry& retry) {
     if (retry.stale_connection) {
       spdlog::debug("upstream keep-alive connection found closed, resending on a new one: {}",

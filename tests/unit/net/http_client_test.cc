@@ -162,6 +162,29 @@ TEST(HttpClient, IdleConnectionsExpireAfterKeepAlive) {
   EXPECT_EQ(server.accepted(), 2);
 }
 
+TEST(HttpClient, IdleConnectionsAreClosedOnTimeWhenAskedEvenWithoutAnotherRequest) {
+  HttpOptions options = fast_options();
+  options.keep_alive = 100ms;
+  for (const bool on_timer : {false, true}) {
+    SCOPED_TRACE(on_timer ? "close_idle_on_timer" : "default");
+    TestServer server(echo_target_forever);
+    asio::io_context ioc;
+    options.close_idle_on_timer = on_timer;
+    auto client = make_client(server.url(), options);
+    ASSERT_TRUE(run(ioc, client->send(get("/1")), 50ms));
+    EXPECT_EQ(client->idle_connections(), 1u);
+    ioc.restart();
+    ioc.run_for(300ms);  // the event loop keeps running, with no request
+    if (on_timer) {
+      EXPECT_EQ(client->idle_connections(), 0u);
+      EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }));
+    } else {
+      EXPECT_EQ(client->idle_connections(), 1u);  // closed lazily, at the next checkout
+      EXPECT_EQ(server.client_closes(), 0);
+    }
+  }
+}
+
 asio::awaitable<Result<std::string>> open_two_then_read(HttpClient* client) {
   auto first = co_await client->open(get("/1"));
   if (!first) co_return first.error();
