@@ -28,6 +28,7 @@
 //   not) that paces stream chunks at fixed absolute times first + k*D and stamps each one.
 // startup: fork+exec cmd, poll-connect the port every 100 us, send one POST; prints the time from
 //   fork to the first 2xx response and the child's pid (left running; the caller kills it).
+#include "bench_util.h"
 #include "http_wire.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -72,156 +73,9 @@
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
-using roci::bench::ResponseParser;
-using roci::bench::SseSplitter;
+using namespace roci::bench;  // NOLINT(google-build-using-namespace): the tool's own helpers
 
 namespace {
-
-// CLOCK_MONOTONIC is shared by all processes on the machine: the upstream's stamps and the
-// client's arrival times are comparable.
-std::int64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-[[noreturn]] void die(const std::string& why) {
-  std::fprintf(stderr, "roci-bench: %s\n", why.c_str());
-  std::exit(1);
-}
-
-struct Args {
-  std::map<std::string, std::string> values;
-  std::vector<std::string> rest;  // after "--"
-
-  std::string get(const std::string& key, const std::string& fallback = {}) const {
-    auto it = values.find(key);
-    return it == values.end() ? fallback : it->second;
-  }
-  std::string need(const std::string& key) const {
-    auto it = values.find(key);
-    if (it == values.end()) die("missing --" + key);
-    return it->second;
-  }
-  double num(const std::string& key, double fallback) const {
-    auto it = values.find(key);
-    if (it == values.end()) return fallback;
-    char* end = nullptr;
-    const double v = std::strtod(it->second.c_str(), &end);
-    if (end == it->second.c_str() || *end != '\0') die("--" + key + " needs a number");
-    return v;
-  }
-};
-
-Args parse_args(int argc, char** argv, int from) {
-  Args args;
-  for (int i = from; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--") {
-      for (int j = i + 1; j < argc; ++j) args.rest.emplace_back(argv[j]);
-      break;
-    }
-    if (!a.starts_with("--") || i + 1 >= argc) die("bad argument " + a);
-    args.values[a.substr(2)] = argv[++i];
-  }
-  return args;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) die("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string make_post(unsigned port, std::string_view path, std::string_view body) {
-  std::string req;
-  req.reserve(body.size() + 256);
-  req += "POST ";
-  req += path;
-  req += " HTTP/1.1\r\nHost: 127.0.0.1:";
-  req += std::to_string(port);
-  req += "\r\nContent-Type: application/json\r\nAccept: */*\r\nContent-Length: ";
-  req += std::to_string(body.size());
-  req += "\r\n\r\n";
-  req += body;
-  return req;
-}
-
-void raise_nofile() {
-  rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-  }
-}
-
-std::int64_t percentile(std::vector<std::int64_t>& sorted, double p) {
-  if (sorted.empty()) return -1;
-  const double rank = p / 100.0 * static_cast<double>(sorted.size() - 1);
-  return sorted[static_cast<std::size_t>(rank + 0.5)];
-}
-
-std::string us(std::int64_t ns) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(ns) / 1000.0);
-  return buf;
-}
-
-const tcp::endpoint& endpoint_for(unsigned port) {
-  static tcp::endpoint ep;
-  ep = tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), static_cast<unsigned short>(port));
-  return ep;
-}
-
-// One keep-alive HTTP/1.1 exchange: writes `request`, reads one response. on_body sees the
-// de-chunked body. Returns the status, or -1 on a transport or protocol error. `sock` is
-// (re)connected when closed.
-template <class OnBody>
-asio::awaitable<int> exchange(tcp::socket& sock, const tcp::endpoint& ep,
-                              const std::string& request, std::vector<char>& buf,
-                              OnBody&& on_body) {
-  error_code ec;
-  if (!sock.is_open()) {
-    co_await sock.async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      sock.close(ec);
-      co_return -1;
-    }
-    sock.set_option(tcp::no_delay(true), ec);
-  }
-  co_await asio::async_write(sock, asio::buffer(request),
-                             asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    sock.close(ec);
-    co_return -1;
-  }
-  ResponseParser parser;
-  for (;;) {
-    const std::size_t n = co_await sock.async_read_some(
-        asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (parser.on_eof() == ResponseParser::Status::kDone) {
-        sock.close(ec);
-        co_return parser.status();
-      }
-      sock.close(ec);
-      co_return -1;
-    }
-    std::size_t used = 0;
-    const auto st = parser.feed(buf.data(), n, &used, on_body);
-    if (st == ResponseParser::Status::kError ||
-        (st == ResponseParser::Status::kDone && used != n)) {
-      sock.close(ec);
-      co_return -1;
-    }
-    if (st == ResponseParser::Status::kDone) {
-      if (!parser.keep_alive()) sock.close(ec);
-      co_return parser.status();
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // rate
@@ -437,34 +291,6 @@ int run_paced(const Args& args) {
 
 // ---------------------------------------------------------------------------------------------
 // hold
-
-long rss_kb(const std::string& pids) {
-  long total = 0;
-  std::stringstream ss(pids);
-  for (std::string pid; std::getline(ss, pid, ',');) {
-    if (pid.empty()) continue;
-    std::ifstream in("/proc/" + pid + "/status");
-    for (std::string line; std::getline(in, line);) {
-      if (line.starts_with("VmRSS:")) total += std::strtol(line.c_str() + 6, nullptr, 10);
-    }
-  }
-  return total;
-}
-
-// Open file descriptors of the pids, summed (sockets still held by the proxy).
-long open_fds(const std::string& pids) {
-  long total = 0;
-  std::stringstream ss(pids);
-  for (std::string pid; std::getline(ss, pid, ',');) {
-    if (pid.empty()) continue;
-    std::error_code ec;
-    for (std::filesystem::directory_iterator it("/proc/" + pid + "/fd", ec), end; !ec && it != end;
-         it.increment(ec)) {
-      ++total;
-    }
-  }
-  return total;
-}
 
 int run_hold(const Args& args) {
   const unsigned port = static_cast<unsigned>(args.num("port", 0));
