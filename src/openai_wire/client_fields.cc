@@ -55,8 +55,10 @@ Result<const boost::json::object*> object_field(const boost::json::value& v,
   return &v.get_object();
 }
 
-Result<boost::json::object> parse_body_object(std::string_view body, const RequestLimits& limits) {
-  auto parsed = parse_strict_json(body, {limits.max_depth, limits.max_string_bytes});
+Result<boost::json::object> parse_body_object(std::string_view body, const RequestLimits& limits,
+                                              boost::json::storage_ptr storage) {
+  auto parsed =
+      parse_strict_json(body, {limits.max_depth, limits.max_string_bytes}, std::move(storage));
   if (!parsed) return parsed.error();
   if (!parsed->is_object()) {
     return Error::invalid_request("request body must be a JSON object, got " + describe(*parsed));

@@ -27,8 +27,10 @@ Result<double> number_in(const boost::json::value& v, std::string_view path, dou
 Result<std::int64_t> integer_field(const boost::json::value& v, std::string_view path);
 Result<const boost::json::object*> object_field(const boost::json::value& v, std::string_view path);
 
-// The request body as a JSON object (strict parse: depth, string size, duplicate keys).
-Result<boost::json::object> parse_body_object(std::string_view body, const RequestLimits& limits);
+// The request body as a JSON object (strict parse: depth, string size, duplicate keys), its
+// memory from `storage` (see parse_upstream_json: copy out by assignment or emplace).
+Result<boost::json::object> parse_body_object(std::string_view body, const RequestLimits& limits,
+                                              boost::json::storage_ptr storage = {});
 
 // Sampling settings shared by chat and legacy completions: max_tokens, max_completion_tokens
 // (wins over max_tokens), temperature, top_p, top_k, frequency_penalty, presence_penalty, seed,

@@ -1,5 +1,7 @@
 // Request parsers of client_codec.h: OpenAI-shaped client bodies -> typed, validated requests.
 
+#include <boost/json/monotonic_resource.hpp>
+
 #include "openai_wire/client_codec.h"
 #include "openai_wire/client_fields.h"
 #include "openai_wire/json_util.h"
@@ -356,7 +358,11 @@ Result<std::vector<std::string>> string_list(const json::value* v, std::string_v
 }  // namespace
 
 Result<ParsedChatRequest> parse_chat_request(std::string_view body, const RequestLimits& limits) {
-  auto root = detail::parse_body_object(body, limits);
+  // The parsed tree lives in this frame (heap blocks only past the buffer): the request is built
+  // from it by assignment and emplace, which copy into the request's own (heap) storage.
+  alignas(16) unsigned char buffer[16384];
+  boost::json::monotonic_resource arena(buffer, sizeof buffer);
+  auto root = detail::parse_body_object(body, limits, &arena);
   if (!root) return root.error();
   ParsedChatRequest out;
   ProviderRequest& req = out.request;

@@ -157,7 +157,8 @@ std::string to_json(const boost::json::value& v) {
 }
 
 Result<boost::json::value> parse_upstream_json(std::string_view body, std::string_view what,
-                                               std::string_view upstream) {
+                                               std::string_view upstream,
+                                               boost::json::storage_ptr storage) {
   auto malformed = [&](std::string_view reason) {
     std::string msg = "malformed " + std::string(what) + " from " + std::string(upstream) + ": ";
     msg += reason;
@@ -170,6 +171,7 @@ Result<boost::json::value> parse_upstream_json(std::string_view body, std::strin
     boost::json::parse_options opts;
     opts.max_depth = 256;
     boost::json::parser p({}, opts);
+    p.reset(std::move(storage));
     boost::json::error_code ec;
     std::size_t n = p.write(body.data(), body.size(), ec);
     if (ec) {

@@ -18,6 +18,7 @@
 #include <roci/core/types.h>
 
 #include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -41,8 +42,12 @@ std::string to_json(const boost::json::value& v);
 
 // Parses an upstream payload leniently about limits (depth 256) but strictly about syntax.
 // Errors are kUpstreamError: "malformed <what> from <upstream>: <reason> at byte <n>".
+// The value's memory comes from `storage` (default: the heap). The hot-path decoders pass a
+// monotonic resource on their stack: the tree then costs no malloc, and the caller must copy
+// (assign into a default-storage value, never copy-construct) anything that outlives it.
 Result<boost::json::value> parse_upstream_json(std::string_view body, std::string_view what,
-                                               std::string_view upstream);
+                                               std::string_view upstream,
+                                               boost::json::storage_ptr storage = {});
 
 // The value, or nullopt when `body` is not JSON (no error details needed).
 std::optional<boost::json::value> try_parse_json(std::string_view body);
@@ -55,7 +60,9 @@ struct StrictJsonOptions {
 // must be finite, nesting <= max_depth, strings <= max_string_bytes, and no object may repeat a
 // key (Boost.JSON 1.81 would silently keep the last one). Errors are kInvalidRequest naming the
 // byte offset or the field path ("messages[0].role").
-Result<boost::json::value> parse_strict_json(std::string_view body, const StrictJsonOptions& opts);
+// The value's memory comes from `storage`, as in parse_upstream_json.
+Result<boost::json::value> parse_strict_json(std::string_view body, const StrictJsonOptions& opts,
+                                             boost::json::storage_ptr storage = {});
 
 // ---- reading ----
 

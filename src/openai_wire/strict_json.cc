@@ -222,7 +222,8 @@ std::string describe_parse_error(const boost::json::error_code& ec, std::string_
 
 }  // namespace
 
-Result<boost::json::value> parse_strict_json(std::string_view body, const StrictJsonOptions& opts) {
+Result<boost::json::value> parse_strict_json(std::string_view body, const StrictJsonOptions& opts,
+                                             boost::json::storage_ptr storage) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return Error::invalid_request("request body is empty; expected a JSON object");
   }
@@ -230,7 +231,7 @@ Result<boost::json::value> parse_strict_json(std::string_view body, const Strict
     boost::json::parse_options popts;
     popts.max_depth = opts.max_depth;
     boost::json::basic_parser<StrictHandler> parser(popts, opts);
-    parser.handler().stack().reset();
+    parser.handler().stack().reset(std::move(storage));
     boost::json::error_code ec;
     const std::size_t n = parser.write_some(false, body.data(), body.size(), ec);
     if (auto& failure = parser.handler().failure()) return std::move(*failure);

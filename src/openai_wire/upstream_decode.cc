@@ -1,5 +1,7 @@
 // Response decoders of upstream_codec.h: OpenAI-shaped JSON from LM Studio, OpenAI and
 // llama.cpp -> typed results. Total: every input gives a value or an Error, never an exception.
+#include <boost/json/monotonic_resource.hpp>
+
 #include <algorithm>
 #include <cstring>
 #include <exception>
@@ -28,8 +30,9 @@ Error malformed(std::string_view what, std::string_view upstream, std::string_vi
 
 // Parses `body`, turns an error envelope into its Error, and requires an object.
 Result<json::value> parse_body(std::string_view body, std::string_view what,
-                               std::string_view upstream, int status_for_errors) {
-  auto parsed = detail::parse_upstream_json(body, what, upstream);
+                               std::string_view upstream, int status_for_errors,
+                               json::storage_ptr storage = {}) {
+  auto parsed = detail::parse_upstream_json(body, what, upstream, std::move(storage));
   if (!parsed) return parsed.error();
   if (status_for_errors >= 0) {
     if (auto err = detail::error_from_json(status_for_errors, *parsed, upstream)) return *err;
@@ -102,8 +105,11 @@ void fill_info(const json::object& root, std::string& id, std::string& model, st
 }  // namespace
 
 Result<GenerationResult> decode_chat_response(std::string_view body, std::string_view upstream) {
+  // The tree lives in this frame's buffer (heap only past it); everything kept is copied out.
+  alignas(16) unsigned char buffer[8192];
+  json::monotonic_resource arena(buffer, sizeof buffer);
   try {
-    auto parsed = parse_body(body, "chat completion", upstream, 200);
+    auto parsed = parse_body(body, "chat completion", upstream, 200, &arena);
     if (!parsed) return parsed.error();
     const auto& root = parsed->get_object();
     const auto* choices = find_array(root, "choices");
@@ -155,8 +161,10 @@ Result<GenerationResult> decode_chat_response(std::string_view body, std::string
 }
 
 Result<DecodedChunk> decode_chat_chunk(std::string_view data, std::string_view upstream) {
+  alignas(16) unsigned char buffer[4096];  // as in decode_chat_response
+  json::monotonic_resource arena(buffer, sizeof buffer);
   try {
-    auto parsed = parse_body(data, "stream chunk", upstream, -1);
+    auto parsed = parse_body(data, "stream chunk", upstream, -1, &arena);
     if (!parsed) return parsed.error();
     const auto& root = parsed->get_object();
     DecodedChunk chunk;

@@ -102,6 +102,35 @@ TEST(ParseChatRequestTest, UnknownFieldsLandInExtraUntouched) {
   EXPECT_EQ(extra.at("logit_bias"), json::parse(R"({"50256":-100})"));
 }
 
+// parse_chat_request parses into a buffer on its own stack frame: every JSON value the request
+// keeps (extensions, tool schemas, response schema, unknown content parts) must be a copy on the
+// heap, still intact after that frame was reused by another parse.
+TEST(ParseChatRequestTest, JsonValuesKeptFromTheBodyOutliveTheParse) {
+  auto r = parse_chat_request(
+      R"({"model":"m","messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"QUJD","format":"wav"}}]}],
+          "logit_bias":{"50256":-100},"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"q":{"type":"string"}}}}}],
+          "response_format":{"type":"json_schema","json_schema":{"name":"s","schema":{"type":"object","required":["a"]}}}})",
+      kLimits);
+  ASSERT_TRUE(r) << r.error().message;
+  auto other = parse(R"("ttl":1,"x":{"deep":[1,2,3,"overwrite the stack frame"]})");  // reuses it
+  ASSERT_TRUE(other);
+  const json::storage_ptr heap;
+  const auto& req = r->request;
+  EXPECT_EQ(req.settings.extra.at("logit_bias"), json::parse(R"({"50256":-100})"));
+  EXPECT_EQ(req.settings.extra.storage().get(), heap.get());
+  EXPECT_EQ(req.settings.extra.at("logit_bias").storage().get(), heap.get());
+  ASSERT_TRUE(req.tools && req.tools->size() == 1);
+  EXPECT_EQ((*req.tools)[0].parameters,
+            json::parse(R"({"type":"object","properties":{"q":{"type":"string"}}})"));
+  EXPECT_EQ((*req.tools)[0].parameters.storage().get(), heap.get());
+  ASSERT_TRUE(req.response_format);
+  EXPECT_EQ(req.response_format->schema, json::parse(R"({"type":"object","required":["a"]})"));
+  EXPECT_EQ(req.response_format->schema.storage().get(), heap.get());
+  ASSERT_EQ(req.messages.size(), 1u);
+  ASSERT_EQ(req.messages[0].parts.size(), 1u);
+  EXPECT_EQ(req.messages[0].parts[0].raw.at("input_audio").at("format").as_string(), "wav");
+  EXPECT_EQ(req.messages[0].parts[0].raw.storage().get(), heap.get());
+}
 TEST(ParseChatRequestTest, StreamAndStreamOptions) {
   auto r = parse(R"("stream":true,"stream_options":{"include_usage":true})");
   ASSERT_TRUE(r) << r.error().message;

@@ -156,6 +156,12 @@ TEST(DecodeChatChunkTest, LlamaCppTimingsBecomeStats) {
   EXPECT_DOUBLE_EQ(*c->stats->time_to_first_token, 0.25);
   EXPECT_DOUBLE_EQ(*c->stats->generation_time, 0.5);
   EXPECT_EQ(c->stats->raw.at("prompt_n").as_int64(), 15);
+  // Decoded in a buffer on decode_chat_chunk's stack: the kept block is a heap copy that
+  // survives the next decode reusing that frame.
+  ASSERT_TRUE(decode_chat_chunk(R"({"choices":[{"delta":{"content":"overwrite the frame"}}]})",
+                                "llama.cpp"));
+  EXPECT_EQ(c->stats->raw.storage().get(), boost::json::storage_ptr().get());
+  EXPECT_EQ(c->stats->raw.at("predicted_ms").as_double(), 500.0);
 }
 
 TEST(DecodeChatChunkTest, ErrorPayloadsAreErrors) {
