@@ -194,6 +194,8 @@ std::vector<ConfigKey> make_keys() {
         field(+[](C& c) -> auto& { return c.server.request_body_timeout_secs; }), at_least(1)),
     key("server.idle_keep_alive_secs",
         field(+[](C& c) -> auto& { return c.server.idle_keep_alive_secs; }), at_least(1)),
+    key("server.write_timeout_secs",
+        field(+[](C& c) -> auto& { return c.server.write_timeout_secs; }), at_least(1)),
 
     key("inference.provider", field(+[](C& c) -> auto& { return c.inference.provider; }),
         one_of({"lmstudio", "openai", "mock"})),
@@ -245,6 +247,8 @@ std::vector<ConfigKey> make_keys() {
         field(+[](C& c) -> auto& { return c.limits.max_body_bytes; }), at_least(1)),
     key("limits.max_header_bytes",
         field(+[](C& c) -> auto& { return c.limits.max_header_bytes; }), at_least(1)),
+    key("limits.max_header_count",
+        field(+[](C& c) -> auto& { return c.limits.max_header_count; }), at_least(1)),
     key("limits.max_concurrent_upstream",
         field(+[](C& c) -> auto& { return c.limits.max_concurrent_upstream; }), at_least(1)),
     key("limits.max_queue", field(+[](C& c) -> auto& { return c.limits.max_queue; }), at_least(1)),
@@ -256,6 +260,8 @@ std::vector<ConfigKey> make_keys() {
         field(+[](C& c) -> auto& { return c.limits.max_messages; }), at_least(1)),
     key("limits.max_json_depth",
         field(+[](C& c) -> auto& { return c.limits.max_json_depth; }), at_least(1)),
+    key("limits.max_string_bytes",
+        field(+[](C& c) -> auto& { return c.limits.max_string_bytes; }), at_least(1)),
     key("limits.max_tokens_ceiling",
         field(+[](C& c) -> auto& { return c.limits.max_tokens_ceiling; }), at_least(1)),
 

@@ -74,17 +74,20 @@ struct ServerSection {
   int request_header_timeout_secs = 10;  // slow clients: headers must arrive within this
   int request_body_timeout_secs = 30;    // and the body within this
   int idle_keep_alive_secs = 60;         // client keep-alive idle limit
+  int write_timeout_secs = 30;           // every response write; a client not reading is dropped
 };
 
 struct LimitsSection {
   std::size_t max_body_bytes = 4u << 20;
   std::size_t max_header_bytes = 16u << 10;
-  int max_concurrent_upstream = 4;  // requests in flight to the upstream (LM Studio: a few)
-  int max_queue = 64;               // waiting for a slot; past it 429 with Retry-After
-  int queue_timeout_secs = 60;      // longest wait in the queue (then 503 / 429)
-  int max_connections = 1024;       // client connections
+  std::size_t max_header_count = 100;  // request header fields; past it 431
+  int max_concurrent_upstream = 4;     // requests in flight to the upstream (LM Studio: a few)
+  int max_queue = 64;                  // waiting for a slot; past it 429 with Retry-After
+  int queue_timeout_secs = 60;         // longest wait in the queue (then 503 / 429)
+  int max_connections = 1024;          // client connections
   std::size_t max_messages = 4096;
   std::size_t max_json_depth = 64;
+  std::size_t max_string_bytes = 1u << 20;  // any one JSON string or key in a request body
   int max_tokens_ceiling = 1 << 20;
 };
 

@@ -99,7 +99,8 @@ struct Gateway::Worker {
             gateway.stopping_,
             gateway.connections_,
             gateway.options_.dispatch ? &gateway.options_.dispatch : nullptr,
-            gateway.options_.write_timeout,
+            gateway.options_.write_timeout.value_or(
+                std::chrono::seconds(config.server.write_timeout_secs)),
             {},
             gateway.auth_.get(),
             gateway.cors_.get()} {}

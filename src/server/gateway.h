@@ -28,6 +28,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,8 +43,9 @@ class MetricsRegistry;
 struct GatewayOptions {
   // Tests: replaces the router's dispatch for routed requests (see session.h).
   DispatchFn dispatch;
-  // Write deadline for every response write (a client that stops reading is dropped).
-  std::chrono::seconds write_timeout{30};
+  // Write deadline for every response write (a client that stops reading is dropped). Unset:
+  // server.write_timeout_secs.
+  std::optional<std::chrono::seconds> write_timeout;
 };
 
 class Gateway {

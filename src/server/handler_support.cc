@@ -11,6 +11,7 @@ openai_wire::RequestLimits request_limits(const config::LimitsSection& limits) {
   openai_wire::RequestLimits out;
   out.max_depth = limits.max_json_depth;
   out.max_messages = limits.max_messages;
+  out.max_string_bytes = limits.max_string_bytes;
   out.max_tokens_ceiling = limits.max_tokens_ceiling;
   return out;
 }

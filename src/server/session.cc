@@ -34,6 +34,7 @@
 #include <charconv>
 #include <ctime>
 #include <exception>
+#include <iterator>
 #include <optional>
 #include <string>
 
@@ -430,9 +431,20 @@ asio::awaitable<bool> Session::serve_one() {
   const std::string_view origin = req[http::field::origin];
   if (env_.cors != nullptr) x.writer->set_common_headers(env_.cors->response_headers(origin));
   env_.worker.metrics.request_started();
-  if (ec) {
+  // Beast bounds the header's bytes, not its field count: count once the header is parsed (the
+  // bytes limit already bounds the work).
+  const auto field_count = static_cast<std::size_t>(std::distance(req.begin(), req.end()));
+  const bool too_many_fields = !ec && field_count > config_.limits.max_header_count;
+  if (ec || too_many_fields) {
     linger_ = true;
-    if (ec == http::error::header_limit) {
+    if (too_many_fields) {
+      Error e{.kind = ErrorKind::kPayloadTooLarge,
+              .message = "Request has " + std::to_string(field_count) +
+                         " header fields; limits.max_header_count is " +
+                         std::to_string(config_.limits.max_header_count) + ".",
+              .code = "headers_too_large"};
+      co_await answer(e);
+    } else if (ec == http::error::header_limit) {
       Error e{.kind = ErrorKind::kPayloadTooLarge,
               .message = "Request headers exceed limits.max_header_bytes (" +
                          std::to_string(config_.limits.max_header_bytes) + " bytes).",

@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <string_view>
@@ -108,10 +109,16 @@ inline std::string chat_body(std::string_view model, std::string_view prompt, bo
   return s;
 }
 
-// A raw client connection: exact bytes in and out.
+// A raw client connection: exact bytes in and out. `receive_buffer_bytes` > 0 sets SO_RCVBUF
+// before connecting (a small window: a client that stops reading stalls the server quickly).
+// closed() tells whether a read ended at EOF or a reset rather than at the timeout.
 class RawConnection {
  public:
-  explicit RawConnection(unsigned short port) : socket_(io_) {
+  explicit RawConnection(unsigned short port, int receive_buffer_bytes = 0) : socket_(io_) {
+    socket_.open(tcp::v4());
+    if (receive_buffer_bytes > 0) {
+      socket_.set_option(boost::asio::socket_base::receive_buffer_size(receive_buffer_bytes));
+    }
     socket_.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
     set_socket_timeout(socket_, std::chrono::seconds(30));
   }
@@ -124,7 +131,10 @@ class RawConnection {
       char buf[4096];
       boost::system::error_code ec;
       const std::size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
-      if (ec || n == 0) break;
+      if (ec || n == 0) {
+        note_end(ec);
+        break;
+      }
       received_.append(buf, n);
     }
     return received_;
@@ -135,11 +145,16 @@ class RawConnection {
       char buf[4096];
       boost::system::error_code ec;
       const std::size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
-      if (ec || n == 0) break;
+      if (ec || n == 0) {
+        note_end(ec);
+        break;
+      }
       received_.append(buf, n);
     }
     return received_;
   }
+  // True once a read saw the server close the connection (EOF or reset).
+  bool closed() const { return closed_; }
   void close() {
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
@@ -148,10 +163,27 @@ class RawConnection {
   const std::string& received() const { return received_; }
 
  private:
+  void note_end(const boost::system::error_code& ec) {
+    // SO_RCVTIMEO expiry reads as would_block / try_again; anything else ends the connection.
+    closed_ = !ec || (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again);
+  }
+
   boost::asio::io_context io_;
   tcp::socket socket_;
   std::string received_;
+  bool closed_ = false;
 };
+
+// The status codes of the responses in raw HTTP/1.x text, in order ("HTTP/1.1 200 OK" -> 200).
+// Every "HTTP/1." counts: for responses whose bodies do not quote a status line.
+inline std::vector<int> raw_statuses(std::string_view text) {
+  std::vector<int> out;
+  for (std::size_t pos = 0; (pos = text.find("HTTP/1.", pos)) != std::string_view::npos; ++pos) {
+    if (pos + 12 > text.size()) break;
+    out.push_back(std::atoi(std::string(text.substr(pos + 9, 3)).c_str()));
+  }
+  return out;
+}
 
 // Raw request text for a POST with a JSON body.
 inline std::string raw_post(std::string_view target, std::string_view body,

@@ -9,6 +9,9 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <tuple>
+#include <utility>
+
 namespace roci::server {
 namespace {
 
@@ -264,6 +267,42 @@ TEST(ChatHandler, InvalidRequestIs400NamingTheField) {
   EXPECT_TRUE(h.recording().requests.empty());
   h.run(handle_chat_completions, "{not json");
   EXPECT_EQ(h.writer.response->status, 400);
+}
+
+// Every limits.* key the parser enforces comes from the config (request_limits).
+TEST(ChatHandler, ConfiguredJsonLimitsReachTheParser) {
+  Harness h(lmstudio());
+  h.config.limits.max_string_bytes = 16;
+  h.config.limits.max_json_depth = 4;
+  h.config.limits.max_messages = 1;
+  h.config.limits.max_tokens_ceiling = 100;
+  auto param_of = [&](const std::string& body) {
+    h.run(handle_chat_completions, body);
+    EXPECT_EQ(h.writer.response->status, 400) << body;
+    const json::value body_json = h.writer.body_json();
+    const auto& error = body_json.at("error");
+    return std::make_pair(
+        std::string(error.at("param").is_string() ? std::string_view(error.at("param").as_string())
+                                                  : std::string_view()),
+        std::string(error.at("message").as_string()));
+  };
+  auto [param, message] =
+      param_of(R"({"model":"qwen3","messages":[{"role":"user","content":"seventeen bytes!!"}]})");
+  EXPECT_EQ(param, "messages[0].content");
+  EXPECT_NE(message.find("16 bytes"), std::string::npos) << message;
+  std::tie(param, message) =
+      param_of(R"({"model":"qwen3","messages":[{"role":"user","content":"hi"}],"x":[[[[1]]]]})");
+  EXPECT_NE(message.find("deeper than 4"), std::string::npos) << message;
+  std::tie(param, message) = param_of(
+      R"({"model":"qwen3","messages":[{"role":"user","content":"a"},{"role":"user","content":"b"}]})");
+  EXPECT_EQ(param, "messages");
+  EXPECT_NE(message.find("at most 1"), std::string::npos) << message;
+  std::tie(param, message) = param_of(chat_body("qwen3", false, R"("max_tokens":101)"));
+  EXPECT_EQ(param, "max_tokens");
+  EXPECT_NE(message.find("between 1 and 100"), std::string::npos) << message;
+  EXPECT_TRUE(h.recording().requests.empty());
+  h.run(handle_chat_completions, chat_body("qwen3", false, R"("max_tokens":100)"));
+  EXPECT_EQ(h.writer.response->status, 200) << h.writer.response->body;
 }
 
 TEST(ChatHandler, UnknownModelIs404ListingAvailable) {

@@ -268,6 +268,52 @@ TEST_F(SessionTest, OversizedHeadersAre431) {
   EXPECT_TRUE(c.closed_within(3s));
 }
 
+TEST_F(SessionTest, TooManyHeaderFieldsAre431NamingTheLimit) {
+  auto config = test_config();
+  config.limits.max_header_count = 10;
+  start(config);
+  auto fields = [](int n) {
+    std::string out = "Host: x\r\n";
+    for (int i = 1; i < n; ++i) out += "X-F" + std::to_string(i) + ": v\r\n";
+    return out;
+  };
+  auto ok = client();
+  ok.send("GET /health HTTP/1.1\r\n" + fields(10) + "\r\n");  // exactly at the limit
+  auto res = ok.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 200);
+
+  auto c = client();
+  c.send("GET /health HTTP/1.1\r\n" + fields(11) + "\r\n");
+  res = c.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 431);
+  EXPECT_EQ(error_type(*res), "invalid_request_error");
+  EXPECT_NE(res->body().find("limits.max_header_count is 10"), std::string::npos) << res->body();
+  EXPECT_FALSE(res->keep_alive());
+  EXPECT_TRUE(c.closed_within(3s));
+}
+
+TEST_F(SessionTest, WriteTimeoutComesFromTheConfigUnlessOverridden) {
+  g_flood_done = 0;
+  auto config = test_config();
+  config.server.write_timeout_secs = 1;
+  GatewayOptions options;
+  options.dispatch = kTestDispatch;  // no write_timeout override: server.write_timeout_secs
+  gateway_ = std::make_unique<Gateway>(std::move(config), std::move(options));
+  gateway_->start();
+  auto c = client();
+  c.send(
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 9\r\n\r\n{\"flood\"}");
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 1000 && g_flood_done == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(g_flood_done, 1);
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(elapsed, 900ms);  // not before the deadline
+  EXPECT_LT(elapsed, 8s);     // the default would be 30 s
+}
+
 TEST_F(SessionTest, SlowHeadersAreCutOffAfterTheDeadline) {
   start();
   auto c = client();
