@@ -236,3 +236,39 @@ TEST(GatewayCors, DisallowedOriginGetsNoAllowOriginOnActualRequests) {
 
 }  // namespace
 }  // namespace roci::testing
+
+namespace roci::testing {
+namespace {
+
+// The upstream comes from the configuration only: nothing in a request (model names that look like
+// URLs or selectors, Host / forwarding headers, body fields) makes the gateway connect elsewhere.
+TEST(GatewaySsrf, NoRequestCanPointTheGatewayAtAnotherHost) {
+  GatewayUnderTest gw({.fake = FakeOptions{.models = {{"llama3.3"}}}});
+  FakeUpstream victim(FakeOptions{.models = {{"llama3.3"}}});
+  const std::string elsewhere = victim.base_url();  // http://127.0.0.1:PORT
+  const std::string host = elsewhere.substr(elsewhere.find("//") + 2);
+  const Fields forwarding{{"Host", host},
+                          {"X-Forwarded-Host", host},
+                          {"Forwarded", "host=" + host},
+                          {"X-Forwarded-Proto", "http"}};
+  for (const std::string& model :
+       {elsewhere + "/v1", elsewhere, "lmstudio:" + elsewhere, "openai:" + elsewhere,
+        "llama3.3@" + host, std::string("llama3.3")}) {
+    SCOPED_TRACE(model);
+    auto res = http_call(
+        gw.port, "POST", "/v1/chat/completions",
+        chat_body(model, "hi", false,
+                  R"("base_url":")" + elsewhere + R"(","api_base":")" + elsewhere + R"(")"),
+        forwarding);
+    EXPECT_TRUE(res.status == 200 || res.status == 400 || res.status == 404)
+        << res.status << " " << res.body;
+  }
+  EXPECT_EQ(http_call(gw.port, "GET", "/v1/models", {}, forwarding).status, 200);
+  EXPECT_EQ(http_call(gw.port, "GET", "/health", {}, forwarding).status, 200);
+  EXPECT_TRUE(victim.requests().empty())
+      << victim.requests().size() << " request(s) reached a host the config never named";
+  EXPECT_FALSE(gw.fake->requests().empty());  // the configured upstream served them
+}
+
+}  // namespace
+}  // namespace roci::testing
