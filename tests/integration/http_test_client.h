@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <map>
@@ -152,6 +153,32 @@ class RawConnection {
       received_.append(buf, n);
     }
     return received_;
+  }
+  // Reads one whole Content-Length response and removes it from received(): "" when the
+  // connection ended or timed out first. For keep-alive exchanges on one connection.
+  std::string read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    const std::string head = read_until("\r\n\r\n", timeout);
+    const std::size_t head_end = head.find("\r\n\r\n");
+    if (head_end == std::string::npos) return {};
+    std::string lower = received_.substr(0, head_end);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::size_t at = lower.find("\r\ncontent-length:");
+    const std::size_t length = at == std::string::npos ? 0 : std::stoul(lower.substr(at + 17));
+    const std::size_t total = head_end + 4 + length;
+    set_socket_timeout(socket_, timeout);
+    while (received_.size() < total) {
+      char buf[4096];
+      boost::system::error_code ec;
+      const std::size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
+      if (ec || n == 0) {
+        note_end(ec);
+        return {};
+      }
+      received_.append(buf, n);
+    }
+    std::string response = received_.substr(0, total);
+    received_.erase(0, total);
+    return response;
   }
   // True once a read saw the server close the connection (EOF or reset).
   bool closed() const { return closed_; }
