@@ -131,15 +131,16 @@ asio::awaitable<Result<AdmissionQueue::Slot>> AdmissionQueue::acquire() {
   }
   auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
   auto token = asio::as_tuple(asio::use_awaitable);
-  auto [ec] = co_await asio::async_initiate<decltype(token), void(error_code)>(
-      [this, waiter](auto handler) mutable {
-        waiter->handler.emplace(std::move(handler));
-        // The type-erased handler owns a cancellation_state chained to the coroutine's slot; its
-        // own slot is the one to use (assigning the coroutine's slot would destroy that state).
-        asio::cancellation_slot slot = waiter->handler->get_cancellation_slot();
-        start_wait(std::move(waiter), slot);
-      },
-      token);
+  // A named initiation, not a temporary inside the co_await expression: GCC 12 destroys such
+  // temporaries twice, which released the captured waiter one time too many (found by ASan).
+  auto initiation = [this, waiter](auto handler) mutable {
+    waiter->handler.emplace(std::move(handler));
+    // The type-erased handler owns a cancellation_state chained to the coroutine's slot; its
+    // own slot is the one to use (assigning the coroutine's slot would destroy that state).
+    asio::cancellation_slot slot = waiter->handler->get_cancellation_slot();
+    start_wait(std::move(waiter), slot);
+  };
+  auto [ec] = co_await asio::async_initiate<decltype(token), void(error_code)>(initiation, token);
   if (!ec) co_return Slot(this);
   if (ec == asio::error::operation_aborted) {
     co_return Error::cancelled("the client went away while queued for an upstream slot");
