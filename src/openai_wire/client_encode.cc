@@ -13,6 +13,7 @@ namespace {
 using detail::append_json_double;
 using detail::append_json_int;
 using detail::append_json_string;
+using detail::append_tool_call;
 
 void append_usage(std::string& out, const Usage& u) {
   out.append("{\"prompt_tokens\":");
@@ -30,16 +31,6 @@ void append_nullable(std::string& out, std::string_view s) {
   } else {
     append_json_string(out, s);
   }
-}
-
-void append_tool_call(std::string& out, const ToolCall& c) {
-  out.append("{\"id\":");
-  append_json_string(out, c.id);
-  out.append(",\"type\":\"function\",\"function\":{\"name\":");
-  append_json_string(out, c.name);
-  out.append(",\"arguments\":");
-  append_json_string(out, c.arguments);
-  out.append("}}");
 }
 
 // Members of an OpenAI model object after "id": the object, created, owned_by, and LM Studio's

@@ -82,6 +82,16 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+void append_tool_call(std::string& out, const ToolCall& call) {
+  out.append("{\"id\":");
+  append_json_string(out, call.id);
+  out.append(",\"type\":\"function\",\"function\":{\"name\":");
+  append_json_string(out, call.name);
+  out.append(",\"arguments\":");
+  append_json_string(out, call.arguments);
+  out.append("}}");
+}
+
 void append_json_int(std::string& out, std::int64_t v) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);

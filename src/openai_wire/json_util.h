@@ -37,6 +37,9 @@ void append_json_int(std::string& out, std::int64_t v);
 void append_json_double(std::string& out, double v);
 void append_json_value(std::string& out, const boost::json::value& v);
 std::string to_json(const boost::json::value& v);
+// {"id","type":"function","function":{"name","arguments"}}: OpenAI's tool-call object, the same in
+// requests (assistant turns) and responses.
+void append_tool_call(std::string& out, const ToolCall& call);
 
 // ---- parsing ----
 

@@ -102,15 +102,8 @@ void append_message(std::string& out, const ModelMessage& m, const UpstreamDiale
   if (!m.tool_calls.empty()) {
     out.append(",\"tool_calls\":[");
     for (std::size_t i = 0; i < m.tool_calls.size(); ++i) {
-      const ToolCall& c = m.tool_calls[i];
       if (i) out.push_back(',');
-      out.append("{\"id\":");
-      append_json_string(out, c.id);
-      out.append(",\"type\":\"function\",\"function\":{\"name\":");
-      append_json_string(out, c.name);
-      out.append(",\"arguments\":");
-      append_json_string(out, c.arguments);
-      out.append("}}");
+      detail::append_tool_call(out, m.tool_calls[i]);
     }
     out.push_back(']');
   }
