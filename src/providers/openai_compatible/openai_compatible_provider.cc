@@ -254,15 +254,21 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::health() {
   co_return co_await probe_models(std::move(health), false);
 }
 
-asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_greeting(
-    ProviderHealth health) {
-  auto request = make_request(verb::get, root_path_ + "/lmstudio-greeting", {}, std::nullopt);
+asio::awaitable<Result<net::HttpResponse>> OpenAiCompatibleProvider::probe(std::string target,
+                                                                           ProviderHealth& health) {
+  auto request = make_request(verb::get, std::move(target), {}, std::nullopt);
   request.first_byte_timeout = std::min(config_.http.first_byte_timeout, kHealthTimeout);
   request.total_timeout = std::min(config_.http.request_timeout, kHealthTimeout);
-  request.max_retries = 0;  // a probe reports the state now, it does not wait for it to improve
+  request.max_retries = 0;
   const auto start = std::chrono::steady_clock::now();
   auto response = co_await client_->send(std::move(request));
   health.latency = since(start);
+  co_return response;
+}
+
+asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_greeting(
+    ProviderHealth health) {
+  auto response = co_await probe(root_path_ + "/lmstudio-greeting", health);
   if (!response) {
     if (response.error().kind == ErrorKind::kCancelled) co_return response.error();
     health.detail = response.error().message;
@@ -289,13 +295,7 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_greeting
 
 asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_models(
     ProviderHealth health, bool after_greeting) {
-  auto request = make_request(verb::get, api_path_ + "/models", {}, std::nullopt);
-  request.first_byte_timeout = std::min(config_.http.first_byte_timeout, kHealthTimeout);
-  request.total_timeout = std::min(config_.http.request_timeout, kHealthTimeout);
-  request.max_retries = 0;  // a probe reports the state now, it does not wait for it to improve
-  const auto start = std::chrono::steady_clock::now();
-  auto response = co_await client_->send(std::move(request));
-  health.latency = since(start);
+  auto response = co_await probe(api_path_ + "/models", health);
   if (!response) {
     if (response.error().kind == ErrorKind::kCancelled) co_return response.error();
     health.detail = response.error().message;

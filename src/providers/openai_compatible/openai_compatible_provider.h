@@ -100,6 +100,9 @@ class OpenAiCompatibleProvider {
   // POST/GET returning the 2xx body, or the classified upstream error (including 2xx error bodies).
   asio::awaitable<Result<std::string>> exchange(net::HttpRequest request);
   asio::awaitable<Result<std::vector<ModelInfo>>> fetch_v0_models();
+  // GET `target` with the health deadlines and no retries (a probe reports the state now, it does
+  // not wait for it to improve); sets health.latency. `health` must outlive the call.
+  asio::awaitable<Result<net::HttpResponse>> probe(std::string target, ProviderHealth& health);
   asio::awaitable<Result<ProviderHealth>> probe_greeting(ProviderHealth health);
   asio::awaitable<Result<ProviderHealth>> probe_models(ProviderHealth health, bool fallback);
   void refine_capabilities(const std::vector<ModelInfo>& v0_models);
