@@ -11,9 +11,9 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -35,6 +35,7 @@
 #include <ctime>
 #include <exception>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -171,7 +172,15 @@ class Session {
   asio::awaitable<bool> read_body(Exchange& x);
   asio::awaitable<void> answer(const Error& e);
   asio::awaitable<void> run_handler(RequestContext& ctx, bool routed);
-  asio::awaitable<void> watch_client_close();
+  // What watch_client_close shares with its callbacks (which may run after the exchange ended).
+  struct CloseWatch {
+    asio::cancellation_signal cancel_handler;
+    bool handler_done = false;
+    bool client_gone = false;
+  };
+  // Watches the idle socket while the handler runs; when the client closes or resets it (or the
+  // socket is closed under us), emits a terminal cancellation to the handler.
+  void watch_client_close(std::shared_ptr<CloseWatch> watch);
   asio::awaitable<void> close(bool linger);
   Exchange& begin_exchange();
   void finish_exchange();
@@ -322,24 +331,28 @@ asio::awaitable<void> Session::run_handler(RequestContext& ctx, bool routed) {
   }
 }
 
-// Completes when the client closed (or reset) the connection. Bytes from the client (a pipelined
-// request) end the watch: it then waits until cancelled.
-asio::awaitable<void> Session::watch_client_close() {
-  co_await asio::this_coro::throw_if_cancelled(false);
-  for (;;) {
-    auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, kUseTuple);
-    if (ec) co_return;  // cancelled because the handler finished, or the socket was closed
-    char byte;
-    beast::error_code peek_ec;
-    const std::size_t n =
-        socket_.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, peek_ec);
-    if (peek_ec == asio::error::would_block || peek_ec == asio::error::try_again) continue;
-    if (peek_ec || n == 0) co_return;  // EOF or reset: the client is gone
-    asio::steady_timer forever(socket_.get_executor(), steady_clock::time_point::max());
-    auto [wait_ec] = co_await forever.async_wait(kUseTuple);
-    (void)wait_ec;
-    co_return;
-  }
+// A plain callback, not a coroutine racing the handler in a parallel_group: one wait per exchange
+// (re-armed only on a spurious wake-up) instead of two spawned coroutines and a group per request.
+// Bytes from the client (a pipelined request) end the watch. Callbacks that run after the handler
+// finished do nothing; `this` is only used while the handler, and so the session, is alive.
+void Session::watch_client_close(std::shared_ptr<CloseWatch> watch) {
+  socket_.async_wait(tcp::socket::wait_read, [this, watch](const beast::error_code& ec) {
+    if (watch->handler_done) return;
+    if (!ec) {
+      char byte;
+      beast::error_code peek_ec;
+      const std::size_t n =
+          socket_.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, peek_ec);
+      if (peek_ec == asio::error::would_block || peek_ec == asio::error::try_again) {
+        watch_client_close(watch);
+        return;
+      }
+      if (!peek_ec && n > 0) return;  // a pipelined request: the client is still there
+    }
+    // EOF or reset, or the socket was cancelled or closed under us (deadline sweep, shutdown).
+    watch->client_gone = true;
+    watch->cancel_handler.emit(asio::cancellation_type::terminal);
+  });
 }
 
 asio::awaitable<void> Session::close(bool linger) {
@@ -528,12 +541,20 @@ asio::awaitable<bool> Session::serve_one() {
     co_await run_handler(*x.ctx, routed);  // pipelined bytes already read: nothing to watch
   } else {
     auto executor = co_await asio::this_coro::executor;
-    auto [order, handler_ex, watch_ex] =
-        co_await asio::experimental::make_parallel_group(
-            asio::co_spawn(executor, run_handler(*x.ctx, routed), asio::deferred),
-            asio::co_spawn(executor, watch_client_close(), asio::deferred))
-            .async_wait(asio::experimental::wait_for_one(), asio::deferred);
-    client_gone = order[0] == 1;
+    auto watch = std::make_shared<CloseWatch>();
+    watch_client_close(watch);
+    std::exception_ptr handler_ex;
+    try {
+      co_await asio::co_spawn(
+          executor, run_handler(*x.ctx, routed),
+          asio::bind_cancellation_slot(watch->cancel_handler.slot(), asio::use_awaitable));
+    } catch (...) {
+      handler_ex = std::current_exception();
+    }
+    watch->handler_done = true;
+    beast::error_code ignored;
+    socket_.cancel(ignored);  // ends the wait; nothing else is pending on the socket now
+    client_gone = watch->client_gone;
     if (handler_ex && !client_gone) std::rethrow_exception(handler_ex);  // to the catch site
   }
   if (client_gone || x.writer->broken()) {
