@@ -128,29 +128,13 @@ class RawConnection {
   std::string read_until(std::string_view needle,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     set_socket_timeout(socket_, timeout);
-    while (received_.find(needle) == std::string::npos) {
-      char buf[4096];
-      boost::system::error_code ec;
-      const std::size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
-      if (ec || n == 0) {
-        note_end(ec);
-        break;
-      }
-      received_.append(buf, n);
+    while (received_.find(needle) == std::string::npos && read_more()) {
     }
     return received_;
   }
   std::string read_to_eof(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     set_socket_timeout(socket_, timeout);
-    while (true) {
-      char buf[4096];
-      boost::system::error_code ec;
-      const std::size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
-      if (ec || n == 0) {
-        note_end(ec);
-        break;
-      }
-      received_.append(buf, n);
+    while (read_more()) {
     }
     return received_;
   }
@@ -167,14 +151,7 @@ class RawConnection {
     const std::size_t total = head_end + 4 + length;
     set_socket_timeout(socket_, timeout);
     while (received_.size() < total) {
-      char buf[4096];
-      boost::system::error_code ec;
-      const std::size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
-      if (ec || n == 0) {
-        note_end(ec);
-        return {};
-      }
-      received_.append(buf, n);
+      if (!read_more()) return {};
     }
     std::string response = received_.substr(0, total);
     received_.erase(0, total);
@@ -190,6 +167,18 @@ class RawConnection {
   const std::string& received() const { return received_; }
 
  private:
+  // One read into received(); false at EOF, reset or the socket timeout (see note_end).
+  bool read_more() {
+    char buf[4096];
+    boost::system::error_code ec;
+    const std::size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
+    if (ec || n == 0) {
+      note_end(ec);
+      return false;
+    }
+    received_.append(buf, n);
+    return true;
+  }
   void note_end(const boost::system::error_code& ec) {
     // SO_RCVTIMEO expiry reads as would_block / try_again; anything else ends the connection.
     closed_ = !ec || (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again);

@@ -290,18 +290,6 @@ TEST(HttpClient, NoRetryOnAFreshConnection) {
   EXPECT_EQ(server.accepted(), 1);
 }
 
-unsigned short unused_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);  // bound, never listened: connecting is refused
-  return ntohs(addr.sin_port);
-}
-
 TEST(HttpClient, ConnectionRefusedMessage) {
   const std::string url = "http://127.0.0.1:" + std::to_string(unused_loopback_port());
   asio::io_context ioc;

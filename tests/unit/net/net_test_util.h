@@ -5,6 +5,11 @@
 #include "net/http_client.h"
 #include "test_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -29,6 +34,19 @@ T run(boost::asio::io_context& ioc, boost::asio::awaitable<T> op, Ms limit = 5s)
   if (error) std::rethrow_exception(error);
   if (!out) throw std::runtime_error("the operation did not complete in time");
   return std::move(*out);
+}
+
+// A loopback port that was bound and released without listening: connecting to it is refused.
+inline unsigned short unused_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
 }
 
 inline UpstreamIdentity test_identity(const std::string& url) {

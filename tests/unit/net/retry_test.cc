@@ -56,18 +56,6 @@ TestServer::Script fail_first(std::atomic<int>& count, int failures, int status 
   };
 }
 
-unsigned short refused_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);  // bound, never listened: connecting is refused
-  return ntohs(addr.sin_port);
-}
-
 template <class T>
 T run_cancelled_after(asio::io_context& ioc, asio::awaitable<T> op, Ms after) {
   asio::cancellation_signal signal;
@@ -170,7 +158,7 @@ TEST(HttpClientRetry, OpenRetriesBeforeReturningTheBody) {
 }
 
 TEST(HttpClientRetry, ARefusedConnectionIsRetriedThenReported) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(refused_port());
+  const std::string url = "http://127.0.0.1:" + std::to_string(unused_loopback_port());
   Retries retries;
   asio::io_context ioc;
   auto client = make_client(url, retries.options(2));
