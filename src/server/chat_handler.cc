@@ -3,8 +3,9 @@
 // Request path (ARCHITECTURE.md §5): parse and validate -> seed defaults -> resolve the model ->
 // admission slot (held until the response ends) -> Provider::generate or Provider::stream ->
 // served-model check (BT#619) -> response. Streaming follows §4 exactly: the first upstream event
-// is awaited before our 200, so setup errors keep their real status; one SSE event per part, the
-// next part read only after the previous write completed; finish chunk with usage, the trailing
+// is awaited before our 200, so setup errors keep their real status; one SSE event per part, parts
+// that came in one upstream read leaving in one write (headers with the first), the next part
+// read only after the previous write completed; finish chunk with usage, the trailing
 // `choices: []` usage chunk only when the client asked for it, then [DONE]; a failure after the
 // headers is an SSE error event and no [DONE]. When the client goes away the session cancels this
 // coroutine: every await completes with kCancelled, we return, and the ChatStream (or provider
@@ -77,6 +78,13 @@ asio::awaitable<void> answer_streamed(RequestContext& ctx, ResolvedModel resolve
   if (auto started = co_await ctx.writer.start_event_stream(); !started) {
     co_return co_await fail(ctx, started.error());
   }
+  // The headers go out with the first event, or now when that event still needs the network (a
+  // role-only first chunk is dropped as empty): the client learns the status without waiting.
+  if (!stream->ready()) {
+    if (auto flushed = co_await ctx.writer.flush(); !flushed) {
+      co_return co_await fail(ctx, flushed.error());
+    }
+  }
   while (true) {
     UpstreamTimer timer(ctx.log);
     auto part = co_await stream->next();
@@ -97,15 +105,16 @@ asio::awaitable<void> answer_streamed(RequestContext& ctx, ResolvedModel resolve
     if (const auto* finish = std::get_if<Finish>(&**part)) {
       ctx.log.usage = finish->usage;
       const std::optional<Usage> usage = finish->usage;
-      if (auto sent = co_await ctx.writer.send_event(encoder.encode(**part)); !sent) {
+      // Finish, usage, [DONE] and the end of the body: one write.
+      if (auto sent = co_await ctx.writer.queue_event(encoder.encode(**part)); !sent) {
         co_return co_await fail(ctx, sent.error());
       }
       if (include_usage && usage) {
-        if (auto sent = co_await ctx.writer.send_event(encoder.usage_chunk(*usage)); !sent) {
+        if (auto sent = co_await ctx.writer.queue_event(encoder.usage_chunk(*usage)); !sent) {
           co_return co_await fail(ctx, sent.error());
         }
       }
-      if (auto sent = co_await ctx.writer.send_event(openai_wire::ChunkEncoder::done()); !sent) {
+      if (auto sent = co_await ctx.writer.queue_event(openai_wire::ChunkEncoder::done()); !sent) {
         co_return co_await fail(ctx, sent.error());
       }
       stream.reset();
@@ -115,10 +124,17 @@ asio::awaitable<void> answer_streamed(RequestContext& ctx, ResolvedModel resolve
       co_return;
     }
     if (!ctx.log.time_to_first_token) ctx.log.time_to_first_token = Clock::now() - ctx.log.start;
-    // Backpressure: the next part is read only once the kernel took this one.
-    if (auto sent = co_await ctx.writer.send_event(encoder.encode(**part)); !sent) {
-      co_return co_await fail(ctx, sent.error());
+    // Parts that arrived together share one write; otherwise the part is written now, and the
+    // next is read only once the kernel took it (backpressure, §4).
+    // (No co_await inside ?: here: GCC 12 destroys such temporaries twice.)
+    const std::string event = encoder.encode(**part);
+    Result<void> sent;
+    if (stream->ready()) {
+      sent = co_await ctx.writer.queue_event(event);
+    } else {
+      sent = co_await ctx.writer.send_event(event);
     }
+    if (!sent) co_return co_await fail(ctx, sent.error());
   }
 }
 

@@ -52,13 +52,22 @@ class ResponseWriter {
   // and CORS headers as configured.
   virtual asio::awaitable<Result<void>> send(int status, std::string_view content_type,
                                              std::string body, Headers extra = {}) = 0;
-  // Starts a 200 `text/event-stream` chunked response (headers only).
+  // Starts a 200 `text/event-stream` chunked response. The headers are queued: they go out with
+  // the first write (send_event, flush or end_event_stream), so headers and first event share it.
   virtual asio::awaitable<Result<void>> start_event_stream(Headers extra = {}) = 0;
-  // One complete SSE event ("data: ...\n\n"): exactly one socket write, flushed, no buffering.
-  // Backpressure: completes only when the kernel accepted the bytes.
+  // One complete SSE event ("data: ...\n\n"), written at once together with whatever was queued
+  // before it: one socket write. Backpressure: completes only when the kernel accepted the bytes.
   virtual asio::awaitable<Result<void>> send_event(std::string_view event) = 0;
-  // Ends the chunked body. After an error event the handler still calls this (the stream ends
-  // without [DONE]).
+  // Queues an event for the next write, for a caller that already holds the next event (it
+  // arrived in the same upstream read): events that arrived together leave in one write, and no
+  // event waits for one that has not arrived. Writes at once past a bound (64 KiB queued).
+  virtual asio::awaitable<Result<void>> queue_event(std::string_view event) {
+    co_return co_await send_event(event);
+  }
+  // Writes what is queued (the headers, when the first event needs the network).
+  virtual asio::awaitable<Result<void>> flush() { co_return Result<void>{}; }
+  // Ends the chunked body, in one write with what is queued. After an error event the handler
+  // still calls this (the stream ends without [DONE]).
   virtual asio::awaitable<Result<void>> end_event_stream() = 0;
   // True once response headers were sent (errors must then be SSE error events).
   virtual bool headers_sent() const = 0;

@@ -57,6 +57,8 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::string_view kRequestIdHeader = "X-Request-Id";
 constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
+// Queued stream bytes past which queue_event writes at once.
+constexpr std::size_t kMaxQueuedEventBytes = 64u << 10;
 
 // "Sun, 06 Nov 1994 08:49:37 GMT", formatted at most once per second per thread.
 std::string_view http_date() {
@@ -107,6 +109,8 @@ class SessionWriter final : public ResponseWriter {
                                      Headers extra) override;
   asio::awaitable<Result<void>> start_event_stream(Headers extra) override;
   asio::awaitable<Result<void>> send_event(std::string_view event) override;
+  asio::awaitable<Result<void>> queue_event(std::string_view event) override;
+  asio::awaitable<Result<void>> flush() override;
   asio::awaitable<Result<void>> end_event_stream() override;
   bool headers_sent() const override { return state_ != State::kNone; }
 
@@ -125,6 +129,10 @@ class SessionWriter final : public ResponseWriter {
   std::string& head(int status, std::string_view content_type, const Headers& extra);
   template <class Buffers>
   asio::awaitable<Result<void>> write(const Buffers& buffers);
+  // Appends one event to the queued stream bytes (the session's head buffer), chunk-framed.
+  void append_event(std::string_view event);
+  // Writes the queued stream bytes, if any, and empties the queue.
+  asio::awaitable<Result<void>> write_queued();
 
   Session& session_;
   const ClientRequest& request_;
@@ -189,7 +197,7 @@ class Session {
   const config::GatewayConfig& config_;
   tcp::socket socket_;
   beast::flat_buffer buffer_;
-  std::string head_;  // response head, reused
+  std::string head_;  // response head, then the queued stream bytes; reused
   SessionNode node_;
   std::optional<Exchange> exchange_;
   bool reject_;
@@ -264,34 +272,60 @@ asio::awaitable<Result<void>> SessionWriter::start_event_stream(Headers extra) {
   std::string& out = head(200, "text/event-stream", extra);
   out.append("Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n");
   out.append(chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "\r\n");
-  state_ = State::kStreaming;
+  state_ = State::kStreaming;  // the head stays queued in the head buffer until the first write
   log_.status = 200;
   log_.stream = true;
-  co_return co_await write(buf(out));
+  co_return Result<void>{};
+}
+
+void SessionWriter::append_event(std::string_view event) {
+  std::string& out = session_.head_buffer();
+  if (!chunked_) {
+    out.append(event);
+    return;
+  }
+  char size_line[20];
+  auto [end, ec] = std::to_chars(size_line, size_line + 16, event.size(), 16);
+  end[0] = '\r';
+  end[1] = '\n';
+  out.append(size_line, static_cast<std::size_t>(end + 2 - size_line)).append(event).append(kCrlf);
+}
+
+asio::awaitable<Result<void>> SessionWriter::write_queued() {
+  std::string& out = session_.head_buffer();
+  if (out.empty()) co_return Result<void>{};
+  auto written = co_await write(buf(out));
+  out.clear();
+  if (out.capacity() > kMaxQueuedEventBytes) std::string().swap(out);  // a burst's buffer: let go
+  co_return written;
 }
 
 asio::awaitable<Result<void>> SessionWriter::send_event(std::string_view event) {
   if (broken_) co_return Error::cancelled();
   if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
-  if (event.empty()) co_return Result<void>{};  // an empty chunk would end the body
-  if (!chunked_) co_return co_await write(buf(event));
-  // Chunk size line, event and CRLF: one gather write per event.
-  char size_line[20];
-  auto [end, ec] = std::to_chars(size_line, size_line + 16, event.size(), 16);
-  end[0] = '\r';
-  end[1] = '\n';
-  const std::array<asio::const_buffer, 3> buffers{
-      asio::const_buffer(size_line, static_cast<std::size_t>(end + 2 - size_line)), buf(event),
-      buf(kCrlf)};
-  co_return co_await write(buffers);
+  if (!event.empty()) append_event(event);  // an empty chunk would end the body
+  co_return co_await write_queued();
+}
+
+asio::awaitable<Result<void>> SessionWriter::queue_event(std::string_view event) {
+  if (broken_) co_return Error::cancelled();
+  if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
+  if (!event.empty()) append_event(event);
+  if (session_.head_buffer().size() < kMaxQueuedEventBytes) co_return Result<void>{};
+  co_return co_await write_queued();
+}
+
+asio::awaitable<Result<void>> SessionWriter::flush() {
+  if (broken_) co_return Error::cancelled();
+  co_return co_await write_queued();
 }
 
 asio::awaitable<Result<void>> SessionWriter::end_event_stream() {
   if (broken_) co_return Error::cancelled();
   if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
   state_ = State::kDone;
-  if (!chunked_) co_return Result<void>{};
-  co_return co_await write(buf(kLastChunk));
+  if (chunked_) session_.head_buffer().append(kLastChunk);
+  co_return co_await write_queued();
 }
 
 // ---- Session ----

@@ -36,6 +36,11 @@ class ChatStream {
   // kUpstreamError (malformed event, connection cut, error event from the upstream), kCancelled.
   // Must not be called again after it returned an error or nullopt.
   virtual asio::awaitable<Result<std::optional<StreamPart>>> next() = 0;
+  // True when the next call to next() completes without waiting for the upstream: a part (or an
+  // error) is already decoded, or decodable from bytes already received. A hint that lets a
+  // caller batch what arrived together (the gateway writes such events in one socket write);
+  // false is always a correct answer. May decode buffered bytes; performs no I/O.
+  virtual bool ready() { return false; }
 };
 
 }  // namespace roci

@@ -104,6 +104,17 @@ asio::awaitable<Result<std::optional<StreamPart>>> OpenAiChatStream::next() {
   co_return std::optional<StreamPart>(std::move(part));
 }
 
+bool OpenAiChatStream::ready() {
+  if (failed_ || finish_returned_) return false;  // after Finish, next() drains the socket
+  if (!pending_.empty() || deferred_error_ || finish_queued_) return true;
+  if (body_ended_) return true;  // on_end_of_body() needs no I/O
+  if (auto decoded = drain_parser(); !decoded) {
+    deferred_error_ = decoded.error();  // step() returns it once the parts before it are out
+    return true;
+  }
+  return !pending_.empty() || finish_queued_;
+}
+
 Result<std::optional<StreamPart>> OpenAiChatStream::fail(Error error) {
   failed_ = true;
   pending_.clear();

@@ -42,6 +42,7 @@ class OpenAiChatStream final : public ChatStream {
 
   const StreamInfo& info() const override { return info_; }
   asio::awaitable<Result<std::optional<StreamPart>>> next() override;
+  bool ready() override;
 
   // Reads until the first SSE event was decoded (an error event is returned as the Error).
   asio::awaitable<Result<void>> open();

@@ -175,5 +175,48 @@ TEST_F(RawSseTest, NonStreamJsonAnswerToAStreamRequestIsReplayed) {
   EXPECT_EQ(streamed->finish->usage->total_tokens, 4);
 }
 
+// ChatStream::ready() before each next() call, until next() returned nullopt (or an error).
+asio::awaitable<Result<std::vector<bool>>> ready_before_each_part(Provider* provider,
+                                                                  ProviderRequest request) {
+  auto stream = co_await provider->stream(std::move(request));
+  if (!stream) co_return stream.error();
+  std::vector<bool> ready;
+  while (true) {
+    ready.push_back((*stream)->ready());
+    auto part = co_await (*stream)->next();
+    if (!part) co_return part.error();
+    if (!*part) co_return ready;
+  }
+}
+
+TEST_F(RawSseTest, EveryPartOfABodyReadAtOnceIsReady) {
+  start();
+  std::string body;
+  body += chunk(R"([{"index":0,"delta":{"role":"assistant","content":"Hel"}}])");
+  body += chunk(R"([{"index":0,"delta":{"content":"lo"},"finish_reason":"stop"}])");
+  body += chunk("[]", R"(,"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5})");
+  body += "data: [DONE]\n\n";
+  Fault fault = Fault::respond(200, std::move(body), "/v1/chat/completions");
+  fault.content_type = std::string(kEventStream);
+  fake_->script(fault);
+  auto ready = run(ready_before_each_part(provider_.get(), user_request("hi")));
+  ASSERT_TRUE(ready) << ready.error();
+  // "Hel", "lo", Finish: already here; after Finish only the socket's drain is left.
+  EXPECT_EQ(*ready, (std::vector<bool>{true, true, true, false}));
+}
+
+TEST_F(RawSseTest, APartStillOnItsWayIsNotReady) {
+  start({.token_delay = std::chrono::milliseconds(30)});
+  Fault fault;
+  fault.path = "/v1/chat/completions";
+  fault.answer = "one two";
+  fake_->script(fault);
+  auto ready = run(ready_before_each_part(provider_.get(), user_request("hi")));
+  ASSERT_TRUE(ready) << ready.error();
+  ASSERT_GE(ready->size(), 3u);
+  EXPECT_TRUE(ready->front()) << "open() already decoded the first part";
+  EXPECT_FALSE((*ready)[1]) << "the second token comes 30 ms later";
+}
+
 }  // namespace
 }  // namespace roci::test

@@ -111,6 +111,49 @@ TEST(ChatHandler, TrailingUsageChunkOnlyWithIncludeUsage) {
   EXPECT_EQ(payloads[4], "[DONE]");
 }
 
+TEST(ChatHandler, EachPartIsWrittenWhenTheNextOneIsNotHereYet) {
+  auto provider = lmstudio();
+  provider->stream_parts = {TextDelta{"a"}, TextDelta{"b"}, TextDelta{"c"},
+                            Finish{FinishReason::kStop, Usage{1, 3, 4}, {}}};
+  Harness h(std::move(provider));
+  h.run(handle_chat_completions,
+        chat_body("qwen3", true, R"("stream_options":{"include_usage":true})"));
+  // Headers alone (the first part needs the network), one write per delta, then finish, usage
+  // chunk, [DONE] and the end of the body together.
+  EXPECT_EQ(h.writer.events_per_write, (std::vector<std::size_t>{0, 1, 1, 1, 3}));
+  EXPECT_EQ(h.writer.payloads().size(), 6u);
+}
+
+TEST(ChatHandler, PartsThatArrivedTogetherShareOneWrite) {
+  auto provider = lmstudio();
+  provider->stream_parts = {TextDelta{"a"}, TextDelta{"b"}, TextDelta{"c"},
+                            Finish{FinishReason::kStop, Usage{1, 3, 4}, {}}};
+  provider->stream_all_ready = true;
+  Harness h(std::move(provider));
+  h.run(handle_chat_completions,
+        chat_body("qwen3", true, R"("stream_options":{"include_usage":true})"));
+  // Headers, three deltas, finish, usage, [DONE] and the end: one write.
+  EXPECT_EQ(h.writer.events_per_write, (std::vector<std::size_t>{6}));
+  auto payloads = h.writer.payloads();
+  ASSERT_EQ(payloads.size(), 6u);
+  EXPECT_EQ(chunk(payloads[0]).at("choices").at(0).at("delta").at("role"), "assistant");
+  EXPECT_EQ(payloads[5], "[DONE]");
+}
+
+TEST(ChatHandler, QueuedPartsGoOutBeforeAMidStreamError) {
+  auto provider = lmstudio();
+  provider->stream_parts = {TextDelta{"a"}, TextDelta{"b"}};
+  provider->stream_error = Error::upstream("LM Studio closed the connection mid-stream");
+  provider->stream_all_ready = true;
+  Harness h(std::move(provider));
+  h.run(handle_chat_completions, chat_body("qwen3", true));
+  auto payloads = h.writer.payloads();
+  ASSERT_EQ(payloads.size(), 3u);
+  EXPECT_NE(payloads[2].find("closed the connection"), std::string::npos);
+  EXPECT_EQ(h.writer.events_per_write, (std::vector<std::size_t>{3, 0}));  // error, then the end
+  EXPECT_TRUE(h.writer.ended);
+}
+
 TEST(ChatHandler, StreamWithTheMock) {
   Harness h(std::make_unique<MockProvider>());
   h.run(handle_chat_completions, chat_body("mock-model", true, R"("max_tokens":3)"));

@@ -36,8 +36,10 @@ namespace roci::server::testing {
 
 namespace asio = boost::asio;
 
-// Records everything a handler writes. `client_gone_after_events` makes send_event fail with
-// kCancelled once that many events were accepted (the client disconnected mid-stream).
+// Records everything a handler writes, and how the stream's bytes were grouped into socket writes
+// (`events_per_write`: 0 is a write of the queued headers alone). `client_gone_after_events`
+// makes send_event / queue_event fail with kCancelled once that many events were accepted (the
+// client disconnected mid-stream).
 class FakeWriter final : public ResponseWriter {
  public:
   struct Response {
@@ -50,6 +52,7 @@ class FakeWriter final : public ResponseWriter {
   bool started = false;
   bool ended = false;
   std::vector<std::string> events;
+  std::vector<std::size_t> events_per_write;
   std::optional<std::size_t> client_gone_after_events;
   bool client_gone = false;  // every call fails
 
@@ -64,19 +67,27 @@ class FakeWriter final : public ResponseWriter {
     if (client_gone) co_return Error::cancelled();
     started = true;
     headers_sent_ = true;
+    head_queued_ = true;
     co_return Result<void>{};
   }
   asio::awaitable<Result<void>> send_event(std::string_view event) override {
-    if (client_gone || (client_gone_after_events && events.size() >= *client_gone_after_events)) {
-      client_gone = true;
-      co_return Error::cancelled();
-    }
-    events.emplace_back(event);
+    if (!accept(event)) co_return Error::cancelled();
+    write_queued();
+    co_return Result<void>{};
+  }
+  asio::awaitable<Result<void>> queue_event(std::string_view event) override {
+    if (!accept(event)) co_return Error::cancelled();
+    co_return Result<void>{};
+  }
+  asio::awaitable<Result<void>> flush() override {
+    if (client_gone) co_return Error::cancelled();
+    if (head_queued_ || queued_ > 0) write_queued();
     co_return Result<void>{};
   }
   asio::awaitable<Result<void>> end_event_stream() override {
     if (client_gone) co_return Error::cancelled();
     ended = true;
+    write_queued();
     co_return Result<void>{};
   }
   bool headers_sent() const override { return headers_sent_; }
@@ -95,7 +106,24 @@ class FakeWriter final : public ResponseWriter {
   boost::json::value body_json() const { return boost::json::parse(response->body); }
 
  private:
+  bool accept(std::string_view event) {
+    if (client_gone || (client_gone_after_events && events.size() >= *client_gone_after_events)) {
+      client_gone = true;
+      return false;
+    }
+    events.emplace_back(event);
+    ++queued_;
+    return true;
+  }
+  void write_queued() {
+    events_per_write.push_back(queued_);
+    queued_ = 0;
+    head_queued_ = false;
+  }
+
   bool headers_sent_ = false;
+  bool head_queued_ = false;
+  std::size_t queued_ = 0;  // events accepted since the last write
 };
 
 // A ChatStream that plays a fixed list of parts (or an error at the end).
@@ -111,6 +139,8 @@ class ScriptedStream final : public ChatStream {
     if (destroyed_ != nullptr) ++*destroyed_;
   }
   const StreamInfo& info() const override { return info_; }
+  // `all_ready`: every part is "already received" (one upstream read brought them all).
+  bool ready() override { return all_ready && (!parts_.empty() || error_); }
   asio::awaitable<Result<std::optional<StreamPart>>> next() override {
     if (parts_.empty()) {
       if (error_) co_return *error_;
@@ -126,6 +156,9 @@ class ScriptedStream final : public ChatStream {
   std::deque<StreamPart> parts_;
   std::optional<Error> error_;
   int* destroyed_;
+
+ public:
+  bool all_ready = false;
 };
 
 // A provider whose answers are set by the test, which records every request it gets.
@@ -154,8 +187,10 @@ class RecordingProvider final : public Provider {
     StreamInfo info{"chatcmpl-upstream", served_model ? *served_model : request.model, 1731990317,
                     ""};
     std::deque<StreamPart> parts = stream_parts;
-    std::unique_ptr<ChatStream> s = std::make_unique<ScriptedStream>(
-        std::move(info), std::move(parts), stream_error, &streams_destroyed);
+    auto scripted = std::make_unique<ScriptedStream>(std::move(info), std::move(parts),
+                                                     stream_error, &streams_destroyed);
+    scripted->all_ready = stream_all_ready;
+    std::unique_ptr<ChatStream> s = std::move(scripted);
     co_return s;
   }
   asio::awaitable<Result<std::vector<ModelInfo>>> list_models() override {
@@ -175,6 +210,7 @@ class RecordingProvider final : public Provider {
   std::deque<StreamPart> stream_parts{TextDelta{"Once"}, TextDelta{" upon"},
                                       Finish{FinishReason::kStop, Usage{10, 2, 12}, {}}};
   std::optional<Error> stream_error;  // after the parts
+  bool stream_all_ready = false;      // the parts arrive together (ChatStream::ready())
   std::optional<Error> list_error;
   ProviderHealth health_answer;
   int list_calls = 0;
