@@ -180,7 +180,8 @@ Result<boost::json::value> parse_upstream_json(std::string_view body, std::strin
   try {
     boost::json::parse_options opts;
     opts.max_depth = 256;
-    boost::json::parser p({}, opts);
+    alignas(16) unsigned char temp[2048];  // the parser's scratch stack; the heap only past it
+    boost::json::parser p({}, opts, temp, sizeof temp);
     p.reset(std::move(storage));
     boost::json::error_code ec;
     std::size_t n = p.write(body.data(), body.size(), ec);

@@ -21,7 +21,9 @@ class StrictHandler {
   static constexpr std::size_t max_key_size = boost::json::string::max_size();
   static constexpr std::size_t max_string_size = boost::json::string::max_size();
 
-  explicit StrictHandler(const StrictJsonOptions& opts) : opts_(opts) {}
+  // `temp` is the value stack's scratch space (the caller's stack; the heap only past it).
+  StrictHandler(const StrictJsonOptions& opts, unsigned char* temp, std::size_t temp_size)
+      : opts_(opts), st_({}, temp, temp_size) {}
 
   boost::json::value_stack& stack() { return st_; }
   std::optional<Error>& failure() { return failure_; }
@@ -230,7 +232,8 @@ Result<boost::json::value> parse_strict_json(std::string_view body, const Strict
   try {
     boost::json::parse_options popts;
     popts.max_depth = opts.max_depth;
-    boost::json::basic_parser<StrictHandler> parser(popts, opts);
+    alignas(16) unsigned char temp[4096];
+    boost::json::basic_parser<StrictHandler> parser(popts, opts, temp, sizeof temp);
     parser.handler().stack().reset(std::move(storage));
     boost::json::error_code ec;
     const std::size_t n = parser.write_some(false, body.data(), body.size(), ec);

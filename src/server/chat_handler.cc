@@ -51,77 +51,63 @@ asio::awaitable<void> answer_once(RequestContext& ctx, ResolvedModel resolved,
   if (!sent) co_await fail(ctx, sent.error());
 }
 
-asio::awaitable<void> answer_streamed(RequestContext& ctx, ResolvedModel resolved,
-                                      ProviderRequest request, bool include_usage) {
-  const auto& inference = ctx.worker.config.inference;
-  std::unique_ptr<ChatStream> stream;
-  {
-    UpstreamTimer timer(ctx.log);
-    auto opened = co_await resolved.provider->stream(std::move(request));
-    timer.stop();
-    // Nothing was sent yet: a setup failure keeps its real status (404, 502, 504, ...).
-    if (!opened) co_return co_await fail_upstream(ctx, resolved, opened.error());
-    stream = std::move(*opened);
+// Setup (§4.1): opens the upstream stream (its first event is in) and checks the served model.
+// On failure it has answered with the error (nothing was sent before) and returns null.
+asio::awaitable<std::unique_ptr<ChatStream>> open_stream(RequestContext& ctx,
+                                                         const ResolvedModel& resolved,
+                                                         ProviderRequest request) {
+  UpstreamTimer timer(ctx.log);
+  auto opened = co_await resolved.provider->stream(std::move(request));
+  timer.stop();
+  // Nothing was sent yet: a setup failure keeps its real status (404, 502, 504, ...).
+  if (!opened) {
+    co_await fail_upstream(ctx, resolved, opened.error());
+    co_return nullptr;
   }
+  std::optional<Error> refused;
   if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
-    co_return co_await fail(ctx, Error::cancelled());  // destroying the stream closes the upstream
+    refused = Error::cancelled();
+  } else {
+    refused = check_served_model(resolved, (*opened)->info().model, ctx.worker.config.inference);
   }
-  const StreamInfo& info = stream->info();
-  if (auto mismatch = check_served_model(resolved, info.model, inference)) {
-    stream.reset();  // closes the upstream before we answer
-    co_return co_await fail(ctx, std::move(*mismatch));
-  }
-  openai_wire::ChunkEncoder encoder(info.id.empty() ? openai_wire::new_completion_id() : info.id,
-                                    info.model.empty() ? resolved.model : info.model,
-                                    info.created != 0 ? info.created : unix_seconds());
+  if (!refused) co_return std::move(*opened);
+  opened->reset();  // closes the upstream before we answer
+  co_await fail(ctx, std::move(*refused));
+  co_return nullptr;
+}
 
-  if (auto started = co_await ctx.writer.start_event_stream(); !started) {
-    co_return co_await fail(ctx, started.error());
-  }
+// Forwards the parts of an open stream, up to and including [DONE], queued for the final write.
+// Returns the first failure (upstream or client) for the caller to report. Kept apart from the
+// setup so that the coroutine frame alive for the whole stream stays small.
+asio::awaitable<Result<void>> pump_events(RequestContext& ctx, ChatStream& stream,
+                                          openai_wire::ChunkEncoder& encoder, bool include_usage) {
   // The headers go out with the first event, or now when that event still needs the network (a
   // role-only first chunk is dropped as empty): the client learns the status without waiting.
-  if (!stream->ready()) {
-    if (auto flushed = co_await ctx.writer.flush(); !flushed) {
-      co_return co_await fail(ctx, flushed.error());
-    }
+  if (!stream.ready()) {
+    if (auto flushed = co_await ctx.writer.flush(); !flushed) co_return flushed;
   }
   while (true) {
     UpstreamTimer timer(ctx.log);
-    auto part = co_await stream->next();
+    auto part = co_await stream.next();
     timer.stop();
     if (part && is_cancelled(co_await asio::this_coro::cancellation_state)) {
       part = Error::cancelled();  // the signal raced with next()'s completion
     }
-    if (!part) {
-      stream.reset();
-      co_return co_await fail(ctx, part.error());  // SSE error event, no [DONE]
-    }
+    if (!part) co_return part.error();  // SSE error event, no [DONE]
     if (!*part) {
       // The contract says Finish comes first; an upstream that just stops is a cut stream.
-      stream.reset();
-      co_return co_await fail(ctx, Error::upstream("the upstream ended the stream without a "
-                                                   "finish_reason"));
+      co_return Error::upstream("the upstream ended the stream without a finish_reason");
     }
     if (const auto* finish = std::get_if<Finish>(&**part)) {
+      // Finish, the usage chunk and [DONE] go out with the end of the body, in its one write.
       ctx.log.usage = finish->usage;
       const std::optional<Usage> usage = finish->usage;
-      // Finish, usage, [DONE] and the end of the body: one write.
-      if (auto sent = co_await ctx.writer.queue_event(encoder.encode(**part)); !sent) {
-        co_return co_await fail(ctx, sent.error());
+      Result<void> sent = co_await ctx.writer.queue_event(encoder.encode(**part));
+      if (sent && include_usage && usage) {
+        sent = co_await ctx.writer.queue_event(encoder.usage_chunk(*usage));
       }
-      if (include_usage && usage) {
-        if (auto sent = co_await ctx.writer.queue_event(encoder.usage_chunk(*usage)); !sent) {
-          co_return co_await fail(ctx, sent.error());
-        }
-      }
-      if (auto sent = co_await ctx.writer.queue_event(openai_wire::ChunkEncoder::done()); !sent) {
-        co_return co_await fail(ctx, sent.error());
-      }
-      stream.reset();
-      if (auto ended = co_await ctx.writer.end_event_stream(); !ended) {
-        co_await fail(ctx, ended.error());
-      }
-      co_return;
+      if (sent) sent = co_await ctx.writer.queue_event(openai_wire::ChunkEncoder::done());
+      co_return sent;
     }
     if (!ctx.log.time_to_first_token) ctx.log.time_to_first_token = Clock::now() - ctx.log.start;
     // Parts that arrived together share one write; otherwise the part is written now, and the
@@ -129,13 +115,28 @@ asio::awaitable<void> answer_streamed(RequestContext& ctx, ResolvedModel resolve
     // (No co_await inside ?: here: GCC 12 destroys such temporaries twice.)
     const std::string event = encoder.encode(**part);
     Result<void> sent;
-    if (stream->ready()) {
+    if (stream.ready()) {
       sent = co_await ctx.writer.queue_event(event);
     } else {
       sent = co_await ctx.writer.send_event(event);
     }
-    if (!sent) co_return co_await fail(ctx, sent.error());
+    if (!sent) co_return sent;
   }
+}
+
+asio::awaitable<void> answer_streamed(RequestContext& ctx, ResolvedModel resolved,
+                                      ProviderRequest request, bool include_usage) {
+  std::unique_ptr<ChatStream> stream = co_await open_stream(ctx, resolved, std::move(request));
+  if (!stream) co_return;
+  const StreamInfo& info = stream->info();
+  openai_wire::ChunkEncoder encoder(info.id.empty() ? openai_wire::new_completion_id() : info.id,
+                                    info.model.empty() ? resolved.model : info.model,
+                                    info.created != 0 ? info.created : unix_seconds());
+  Result<void> streamed = co_await ctx.writer.start_event_stream();
+  if (streamed) streamed = co_await pump_events(ctx, *stream, encoder, include_usage);
+  stream.reset();  // done or failed: the upstream connection is pooled or closed
+  if (streamed) streamed = co_await ctx.writer.end_event_stream();
+  if (!streamed) co_await fail(ctx, streamed.error());
 }
 
 }  // namespace
