@@ -6,6 +6,7 @@
 // an Error's message is non-empty and its error body and SSE error event are well-formed UTF-8
 // JSON.
 #include "openai_wire/client_codec.h"
+#include "openai_wire/common_chunk_decode.h"
 #include "openai_wire/sse_parser.h"
 #include "openai_wire/upstream_codec.h"
 #include "targets.h"
@@ -33,7 +34,39 @@ void check_error(const Error& e, std::string_view where) {
              std::string(where) + ": SSE error event is not one JSON data line: " + event);
 }
 
+// What the fast path of decode_chat_chunk answers must be what the tree decoder answers.
+std::string describe_chunk(const openai_wire::DecodedChunk& c) {
+  std::string out = "id=" + c.info.id + " model=" + c.info.model +
+                    " created=" + std::to_string(c.info.created) +
+                    " fingerprint=" + c.info.system_fingerprint;
+  for (const auto& part : c.parts) {
+    if (const auto* t = std::get_if<TextDelta>(&part)) out += " text=[" + t->text + "]";
+    if (const auto* r = std::get_if<ReasoningDelta>(&part)) out += " reasoning=[" + r->text + "]";
+    if (std::holds_alternative<ToolCallDelta>(part)) out += " tool-call";
+    if (std::holds_alternative<Finish>(part)) out += " finish";
+  }
+  if (c.finish_reason) out += " finish_reason=" + std::string(to_string(*c.finish_reason));
+  if (c.usage) {
+    out += " usage=" + std::to_string(c.usage->prompt_tokens) + "/" +
+           std::to_string(c.usage->completion_tokens) + "/" + std::to_string(c.usage->total_tokens);
+  }
+  if (c.stats) out += " stats";
+  return out;
+}
+
+void check_common_chunk_agrees(std::string_view data) {
+  const auto common = openai_wire::detail::decode_common_chunk(data);
+  if (!common) return;
+  const auto tree = openai_wire::detail::decode_chat_chunk_tree(data, kUpstream);
+  FUZZ_CHECK(tree.has_value(), "decode_common_chunk accepted what the tree decoder rejects: " +
+                                   (tree ? std::string() : tree.error().message));
+  FUZZ_CHECK(describe_chunk(*common) == describe_chunk(*tree),
+             "decode_common_chunk and the tree decoder disagree: " + describe_chunk(*common) +
+                 " vs " + describe_chunk(*tree));
+}
+
 void check_chunk(std::string_view data) {
+  check_common_chunk_agrees(data);
   auto chunk = openai_wire::decode_chat_chunk(data, kUpstream);
   if (!chunk) return check_error(chunk.error(), "decode_chat_chunk");
   openai_wire::ChunkEncoder encoder("chatcmpl-fuzz", chunk->info.model, chunk->info.created);

@@ -1,8 +1,25 @@
 #include "openai_wire/sse_parser.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace roci::openai_wire {
+namespace {
+
+// The first CR or LF at or after `from`, or npos. Two memchr scans: string::find_first_of tests
+// every byte against the set one call at a time, which cost ~35 instructions per byte of stream.
+std::size_t find_line_end(const std::string& buffer, std::size_t from) {
+  if (from >= buffer.size()) return std::string::npos;
+  const char* begin = buffer.data() + from;
+  const std::size_t n = buffer.size() - from;
+  const auto* lf = static_cast<const char*>(std::memchr(begin, '\n', n));
+  const std::size_t cr_span = lf != nullptr ? static_cast<std::size_t>(lf - begin) : n;
+  const auto* cr = static_cast<const char*>(std::memchr(begin, '\r', cr_span));
+  const char* end = cr != nullptr ? cr : lf;
+  return end != nullptr ? static_cast<std::size_t>(end - buffer.data()) : std::string::npos;
+}
+
+}  // namespace
 
 SseParser::SseParser(std::size_t max_event_bytes) : max_event_bytes_(max_event_bytes) {}
 
@@ -39,7 +56,7 @@ Result<std::optional<SseEvent>> SseParser::next_event() {
       skip_lf_ = false;
       scan_ = std::max(scan_, pos_);
     }
-    const std::size_t end = buffer_.find_first_of("\r\n", std::max(scan_, pos_));
+    const std::size_t end = find_line_end(buffer_, std::max(scan_, pos_));
     if (end == std::string::npos) {
       scan_ = buffer_.size();
       if (buffer_.size() - pos_ + event_bytes_ > max_event_bytes_) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <exception>
 
+#include "openai_wire/common_chunk_decode.h"
 #include "openai_wire/json_util.h"
 #include "openai_wire/upstream_codec.h"
 #include "openai_wire/upstream_errors.h"
@@ -161,6 +162,12 @@ Result<GenerationResult> decode_chat_response(std::string_view body, std::string
 }
 
 Result<DecodedChunk> decode_chat_chunk(std::string_view data, std::string_view upstream) {
+  if (auto common = detail::decode_common_chunk(data)) return std::move(*common);
+  return detail::decode_chat_chunk_tree(data, upstream);
+}
+
+Result<DecodedChunk> detail::decode_chat_chunk_tree(std::string_view data,
+                                                    std::string_view upstream) {
   alignas(16) unsigned char buffer[4096];  // as in decode_chat_response
   json::monotonic_resource arena(buffer, sizeof buffer);
   try {

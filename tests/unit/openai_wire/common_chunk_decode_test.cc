@@ -1,0 +1,168 @@
+// decode_common_chunk, the SAX fast path of decode_chat_chunk: it answers for the chunks that make
+// up a stream, declines everything else, and always agrees with the tree decoder.
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "openai_wire/common_chunk_decode.h"
+#include "test_util.h"
+
+namespace roci::openai_wire {
+namespace {
+
+using detail::decode_chat_chunk_tree;
+using detail::decode_common_chunk;
+using testing::fixtures_dir;
+using testing::read_fixture;
+
+// The data of every event of an SSE body, [DONE] excluded.
+std::vector<std::string> event_data(const std::string& body) {
+  SseParser parser(1u << 20);
+  parser.feed(body);
+  parser.finish();
+  std::vector<std::string> out;
+  while (true) {
+    auto ev = parser.next_event();
+    if (!ev || !*ev) break;
+    if ((*ev)->data != "[DONE]") out.push_back((*ev)->data);
+  }
+  return out;
+}
+
+std::string texts(const std::vector<StreamPart>& parts) {
+  std::string out;
+  for (const auto& part : parts) {
+    if (const auto* t = std::get_if<TextDelta>(&part)) out += "text:" + t->text + ";";
+    if (const auto* r = std::get_if<ReasoningDelta>(&part)) out += "reasoning:" + r->text + ";";
+    if (std::holds_alternative<ToolCallDelta>(part)) out += "tool;";
+    if (std::holds_alternative<Finish>(part)) out += "finish;";
+  }
+  return out;
+}
+
+void expect_same(const DecodedChunk& fast, const DecodedChunk& tree, const std::string& data) {
+  EXPECT_EQ(fast.info.id, tree.info.id) << data;
+  EXPECT_EQ(fast.info.model, tree.info.model) << data;
+  EXPECT_EQ(fast.info.created, tree.info.created) << data;
+  EXPECT_EQ(fast.info.system_fingerprint, tree.info.system_fingerprint) << data;
+  EXPECT_EQ(texts(fast.parts), texts(tree.parts)) << data;
+  EXPECT_EQ(fast.finish_reason, tree.finish_reason) << data;
+  EXPECT_EQ(fast.usage, tree.usage) << data;
+  EXPECT_EQ(fast.stats.has_value(), tree.stats.has_value()) << data;
+}
+
+// Runs both decoders; returns whether the fast path answered (and then checks they agree).
+bool fast_path_agrees(const std::string& data) {
+  const auto fast = decode_common_chunk(data);
+  if (!fast) return false;
+  const auto tree = decode_chat_chunk_tree(data, "LM Studio");
+  EXPECT_TRUE(tree) << "the fast path accepted what the tree decoder rejects: " << data;
+  if (tree) expect_same(*fast, *tree, data);
+  return true;
+}
+
+TEST(CommonChunkDecode, AgreesWithTheTreeOnEveryRecordedStream) {
+  int answered = 0;
+  int declined = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(fixtures_dir())) {
+    if (entry.path().extension() != ".sse") continue;
+    const auto relative = std::filesystem::relative(entry.path(), fixtures_dir()).string();
+    for (const auto& data : event_data(read_fixture(relative))) {
+      (fast_path_agrees(data) ? answered : declined) += 1;
+    }
+  }
+  // Tool-call chunks (most of the fixtures' events), llama.cpp timings, OpenAI's usage details and
+  // error events take the general path.
+  EXPECT_GT(answered, declined) << answered << " answered, " << declined << " declined";
+}
+
+TEST(CommonChunkDecode, AnswersForEveryChunkOfPlainTextStreams) {
+  for (const char* fixture :
+       {"lmstudio/stream_basic.sse", "lmstudio/stream_every_chunk_has_role.sse",
+        "lmstudio/stream_reasoning_content.sse", "lmstudio/stream_gpt_oss_reasoning.sse"}) {
+    for (const auto& data : event_data(read_fixture(fixture))) {
+      EXPECT_TRUE(fast_path_agrees(data)) << fixture << ": " << data;
+    }
+  }
+  // OpenAI: every chunk but the last, whose usage has *_tokens_details objects.
+  const auto openai = event_data(read_fixture("openai/stream_basic.sse"));
+  ASSERT_GT(openai.size(), 2u);
+  for (std::size_t i = 0; i + 1 < openai.size(); ++i) EXPECT_TRUE(fast_path_agrees(openai[i]));
+}
+
+TEST(CommonChunkDecode, AnswersForTheChunksOfAStream) {
+  const std::string content =
+      R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1731990317,)"
+      R"("model":"qwen3-8b","system_fingerprint":"qwen3-8b","choices":[{"index":0,)"
+      R"("delta":{"role":"assistant","content":"Hel\u00e9\nlo \"x\""},"logprobs":null,)"
+      R"("finish_reason":null}]})";
+  const std::string finish =
+      R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m",)"
+      R"("choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"length"}]})";
+  const std::string usage =
+      R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m",)"
+      R"("choices":[],"usage":{"prompt_tokens":24,"completion_tokens":9,"total_tokens":33}})";
+  const std::string reasoning =
+      R"({"id":"c","choices":[{"index":0,"delta":{"reasoning_content":"","reasoning":"r",)"
+      R"("content":null}}]})";
+  const std::string big_counts =
+      R"({"choices":[],"usage":{"prompt_tokens":9223372036854775807,"completion_tokens":5}})";
+  for (const auto& data : {content, finish, usage, reasoning, big_counts}) {
+    EXPECT_TRUE(fast_path_agrees(data)) << data;
+  }
+  auto decoded = decode_common_chunk(content);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(texts(decoded->parts), "text:Hel\xC3\xA9\nlo \"x\";");
+  EXPECT_EQ(decoded->info.created, 1731990317);
+  EXPECT_EQ(decode_common_chunk(usage)->usage, (Usage{24, 9, 33}));
+  EXPECT_EQ(decode_common_chunk(finish)->finish_reason, FinishReason::kLength);
+  EXPECT_EQ(texts(decode_common_chunk(reasoning)->parts), "")
+      << "an empty reasoning_content hides reasoning, as in the tree decoder";
+  EXPECT_EQ(decode_common_chunk(big_counts)->usage, (Usage{INT_MAX, 5, INT_MAX}));
+}
+
+TEST(CommonChunkDecode, DeclinesEverythingElse) {
+  const std::vector<std::string> declined = {
+      R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"1"}]}}]})",
+      R"({"error":"Model unloaded"})",
+      R"({"error":{"message":"x"}})",
+      R"({"choices":[],"timings":{"predicted_per_second":50.0}})",
+      R"({"choices":[],"stats":{"tokens_per_second":50.0}})",
+      R"({"id":"a","id":"b","choices":[]})",
+      R"({"choices":[{"delta":{"content":"a"}},{"delta":{"content":"b"}}]})",
+      R"({"created":1.0,"choices":[]})",
+      R"({"created":18446744073709551615,"choices":[]})",
+      R"({"choices":[{"delta":null}]})",
+      R"({"choices":null})",
+      R"({"choices":[],"usage":{"prompt_tokens":1,"prompt_tokens_details":{"cached_tokens":0}}})",
+      R"({"choices":[{"logprobs":{"content":[]},"delta":{}}]})",
+      R"({"id":7,"choices":[]})",
+      R"("just a string")",
+      R"([{"choices":[]}])",
+      R"(null)",
+      R"({"choices":[]} trailing)",
+      R"({"choices":[)",
+      "",
+  };
+  for (const auto& data : declined) {
+    EXPECT_FALSE(decode_common_chunk(data)) << data;
+  }
+}
+
+TEST(CommonChunkDecode, DecodeChatChunkStillHandlesWhatTheFastPathDeclines) {
+  auto tool =
+      decode_chat_chunk(R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":7,)"
+                        R"("function":{"name":"f","arguments":"{}"}}]}}]})",
+                        "LM Studio");
+  ASSERT_TRUE(tool) << tool.error().message;
+  EXPECT_EQ(texts(tool->parts), "tool;");
+  auto error = decode_chat_chunk(R"({"error":"Model unloaded"})", "LM Studio");
+  ASSERT_FALSE(error);
+  EXPECT_NE(error.error().message.find("Model unloaded"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace roci::openai_wire
