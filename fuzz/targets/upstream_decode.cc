@@ -6,7 +6,7 @@
 // an Error's message is non-empty and its error body and SSE error event are well-formed UTF-8
 // JSON.
 #include "openai_wire/client_codec.h"
-#include "openai_wire/common_chunk_decode.h"
+#include "openai_wire/common_shape_decode.h"
 #include "openai_wire/sse_parser.h"
 #include "openai_wire/upstream_codec.h"
 #include "targets.h"
@@ -65,6 +65,30 @@ void check_common_chunk_agrees(std::string_view data) {
                  " vs " + describe_chunk(*tree));
 }
 
+std::string describe_result(const GenerationResult& r) {
+  std::string out = "id=" + r.id + " model=" + r.model + " created=" + std::to_string(r.created) +
+                    " fingerprint=" + r.system_fingerprint + " text=[" + r.text + "] reasoning=[" +
+                    r.reasoning + "] tool_calls=" + std::to_string(r.tool_calls.size()) +
+                    " finish_reason=" + std::string(to_string(r.finish_reason));
+  if (r.usage) {
+    out += " usage=" + std::to_string(r.usage->prompt_tokens) + "/" +
+           std::to_string(r.usage->completion_tokens) + "/" + std::to_string(r.usage->total_tokens);
+  }
+  if (r.stats) out += " stats";
+  return out;
+}
+
+void check_common_response_agrees(std::string_view body) {
+  const auto common = openai_wire::detail::decode_common_response(body);
+  if (!common) return;
+  const auto tree = openai_wire::detail::decode_chat_response_tree(body, kUpstream);
+  FUZZ_CHECK(tree.has_value(), "decode_common_response accepted what the tree decoder rejects: " +
+                                   (tree ? std::string() : tree.error().message));
+  FUZZ_CHECK(describe_result(*common) == describe_result(*tree),
+             "decode_common_response and the tree decoder disagree: " + describe_result(*common) +
+                 " vs " + describe_result(*tree));
+}
+
 void check_chunk(std::string_view data) {
   check_common_chunk_agrees(data);
   auto chunk = openai_wire::decode_chat_chunk(data, kUpstream);
@@ -90,6 +114,7 @@ void check_chunk(std::string_view data) {
 
 void fuzz_upstream_decode(const std::uint8_t* data, std::size_t size) {
   const std::string_view body = as_view(data, size);
+  check_common_response_agrees(body);
 
   if (auto r = openai_wire::decode_chat_response(body, kUpstream); !r) {
     check_error(r.error(), "decode_chat_response");

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <exception>
 
-#include "openai_wire/common_chunk_decode.h"
+#include "openai_wire/common_shape_decode.h"
 #include "openai_wire/json_util.h"
 #include "openai_wire/upstream_codec.h"
 #include "openai_wire/upstream_errors.h"
@@ -106,6 +106,12 @@ void fill_info(const json::object& root, std::string& id, std::string& model, st
 }  // namespace
 
 Result<GenerationResult> decode_chat_response(std::string_view body, std::string_view upstream) {
+  if (auto common = detail::decode_common_response(body)) return std::move(*common);
+  return detail::decode_chat_response_tree(body, upstream);
+}
+
+Result<GenerationResult> detail::decode_chat_response_tree(std::string_view body,
+                                                           std::string_view upstream) {
   // The tree lives in this frame's buffer (heap only past it); everything kept is copied out.
   alignas(16) unsigned char buffer[8192];
   json::monotonic_resource arena(buffer, sizeof buffer);

@@ -1,4 +1,4 @@
-#include "openai_wire/common_chunk_decode.h"
+#include "openai_wire/common_shape_decode.h"
 
 #include <boost/json/basic_parser_impl.hpp>
 
@@ -42,7 +42,8 @@ enum class Key : std::uint8_t {
   kTotalTokens,
 };
 
-Key key_in(Scope scope, std::string_view k) {
+// `inner` is the choice's payload key: "delta" in a chunk, "message" in a chat.completion.
+Key key_in(Scope scope, std::string_view k, std::string_view inner) {
   switch (scope) {
     case Scope::kRoot:
       if (k == "id") return Key::kId;
@@ -57,7 +58,7 @@ Key key_in(Scope scope, std::string_view k) {
       return Key::kNone;
     case Scope::kChoice:
       if (k == "index") return Key::kIndex;
-      if (k == "delta") return Key::kDelta;
+      if (k == inner) return Key::kDelta;
       if (k == "logprobs") return Key::kLogprobs;
       if (k == "finish_reason") return Key::kFinishReason;
       return Key::kNone;
@@ -85,8 +86,11 @@ int clamp_to_int(std::int64_t v) {
 
 // SAX handler: fills the fields of the common shape; any other event declines (returns false,
 // and `declined` tells it apart from a syntax error, which declines too).
-class CommonChunkHandler {
+class CommonShapeHandler {
  public:
+  // `inner`: "delta" (stream chunks) or "message" (chat.completion bodies).
+  explicit CommonShapeHandler(std::string_view inner) : inner_(inner) {}
+
   static constexpr std::size_t max_object_size = json::object::max_size();
   static constexpr std::size_t max_array_size = json::array::max_size();
   static constexpr std::size_t max_key_size = json::string::max_size();
@@ -132,7 +136,7 @@ class CommonChunkHandler {
   }
   bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
     text_.append(s.data(), s.size());
-    key_ = key_in(scopes_[depth_ - 1], text_);
+    key_ = key_in(scopes_[depth_ - 1], text_, inner_);
     text_.clear();
     if (key_ == Key::kNone) return decline(ec);
     const auto bit = std::uint32_t{1} << static_cast<unsigned>(key_);
@@ -161,7 +165,7 @@ class CommonChunkHandler {
     if (depth_ == 0) return decline(ec);
     const Scope top = scopes_[depth_ - 1];
     if (top == Scope::kRoot && key_ == Key::kCreated) {
-      chunk.info.created = v;
+      info_.created = v;
     } else if (top == Scope::kChoice && key_ == Key::kIndex) {
       // One choice: it is the first whatever its index says.
     } else if (top == Scope::kUsage && key_ == Key::kPromptTokens) {
@@ -190,28 +194,38 @@ class CommonChunkHandler {
   bool on_comment(json::string_view, json::error_code& ec) { return decline(ec); }
 
   // The DecodedChunk, as decode_chat_chunk_tree would build it. Call after a complete parse.
-  DecodedChunk finish() {
-    if (has_usage_) {
-      const long long sum = static_cast<long long>(prompt_tokens_) + completion_tokens_;
-      chunk.usage =
-          Usage{prompt_tokens_, completion_tokens_,
-                total_tokens_.value_or(static_cast<int>(std::min<long long>(sum, INT_MAX)))};
-    }
+  DecodedChunk chunk() {
+    DecodedChunk out;
+    out.info = std::move(info_);
+    out.usage = usage();
     if (has_choice_) {
-      if (finish_reason_) chunk.finish_reason = parse_finish_reason(*finish_reason_);
+      if (finish_reason_) out.finish_reason = parse_finish_reason(*finish_reason_);
       if (has_delta_) {
-        // reasoning_content wins over reasoning when it is a string, even an empty one.
-        const std::optional<std::string>& reasoning =
-            reasoning_content_ ? reasoning_content_ : reasoning_;
-        if (reasoning && !reasoning->empty()) chunk.parts.emplace_back(ReasoningDelta{*reasoning});
-        if (content_ && !content_->empty()) chunk.parts.emplace_back(TextDelta{*content_});
+        const std::optional<std::string>& reasoning = reasoning_text();
+        if (reasoning && !reasoning->empty()) out.parts.emplace_back(ReasoningDelta{*reasoning});
+        if (content_ && !content_->empty()) out.parts.emplace_back(TextDelta{std::move(*content_)});
       }
     }
-    return std::move(chunk);
+    return out;
+  }
+
+  // The GenerationResult, as decode_chat_response's tree path would build it; nullopt when the
+  // body lacks the choice or its message (the tree path words that error).
+  std::optional<GenerationResult> result() {
+    if (!has_choice_ || !has_delta_) return std::nullopt;
+    GenerationResult r;
+    if (content_) r.text = std::move(*content_);
+    if (const auto& reasoning = reasoning_text()) r.reasoning = *reasoning;
+    r.finish_reason = finish_reason_ ? parse_finish_reason(*finish_reason_) : FinishReason::kStop;
+    r.usage = usage();
+    r.id = std::move(info_.id);
+    r.model = std::move(info_.model);
+    r.created = info_.created;
+    r.system_fingerprint = std::move(info_.system_fingerprint);
+    return r;
   }
 
   bool declined = false;
-  DecodedChunk chunk;
 
  private:
   static constexpr std::size_t kMaxDepth = 3;  // root > choices > choice > delta
@@ -237,9 +251,9 @@ class CommonChunkHandler {
   std::string* string_target() {
     const Scope top = scopes_[depth_ - 1];
     if (top == Scope::kRoot) {
-      if (key_ == Key::kId) return &chunk.info.id;
-      if (key_ == Key::kModel) return &chunk.info.model;
-      if (key_ == Key::kSystemFingerprint) return &chunk.info.system_fingerprint;
+      if (key_ == Key::kId) return &info_.id;
+      if (key_ == Key::kModel) return &info_.model;
+      if (key_ == Key::kSystemFingerprint) return &info_.system_fingerprint;
     } else if (top == Scope::kChoice && key_ == Key::kFinishReason) {
       return &finish_reason_.emplace();
     } else if (top == Scope::kDelta) {
@@ -257,6 +271,19 @@ class CommonChunkHandler {
            (top == Scope::kDelta && (key_ == Key::kRole || key_ == Key::kRefusal));
   }
 
+  std::optional<Usage> usage() const {
+    if (!has_usage_) return std::nullopt;
+    const long long sum = static_cast<long long>(prompt_tokens_) + completion_tokens_;
+    return Usage{prompt_tokens_, completion_tokens_,
+                 total_tokens_.value_or(static_cast<int>(std::min<long long>(sum, INT_MAX)))};
+  }
+  // reasoning_content wins over reasoning when it is a string, even an empty one.
+  const std::optional<std::string>& reasoning_text() const {
+    return reasoning_content_ ? reasoning_content_ : reasoning_;
+  }
+
+  std::string_view inner_;
+  StreamInfo info_;
   std::array<Scope, kMaxDepth + 1> scopes_{};
   std::array<std::uint32_t, kMaxDepth + 1> seen_{};  // keys seen per open object (duplicates)
   std::size_t depth_ = 0;
@@ -274,16 +301,31 @@ class CommonChunkHandler {
   std::optional<std::string> reasoning_;
 };
 
+// Runs the handler over `data`; true when it accepted the whole document.
+bool parse_common(json::basic_parser<CommonShapeHandler>& parser, std::string_view data) {
+  json::error_code ec;
+  const std::size_t n = parser.write_some(false, data.data(), data.size(), ec);
+  return !ec && n == data.size() && parser.done() && !parser.handler().declined;
+}
+
 }  // namespace
 
 std::optional<DecodedChunk> decode_common_chunk(std::string_view data) {
   try {
-    json::basic_parser<CommonChunkHandler> parser(json::parse_options{});
-    json::error_code ec;
-    const std::size_t n = parser.write_some(false, data.data(), data.size(), ec);
-    if (ec || n != data.size() || !parser.done() || parser.handler().declined) return std::nullopt;
-    return parser.handler().finish();
+    json::basic_parser<CommonShapeHandler> parser(json::parse_options{}, "delta");
+    if (!parse_common(parser, data)) return std::nullopt;
+    return parser.handler().chunk();
   } catch (...) {  // std::bad_alloc from a string: the general path reports it
+    return std::nullopt;
+  }
+}
+
+std::optional<GenerationResult> decode_common_response(std::string_view body) {
+  try {
+    json::basic_parser<CommonShapeHandler> parser(json::parse_options{}, "message");
+    if (!parse_common(parser, body)) return std::nullopt;
+    return parser.handler().result();
+  } catch (...) {
     return std::nullopt;
   }
 }

@@ -1,5 +1,6 @@
-// decode_common_chunk, the SAX fast path of decode_chat_chunk: it answers for the chunks that make
-// up a stream, declines everything else, and always agrees with the tree decoder.
+// decode_common_chunk / decode_common_response, the SAX fast paths of decode_chat_chunk and
+// decode_chat_response: they answer for the common shape, decline everything else, and always
+// agree with the tree decoders.
 #include <gtest/gtest.h>
 
 #include <climits>
@@ -7,14 +8,16 @@
 #include <string>
 #include <vector>
 
-#include "openai_wire/common_chunk_decode.h"
+#include "openai_wire/common_shape_decode.h"
 #include "test_util.h"
 
 namespace roci::openai_wire {
 namespace {
 
 using detail::decode_chat_chunk_tree;
+using detail::decode_chat_response_tree;
 using detail::decode_common_chunk;
+using detail::decode_common_response;
 using testing::fixtures_dir;
 using testing::read_fixture;
 
@@ -64,7 +67,7 @@ bool fast_path_agrees(const std::string& data) {
   return true;
 }
 
-TEST(CommonChunkDecode, AgreesWithTheTreeOnEveryRecordedStream) {
+TEST(CommonShapeDecode, AgreesWithTheTreeOnEveryRecordedStream) {
   int answered = 0;
   int declined = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(fixtures_dir())) {
@@ -79,7 +82,7 @@ TEST(CommonChunkDecode, AgreesWithTheTreeOnEveryRecordedStream) {
   EXPECT_GT(answered, declined) << answered << " answered, " << declined << " declined";
 }
 
-TEST(CommonChunkDecode, AnswersForEveryChunkOfPlainTextStreams) {
+TEST(CommonShapeDecode, AnswersForEveryChunkOfPlainTextStreams) {
   for (const char* fixture :
        {"lmstudio/stream_basic.sse", "lmstudio/stream_every_chunk_has_role.sse",
         "lmstudio/stream_reasoning_content.sse", "lmstudio/stream_gpt_oss_reasoning.sse"}) {
@@ -93,7 +96,7 @@ TEST(CommonChunkDecode, AnswersForEveryChunkOfPlainTextStreams) {
   for (std::size_t i = 0; i + 1 < openai.size(); ++i) EXPECT_TRUE(fast_path_agrees(openai[i]));
 }
 
-TEST(CommonChunkDecode, AnswersForTheChunksOfAStream) {
+TEST(CommonShapeDecode, AnswersForTheChunksOfAStream) {
   const std::string content =
       R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1731990317,)"
       R"("model":"qwen3-8b","system_fingerprint":"qwen3-8b","choices":[{"index":0,)"
@@ -124,7 +127,7 @@ TEST(CommonChunkDecode, AnswersForTheChunksOfAStream) {
   EXPECT_EQ(decode_common_chunk(big_counts)->usage, (Usage{INT_MAX, 5, INT_MAX}));
 }
 
-TEST(CommonChunkDecode, DeclinesEverythingElse) {
+TEST(CommonShapeDecode, DeclinesEverythingElse) {
   const std::vector<std::string> declined = {
       R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"1"}]}}]})",
       R"({"error":"Model unloaded"})",
@@ -152,7 +155,7 @@ TEST(CommonChunkDecode, DeclinesEverythingElse) {
   }
 }
 
-TEST(CommonChunkDecode, DecodeChatChunkStillHandlesWhatTheFastPathDeclines) {
+TEST(CommonShapeDecode, DecodeChatChunkStillHandlesWhatTheFastPathDeclines) {
   auto tool =
       decode_chat_chunk(R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":7,)"
                         R"("function":{"name":"f","arguments":"{}"}}]}}]})",
@@ -162,6 +165,64 @@ TEST(CommonChunkDecode, DecodeChatChunkStillHandlesWhatTheFastPathDeclines) {
   auto error = decode_chat_chunk(R"({"error":"Model unloaded"})", "LM Studio");
   ASSERT_FALSE(error);
   EXPECT_NE(error.error().message.find("Model unloaded"), std::string::npos);
+}
+
+// Runs both response decoders; returns whether the fast path answered (and checks agreement).
+bool response_fast_path_agrees(const std::string& body) {
+  const auto fast = decode_common_response(body);
+  if (!fast) return false;
+  const auto tree = decode_chat_response_tree(body, "LM Studio");
+  EXPECT_TRUE(tree) << "the fast path accepted what the tree decoder rejects: " << body;
+  if (!tree) return true;
+  EXPECT_EQ(fast->text, tree->text) << body;
+  EXPECT_EQ(fast->reasoning, tree->reasoning) << body;
+  EXPECT_EQ(fast->tool_calls.size(), tree->tool_calls.size()) << body;
+  EXPECT_EQ(fast->finish_reason, tree->finish_reason) << body;
+  EXPECT_EQ(fast->usage, tree->usage) << body;
+  EXPECT_EQ(fast->id, tree->id) << body;
+  EXPECT_EQ(fast->model, tree->model) << body;
+  EXPECT_EQ(fast->created, tree->created) << body;
+  EXPECT_EQ(fast->system_fingerprint, tree->system_fingerprint) << body;
+  EXPECT_EQ(fast->stats.has_value(), tree->stats.has_value()) << body;
+  return true;
+}
+
+TEST(CommonShapeDecode, AnswersForPlainChatCompletions) {
+  EXPECT_TRUE(response_fast_path_agrees(read_fixture("lmstudio/chat_response.json")));
+  const std::string reasoning =
+      R"({"id":"c","object":"chat.completion","created":2,"model":"m","choices":[{"index":0,)"
+      R"("finish_reason":"length","message":{"role":"assistant","content":null,)"
+      R"("reasoning_content":"think"}}],"usage":{"prompt_tokens":1,"completion_tokens":2}})";
+  EXPECT_TRUE(response_fast_path_agrees(reasoning));
+  auto decoded = decode_common_response(reasoning);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->reasoning, "think");
+  EXPECT_EQ(decoded->finish_reason, FinishReason::kLength);
+  EXPECT_EQ(decoded->usage, (Usage{1, 2, 3}));
+  // No finish_reason and no tool calls: stop, as in the tree decoder.
+  EXPECT_TRUE(response_fast_path_agrees(R"({"choices":[{"message":{"content":"x"}}]})"));
+}
+
+TEST(CommonShapeDecode, ResponsesOutsideTheCommonShapeTakeTheTreePath) {
+  for (const char* fixture :
+       {"lmstudio/chat_response_tool_calls.json", "lmstudio/chat_response_api_v0_stats.json",
+        "llamacpp/chat_response_timings.json", "lmstudio/error_model_not_found.json"}) {
+    EXPECT_FALSE(decode_common_response(read_fixture(fixture))) << fixture;
+  }
+  for (const char* body :
+       {R"({"choices":[]})", R"({"choices":[{"index":0}]})",
+        R"({"choices":[{"delta":{"content":"x"}}]})",
+        R"({"choices":[{"message":{"content":[{"type":"text","text":"x"}]}}]})"}) {
+    EXPECT_FALSE(decode_common_response(body)) << body;
+  }
+  // The public decoder still gives the tree path's answers for them.
+  auto tools =
+      decode_chat_response(read_fixture("lmstudio/chat_response_tool_calls.json"), "LM Studio");
+  ASSERT_TRUE(tools) << tools.error().message;
+  EXPECT_FALSE(tools->tool_calls.empty());
+  auto empty = decode_chat_response(R"({"choices":[]})", "LM Studio");
+  ASSERT_FALSE(empty);
+  EXPECT_NE(empty.error().message.find("\"choices\" is empty"), std::string::npos);
 }
 
 }  // namespace
