@@ -25,8 +25,9 @@ asio::awaitable<Result<HttpResponse>> HttpClient::send(HttpRequest request) {
   try {
     const ExchangeDeadlines deadlines = core_->deadlines(request, /*streaming=*/false);
     HttpResponse response;
+    auto* headers = request.collect_headers ? &response.headers : nullptr;
     auto connection = co_await core_->exchange(std::move(request), deadlines,
-                                               options_.max_response_bytes, &response.headers);
+                                               options_.max_response_bytes, headers);
     if (!connection) co_return connection.error();
     PooledBodyReader body(*core_, std::move(*connection), deadlines, "max_response_bytes");
     response.status = body.status();

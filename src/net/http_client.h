@@ -70,13 +70,16 @@ struct HttpRequest {
   std::optional<std::chrono::milliseconds> first_byte_timeout;
   std::optional<std::chrono::milliseconds> total_timeout;
   std::optional<int> max_retries;  // e.g. 0 for a health probe that must answer promptly
+  // send() copies every response header field into HttpResponse::headers only when asked (each
+  // field is two allocations, and the providers read none but Content-Type).
+  bool collect_headers = false;
 };
 
 struct HttpResponse {
   int status = 0;
   std::string body;
   std::string content_type;
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> headers;  // with HttpRequest::collect_headers
 };
 
 class Connection;  // pooled transport (plain TCP or TLS)

@@ -127,18 +127,20 @@ Result<ModelMessage> parse_message(const json::value& v, std::size_t index) {
   const auto& obj = v.get_object();
   ModelMessage m;
 
+  // Field paths are built only for an error message (or a nested path): most messages have none.
+  const auto at = [&path](std::string_view key) { return member_path(path, key); };
   const auto* role = obj.if_contains("role");
-  const std::string role_path = member_path(path, "role");
-  if (!role) return Error::invalid_request(role_path + " is required", role_path);
+  if (!role) return Error::invalid_request(at("role") + " is required", at("role"));
   std::optional<Role> parsed_role;
   if (role->is_string()) parsed_role = parse_role(role->get_string());
-  if (!parsed_role) return enum_error(role_path, "system, developer, user, assistant, tool", *role);
+  if (!parsed_role)
+    return enum_error(at("role"), "system, developer, user, assistant, tool", *role);
   m.role = *parsed_role;
 
-  const std::string content_path = member_path(path, "content");
   const auto* content = obj.if_contains("content");
   if (!content || content->is_null()) {
     if (m.role != Role::kAssistant) {
+      const std::string content_path = at("content");
       return Error::invalid_request(content_path + " is required for role " +
                                         std::string(to_string(m.role)) +
                                         " (a string or an array of content parts)",
@@ -148,6 +150,7 @@ Result<ModelMessage> parse_message(const json::value& v, std::size_t index) {
   } else if (content->is_string()) {
     m.content = content->get_string();
   } else if (content->is_array()) {
+    const std::string content_path = at("content");
     const auto& parts = content->get_array();
     m.parts.reserve(parts.size());
     for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -156,11 +159,11 @@ Result<ModelMessage> parse_message(const json::value& v, std::size_t index) {
       m.parts.push_back(std::move(*part));
     }
   } else {
-    return field_error(content_path, "a string, null, or an array of content parts", *content);
+    return field_error(at("content"), "a string, null, or an array of content parts", *content);
   }
 
   if (const auto* calls = obj.if_contains("tool_calls"); calls && !calls->is_null()) {
-    const std::string calls_path = member_path(path, "tool_calls");
+    const std::string calls_path = at("tool_calls");
     if (m.role != Role::kAssistant) {
       return Error::invalid_request(calls_path + " is only allowed on assistant messages",
                                     calls_path);
@@ -173,20 +176,20 @@ Result<ModelMessage> parse_message(const json::value& v, std::size_t index) {
     }
   }
 
-  const std::string id_path = member_path(path, "tool_call_id");
   if (const auto* id = obj.if_contains("tool_call_id"); id && !id->is_null()) {
-    auto s = string_field(*id, id_path);
+    auto s = string_field(*id, at("tool_call_id"));
     if (!s) return s.error();
     m.tool_call_id = *s;
   }
   if (m.role == Role::kTool && m.tool_call_id.empty()) {
+    const std::string id_path = at("tool_call_id");
     return Error::invalid_request(id_path +
                                       " is required for role tool (the id of the call it "
                                       "answers)",
                                   id_path);
   }
   if (const auto* name = obj.if_contains("name"); name && !name->is_null()) {
-    auto s = string_field(*name, member_path(path, "name"));
+    auto s = string_field(*name, at("name"));
     if (!s) return s.error();
     m.name = *s;
   }

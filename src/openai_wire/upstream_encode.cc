@@ -22,7 +22,10 @@ using detail::append_json_value;
 // never override a typed field).
 class TopLevel {
  public:
-  explicit TopLevel(std::string& out) : out_(out) { out_.push_back('{'); }
+  explicit TopLevel(std::string& out) : out_(out) {
+    keys_.reserve(24);  // every typed field and a few extensions: one allocation, not four
+    out_.push_back('{');
+  }
 
   std::string& key(std::string_view k) {
     if (!keys_.empty()) out_.push_back(',');

@@ -40,6 +40,11 @@ TEST(HttpClient, GetAndPost) {
   EXPECT_EQ(got->status, 201);
   EXPECT_EQ(got->content_type, "application/json");
   EXPECT_EQ(got->body, "{\"echo\":\"\"}");
+  EXPECT_TRUE(got->headers.empty()) << "header fields are only collected on request";
+  HttpRequest with_headers = get("/v1/models");
+  with_headers.collect_headers = true;
+  got = run(ioc, client->send(std::move(with_headers)));
+  ASSERT_TRUE(got) << got.error();
   bool has_x_test = false;
   for (const auto& [name, value] : got->headers) has_x_test |= name == "X-Test" && value == "yes";
   EXPECT_TRUE(has_x_test);
@@ -51,16 +56,16 @@ TEST(HttpClient, GetAndPost) {
   EXPECT_EQ(posted->body, "{\"echo\":\"hello\"}");
 
   std::lock_guard lock(mutex);
-  ASSERT_EQ(seen.size(), 2u);
+  ASSERT_EQ(seen.size(), 3u);  // GET, GET with collect_headers, POST
   EXPECT_EQ(seen[0].method, "GET");
   EXPECT_EQ(seen[0].target, "/v1/models");
   EXPECT_EQ(seen[0].header("host"), "127.0.0.1:" + std::to_string(server.port()));
   EXPECT_EQ(seen[0].header("content-length"), "");
-  EXPECT_EQ(seen[1].method, "POST");
-  EXPECT_EQ(seen[1].header("content-type"), "application/json");
-  EXPECT_EQ(seen[1].header("content-length"), "5");
-  EXPECT_EQ(seen[1].header("authorization"), "Bearer k");
-  EXPECT_EQ(seen[1].body, "hello");
+  EXPECT_EQ(seen[2].method, "POST");
+  EXPECT_EQ(seen[2].header("content-type"), "application/json");
+  EXPECT_EQ(seen[2].header("content-length"), "5");
+  EXPECT_EQ(seen[2].header("authorization"), "Bearer k");
+  EXPECT_EQ(seen[2].body, "hello");
 }
 
 TEST(HttpClient, RejectsHeaderInjection) {
