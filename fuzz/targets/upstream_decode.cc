@@ -34,8 +34,14 @@ void check_error(const Error& e, std::string_view where) {
              std::string(where) + ": SSE error event is not one JSON data line: " + event);
 }
 
-// What the fast path of decode_chat_chunk answers must be what the tree decoder answers.
-std::string describe_chunk(const openai_wire::DecodedChunk& c) {
+// What the fast paths (common_shape_decode.h) answer must be what the tree decoders answer.
+std::string describe_usage(const std::optional<Usage>& u) {
+  if (!u) return "";
+  return " usage=" + std::to_string(u->prompt_tokens) + "/" + std::to_string(u->completion_tokens) +
+         "/" + std::to_string(u->total_tokens);
+}
+
+std::string describe(const openai_wire::DecodedChunk& c) {
   std::string out = "id=" + c.info.id + " model=" + c.info.model +
                     " created=" + std::to_string(c.info.created) +
                     " fingerprint=" + c.info.system_fingerprint;
@@ -46,51 +52,32 @@ std::string describe_chunk(const openai_wire::DecodedChunk& c) {
     if (std::holds_alternative<Finish>(part)) out += " finish";
   }
   if (c.finish_reason) out += " finish_reason=" + std::string(to_string(*c.finish_reason));
-  if (c.usage) {
-    out += " usage=" + std::to_string(c.usage->prompt_tokens) + "/" +
-           std::to_string(c.usage->completion_tokens) + "/" + std::to_string(c.usage->total_tokens);
-  }
-  if (c.stats) out += " stats";
-  return out;
+  return out + describe_usage(c.usage) + (c.stats ? " stats" : "");
 }
 
-void check_common_chunk_agrees(std::string_view data) {
-  const auto common = openai_wire::detail::decode_common_chunk(data);
+std::string describe(const GenerationResult& r) {
+  return "id=" + r.id + " model=" + r.model + " created=" + std::to_string(r.created) +
+         " fingerprint=" + r.system_fingerprint + " text=[" + r.text + "] reasoning=[" +
+         r.reasoning + "] tool_calls=" + std::to_string(r.tool_calls.size()) +
+         " finish_reason=" + std::string(to_string(r.finish_reason)) + describe_usage(r.usage) +
+         (r.stats ? " stats" : "");
+}
+
+template <class Fast, class Tree>
+void check_fast_path_agrees(std::string_view input, std::string_view name, Fast fast, Tree tree) {
+  const auto common = fast(input);
   if (!common) return;
-  const auto tree = openai_wire::detail::decode_chat_chunk_tree(data, kUpstream);
-  FUZZ_CHECK(tree.has_value(), "decode_common_chunk accepted what the tree decoder rejects: " +
-                                   (tree ? std::string() : tree.error().message));
-  FUZZ_CHECK(describe_chunk(*common) == describe_chunk(*tree),
-             "decode_common_chunk and the tree decoder disagree: " + describe_chunk(*common) +
-                 " vs " + describe_chunk(*tree));
-}
-
-std::string describe_result(const GenerationResult& r) {
-  std::string out = "id=" + r.id + " model=" + r.model + " created=" + std::to_string(r.created) +
-                    " fingerprint=" + r.system_fingerprint + " text=[" + r.text + "] reasoning=[" +
-                    r.reasoning + "] tool_calls=" + std::to_string(r.tool_calls.size()) +
-                    " finish_reason=" + std::string(to_string(r.finish_reason));
-  if (r.usage) {
-    out += " usage=" + std::to_string(r.usage->prompt_tokens) + "/" +
-           std::to_string(r.usage->completion_tokens) + "/" + std::to_string(r.usage->total_tokens);
-  }
-  if (r.stats) out += " stats";
-  return out;
-}
-
-void check_common_response_agrees(std::string_view body) {
-  const auto common = openai_wire::detail::decode_common_response(body);
-  if (!common) return;
-  const auto tree = openai_wire::detail::decode_chat_response_tree(body, kUpstream);
-  FUZZ_CHECK(tree.has_value(), "decode_common_response accepted what the tree decoder rejects: " +
-                                   (tree ? std::string() : tree.error().message));
-  FUZZ_CHECK(describe_result(*common) == describe_result(*tree),
-             "decode_common_response and the tree decoder disagree: " + describe_result(*common) +
-                 " vs " + describe_result(*tree));
+  const auto general = tree(input, kUpstream);
+  FUZZ_CHECK(general.has_value(), std::string(name) + " accepted what the tree decoder rejects: " +
+                                      (general ? std::string() : general.error().message));
+  FUZZ_CHECK(describe(*common) == describe(*general),
+             std::string(name) + " and the tree decoder disagree: " + describe(*common) + " vs " +
+                 describe(*general));
 }
 
 void check_chunk(std::string_view data) {
-  check_common_chunk_agrees(data);
+  check_fast_path_agrees(data, "decode_common_chunk", openai_wire::detail::decode_common_chunk,
+                         openai_wire::detail::decode_chat_chunk_tree);
   auto chunk = openai_wire::decode_chat_chunk(data, kUpstream);
   if (!chunk) return check_error(chunk.error(), "decode_chat_chunk");
   openai_wire::ChunkEncoder encoder("chatcmpl-fuzz", chunk->info.model, chunk->info.created);
@@ -114,7 +101,9 @@ void check_chunk(std::string_view data) {
 
 void fuzz_upstream_decode(const std::uint8_t* data, std::size_t size) {
   const std::string_view body = as_view(data, size);
-  check_common_response_agrees(body);
+  check_fast_path_agrees(body, "decode_common_response",
+                         openai_wire::detail::decode_common_response,
+                         openai_wire::detail::decode_chat_response_tree);
 
   if (auto r = openai_wire::decode_chat_response(body, kUpstream); !r) {
     check_error(r.error(), "decode_chat_response");

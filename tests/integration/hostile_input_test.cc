@@ -155,7 +155,9 @@ TEST(HostileInput, MalformedJsonIs400) {
     EXPECT_EQ(res.status, 400) << c.name << ": " << res.body;
     EXPECT_EQ(error_of(res)["type"], "invalid_request_error") << c.name;
     EXPECT_NE(message_of(res).find(c.message), std::string::npos) << c.name << ": " << res.body;
-    if (!c.param.empty()) EXPECT_EQ(param_of(res), c.param) << c.name << ": " << res.body;
+    if (!c.param.empty()) {
+      EXPECT_EQ(param_of(res), c.param) << c.name << ": " << res.body;
+    }
   }
   EXPECT_EQ(chat_requests(*gw.fake), 0u) << "invalid requests must not reach the upstream";
 }
