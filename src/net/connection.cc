@@ -28,8 +28,8 @@ constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadSize = 64 * 1024;  // at most this much per socket read
 // The read buffer's first allocation, kept for the connection's life (pooled reuse included):
 // a typical response (header + JSON body) or a burst of SSE events in one recv, and it grows for
-// larger ones; held open by every stream, so kept small (16 KiB cost 12 KiB per open stream). Beast reads
-// max(512, free capacity), so an empty buffer meant 512-byte reads and regrowth per response.
+// larger ones; held open by every stream, so kept small (16 KiB cost 12 KiB per open stream). Beast
+// reads max(512, free capacity), so an empty buffer meant 512-byte reads and regrowth per response.
 constexpr std::size_t kInitialReadBuffer = 4 * 1024;
 // A connection back from the pool within this time skips the MSG_PEEK liveness probe: servers
 // close idle connections after seconds (keep-alive timers), and the exchange's retry-once on a
