@@ -101,10 +101,9 @@ asio::awaitable<Result<void>> pump_events(RequestContext& ctx, ChatStream& strea
     if (const auto* finish = std::get_if<Finish>(&**part)) {
       // Finish, the usage chunk and [DONE] go out with the end of the body, in its one write.
       ctx.log.usage = finish->usage;
-      const std::optional<Usage> usage = finish->usage;
       Result<void> sent = co_await ctx.writer.queue_event(encoder.encode(**part));
-      if (sent && include_usage && usage) {
-        sent = co_await ctx.writer.queue_event(encoder.usage_chunk(*usage));
+      if (sent && include_usage && finish->usage) {
+        sent = co_await ctx.writer.queue_event(encoder.usage_chunk(*finish->usage));
       }
       if (sent) sent = co_await ctx.writer.queue_event(openai_wire::ChunkEncoder::done());
       co_return sent;

@@ -318,6 +318,8 @@ asio::awaitable<Result<void>> SessionWriter::queue_event(std::string_view event)
 
 asio::awaitable<Result<void>> SessionWriter::flush() {
   if (broken_) co_return Error::cancelled();
+  // The head buffer also holds a sent response's head: only an open stream has bytes queued.
+  if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
   co_return co_await write_queued();
 }
 
