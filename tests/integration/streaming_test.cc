@@ -57,6 +57,44 @@ TEST(GatewayStreaming, ShapeIsOpenAiExactly) {
   EXPECT_EQ(sent.at("stream_options").at("include_usage"), true);
 }
 
+// llama.cpp opens a stream with a role-only chunk (nothing to forward) and the first token comes
+// a token delay later: the headers must not wait for it.
+TEST(GatewayStreaming, HeadersDoNotWaitForAFirstTokenStillOnItsWay) {
+  using namespace std::chrono_literals;
+  FakeOptions o;
+  o.mode = FakeMode::kLlamaCpp;
+  o.token_delay = 1500ms;
+  GatewayUnderTest gw({.fake = o});
+  RawConnection c(gw.port);
+  const auto sent = std::chrono::steady_clock::now();
+  c.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "one two", true),
+                  "Connection: close\r\n"));
+  const std::string head = c.read_until("\r\n\r\n", 10s);
+  const auto headers_after = std::chrono::steady_clock::now() - sent;
+  ASSERT_EQ(head.rfind("HTTP/1.1 200", 0), 0u) << head << gw.log();
+  EXPECT_LT(headers_after, 1000ms) << "the headers waited for the first token";
+  EXPECT_EQ(head.find("data: "), std::string::npos) << "no token can have been forwarded yet";
+  const std::string raw = c.read_to_eof(20s);
+  EXPECT_NE(raw.find("data: [DONE]"), std::string::npos) << raw;
+}
+
+// Events that arrive together leave together: a zero-delay stream's tail (finish, usage chunk,
+// [DONE], end of body) reaches the client as one piece, never [DONE] without the finish chunk.
+TEST(GatewayStreaming, ZeroDelayStreamArrivesWhole) {
+  GatewayUnderTest gw({});
+  RawConnection c(gw.port);
+  c.send(raw_post(
+      "/v1/chat/completions",
+      chat_body("llama3.3", "one two three", true, R"("stream_options":{"include_usage":true})"),
+      "Connection: close\r\n"));
+  const std::string raw = c.read_to_eof();
+  auto chunks = chunks_of(raw);
+  ASSERT_GE(chunks.size(), 4u) << raw;
+  EXPECT_EQ(chunks.back(), "[DONE]");
+  EXPECT_TRUE(chunks[chunks.size() - 2].at("choices").as_array().empty());  // the usage chunk
+  EXPECT_NE(raw.find("0\r\n\r\n"), std::string::npos) << "the chunked body was not ended";
+}
+
 TEST(GatewayStreaming, NoTrailingUsageChunkUnlessAsked) {
   GatewayUnderTest gw({});
   RawConnection c(gw.port);

@@ -126,6 +126,7 @@ Result<std::optional<StreamPart>> OpenAiChatStream::fail(Error error) {
 // end. Each call either queues parts, consumes input, or fails, so callers loop on it.
 asio::awaitable<Result<void>> OpenAiChatStream::step() {
   if (deferred_error_) co_return *std::exchange(deferred_error_, std::nullopt);
+  const int events_before = events_;
   if (auto decoded = drain_parser(); !decoded) {
     // An error as the first event fails the setup; after that, the parts decoded before the bad
     // event are delivered first and the error follows them.
@@ -133,7 +134,9 @@ asio::awaitable<Result<void>> OpenAiChatStream::step() {
     deferred_error_ = decoded.error();
     co_return Result<void>{};
   }
-  if (!pending_.empty() || finish_queued_) co_return Result<void>{};
+  // An event that yielded no part (a role-only first chunk) is progress too: open() is waiting
+  // for the first event, not for the first token, which may be seconds away.
+  if (!pending_.empty() || finish_queued_ || events_ != events_before) co_return Result<void>{};
   if (body_ended_) co_return on_end_of_body();
   co_return co_await read_more();
 }

@@ -206,7 +206,8 @@ TEST_F(RawSseTest, EveryPartOfABodyReadAtOnceIsReady) {
 }
 
 TEST_F(RawSseTest, APartStillOnItsWayIsNotReady) {
-  start({.token_delay = std::chrono::milliseconds(30)});
+  // 150 ms between tokens: even a stalled test process has read only the first before ready().
+  start({.token_delay = std::chrono::milliseconds(150)});
   Fault fault;
   fault.path = "/v1/chat/completions";
   fault.answer = "one two";
@@ -215,7 +216,25 @@ TEST_F(RawSseTest, APartStillOnItsWayIsNotReady) {
   ASSERT_TRUE(ready) << ready.error();
   ASSERT_GE(ready->size(), 3u);
   EXPECT_TRUE(ready->front()) << "open() already decoded the first part";
-  EXPECT_FALSE((*ready)[1]) << "the second token comes 30 ms later";
+  EXPECT_FALSE((*ready)[1]) << "the second token comes 150 ms later";
+}
+
+// llama.cpp and OpenAI open with a role-only chunk: the stream is open (and the gateway can send
+// its 200) with that first event, not with the first token, which may come much later.
+asio::awaitable<Result<std::chrono::milliseconds>> time_to_open(Provider* provider,
+                                                                ProviderRequest request) {
+  const auto start = std::chrono::steady_clock::now();
+  auto stream = co_await provider->stream(std::move(request));
+  if (!stream) co_return stream.error();
+  co_return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start);
+}
+
+TEST_F(RawSseTest, ARoleOnlyFirstChunkOpensTheStream) {
+  start({.mode = FakeMode::kLlamaCpp, .token_delay = std::chrono::milliseconds(1500)});
+  auto opened = run(time_to_open(provider_.get(), user_request("hi")));
+  ASSERT_TRUE(opened) << opened.error();
+  EXPECT_LT(*opened, std::chrono::milliseconds(1000)) << "open() waited for the first token";
 }
 
 }  // namespace
