@@ -33,8 +33,7 @@ asio::awaitable<void> handle_models(RequestContext& ctx) {
   if (!sent) co_await fail(ctx, sent.error());
 }
 
-asio::awaitable<void> handle_model(RequestContext& ctx, std::string_view id) {
-  // `id` views into the session frame, which outlives this call (handlers.h).
+asio::awaitable<void> handle_model(RequestContext& ctx, std::string id) {
   auto models = co_await visible_models(ctx);
   if (!models) co_return co_await fail(ctx, models.error());
   auto it =

@@ -66,54 +66,67 @@ RouteMatch match_route(http::verb method, std::string_view target) {
   return m;
 }
 
-asio::awaitable<void> dispatch(RequestContext& ctx) {
-  const RouteMatch m = match_route(ctx.request.method(), ctx.request.target());
-  ctx.log.route = std::string(m.label);
-  const std::string_view target = ctx.request.target();
-  const std::string_view path = target.substr(0, target.find('?'));
+namespace {
 
-  if (m.route == Route::kNotFound) {
-    Error e{.kind = ErrorKind::kNotFound,
-            .message = "Unknown route: " + std::string(verb_name(ctx.request)) + " " +
-                       std::string(path) +
-                       ". The gateway serves /v1/chat/completions, /v1/completions, "
-                       "/v1/embeddings, /v1/models, /health, /metrics.",
-            .code = "unknown_route"};
-    co_return co_await send_error(ctx, e);
-  }
-  if (!m.method_allowed) {
-    Error e{.kind = ErrorKind::kMethodNotAllowed,
-            .message = "Method " + std::string(verb_name(ctx.request)) + " is not allowed on " +
-                       std::string(path) + ". Allowed: " + std::string(m.allow) + "."};
-    ctx.log.error_kind = e.kind;
-    ctx.log.error_message = e.message;
-    const int status = to_http_error(e).status;
-    Headers allow;
-    allow.emplace_back("Allow", std::string(m.allow));
-    std::string body = error_body(e);
-    auto sent =
-        co_await ctx.writer.send(status, "application/json", std::move(body), std::move(allow));
-    ctx.log.status = sent ? status : 499;
-    co_return;
-  }
+std::string_view path_of(const ClientRequest& req) {
+  const std::string_view target = req.target();
+  return target.substr(0, target.find('?'));
+}
+
+asio::awaitable<void> answer_unknown_route(RequestContext& ctx) {
+  Error e{.kind = ErrorKind::kNotFound,
+          .message = "Unknown route: " + std::string(verb_name(ctx.request)) + " " +
+                     std::string(path_of(ctx.request)) +
+                     ". The gateway serves /v1/chat/completions, /v1/completions, "
+                     "/v1/embeddings, /v1/models, /health, /metrics.",
+          .code = "unknown_route"};
+  co_await send_error(ctx, e);
+}
+
+// `allow` views a constant of kRoutes.
+asio::awaitable<void> answer_method_not_allowed(RequestContext& ctx, std::string_view allow) {
+  Error e{.kind = ErrorKind::kMethodNotAllowed,
+          .message = "Method " + std::string(verb_name(ctx.request)) + " is not allowed on " +
+                     std::string(path_of(ctx.request)) + ". Allowed: " + std::string(allow) + "."};
+  ctx.log.error_kind = e.kind;
+  ctx.log.error_message = e.message;
+  const int status = to_http_error(e).status;
+  Headers allow_header;
+  allow_header.emplace_back("Allow", std::string(allow));
+  std::string body = error_body(e);
+  auto sent = co_await ctx.writer.send(status, "application/json", std::move(body),
+                                       std::move(allow_header));
+  ctx.log.status = sent ? status : 499;
+}
+
+}  // namespace
+
+// Not a coroutine: it hands back the handler's own awaitable, so no frame of the router stays
+// alive for as long as the request runs (minutes, for a stream).
+asio::awaitable<void> dispatch(RequestContext& ctx) {
+  RouteMatch m = match_route(ctx.request.method(), ctx.request.target());
+  ctx.log.route = std::string(m.label);
+  if (m.route == Route::kNotFound) return answer_unknown_route(ctx);
+  if (!m.method_allowed) return answer_method_not_allowed(ctx, m.allow);
   switch (m.route) {
     case Route::kChatCompletions:
-      co_return co_await handle_chat_completions(ctx);
+      return handle_chat_completions(ctx);
     case Route::kCompletions:
-      co_return co_await handle_completions(ctx);
+      return handle_completions(ctx);
     case Route::kEmbeddings:
-      co_return co_await handle_embeddings(ctx);
+      return handle_embeddings(ctx);
     case Route::kModels:
-      co_return co_await handle_models(ctx);
+      return handle_models(ctx);
     case Route::kModel:
-      co_return co_await handle_model(ctx, m.model_id);
+      return handle_model(ctx, std::move(m.model_id));
     case Route::kHealth:
-      co_return co_await handle_health(ctx);
+      return handle_health(ctx);
     case Route::kMetrics:
-      co_return co_await handle_metrics(ctx);
+      return handle_metrics(ctx);
     case Route::kNotFound:
       break;
   }
+  return answer_unknown_route(ctx);
 }
 
 }  // namespace roci::server
