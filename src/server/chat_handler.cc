@@ -29,17 +29,50 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-asio::awaitable<void> answer_once(RequestContext& ctx, ResolvedModel resolved,
-                                  ProviderRequest request) {
-  const auto& inference = ctx.worker.config.inference;
+// What the setup of a chat completion leaves for the answer: the validated request bound to its
+// model, and the admission slot (in `admitted`), held until the response ended.
+struct PreparedChat {
+  Admitted admitted;
+  ProviderRequest request;
+  bool stream = false;
+  bool include_usage = false;
+};
+
+// Parse and validate -> seed defaults -> resolve the model -> admission slot. A coroutine of its
+// own so that its temporaries (errors, the parse result) are gone before the answer starts: the
+// frames alive for a whole stream stay small. On failure it answered and returns nullopt.
+asio::awaitable<std::optional<PreparedChat>> prepare_chat(RequestContext& ctx) {
+  const auto& config = ctx.worker.config;
+  auto parsed = openai_wire::parse_chat_request(ctx.request.body(), request_limits(config.limits));
+  // What the answer needs was copied out: a long conversation's body is not held for the minutes
+  // a stream can last.
+  std::string().swap(ctx.request.body());
+  if (!parsed) {
+    co_await fail(ctx, parsed.error());
+    co_return std::nullopt;
+  }
+  ctx.log.stream = parsed->stream;
+  apply_generation_defaults(parsed->request.settings, config.inference);
+  auto admitted =
+      co_await resolve_and_admit(ctx, std::move(parsed->request.model), ModelPurpose::kChat);
+  if (!admitted) co_return std::nullopt;
+  parsed->request.model = admitted->resolved.model;
+  co_return PreparedChat{.admitted = std::move(*admitted),
+                         .request = std::move(parsed->request),
+                         .stream = parsed->stream,
+                         .include_usage = parsed->include_usage};
+}
+
+asio::awaitable<void> answer_once(RequestContext& ctx, PreparedChat& chat) {
+  const ResolvedModel& resolved = chat.admitted.resolved;
   UpstreamTimer timer(ctx.log);
-  auto result = co_await resolved.provider->generate(std::move(request));
+  auto result = co_await resolved.provider->generate(std::move(chat.request));
   timer.stop();
   if (!result) co_return co_await fail_upstream(ctx, resolved, result.error());
   if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
     co_return co_await fail(ctx, Error::cancelled());
   }
-  if (auto mismatch = check_served_model(resolved, result->model, inference)) {
+  if (auto mismatch = check_served_model(resolved, result->model, ctx.worker.config.inference)) {
     co_return co_await fail(ctx, std::move(*mismatch));
   }
   ctx.log.usage = result->usage;
@@ -53,11 +86,10 @@ asio::awaitable<void> answer_once(RequestContext& ctx, ResolvedModel resolved,
 
 // Setup (§4.1): opens the upstream stream (its first event is in) and checks the served model.
 // On failure it has answered with the error (nothing was sent before) and returns null.
-asio::awaitable<std::unique_ptr<ChatStream>> open_stream(RequestContext& ctx,
-                                                         const ResolvedModel& resolved,
-                                                         ProviderRequest request) {
+asio::awaitable<std::unique_ptr<ChatStream>> open_stream(RequestContext& ctx, PreparedChat& chat) {
+  const ResolvedModel& resolved = chat.admitted.resolved;
   UpstreamTimer timer(ctx.log);
-  auto opened = co_await resolved.provider->stream(std::move(request));
+  auto opened = co_await resolved.provider->stream(std::move(chat.request));
   timer.stop();
   // Nothing was sent yet: a setup failure keeps its real status (404, 502, 504, ...).
   if (!opened) {
@@ -76,17 +108,40 @@ asio::awaitable<std::unique_ptr<ChatStream>> open_stream(RequestContext& ctx,
   co_return nullptr;
 }
 
+// Finish, the usage chunk (when the client asked for it) and [DONE], queued: they go out with
+// the end of the body, in its one write.
+asio::awaitable<Result<void>> queue_stream_end(RequestContext& ctx,
+                                               openai_wire::ChunkEncoder& encoder,
+                                               const Finish& finish, bool include_usage) {
+  ctx.log.usage = finish.usage;
+  Result<void> sent = co_await ctx.writer.queue_event(encoder.encode(StreamPart(finish)));
+  if (sent && include_usage && finish.usage) {
+    sent = co_await ctx.writer.queue_event(encoder.usage_chunk(*finish.usage));
+  }
+  if (sent) sent = co_await ctx.writer.queue_event(openai_wire::ChunkEncoder::done());
+  co_return sent;
+}
+
 // Forwards the parts of an open stream, up to and including [DONE], queued for the final write.
-// Returns the first failure (upstream or client) for the caller to report. Kept apart from the
-// setup so that the coroutine frame alive for the whole stream stays small.
+// Returns the first failure (upstream or client) for the caller to report. Its frame is alive for
+// the whole stream, so it is kept apart from the setup and has few awaits: each await's result
+// takes a slot of its own in the frame.
 asio::awaitable<Result<void>> pump_events(RequestContext& ctx, ChatStream& stream,
                                           openai_wire::ChunkEncoder& encoder, bool include_usage) {
+  using Write = asio::awaitable<Result<void>> (ResponseWriter::*)(std::string_view);
   // The headers go out with the first event, or now when that event still needs the network (a
   // role-only first chunk is dropped as empty): the client learns the status without waiting.
   if (!stream.ready()) {
     if (auto flushed = co_await ctx.writer.flush(); !flushed) co_return flushed;
   }
+  Write write = nullptr;  // how `event` leaves: queued, or written with what is queued
+  std::string event;
   while (true) {
+    if (write != nullptr) {
+      auto sent = co_await (ctx.writer.*write)(event);
+      if (!sent) co_return sent;
+      std::string().swap(event);  // not held while the upstream is awaited
+    }
     UpstreamTimer timer(ctx.log);
     auto part = co_await stream.next();
     timer.stop();
@@ -99,40 +154,25 @@ asio::awaitable<Result<void>> pump_events(RequestContext& ctx, ChatStream& strea
       co_return Error::upstream("the upstream ended the stream without a finish_reason");
     }
     if (const auto* finish = std::get_if<Finish>(&**part)) {
-      // Finish, the usage chunk and [DONE] go out with the end of the body, in its one write.
-      ctx.log.usage = finish->usage;
-      Result<void> sent = co_await ctx.writer.queue_event(encoder.encode(**part));
-      if (sent && include_usage && finish->usage) {
-        sent = co_await ctx.writer.queue_event(encoder.usage_chunk(*finish->usage));
-      }
-      if (sent) sent = co_await ctx.writer.queue_event(openai_wire::ChunkEncoder::done());
-      co_return sent;
+      co_return co_await queue_stream_end(ctx, encoder, *finish, include_usage);
     }
     if (!ctx.log.time_to_first_token) ctx.log.time_to_first_token = Clock::now() - ctx.log.start;
     // Parts that arrived together share one write; otherwise the part is written now, and the
     // next is read only once the kernel took it (backpressure, §4).
-    // (No co_await inside ?: here: GCC 12 destroys such temporaries twice.)
-    const std::string event = encoder.encode(**part);
-    Result<void> sent;
-    if (stream.ready()) {
-      sent = co_await ctx.writer.queue_event(event);
-    } else {
-      sent = co_await ctx.writer.send_event(event);
-    }
-    if (!sent) co_return sent;
+    event = encoder.encode(**part);
+    write = stream.ready() ? &ResponseWriter::queue_event : &ResponseWriter::send_event;
   }
 }
 
-asio::awaitable<void> answer_streamed(RequestContext& ctx, ResolvedModel resolved,
-                                      ProviderRequest request, bool include_usage) {
-  std::unique_ptr<ChatStream> stream = co_await open_stream(ctx, resolved, std::move(request));
+asio::awaitable<void> answer_streamed(RequestContext& ctx, PreparedChat& chat) {
+  std::unique_ptr<ChatStream> stream = co_await open_stream(ctx, chat);
   if (!stream) co_return;
   const StreamInfo& info = stream->info();
   openai_wire::ChunkEncoder encoder(info.id.empty() ? openai_wire::new_completion_id() : info.id,
-                                    info.model.empty() ? resolved.model : info.model,
+                                    info.model.empty() ? chat.admitted.resolved.model : info.model,
                                     info.created != 0 ? info.created : unix_seconds());
   Result<void> streamed = co_await ctx.writer.start_event_stream();
-  if (streamed) streamed = co_await pump_events(ctx, *stream, encoder, include_usage);
+  if (streamed) streamed = co_await pump_events(ctx, *stream, encoder, chat.include_usage);
   stream.reset();  // done or failed: the upstream connection is pooled or closed
   if (streamed) streamed = co_await ctx.writer.end_event_stream();
   if (!streamed) co_await fail(ctx, streamed.error());
@@ -141,31 +181,12 @@ asio::awaitable<void> answer_streamed(RequestContext& ctx, ResolvedModel resolve
 }  // namespace
 
 asio::awaitable<void> handle_chat_completions(RequestContext& ctx) {
-  const auto& config = ctx.worker.config;
-  auto parsed = openai_wire::parse_chat_request(ctx.request.body(), request_limits(config.limits));
-  if (!parsed) co_return co_await fail(ctx, parsed.error());
-  ctx.log.stream = parsed->stream;
-  apply_generation_defaults(parsed->request.settings, config.inference);
-
-  auto resolved =
-      co_await resolve_model(std::move(parsed->request.model), ModelPurpose::kChat,
-                             config.inference, ctx.worker.providers, ctx.worker.catalog);
-  if (!resolved) co_return co_await fail(ctx, resolved.error());
-  ctx.log.upstream_wait += resolved->upstream_wait;
-  ctx.log.model = resolved->model;
-  parsed->request.model = resolved->model;
-
-  auto slot = co_await admit(ctx);  // released when this frame ends, i.e. with the response
-  if (!slot) co_return co_await fail(ctx, slot.error());
-  if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
-    co_return co_await fail(ctx, Error::cancelled());  // the slot is released on return
-  }
-
-  if (parsed->stream) {
-    co_await answer_streamed(ctx, std::move(*resolved), std::move(parsed->request),
-                             parsed->include_usage);
+  std::optional<PreparedChat> chat = co_await prepare_chat(ctx);
+  if (!chat) co_return;
+  if (chat->stream) {
+    co_await answer_streamed(ctx, *chat);
   } else {
-    co_await answer_once(ctx, std::move(*resolved), std::move(parsed->request));
+    co_await answer_once(ctx, *chat);
   }
 }
 

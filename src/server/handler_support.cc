@@ -31,6 +31,30 @@ asio::awaitable<Result<AdmissionQueue::Slot>> admit(RequestContext& ctx) {
   co_return co_await ctx.worker.admission.acquire();
 }
 
+asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
+                                                           std::string requested,
+                                                           ModelPurpose purpose) {
+  const auto& config = ctx.worker.config;
+  auto resolved = co_await resolve_model(std::move(requested), purpose, config.inference,
+                                         ctx.worker.providers, ctx.worker.catalog);
+  if (!resolved) {
+    co_await fail(ctx, resolved.error());
+    co_return std::nullopt;
+  }
+  ctx.log.upstream_wait += resolved->upstream_wait;
+  ctx.log.model = resolved->model;
+  auto slot = co_await admit(ctx);
+  if (!slot) {
+    co_await fail(ctx, slot.error());
+    co_return std::nullopt;
+  }
+  if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+    co_await fail(ctx, Error::cancelled());
+    co_return std::nullopt;
+  }
+  co_return Admitted{std::move(*resolved), std::move(*slot)};
+}
+
 bool is_cancelled(const asio::cancellation_state& state) {
   return state.cancelled() != asio::cancellation_type::none;
 }

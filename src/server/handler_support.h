@@ -11,6 +11,7 @@
 
 #include "openai_wire/client_codec.h"
 #include "server/admission_queue.h"
+#include "server/model_resolver.h"
 #include "server/request_context.h"
 
 #include <roci/core/error.h>
@@ -20,6 +21,8 @@
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <chrono>
+#include <optional>
+#include <string>
 
 namespace roci::config {
 struct InferenceSection;
@@ -27,8 +30,6 @@ struct LimitsSection;
 }  // namespace roci::config
 
 namespace roci::server {
-
-struct ResolvedModel;
 
 openai_wire::RequestLimits request_limits(const config::LimitsSection& limits);
 
@@ -58,6 +59,19 @@ class UpstreamTimer {
 // A slot of the shared AdmissionQueue. Time spent queued counts as upstream wait (the gateway is
 // waiting for upstream capacity, not working). Errors: kQueueFull (429 + Retry-After), kCancelled.
 asio::awaitable<Result<AdmissionQueue::Slot>> admit(RequestContext& ctx);
+
+// What resolve_and_admit() leaves: the model and the admission slot, held until the response
+// ended (the slot is released with this object).
+struct Admitted {
+  ResolvedModel resolved;
+  AdmissionQueue::Slot slot;
+};
+
+// resolve_model (recorded in ctx.log) then admit, shared by every inference endpoint. On failure
+// (kCancelled included) the error was answered and it returns nullopt.
+asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
+                                                           std::string requested,
+                                                           ModelPurpose purpose);
 
 // True when the session cancelled this handler (client gone). A cancellation that arrives after an
 // operation completed but before its handler ran is lost for that operation (and later ones are not

@@ -106,7 +106,9 @@ struct WorkerContext {
 };
 
 struct RequestContext {
-  const ClientRequest& request;
+  // A handler may release the body once it parsed it (nothing reads it after the handler):
+  // a stream can last minutes, and its request need not stay in memory meanwhile.
+  ClientRequest& request;
   ResponseWriter& writer;
   RequestLog& log;
   WorkerContext& worker;
