@@ -77,15 +77,18 @@ std::unique_ptr<OpenAiChatStream> OpenAiChatStream::replay(const GenerationResul
 
 asio::awaitable<Result<void>> OpenAiChatStream::open() {
   while (events_ == 0 && pending_.empty()) {
-    auto progressed = co_await step();
-    if (!progressed) {
+    auto advanced = advance();
+    if (advanced && !*advanced) advanced = take_piece(co_await body_->read_some());
+    if (!advanced) {
       failed_ = true;
-      co_return progressed.error();
+      co_return advanced.error();
     }
   }
   co_return Result<void>{};
 }
 
+// The reads happen here, not in a helper coroutine: a frame per level stays alive for as long as
+// the stream waits on its upstream (minutes, thousands of streams).
 asio::awaitable<Result<std::optional<StreamPart>>> OpenAiChatStream::next() {
   if (failed_) {
     co_return Error::internal("ChatStream::next() called after the stream failed");
@@ -95,8 +98,9 @@ asio::awaitable<Result<std::optional<StreamPart>>> OpenAiChatStream::next() {
     co_return std::optional<StreamPart>{};
   }
   while (pending_.empty()) {
-    auto progressed = co_await step();
-    if (!progressed) co_return fail(progressed.error());
+    auto advanced = advance();
+    if (advanced && !*advanced) advanced = take_piece(co_await body_->read_some());
+    if (!advanced) co_return fail(advanced.error());
   }
   StreamPart part = std::move(pending_.front());
   pending_.pop_front();
@@ -109,7 +113,7 @@ bool OpenAiChatStream::ready() {
   if (!pending_.empty() || deferred_error_ || finish_queued_) return true;
   if (body_ended_) return true;  // on_end_of_body() needs no I/O
   if (auto decoded = drain_parser(); !decoded) {
-    deferred_error_ = decoded.error();  // step() returns it once the parts before it are out
+    deferred_error_ = decoded.error();  // advance() returns it once the parts before it are out
     return true;
   }
   return !pending_.empty() || finish_queued_;
@@ -122,49 +126,52 @@ Result<std::optional<StreamPart>> OpenAiChatStream::fail(Error error) {
   return error;
 }
 
-// Makes progress: decodes the events already buffered, or reads more of the body, or handles its
-// end. Each call either queues parts, consumes input, or fails, so callers loop on it.
-asio::awaitable<Result<void>> OpenAiChatStream::step() {
-  if (deferred_error_) co_return *std::exchange(deferred_error_, std::nullopt);
+// Makes progress without I/O: decodes the events already buffered, or handles the end of the body.
+// False when nothing could be done without reading more of the body; callers then read once and
+// hand the piece to take_piece().
+Result<bool> OpenAiChatStream::advance() {
+  if (deferred_error_) return *std::exchange(deferred_error_, std::nullopt);
   const int events_before = events_;
   if (auto decoded = drain_parser(); !decoded) {
     // An error as the first event fails the setup; after that, the parts decoded before the bad
     // event are delivered first and the error follows them.
-    if (events_ == 0) co_return decoded;
+    if (events_ == 0) return decoded.error();
     deferred_error_ = decoded.error();
-    co_return Result<void>{};
+    return true;
   }
   // An event that yielded no part (a role-only first chunk) is progress too: open() is waiting
   // for the first event, not for the first token, which may be seconds away.
-  if (!pending_.empty() || finish_queued_ || events_ != events_before) co_return Result<void>{};
-  if (body_ended_) co_return on_end_of_body();
-  co_return co_await read_more();
+  if (!pending_.empty() || finish_queued_ || events_ != events_before) return true;
+  if (body_ended_) {
+    if (auto ended = on_end_of_body(); !ended) return ended.error();
+    return true;
+  }
+  if (!body_) {  // a replayed result has no body
+    body_ended_ = true;
+    return true;
+  }
+  return false;
 }
 
-asio::awaitable<Result<void>> OpenAiChatStream::read_more() {
-  if (!body_) {
-    body_ended_ = true;
-    co_return Result<void>{};
-  }
-  auto piece = co_await body_->read_some();
+Result<bool> OpenAiChatStream::take_piece(Result<std::string_view> piece) {
   if (!piece) {
-    Error error = piece.error();
+    Error error = std::move(piece.error());
     if (error.kind == ErrorKind::kUpstreamError && finish_reason_) {
       // Cut after the finish chunk: the answer is complete, only usage / [DONE] went missing.
       body_ended_ = true;
-      co_return Result<void>{};
+      return true;
     }
     if (error.kind == ErrorKind::kUpstreamError) {
       error.message = "connection closed mid-stream: " + error.message;
     }
-    co_return error;
+    return error;
   }
   if (piece->empty()) {
     body_ended_ = true;
   } else {
     parser_.feed(*piece);
   }
-  co_return Result<void>{};
+  return true;
 }
 
 Result<void> OpenAiChatStream::drain_parser() {

@@ -48,8 +48,8 @@ class OpenAiChatStream final : public ChatStream {
   asio::awaitable<Result<void>> open();
 
  private:
-  asio::awaitable<Result<void>> step();
-  asio::awaitable<Result<void>> read_more();
+  Result<bool> advance();
+  Result<bool> take_piece(Result<std::string_view> piece);
   asio::awaitable<void> drain_rest();
   Result<void> drain_parser();
   Result<void> handle_event(const std::string& data);
