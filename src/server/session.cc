@@ -176,10 +176,16 @@ class Session {
   bool timed_out() const { return node_.timed_out; }
 
  private:
-  asio::awaitable<bool> serve_one();
+  // What read_request() leaves to do.
+  enum class Next { kHandle, kNextRequest, kClose };
+  // Reads the next request and answers what needs no handler (errors, 404/405, preflight).
+  asio::awaitable<Next> read_request();
+  // Runs the handler of the request read_request() left; false when the connection must close.
+  // A coroutine of its own, with a small frame: it is what stays alive while a stream runs.
+  asio::awaitable<bool> handle_request();
   asio::awaitable<bool> read_body(Exchange& x);
   asio::awaitable<void> answer(const Error& e);
-  asio::awaitable<void> run_handler(RequestContext& ctx, bool routed);
+  asio::awaitable<void> run_handler(RequestContext& ctx);
   // What watch_client_close shares with its callbacks (which may run after the exchange ended).
   struct CloseWatch {
     asio::cancellation_signal cancel_handler;
@@ -358,10 +364,10 @@ asio::awaitable<void> Session::answer(const Error& e) {
   co_await send_error(*x.ctx, e);
 }
 
-asio::awaitable<void> Session::run_handler(RequestContext& ctx, bool routed) {
+asio::awaitable<void> Session::run_handler(RequestContext& ctx) {
   // Cancellation reaches the handler as kCancelled values, not exceptions.
   co_await asio::this_coro::throw_if_cancelled(false);
-  if (routed && env_.dispatch != nullptr) {
+  if (env_.dispatch != nullptr) {
     co_await (*env_.dispatch)(ctx);
   } else {
     co_await dispatch(ctx);
@@ -443,16 +449,16 @@ asio::awaitable<bool> Session::read_body(Exchange& x) {
   co_return false;
 }
 
-asio::awaitable<bool> Session::serve_one() {
+asio::awaitable<Session::Next> Session::read_request() {
   const auto& server = config_.server;
   // 1. The start of the next request: idle keep-alive limit (first request: the header limit).
   if (buffer_.size() == 0) {
-    if (env_.stopping.load(std::memory_order_relaxed)) co_return false;
+    if (env_.stopping.load(std::memory_order_relaxed)) co_return Next::kClose;
     node_.idle = true;
     arm(seconds(first_ ? server.request_header_timeout_secs : server.idle_keep_alive_secs));
     auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(kFirstReadBytes), kUseTuple);
     node_.idle = false;
-    if (ec) co_return false;
+    if (ec) co_return Next::kClose;
     buffer_.commit(n);
   }
   const bool first = std::exchange(first_, false);
@@ -465,7 +471,7 @@ asio::awaitable<bool> Session::serve_one() {
   if (node_.timed_out || (ec && ec != http::error::header_limit && ec != http::error::body_limit &&
                           !is_client_error(ec))) {
     exchange_.reset();  // slowloris, EOF, reset: not a request, just close
-    co_return false;
+    co_return Next::kClose;
   }
   auto& req = x.parser.get();
   x.log.start = steady_clock::now();
@@ -506,7 +512,7 @@ asio::awaitable<bool> Session::serve_one() {
       co_await answer(Error::invalid_request("Malformed HTTP request: " + ec.message() + "."));
     }
     finish_exchange();
-    co_return false;
+    co_return Next::kClose;
   }
 
   // 3. Answers that need no body.
@@ -556,22 +562,26 @@ asio::awaitable<bool> Session::serve_one() {
       co_await dispatch(*x.ctx);  // 404 / 405
     }
     finish_exchange();
-    co_return x.writer->keep_alive();
+    co_return x.writer->keep_alive() ? Next::kNextRequest : Next::kClose;
   }
 
   // 4. The body.
   if (body_pending && !co_await read_body(x)) {
     finish_exchange();
-    co_return false;
+    co_return Next::kClose;
   }
+  co_return Next::kHandle;  // a known route and method, and its body
+}
 
+asio::awaitable<bool> Session::handle_request() {
+  Exchange& x = *exchange_;
   // 5. The handler, cancelled if the client goes away meanwhile.
   bool client_gone = false;
   // Nothing pipelined: free the read buffer for the handler's duration (a stream can last
   // minutes; with thousands open, 16 KiB each adds up). The next request allocates it again.
   if (buffer_.size() == 0) buffer_.shrink_to_fit();
   if (buffer_.size() > 0) {
-    co_await run_handler(*x.ctx, routed);  // pipelined bytes already read: nothing to watch
+    co_await run_handler(*x.ctx);  // pipelined bytes already read: nothing to watch
   } else {
     auto executor = co_await asio::this_coro::executor;
     auto watch = std::make_shared<CloseWatch>();
@@ -579,7 +589,7 @@ asio::awaitable<bool> Session::serve_one() {
     std::exception_ptr handler_ex;
     try {
       co_await asio::co_spawn(
-          executor, run_handler(*x.ctx, routed),
+          executor, run_handler(*x.ctx),
           asio::bind_cancellation_slot(watch->cancel_handler.slot(), asio::use_awaitable));
     } catch (...) {
       handler_ex = std::current_exception();
@@ -615,7 +625,9 @@ asio::awaitable<void> Session::run() {
 
   std::exception_ptr failure;
   try {
-    while (co_await serve_one()) {
+    while (true) {
+      const Next next = co_await read_request();
+      if (next == Next::kClose || (next == Next::kHandle && !co_await handle_request())) break;
       exchange_.reset();
     }
   } catch (...) {  // the one catch site: a bug, not a client problem
