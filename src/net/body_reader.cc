@@ -63,7 +63,9 @@ asio::awaitable<Result<std::string_view>> PooledBodyReader::read_some() {
       }
       const StepDeadline deadline = next_read_deadline();
       connection_->expires_at(deadline.at);
-      const boost::system::error_code ec = co_await connection_->read_some();
+      // A streamed body may idle for minutes: no read buffer is held meanwhile.
+      const boost::system::error_code ec =
+          co_await connection_->read_some(Connection::WhileWaiting::kReleaseBuffer);
       if (ec) co_return fail(core_->read_error(ec, deadline, parser, limit_setting_));
     }
     if (!piece.empty()) co_return std::string_view(piece);

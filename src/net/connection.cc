@@ -31,6 +31,9 @@ constexpr std::size_t kReadSize = 64 * 1024;  // at most this much per socket re
 // larger ones; held open by every stream, so kept small (16 KiB cost 12 KiB per open stream). Beast
 // reads max(512, free capacity), so an empty buffer meant 512-byte reads and regrowth per response.
 constexpr std::size_t kInitialReadBuffer = 4 * 1024;
+// WhileWaiting::kReleaseBuffer: an unparsed tail up to this size is kept in an allocation of its
+// own size while the read waits; a larger one (a big event half in) keeps the whole buffer.
+constexpr std::size_t kMaxTailKeptWhileWaiting = 256;
 // A connection back from the pool within this time skips the MSG_PEEK liveness probe: servers
 // close idle connections after seconds (keep-alive timers), and the exchange's retry-once on a
 // reused connection that fails before any response byte covers the rare close in between.
@@ -131,20 +134,26 @@ error_code Connection::parse_buffered() {
   return stalled_ ? error_code() : ec;
 }
 
-asio::awaitable<error_code> Connection::read_some() {
+asio::awaitable<error_code> Connection::read_some(WhileWaiting waiting) {
   // Bytes that arrived with the header (or after the last element) are parsed without a read.
   if (!stalled_ && buffer_.size() > 0) co_return parse_buffered();
-  const std::size_t size = beast::read_size(buffer_, kReadSize);
-  if (size == 0) co_return error_code(http::error::buffer_overflow);  // a runaway chunk line
-  const auto space = buffer_.prepare(size);
   error_code ec;
-  std::size_t n = 0;
-  if (auto* tls = std::get_if<TlsStream>(&stream_)) {
-    std::tie(ec, n) = co_await tls->async_read_some(space, kToken);
+  // A stream's buffer usually holds nothing here, or the tail of an element (a chunk's CRLF).
+  if (waiting == WhileWaiting::kReleaseBuffer && buffer_.size() <= kMaxTailKeptWhileWaiting &&
+      std::holds_alternative<TcpStream>(stream_)) {
+    ec = co_await read_without_idle_buffer();
   } else {
-    std::tie(ec, n) = co_await std::get<TcpStream>(stream_).async_read_some(space, kToken);
+    const std::size_t size = beast::read_size(buffer_, kReadSize);
+    if (size == 0) co_return error_code(http::error::buffer_overflow);  // a runaway chunk line
+    const auto space = buffer_.prepare(size);
+    std::size_t n = 0;
+    if (auto* tls = std::get_if<TlsStream>(&stream_)) {
+      std::tie(ec, n) = co_await tls->async_read_some(space, kToken);
+    } else {
+      std::tie(ec, n) = co_await std::get<TcpStream>(stream_).async_read_some(space, kToken);
+    }
+    buffer_.commit(n);
   }
-  buffer_.commit(n);
   if (ec == asio::error::eof) {
     if (!parser_->got_some()) co_return error_code(http::error::end_of_stream);
     error_code eof;
@@ -153,6 +162,38 @@ asio::awaitable<error_code> Connection::read_some() {
   }
   if (ec) co_return ec;
   co_return parse_buffered();
+}
+
+// Thousands of streams may each wait minutes between events; a buffer each would be a fifth of
+// their memory (4 KiB of about 20). Asio has no read that waits without a buffer but async_wait,
+// which re-arms epoll (a syscall more per read); so what is there is read at once, and otherwise
+// the buffer is freed, the wait is a one-byte read (under the stream's deadline), and the rest
+// follows with a non-blocking recv. A stream that idles pays two recvs more per wake-up.
+asio::awaitable<error_code> Connection::read_without_idle_buffer() {
+  const int fd = std::get<TcpStream>(stream_).socket().native_handle();
+  const auto recv_into_buffer = [&]() -> error_code {
+    buffer_.reserve(std::min(kInitialReadBuffer, buffer_.max_size()));
+    const auto space = buffer_.prepare(beast::read_size(buffer_, kReadSize));
+    const auto n = ::recv(fd, space.data(), space.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      buffer_.commit(static_cast<std::size_t>(n));
+      return {};
+    }
+    if (n == 0) return asio::error::eof;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return asio::error::would_block;
+    return {errno, boost::system::system_category()};
+  };
+  if (const error_code ec = recv_into_buffer(); ec != asio::error::would_block) co_return ec;
+  buffer_.shrink_to_fit();  // frees it, or keeps just the unparsed tail
+  auto [ec, n] = co_await std::get<TcpStream>(stream_).async_read_some(
+      asio::mutable_buffer(&wake_byte_, 1), kToken);
+  if (ec) co_return ec;
+  buffer_.reserve(std::min(kInitialReadBuffer, buffer_.max_size()));
+  *static_cast<char*>(buffer_.prepare(1).data()) = wake_byte_;
+  buffer_.commit(1);
+  // The byte may have come alone, and an EOF right behind it is for the next read to see.
+  const error_code rest = recv_into_buffer();
+  co_return rest == asio::error::would_block || rest == asio::error::eof ? error_code() : rest;
 }
 
 bool Connection::reusable() const {

@@ -78,11 +78,17 @@ class Connection {
   ResponseHead& head() { return head_; }
   // Reads and parses until the response header is complete.
   asio::awaitable<boost::system::error_code> read_header();
+  // Whether the read buffer is kept while read_some() waits for the server.
+  enum class WhileWaiting {
+    kKeepBuffer,     // a response expected at once: read straight into the buffer
+    kReleaseBuffer,  // a stream that may idle for minutes: hold no buffer meanwhile (plain TCP)
+  };
   // Makes progress on the body: parses bytes already buffered, or else reads once from the
   // socket, and parses all that is there into the parser's sink (possibly nothing, when only
   // chunk framing arrived). Call only while !parser().is_done(). EOF completes a close-delimited
   // body; otherwise it is http::error::partial_message (or end_of_stream before any byte).
-  asio::awaitable<boost::system::error_code> read_some();
+  asio::awaitable<boost::system::error_code> read_some(
+      WhileWaiting waiting = WhileWaiting::kKeepBuffer);
 
   // Reusable body buffer for streamed pieces.
   std::string& scratch() { return scratch_; }
@@ -106,6 +112,9 @@ class Connection {
   const TcpStream& tcp() const;
   // One Beast put() of everything buffered; need_more is not an error (stalled_ remembers it).
   boost::system::error_code parse_buffered();
+  // kReleaseBuffer with nothing buffered, plain TCP: reads what is there without waiting, or else
+  // frees the buffer, waits for one byte (under the stream's deadline), and then reads the rest.
+  asio::awaitable<boost::system::error_code> read_without_idle_buffer();
 
   std::variant<TcpStream, TlsStream> stream_;
   bool verify_peer_;
@@ -116,6 +125,7 @@ class Connection {
   ResponseHead head_;
   std::optional<ResponseParser> parser_;
   bool stalled_ = false;  // the buffered bytes are an incomplete element: read before parsing
+  char wake_byte_ = 0;    // read_without_idle_buffer(): the byte that ended the wait
   Clock::time_point idle_since_{};
 };
 

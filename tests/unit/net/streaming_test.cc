@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <thread>
+
 namespace roci::net {
 namespace {
 
@@ -85,6 +88,60 @@ TEST(Streaming, CloseDelimitedStream) {
   }
   EXPECT_EQ(all, "abcd");
   EXPECT_EQ(client->idle_connections(), 0u);
+}
+
+// A streamed body's reads hold no buffer while they wait (Connection::read_without_idle_buffer):
+// the wait is a one-byte read and the rest follows. Bytes that trickle in one at a time, each
+// after a wait, must still add up, chunk framing and all, and the connection must still pool.
+TEST(Streaming, ABodyTrickledOneByteAtATimeArrivesWhole) {
+  const std::string body_bytes = "c\r\ndata: slow\n\n\r\n0\r\n\r\n";
+  TestServer server([&](ServerConn& conn) {
+    if (!conn.read_request()) return;
+    conn.write(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n");
+    for (char c : body_bytes) {
+      std::this_thread::sleep_for(2ms);
+      conn.write(std::string_view(&c, 1));
+    }
+    echo_target_forever(conn);
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto body = run(ioc, client->open(get("/")));
+  ASSERT_TRUE(body) << body.error();
+  std::string all;
+  while (true) {
+    auto piece = run(ioc, (*body)->read_some());
+    ASSERT_TRUE(piece) << piece.error();
+    if (piece->empty()) break;
+    all += *piece;
+  }
+  EXPECT_EQ(all, "data: slow\n\n");
+  EXPECT_EQ(client->idle_connections(), 1u);
+}
+
+// The last byte before the server closes ends a wait, and the EOF right behind it is still seen.
+TEST(Streaming, ACloseRightAfterTheWakingByteEndsACloseDelimitedBody) {
+  TestServer server([](ServerConn& conn) {
+    if (!conn.read_request()) return;
+    conn.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n");
+    std::this_thread::sleep_for(20ms);
+    conn.write("x");
+    conn.close();
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto body = run(ioc, client->open(get("/")));
+  ASSERT_TRUE(body) << body.error();
+  std::string all;
+  while (true) {
+    auto piece = run(ioc, (*body)->read_some());
+    ASSERT_TRUE(piece) << piece.error();
+    if (piece->empty()) break;
+    all += *piece;
+  }
+  EXPECT_EQ(all, "x");
 }
 
 TEST(Streaming, DroppingTheReaderMidBodyClosesTheConnection) {
