@@ -26,11 +26,6 @@ void apply_generation_defaults(GenerationSettings& settings,
   }
 }
 
-asio::awaitable<Result<AdmissionQueue::Slot>> admit(RequestContext& ctx) {
-  UpstreamTimer timer(ctx.log);
-  co_return co_await ctx.worker.admission.acquire();
-}
-
 asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
                                                            std::string requested,
                                                            ModelPurpose purpose) {
@@ -43,7 +38,9 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
   }
   ctx.log.upstream_wait += resolved->upstream_wait;
   ctx.log.model = resolved->model;
-  auto slot = co_await admit(ctx);
+  UpstreamTimer queued(ctx.log);
+  auto slot = co_await ctx.worker.admission.acquire();
+  queued.stop();
   if (!slot) {
     co_await fail(ctx, slot.error());
     co_return std::nullopt;

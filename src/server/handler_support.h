@@ -3,7 +3,7 @@
 //
 //   auto parsed = openai_wire::parse_chat_request(body, request_limits(config.limits));
 //   apply_generation_defaults(parsed->request.settings, config.inference);   // 100 / 0.7
-//   auto slot = co_await admit(ctx);           // Result<AdmissionQueue::Slot>
+//   auto admitted = co_await resolve_and_admit(ctx, model, ModelPurpose::kChat);  // or nullopt
 //   UpstreamTimer timer(ctx.log);  ... co_await provider.generate(...) ...  timer.stop();
 //   co_return co_await fail(ctx, error);       // envelope, SSE error event, or nothing (client
 //   gone)
@@ -56,10 +56,6 @@ class UpstreamTimer {
   Clock::time_point start_;
 };
 
-// A slot of the shared AdmissionQueue. Time spent queued counts as upstream wait (the gateway is
-// waiting for upstream capacity, not working). Errors: kQueueFull (429 + Retry-After), kCancelled.
-asio::awaitable<Result<AdmissionQueue::Slot>> admit(RequestContext& ctx);
-
 // What resolve_and_admit() leaves: the model and the admission slot, held until the response
 // ended (the slot is released with this object).
 struct Admitted {
@@ -67,8 +63,10 @@ struct Admitted {
   AdmissionQueue::Slot slot;
 };
 
-// resolve_model (recorded in ctx.log) then admit, shared by every inference endpoint. On failure
-// (kCancelled included) the error was answered and it returns nullopt.
+// resolve_model (recorded in ctx.log), then a slot of the shared AdmissionQueue; time spent queued
+// counts as upstream wait (the gateway waits for upstream capacity, it does not work). Shared by
+// every inference endpoint. On failure (kQueueFull: 429 + Retry-After; kCancelled; resolution
+// errors) the error was answered and it returns nullopt.
 asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
                                                            std::string requested,
                                                            ModelPurpose purpose);
