@@ -14,6 +14,17 @@ namespace {
 
 using namespace roci::net::testing;
 
+// Every piece read_some() delivers, up to the end of the body; the first error otherwise.
+Result<std::string> read_to_end(asio::io_context& ioc, HttpBodyReader& body) {
+  std::string all;
+  while (true) {
+    auto piece = run(ioc, body.read_some());
+    if (!piece) return piece.error();
+    if (piece->empty()) return all;
+    all += *piece;
+  }
+}
+
 TEST(Streaming, ReadSomeDeliversTheFirstChunkBeforeTheServerSendsTheRest) {
   Gate rest;
   TestServer server([&](ServerConn& conn) {
@@ -79,14 +90,9 @@ TEST(Streaming, CloseDelimitedStream) {
   auto client = make_client(server.url());
   auto body = run(ioc, client->open(get("/")));
   ASSERT_TRUE(body) << body.error();
-  std::string all;
-  while (true) {
-    auto piece = run(ioc, (*body)->read_some());
-    ASSERT_TRUE(piece) << piece.error();
-    if (piece->empty()) break;
-    all += *piece;
-  }
-  EXPECT_EQ(all, "abcd");
+  auto all = read_to_end(ioc, **body);
+  ASSERT_TRUE(all) << all.error();
+  EXPECT_EQ(*all, "abcd");
   EXPECT_EQ(client->idle_connections(), 0u);
 }
 
@@ -110,14 +116,9 @@ TEST(Streaming, ABodyTrickledOneByteAtATimeArrivesWhole) {
   auto client = make_client(server.url());
   auto body = run(ioc, client->open(get("/")));
   ASSERT_TRUE(body) << body.error();
-  std::string all;
-  while (true) {
-    auto piece = run(ioc, (*body)->read_some());
-    ASSERT_TRUE(piece) << piece.error();
-    if (piece->empty()) break;
-    all += *piece;
-  }
-  EXPECT_EQ(all, "data: slow\n\n");
+  auto all = read_to_end(ioc, **body);
+  ASSERT_TRUE(all) << all.error();
+  EXPECT_EQ(*all, "data: slow\n\n");
   EXPECT_EQ(client->idle_connections(), 1u);
 }
 
@@ -134,14 +135,9 @@ TEST(Streaming, ACloseRightAfterTheWakingByteEndsACloseDelimitedBody) {
   auto client = make_client(server.url());
   auto body = run(ioc, client->open(get("/")));
   ASSERT_TRUE(body) << body.error();
-  std::string all;
-  while (true) {
-    auto piece = run(ioc, (*body)->read_some());
-    ASSERT_TRUE(piece) << piece.error();
-    if (piece->empty()) break;
-    all += *piece;
-  }
-  EXPECT_EQ(all, "x");
+  auto all = read_to_end(ioc, **body);
+  ASSERT_TRUE(all) << all.error();
+  EXPECT_EQ(*all, "x");
 }
 
 TEST(Streaming, DroppingTheReaderMidBodyClosesTheConnection) {
