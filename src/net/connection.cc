@@ -173,7 +173,9 @@ asio::awaitable<error_code> Connection::read_without_idle_buffer() {
   const int fd = std::get<TcpStream>(stream_).socket().native_handle();
   const auto recv_into_buffer = [&]() -> error_code {
     buffer_.reserve(std::min(kInitialReadBuffer, buffer_.max_size()));
-    const auto space = buffer_.prepare(beast::read_size(buffer_, kReadSize));
+    const std::size_t size = beast::read_size(buffer_, kReadSize);
+    if (size == 0) return http::error::buffer_overflow;  // as in read_some (a recv of 0 is EOF)
+    const auto space = buffer_.prepare(size);
     const auto n = ::recv(fd, space.data(), space.size(), MSG_DONTWAIT);
     if (n > 0) {
       buffer_.commit(static_cast<std::size_t>(n));
