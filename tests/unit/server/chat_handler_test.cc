@@ -164,6 +164,21 @@ TEST(ChatHandler, StreamWithTheMock) {
   EXPECT_TRUE(h.writer.ended);
 }
 
+// The handler copies what it needs out of the body and lets the body go: a stream can last
+// minutes, and a long conversation's body would be held all that time.
+TEST(ChatHandler, TheRequestBodyIsNotKeptOnceParsed) {
+  Harness h(std::make_unique<MockProvider>());
+  h.run(handle_chat_completions, chat_body("mock-model", true, R"("max_tokens":3)"));
+  EXPECT_EQ(h.writer.payloads().back(), "[DONE]");
+  EXPECT_TRUE(h.request.body().empty());
+  EXPECT_EQ(h.request.body().capacity(), std::string().capacity());  // freed, not just cleared
+
+  h.run(handle_chat_completions, R"({"model":"mock-model","messages":"not an array"})");
+  ASSERT_TRUE(h.writer.response);
+  EXPECT_EQ(h.writer.response->status, 400);
+  EXPECT_TRUE(h.request.body().empty());
+}
+
 TEST(ChatHandler, StreamSetupErrorKeepsItsStatus) {
   Harness h(std::make_unique<MockProvider>());
   h.run(handle_chat_completions, chat_body("mock-model", true, R"("mock":{"fail_status":404})"));
