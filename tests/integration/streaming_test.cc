@@ -15,14 +15,20 @@ std::vector<json::value> chunks_of(const std::string& raw_response) {
   return out;
 }
 
-TEST(GatewayStreaming, ShapeIsOpenAiExactly) {
-  GatewayUnderTest gw({});
+// The raw response to a streamed chat request that asks for the usage chunk (connection closed
+// after it).
+std::string stream_with_usage(const GatewayUnderTest& gw) {
   RawConnection c(gw.port);
   c.send(raw_post(
       "/v1/chat/completions",
       chat_body("llama3.3", "one two three", true, R"("stream_options":{"include_usage":true})"),
       "Connection: close\r\n"));
-  const std::string raw = c.read_to_eof();
+  return c.read_to_eof();
+}
+
+TEST(GatewayStreaming, ShapeIsOpenAiExactly) {
+  GatewayUnderTest gw({});
+  const std::string raw = stream_with_usage(gw);
   ASSERT_EQ(raw.rfind("HTTP/1.1 200", 0), 0u) << raw;
   EXPECT_NE(raw.find("Content-Type: text/event-stream"), std::string::npos) << raw;
   EXPECT_NE(raw.find("Transfer-Encoding: chunked"), std::string::npos);
@@ -82,12 +88,7 @@ TEST(GatewayStreaming, HeadersDoNotWaitForAFirstTokenStillOnItsWay) {
 // [DONE], end of body) reaches the client as one piece, never [DONE] without the finish chunk.
 TEST(GatewayStreaming, ZeroDelayStreamArrivesWhole) {
   GatewayUnderTest gw({});
-  RawConnection c(gw.port);
-  c.send(raw_post(
-      "/v1/chat/completions",
-      chat_body("llama3.3", "one two three", true, R"("stream_options":{"include_usage":true})"),
-      "Connection: close\r\n"));
-  const std::string raw = c.read_to_eof();
+  const std::string raw = stream_with_usage(gw);
   auto chunks = chunks_of(raw);
   ASSERT_GE(chunks.size(), 4u) << raw;
   EXPECT_EQ(chunks.back(), "[DONE]");

@@ -14,11 +14,14 @@ namespace {
 
 using namespace roci::net::testing;
 
-// Every piece read_some() delivers, up to the end of the body; the first error otherwise.
-Result<std::string> read_to_end(asio::io_context& ioc, HttpBodyReader& body) {
+// GET / through open(), then every piece read_some() delivers up to the end of the body; the
+// first error otherwise.
+Result<std::string> get_whole_body(asio::io_context& ioc, HttpClient& client) {
+  auto body = run(ioc, client.open(get("/")));
+  if (!body) return body.error();
   std::string all;
   while (true) {
-    auto piece = run(ioc, body.read_some());
+    auto piece = run(ioc, (*body)->read_some());
     if (!piece) return piece.error();
     if (piece->empty()) return all;
     all += *piece;
@@ -88,9 +91,7 @@ TEST(Streaming, CloseDelimitedStream) {
   });
   asio::io_context ioc;
   auto client = make_client(server.url());
-  auto body = run(ioc, client->open(get("/")));
-  ASSERT_TRUE(body) << body.error();
-  auto all = read_to_end(ioc, **body);
+  auto all = get_whole_body(ioc, *client);
   ASSERT_TRUE(all) << all.error();
   EXPECT_EQ(*all, "abcd");
   EXPECT_EQ(client->idle_connections(), 0u);
@@ -114,9 +115,7 @@ TEST(Streaming, ABodyTrickledOneByteAtATimeArrivesWhole) {
   });
   asio::io_context ioc;
   auto client = make_client(server.url());
-  auto body = run(ioc, client->open(get("/")));
-  ASSERT_TRUE(body) << body.error();
-  auto all = read_to_end(ioc, **body);
+  auto all = get_whole_body(ioc, *client);
   ASSERT_TRUE(all) << all.error();
   EXPECT_EQ(*all, "data: slow\n\n");
   EXPECT_EQ(client->idle_connections(), 1u);
@@ -133,9 +132,7 @@ TEST(Streaming, ACloseRightAfterTheWakingByteEndsACloseDelimitedBody) {
   });
   asio::io_context ioc;
   auto client = make_client(server.url());
-  auto body = run(ioc, client->open(get("/")));
-  ASSERT_TRUE(body) << body.error();
-  auto all = read_to_end(ioc, **body);
+  auto all = get_whole_body(ioc, *client);
   ASSERT_TRUE(all) << all.error();
   EXPECT_EQ(*all, "x");
 }
