@@ -478,10 +478,15 @@ TEST_F(SessionTest, ClientDisconnectCancelsTheHandlerAndCounts499) {
   }
   for (int i = 0; i < 300 && !g_slow_cancelled; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_TRUE(g_slow_cancelled);
+  // A scrape is not one atomic snapshot: the worker may record the request between the render's
+  // read of the request counters and its read of the cancellations. Wait for both.
   std::string text;
   for (int i = 0; i < 100; ++i) {
     text = gateway_->metrics_text();
-    if (text.find("roci_cancellations_total 1") != std::string::npos) break;
+    if (text.find("roci_cancellations_total 1") != std::string::npos &&
+        text.find("status=\"499\"") != std::string::npos) {
+      break;
+    }
     std::this_thread::sleep_for(10ms);
   }
   EXPECT_NE(text.find("roci_cancellations_total 1"), std::string::npos) << text;
