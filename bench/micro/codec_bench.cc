@@ -4,7 +4,7 @@
 //   encode_chat_completion
 // Figure: ns per chunk / per body (the Time column).
 #include "micro_data.h"
-#include "openai_wire/client_codec.h"
+#include "openai_wire/downstream_codec.h"
 #include "openai_wire/upstream_codec.h"
 
 #include <benchmark/benchmark.h>

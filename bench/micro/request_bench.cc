@@ -1,7 +1,7 @@
 // Client request parse + validate (parse_chat_request): a ~1 KB body (system + user message) and
 // a ~100 KB body (a long conversation). Figure: ns per request (Time) and MB/s.
 #include "micro_data.h"
-#include "openai_wire/client_codec.h"
+#include "openai_wire/downstream_codec.h"
 
 #include <benchmark/benchmark.h>
 

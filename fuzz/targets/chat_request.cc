@@ -1,11 +1,11 @@
-// chat_request: the client request parsers and validators of client_codec.h.
+// chat_request: the client request parsers and validators of downstream_codec.h.
 //
 // Invariants beyond "no crash, no leak, no exception":
-//  - every rejection is kInvalidRequest (client_codec.h), and its 400 body is well-formed UTF-8
+//  - every rejection is kInvalidRequest (downstream_codec.h), and its 400 body is well-formed UTF-8
 //  JSON;
 //  - an accepted chat request re-encodes (encode_chat_request, both dialects) to valid UTF-8 JSON
 //    that the parser accepts again with the same model and message count.
-#include "openai_wire/client_codec.h"
+#include "openai_wire/downstream_codec.h"
 #include "openai_wire/upstream_codec.h"
 #include "targets.h"
 #include "targets/check.h"

@@ -5,8 +5,8 @@
 // decoded value (encode_chat_completion, ChunkEncoder, encode_model_list, ...) is valid UTF-8 JSON;
 // an Error's message is non-empty and its error body and SSE error event are well-formed UTF-8
 // JSON.
-#include "openai_wire/client_codec.h"
-#include "openai_wire/common_shape_decode.h"
+#include "openai_wire/downstream_codec.h"
+#include "openai_wire/fast_path_decode.h"
 #include "openai_wire/sse_parser.h"
 #include "openai_wire/upstream_codec.h"
 #include "targets.h"
@@ -34,7 +34,7 @@ void check_error(const Error& e, std::string_view where) {
              std::string(where) + ": SSE error event is not one JSON data line: " + event);
 }
 
-// What the fast paths (common_shape_decode.h) answer must be what the tree decoders answer.
+// What the fast paths (fast_path_decode.h) answer must be what the tree decoders answer.
 std::string describe_usage(const std::optional<Usage>& u) {
   if (!u) return "";
   return " usage=" + std::to_string(u->prompt_tokens) + "/" + std::to_string(u->completion_tokens) +
@@ -76,7 +76,8 @@ void check_fast_path_agrees(std::string_view input, std::string_view name, Fast 
 }
 
 void check_chunk(std::string_view data) {
-  check_fast_path_agrees(data, "decode_common_chunk", openai_wire::detail::decode_common_chunk,
+  check_fast_path_agrees(data, "decode_chunk_fast_path",
+                         openai_wire::detail::decode_chunk_fast_path,
                          openai_wire::detail::decode_chat_chunk_tree);
   auto chunk = openai_wire::decode_chat_chunk(data, kUpstream);
   if (!chunk) return check_error(chunk.error(), "decode_chat_chunk");
@@ -101,8 +102,8 @@ void check_chunk(std::string_view data) {
 
 void fuzz_upstream_decode(const std::uint8_t* data, std::size_t size) {
   const std::string_view body = as_view(data, size);
-  check_fast_path_agrees(body, "decode_common_response",
-                         openai_wire::detail::decode_common_response,
+  check_fast_path_agrees(body, "decode_response_fast_path",
+                         openai_wire::detail::decode_response_fast_path,
                          openai_wire::detail::decode_chat_response_tree);
 
   if (auto r = openai_wire::decode_chat_response(body, kUpstream); !r) {

@@ -14,9 +14,9 @@ bool is_cancelled(asio::cancellation_state state) {
 
 }  // namespace
 
-PooledBodyReader::PooledBodyReader(ClientCore& core, std::unique_ptr<Connection> connection,
+PooledBodyReader::PooledBodyReader(ExchangeRunner& runner, std::unique_ptr<Connection> connection,
                                    ExchangeDeadlines deadlines, std::string_view limit_setting)
-    : core_(&core),
+    : runner_(&runner),
       connection_(std::move(connection)),
       deadlines_(deadlines),
       limit_setting_(limit_setting),
@@ -32,7 +32,7 @@ PooledBodyReader::~PooledBodyReader() {
 }
 
 StepDeadline PooledBodyReader::next_read_deadline() const {
-  return step_deadline(deadlines_, DeadlineStep::kIdle, core_->options().idle_timeout,
+  return step_deadline(deadlines_, DeadlineStep::kIdle, runner_->options().idle_timeout,
                        Clock::now());
 }
 
@@ -44,7 +44,7 @@ Error PooledBodyReader::fail(Error error) {
 
 void PooledBodyReader::finish() {
   std::unique_ptr<Connection> connection = std::move(connection_);
-  if (connection->reusable()) core_->pool().checkin(std::move(connection), Clock::now());
+  if (connection->reusable()) runner_->pool().checkin(std::move(connection), Clock::now());
 }
 
 asio::awaitable<Result<std::string_view>> PooledBodyReader::read_some() {
@@ -59,14 +59,14 @@ asio::awaitable<Result<std::string_view>> PooledBodyReader::read_some() {
     // A read may only carry chunk framing; keep reading until body bytes or the end arrive.
     while (piece.empty() && !parser.is_done()) {
       if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
-        co_return fail(core_->errors().cancelled());
+        co_return fail(runner_->errors().cancelled());
       }
       const StepDeadline deadline = next_read_deadline();
       connection_->expires_at(deadline.at);
       // A streamed body may idle for minutes: no read buffer is held meanwhile.
       const boost::system::error_code ec =
           co_await connection_->read_some(Connection::WhileWaiting::kReleaseBuffer);
-      if (ec) co_return fail(core_->read_error(ec, deadline, parser, limit_setting_));
+      if (ec) co_return fail(runner_->read_error(ec, deadline, parser, limit_setting_));
     }
     if (!piece.empty()) co_return std::string_view(piece);
     finish();
@@ -74,7 +74,7 @@ asio::awaitable<Result<std::string_view>> PooledBodyReader::read_some() {
   } catch (...) {
     exception = std::current_exception();
   }
-  co_return fail(core_->exception_error(exception));
+  co_return fail(runner_->exception_error(exception));
 }
 
 asio::awaitable<Result<std::string>> PooledBodyReader::read_all(std::size_t limit) {
@@ -95,12 +95,12 @@ asio::awaitable<Result<std::string>> PooledBodyReader::read_all(std::size_t limi
     parser.set_sink(&body);
     while (!parser.is_done()) {
       if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
-        co_return fail(core_->errors().cancelled());
+        co_return fail(runner_->errors().cancelled());
       }
       const StepDeadline deadline = next_read_deadline();
       connection_->expires_at(deadline.at);
       const boost::system::error_code ec = co_await connection_->read_some();
-      if (ec) co_return fail(core_->read_error(ec, deadline, parser, setting));
+      if (ec) co_return fail(runner_->read_error(ec, deadline, parser, setting));
     }
     parser.set_sink(nullptr);
     finish();
@@ -108,7 +108,7 @@ asio::awaitable<Result<std::string>> PooledBodyReader::read_all(std::size_t limi
   } catch (...) {
     exception = std::current_exception();
   }
-  co_return fail(core_->exception_error(exception));
+  co_return fail(runner_->exception_error(exception));
 }
 
 }  // namespace roci::net

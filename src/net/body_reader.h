@@ -2,7 +2,7 @@
 // were read on `connection`, piece by piece as it arrives, into the connection's reusable scratch
 // buffer; when the body ended and both sides keep the connection alive, it goes back to the pool.
 //
-//   PooledBodyReader body(core, std::move(connection), deadlines, "max_stream_bytes");
+//   PooledBodyReader body(runner, std::move(connection), deadlines, "max_stream_bytes");
 //   while (true) {
 //     auto piece = co_await body.read_some();   // idle_timeout per read, capped by the total
 //     if (!piece) return piece.error();
@@ -16,7 +16,7 @@
 // to its pool).
 #pragma once
 
-#include "net/client_core.h"
+#include "net/exchange_runner.h"
 #include "net/http_client.h"
 
 #include <memory>
@@ -29,7 +29,7 @@ namespace roci::net {
 class PooledBodyReader final : public HttpBodyReader {
  public:
   // `limit_setting` names the connection's body limit in messages ("max_stream_bytes").
-  PooledBodyReader(ClientCore& core, std::unique_ptr<Connection> connection,
+  PooledBodyReader(ExchangeRunner& runner, std::unique_ptr<Connection> connection,
                    ExchangeDeadlines deadlines, std::string_view limit_setting);
   ~PooledBodyReader() override;
   PooledBodyReader(const PooledBodyReader&) = delete;
@@ -51,7 +51,7 @@ class PooledBodyReader final : public HttpBodyReader {
   // Body complete: back to the pool when reusable, otherwise closed.
   void finish();
 
-  ClientCore* core_;
+  ExchangeRunner* runner_;
   std::unique_ptr<Connection> connection_;
   ExchangeDeadlines deadlines_;
   std::string_view limit_setting_;

@@ -1,8 +1,8 @@
 #include "net/http_client.h"
 
 #include "net/body_reader.h"
-#include "net/client_core.h"
 #include "net/connection_pool.h"
+#include "net/exchange_runner.h"
 
 #include <exception>
 
@@ -14,7 +14,7 @@ HttpClient::HttpClient(Origin origin, HttpOptions options, UpstreamIdentity iden
       identity_(std::move(identity)),
       pool_(std::make_unique<ConnectionPool>(options_.max_idle_connections, options_.keep_alive,
                                              options_.close_idle_on_timer)),
-      core_(std::make_unique<ClientCore>(origin_, options_, identity_, *pool_)) {}
+      runner_(std::make_unique<ExchangeRunner>(origin_, options_, identity_, *pool_)) {}
 
 HttpClient::~HttpClient() = default;
 
@@ -23,13 +23,13 @@ std::size_t HttpClient::idle_connections() const { return pool_->idle(); }
 asio::awaitable<Result<HttpResponse>> HttpClient::send(HttpRequest request) {
   std::exception_ptr exception;
   try {
-    const ExchangeDeadlines deadlines = core_->deadlines(request, /*streaming=*/false);
+    const ExchangeDeadlines deadlines = runner_->deadlines(request, /*streaming=*/false);
     HttpResponse response;
     auto* headers = request.collect_headers ? &response.headers : nullptr;
-    auto connection = co_await core_->exchange(std::move(request), deadlines,
-                                               options_.max_response_bytes, headers);
+    auto connection = co_await runner_->exchange(std::move(request), deadlines,
+                                                 options_.max_response_bytes, headers);
     if (!connection) co_return connection.error();
-    PooledBodyReader body(*core_, std::move(*connection), deadlines, "max_response_bytes");
+    PooledBodyReader body(*runner_, std::move(*connection), deadlines, "max_response_bytes");
     response.status = body.status();
     response.content_type = body.take_content_type();
     auto text = co_await body.read_all(options_.max_response_bytes);
@@ -39,22 +39,22 @@ asio::awaitable<Result<HttpResponse>> HttpClient::send(HttpRequest request) {
   } catch (...) {
     exception = std::current_exception();
   }
-  co_return core_->exception_error(exception);
+  co_return runner_->exception_error(exception);
 }
 
 asio::awaitable<Result<std::unique_ptr<HttpBodyReader>>> HttpClient::open(HttpRequest request) {
   std::exception_ptr exception;
   try {
-    const ExchangeDeadlines deadlines = core_->deadlines(request, /*streaming=*/true);
-    auto connection =
-        co_await core_->exchange(std::move(request), deadlines, options_.max_stream_bytes, nullptr);
+    const ExchangeDeadlines deadlines = runner_->deadlines(request, /*streaming=*/true);
+    auto connection = co_await runner_->exchange(std::move(request), deadlines,
+                                                 options_.max_stream_bytes, nullptr);
     if (!connection) co_return connection.error();
-    co_return std::make_unique<PooledBodyReader>(*core_, std::move(*connection), deadlines,
+    co_return std::make_unique<PooledBodyReader>(*runner_, std::move(*connection), deadlines,
                                                  "max_stream_bytes");
   } catch (...) {
     exception = std::current_exception();
   }
-  co_return core_->exception_error(exception);
+  co_return runner_->exception_error(exception);
 }
 
 }  // namespace roci::net

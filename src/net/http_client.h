@@ -84,7 +84,7 @@ struct HttpResponse {
 
 class Connection;  // pooled transport (plain TCP or TLS)
 class ConnectionPool;
-class ClientCore;  // TLS context, deadlines, request serialization, error messages
+class ExchangeRunner;  // TLS context, deadlines, request serialization, error messages
 
 // The body of a response whose headers were read. Owns the connection until destroyed.
 class HttpBodyReader {
@@ -121,7 +121,7 @@ class HttpClient {
   HttpOptions options_;
   UpstreamIdentity identity_;
   std::unique_ptr<ConnectionPool> pool_;
-  std::unique_ptr<ClientCore> core_;
+  std::unique_ptr<ExchangeRunner> runner_;
 };
 
 }  // namespace roci::net

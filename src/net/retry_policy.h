@@ -1,5 +1,5 @@
 // Retry policy of the HTTP client: which failed attempts of an upstream exchange are sent again,
-// and how long to wait first. Pure functions; ClientCore::exchange runs the loop.
+// and how long to wait first. Pure functions; ExchangeRunner::exchange runs the loop.
 //
 //   AttemptFailure failure{.stage = AttemptStage::kConnect, .ec = asio::error::connection_refused};
 //   switch (retry_kind(failure)) {

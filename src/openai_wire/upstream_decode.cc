@@ -6,10 +6,10 @@
 #include <cstring>
 #include <exception>
 
-#include "openai_wire/common_shape_decode.h"
+#include "openai_wire/error_envelopes.h"
+#include "openai_wire/fast_path_decode.h"
 #include "openai_wire/json_util.h"
 #include "openai_wire/upstream_codec.h"
-#include "openai_wire/upstream_errors.h"
 
 namespace roci::openai_wire {
 namespace {
@@ -106,7 +106,7 @@ void fill_info(const json::object& root, std::string& id, std::string& model, st
 }  // namespace
 
 Result<GenerationResult> decode_chat_response(std::string_view body, std::string_view upstream) {
-  if (auto common = detail::decode_common_response(body)) return std::move(*common);
+  if (auto common = detail::decode_response_fast_path(body)) return std::move(*common);
   return detail::decode_chat_response_tree(body, upstream);
 }
 
@@ -168,7 +168,7 @@ Result<GenerationResult> detail::decode_chat_response_tree(std::string_view body
 }
 
 Result<DecodedChunk> decode_chat_chunk(std::string_view data, std::string_view upstream) {
-  if (auto common = detail::decode_common_chunk(data)) return std::move(*common);
+  if (auto common = detail::decode_chunk_fast_path(data)) return std::move(*common);
   return detail::decode_chat_chunk_tree(data, upstream);
 }
 

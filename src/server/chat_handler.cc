@@ -11,7 +11,7 @@
 // coroutine: every await completes with kCancelled, we return, and the ChatStream (or provider
 // call) is destroyed, which closes the upstream connection.
 #include "config/gateway_config.h"
-#include "openai_wire/client_codec.h"
+#include "openai_wire/downstream_codec.h"
 #include "server/handler_support.h"
 #include "server/handlers.h"
 #include "server/model_resolver.h"

@@ -9,7 +9,7 @@
 //   gone)
 #pragma once
 
-#include "openai_wire/client_codec.h"
+#include "openai_wire/downstream_codec.h"
 #include "server/admission_queue.h"
 #include "server/model_resolver.h"
 #include "server/request_context.h"

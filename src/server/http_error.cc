@@ -1,6 +1,6 @@
 #include "server/http_error.h"
 
-#include "openai_wire/client_codec.h"
+#include "openai_wire/downstream_codec.h"
 
 #include <string>
 #include <utility>

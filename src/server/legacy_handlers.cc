@@ -2,7 +2,7 @@
 // admission, Provider::complete / Provider::embed, served-model check, encode. A provider without
 // the operation answers kUnsupported, which becomes a 400 envelope.
 #include "config/gateway_config.h"
-#include "openai_wire/client_codec.h"
+#include "openai_wire/downstream_codec.h"
 #include "server/handler_support.h"
 #include "server/handlers.h"
 #include "server/model_resolver.h"

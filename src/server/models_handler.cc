@@ -1,7 +1,7 @@
 // GET /v1/models and GET /v1/models/{id}: the primary provider's models (the cached catalog,
 // LM Studio: /v1/models refined by /api/v0/models), filtered by inference.allowed_models.
 #include "config/gateway_config.h"
-#include "openai_wire/client_codec.h"
+#include "openai_wire/downstream_codec.h"
 #include "server/handler_support.h"
 #include "server/handlers.h"
 #include "server/model_catalog.h"

@@ -1,4 +1,4 @@
-#include "net/upstream_errors.h"
+#include "net/transport_errors.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -37,21 +37,21 @@ std::string format_duration(std::chrono::milliseconds d) {
   return std::to_string(ms) + " ms";
 }
 
-UpstreamErrors::UpstreamErrors(const UpstreamIdentity& identity, const HttpOptions& options,
-                               std::string fallback_url)
+TransportErrors::TransportErrors(const UpstreamIdentity& identity, const HttpOptions& options,
+                                 std::string fallback_url)
     : identity_(&identity), options_(&options), fallback_url_(std::move(fallback_url)) {}
 
-std::string_view UpstreamErrors::name() const {
+std::string_view TransportErrors::name() const {
   return identity_->display_name.empty() ? std::string_view("the upstream")
                                          : std::string_view(identity_->display_name);
 }
 
-std::string_view UpstreamErrors::url() const {
+std::string_view TransportErrors::url() const {
   return identity_->base_url.empty() ? std::string_view(fallback_url_)
                                      : std::string_view(identity_->base_url);
 }
 
-Error UpstreamErrors::unreachable(std::string_view reason) const {
+Error TransportErrors::unreachable(std::string_view reason) const {
   std::string m;
   m.append(name()).append(" is not reachable at ").append(url()).append(": ").append(reason);
   m += '.';
@@ -59,20 +59,20 @@ Error UpstreamErrors::unreachable(std::string_view reason) const {
   return Error::unreachable(std::move(m));
 }
 
-Error UpstreamErrors::resolve_failed(const boost::system::error_code& ec,
-                                     std::string_view host) const {
+Error TransportErrors::resolve_failed(const boost::system::error_code& ec,
+                                      std::string_view host) const {
   std::string reason = "the host name '";
   reason.append(host).append("' could not be resolved (").append(lower_first(ec.message()));
   reason += ')';
   return unreachable(reason);
 }
 
-Error UpstreamErrors::connect_failed(const boost::system::error_code& ec) const {
+Error TransportErrors::connect_failed(const boost::system::error_code& ec) const {
   return unreachable(describe(ec));
 }
 
-Error UpstreamErrors::tls_failed(const boost::system::error_code& ec, long verify_result,
-                                 std::string_view host) const {
+Error TransportErrors::tls_failed(const boost::system::error_code& ec, long verify_result,
+                                  std::string_view host) const {
   const bool verify_failed =
       verify_result != X509_V_OK ||
       (ec.category() == boost::asio::error::get_ssl_category() &&
@@ -101,9 +101,9 @@ Error UpstreamErrors::tls_failed(const boost::system::error_code& ec, long verif
   return unreachable(reason);
 }
 
-Error UpstreamErrors::tls_setup_failed(std::string_view what) const { return unreachable(what); }
+Error TransportErrors::tls_setup_failed(std::string_view what) const { return unreachable(what); }
 
-Error UpstreamErrors::timeout(DeadlineStep step, std::chrono::milliseconds budget) const {
+Error TransportErrors::timeout(DeadlineStep step, std::chrono::milliseconds budget) const {
   std::string m;
   m.append(name());
   const std::string d = format_duration(budget);
@@ -134,13 +134,13 @@ Error UpstreamErrors::timeout(DeadlineStep step, std::chrono::milliseconds budge
   return Error::timeout(std::move(m), "request_timeout");
 }
 
-Error UpstreamErrors::cancelled() const {
+Error TransportErrors::cancelled() const {
   std::string m = "the request to ";
   m.append(name()).append(" was cancelled");
   return Error::cancelled(std::move(m));
 }
 
-Error UpstreamErrors::too_large(std::uint64_t limit, std::string_view setting) const {
+Error TransportErrors::too_large(std::uint64_t limit, std::string_view setting) const {
   std::string m;
   m.append(name()).append("'s response exceeded ").append(std::to_string(limit)).append(" bytes");
   if (!setting.empty()) m.append(" (").append(setting).append(")");
@@ -148,28 +148,28 @@ Error UpstreamErrors::too_large(std::uint64_t limit, std::string_view setting) c
   return Error::upstream(std::move(m));
 }
 
-Error UpstreamErrors::header_too_large() const {
+Error TransportErrors::header_too_large() const {
   std::string m;
   m.append(name()).append(" sent response headers larger than ");
   m.append(std::to_string(options_->max_header_bytes)).append(" bytes (max_header_bytes).");
   return Error::upstream(std::move(m));
 }
 
-Error UpstreamErrors::malformed(const boost::system::error_code& ec) const {
+Error TransportErrors::malformed(const boost::system::error_code& ec) const {
   std::string m;
   m.append(name()).append(" at ").append(url()).append(" sent a malformed HTTP response (");
   m.append(lower_first(ec.message())).append(").");
   return Error::upstream(std::move(m));
 }
 
-Error UpstreamErrors::closed_before_response() const {
+Error TransportErrors::closed_before_response() const {
   std::string m;
   m.append(name()).append(" at ").append(url());
   m += " closed the connection without sending a response.";
   return Error::upstream(std::move(m));
 }
 
-Error UpstreamErrors::closed_mid_response(bool header_done, std::uint64_t body_bytes) const {
+Error TransportErrors::closed_mid_response(bool header_done, std::uint64_t body_bytes) const {
   std::string m;
   m.append(name()).append(" closed the connection in the middle of the response");
   if (header_done)
@@ -180,8 +180,8 @@ Error UpstreamErrors::closed_mid_response(bool header_done, std::uint64_t body_b
   return Error::upstream(std::move(m));
 }
 
-Error UpstreamErrors::io_failed(std::string_view during,
-                                const boost::system::error_code& ec) const {
+Error TransportErrors::io_failed(std::string_view during,
+                                 const boost::system::error_code& ec) const {
   std::string m;
   m.append("the connection to ").append(name()).append(" at ").append(url());
   m.append(" failed while ").append(during).append(": ").append(describe(ec)).append(".");

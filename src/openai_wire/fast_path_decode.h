@@ -24,8 +24,8 @@
 
 namespace roci::openai_wire::detail {
 
-std::optional<DecodedChunk> decode_common_chunk(std::string_view data);
-std::optional<GenerationResult> decode_common_response(std::string_view body);
+std::optional<DecodedChunk> decode_chunk_fast_path(std::string_view data);
+std::optional<GenerationResult> decode_response_fast_path(std::string_view body);
 
 // The general, tree-based decoders (what the public ones do when the fast path declines).
 Result<DecodedChunk> decode_chat_chunk_tree(std::string_view data, std::string_view upstream);

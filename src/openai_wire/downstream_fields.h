@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "openai_wire/client_codec.h"
+#include "openai_wire/downstream_codec.h"
 
 namespace roci::openai_wire::detail {
 

@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 
-#include "openai_wire/client_codec.h"
+#include "openai_wire/downstream_codec.h"
 
 namespace roci::openai_wire {
 namespace {

@@ -1,4 +1,4 @@
-#include "openai_wire/client_fields.h"
+#include "openai_wire/downstream_fields.h"
 
 #include "openai_wire/json_util.h"
 

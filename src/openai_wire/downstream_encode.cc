@@ -1,10 +1,10 @@
-// Response encoders of client_codec.h: typed results -> exactly OpenAI-shaped JSON and SSE.
+// Response encoders of downstream_codec.h: typed results -> exactly OpenAI-shaped JSON and SSE.
 //
 // These run on the gateway's hot path (one chunk per token), so they append into one string with
 // the escaping helpers of json_util.h instead of building boost::json trees.
 #include <random>
 
-#include "openai_wire/client_codec.h"
+#include "openai_wire/downstream_codec.h"
 #include "openai_wire/json_util.h"
 
 namespace roci::openai_wire {

@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "openai_wire/error_envelopes.h"
 #include "openai_wire/json_util.h"
 #include "openai_wire/upstream_codec.h"
-#include "openai_wire/upstream_errors.h"
 
 namespace roci::openai_wire {
 namespace {

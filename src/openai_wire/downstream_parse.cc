@@ -1,9 +1,9 @@
-// Request parsers of client_codec.h: OpenAI-shaped client bodies -> typed, validated requests.
+// Request parsers of downstream_codec.h: OpenAI-shaped client bodies -> typed, validated requests.
 
 #include <boost/json/monotonic_resource.hpp>
 
-#include "openai_wire/client_codec.h"
-#include "openai_wire/client_fields.h"
+#include "openai_wire/downstream_codec.h"
+#include "openai_wire/downstream_fields.h"
 #include "openai_wire/json_util.h"
 
 namespace roci::openai_wire {

@@ -1,4 +1,4 @@
-// decode_common_chunk / decode_common_response, the SAX fast paths of decode_chat_chunk and
+// decode_chunk_fast_path / decode_response_fast_path, the SAX fast paths of decode_chat_chunk and
 // decode_chat_response: they answer for the common shape, decline everything else, and always
 // agree with the tree decoders.
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "openai_wire/common_shape_decode.h"
+#include "openai_wire/fast_path_decode.h"
 #include "test_util.h"
 
 namespace roci::openai_wire {
@@ -16,8 +16,8 @@ namespace {
 
 using detail::decode_chat_chunk_tree;
 using detail::decode_chat_response_tree;
-using detail::decode_common_chunk;
-using detail::decode_common_response;
+using detail::decode_chunk_fast_path;
+using detail::decode_response_fast_path;
 using testing::fixtures_dir;
 using testing::read_fixture;
 
@@ -59,7 +59,7 @@ void expect_same(const DecodedChunk& fast, const DecodedChunk& tree, const std::
 
 // Runs both decoders; returns whether the fast path answered (and then checks they agree).
 bool fast_path_agrees(const std::string& data) {
-  const auto fast = decode_common_chunk(data);
+  const auto fast = decode_chunk_fast_path(data);
   if (!fast) return false;
   const auto tree = decode_chat_chunk_tree(data, "LM Studio");
   EXPECT_TRUE(tree) << "the fast path accepted what the tree decoder rejects: " << data;
@@ -116,15 +116,15 @@ TEST(CommonShapeDecode, AnswersForTheChunksOfAStream) {
   for (const auto& data : {content, finish, usage, reasoning, big_counts}) {
     EXPECT_TRUE(fast_path_agrees(data)) << data;
   }
-  auto decoded = decode_common_chunk(content);
+  auto decoded = decode_chunk_fast_path(content);
   ASSERT_TRUE(decoded);
   EXPECT_EQ(texts(decoded->parts), "text:Hel\xC3\xA9\nlo \"x\";");
   EXPECT_EQ(decoded->info.created, 1731990317);
-  EXPECT_EQ(decode_common_chunk(usage)->usage, (Usage{24, 9, 33}));
-  EXPECT_EQ(decode_common_chunk(finish)->finish_reason, FinishReason::kLength);
-  EXPECT_EQ(texts(decode_common_chunk(reasoning)->parts), "")
+  EXPECT_EQ(decode_chunk_fast_path(usage)->usage, (Usage{24, 9, 33}));
+  EXPECT_EQ(decode_chunk_fast_path(finish)->finish_reason, FinishReason::kLength);
+  EXPECT_EQ(texts(decode_chunk_fast_path(reasoning)->parts), "")
       << "an empty reasoning_content hides reasoning, as in the tree decoder";
-  EXPECT_EQ(decode_common_chunk(big_counts)->usage, (Usage{INT_MAX, 5, INT_MAX}));
+  EXPECT_EQ(decode_chunk_fast_path(big_counts)->usage, (Usage{INT_MAX, 5, INT_MAX}));
 }
 
 TEST(CommonShapeDecode, DeclinesEverythingElse) {
@@ -151,7 +151,7 @@ TEST(CommonShapeDecode, DeclinesEverythingElse) {
       "",
   };
   for (const auto& data : declined) {
-    EXPECT_FALSE(decode_common_chunk(data)) << data;
+    EXPECT_FALSE(decode_chunk_fast_path(data)) << data;
   }
 }
 
@@ -169,7 +169,7 @@ TEST(CommonShapeDecode, DecodeChatChunkStillHandlesWhatTheFastPathDeclines) {
 
 // Runs both response decoders; returns whether the fast path answered (and checks agreement).
 bool response_fast_path_agrees(const std::string& body) {
-  const auto fast = decode_common_response(body);
+  const auto fast = decode_response_fast_path(body);
   if (!fast) return false;
   const auto tree = decode_chat_response_tree(body, "LM Studio");
   EXPECT_TRUE(tree) << "the fast path accepted what the tree decoder rejects: " << body;
@@ -194,7 +194,7 @@ TEST(CommonShapeDecode, AnswersForPlainChatCompletions) {
       R"("finish_reason":"length","message":{"role":"assistant","content":null,)"
       R"("reasoning_content":"think"}}],"usage":{"prompt_tokens":1,"completion_tokens":2}})";
   EXPECT_TRUE(response_fast_path_agrees(reasoning));
-  auto decoded = decode_common_response(reasoning);
+  auto decoded = decode_response_fast_path(reasoning);
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->reasoning, "think");
   EXPECT_EQ(decoded->finish_reason, FinishReason::kLength);
@@ -207,13 +207,13 @@ TEST(CommonShapeDecode, ResponsesOutsideTheCommonShapeTakeTheTreePath) {
   for (const char* fixture :
        {"lmstudio/chat_response_tool_calls.json", "lmstudio/chat_response_api_v0_stats.json",
         "llamacpp/chat_response_timings.json", "lmstudio/error_model_not_found.json"}) {
-    EXPECT_FALSE(decode_common_response(read_fixture(fixture))) << fixture;
+    EXPECT_FALSE(decode_response_fast_path(read_fixture(fixture))) << fixture;
   }
   for (const char* body :
        {R"({"choices":[]})", R"({"choices":[{"index":0}]})",
         R"({"choices":[{"delta":{"content":"x"}}]})",
         R"({"choices":[{"message":{"content":[{"type":"text","text":"x"}]}}]})"}) {
-    EXPECT_FALSE(decode_common_response(body)) << body;
+    EXPECT_FALSE(decode_response_fast_path(body)) << body;
   }
   // The public decoder still gives the tree path's answers for them.
   auto tools =

@@ -1,4 +1,4 @@
-#include "openai_wire/common_shape_decode.h"
+#include "openai_wire/fast_path_decode.h"
 
 #include <boost/json/basic_parser_impl.hpp>
 
@@ -310,7 +310,7 @@ bool parse_common(json::basic_parser<CommonShapeHandler>& parser, std::string_vi
 
 }  // namespace
 
-std::optional<DecodedChunk> decode_common_chunk(std::string_view data) {
+std::optional<DecodedChunk> decode_chunk_fast_path(std::string_view data) {
   try {
     json::basic_parser<CommonShapeHandler> parser(json::parse_options{}, "delta");
     if (!parse_common(parser, data)) return std::nullopt;
@@ -320,7 +320,7 @@ std::optional<DecodedChunk> decode_common_chunk(std::string_view data) {
   }
 }
 
-std::optional<GenerationResult> decode_common_response(std::string_view body) {
+std::optional<GenerationResult> decode_response_fast_path(std::string_view body) {
   try {
     json::basic_parser<CommonShapeHandler> parser(json::parse_options{}, "message");
     if (!parse_common(parser, body)) return std::nullopt;

@@ -1,5 +1,6 @@
-// The OpenAI wire format as the gateway speaks it to its clients: request bodies parsed and
-// validated into typed structs, typed results encoded into OpenAI-shaped JSON and SSE chunks.
+// The OpenAI wire format as the gateway speaks it downstream, to its own clients (upstream_codec.h
+// is the other side: the model servers the gateway calls). Request bodies parsed and validated
+// into typed structs, typed results encoded into OpenAI-shaped JSON and SSE chunks.
 //
 //   auto parsed = parse_chat_request(body, limits);         // Result<ParsedChatRequest>
 //   if (!parsed) return error_response(parsed.error());     // 400 naming the field

@@ -3,7 +3,7 @@
 #include <boost/json.hpp>
 #include <set>
 
-#include "openai_wire/client_codec.h"
+#include "openai_wire/downstream_codec.h"
 #include "test_util.h"
 
 namespace roci::openai_wire {

@@ -1,6 +1,6 @@
-// UpstreamErrors: every error message of the HTTP client, built in one place.
+// TransportErrors: every error message of the HTTP client, built in one place.
 //
-//   UpstreamErrors errors(identity, options, origin.to_string());
+//   TransportErrors errors(identity, options, origin.to_string());
 //   return errors.connect_failed(ec);
 //   // "LM Studio is not reachable at http://localhost:1234: connection refused. Is the server
 //   //  started in LM Studio's Developer tab?"
@@ -28,11 +28,11 @@ enum class DeadlineStep {
   kStream,     // stream_timeout: the whole open() exchange
 };
 
-class UpstreamErrors {
+class TransportErrors {
  public:
   // Keeps references: `identity` and `options` must outlive this object.
-  UpstreamErrors(const UpstreamIdentity& identity, const HttpOptions& options,
-                 std::string fallback_url);
+  TransportErrors(const UpstreamIdentity& identity, const HttpOptions& options,
+                  std::string fallback_url);
 
   std::string_view name() const;  // "LM Studio", or "the upstream"
   std::string_view url() const;   // the configured base URL, for messages

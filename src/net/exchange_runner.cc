@@ -1,4 +1,4 @@
-#include "net/client_core.h"
+#include "net/exchange_runner.h"
 
 #include "net/connection_pool.h"
 #include "net/tls_context.h"
@@ -78,8 +78,8 @@ StepDeadline step_deadline(const ExchangeDeadlines& d, DeadlineStep step,
   return {d.total, d.total_step, d.total_budget};
 }
 
-ClientCore::ClientCore(const Origin& origin, const HttpOptions& options,
-                       const UpstreamIdentity& identity, ConnectionPool& pool)
+ExchangeRunner::ExchangeRunner(const Origin& origin, const HttpOptions& options,
+                               const UpstreamIdentity& identity, ConnectionPool& pool)
     : origin_(&origin),
       options_(&options),
       pool_(&pool),
@@ -110,9 +110,9 @@ ClientCore::ClientCore(const Origin& origin, const HttpOptions& options,
   }
 }
 
-ClientCore::~ClientCore() = default;
+ExchangeRunner::~ExchangeRunner() = default;
 
-ExchangeDeadlines ClientCore::deadlines(const HttpRequest& request, bool streaming) const {
+ExchangeDeadlines ExchangeRunner::deadlines(const HttpRequest& request, bool streaming) const {
   ExchangeDeadlines d;
   d.total_budget = clamp_budget(request.total_timeout.value_or(
       streaming ? options_->stream_timeout : options_->request_timeout));
@@ -122,7 +122,7 @@ ExchangeDeadlines ClientCore::deadlines(const HttpRequest& request, bool streami
   return d;
 }
 
-Result<void> ClientCore::validate(const HttpRequest& request) const {
+Result<void> ExchangeRunner::validate(const HttpRequest& request) const {
   if (!valid_target(request.target)) {
     return Error::invalid_request("invalid request target for " + std::string(errors_.name()));
   }
@@ -137,7 +137,7 @@ Result<void> ClientCore::validate(const HttpRequest& request) const {
   return {};
 }
 
-void ClientCore::serialize(std::string& out, const HttpRequest& request) const {
+void ExchangeRunner::serialize(std::string& out, const HttpRequest& request) const {
   out.clear();
   out.append(http::to_string(request.method)).append(" ");
   out.append(request.target.empty() ? std::string_view("/") : std::string_view(request.target));
@@ -156,9 +156,9 @@ void ClientCore::serialize(std::string& out, const HttpRequest& request) const {
   out.append("\r\n");
 }
 
-asio::awaitable<ClientCore::Connected> ClientCore::connect(asio::any_io_executor executor,
-                                                           const void* context_key,
-                                                           ExchangeDeadlines deadlines) {
+asio::awaitable<ExchangeRunner::Connected> ExchangeRunner::connect(asio::any_io_executor executor,
+                                                                   const void* context_key,
+                                                                   ExchangeDeadlines deadlines) {
   Connected out;
   out.failure.stage = AttemptStage::kConnect;
   const StepDeadline deadline =
@@ -213,7 +213,7 @@ asio::awaitable<ClientCore::Connected> ClientCore::connect(asio::any_io_executor
   co_return out;
 }
 
-std::optional<std::chrono::milliseconds> ClientCore::retry_delay(
+std::optional<std::chrono::milliseconds> ExchangeRunner::retry_delay(
     int retry, const ExchangeDeadlines& deadlines) const {
   const std::chrono::milliseconds delay =
       backoff_delay(retry, options_->retry_backoff, options_->max_retry_backoff, jitter_unit());
@@ -221,7 +221,7 @@ std::optional<std::chrono::milliseconds> ClientCore::retry_delay(
   return delay;
 }
 
-asio::awaitable<Result<void>> ClientCore::wait_to_retry(HttpRetry retry) {
+asio::awaitable<Result<void>> ExchangeRunner::wait_to_retry(HttpRetry retry) {
   const std::chrono::milliseconds delay = retry.delay;
   if (options_->on_retry) options_->on_retry(retry);
   if (delay.count() > 0) {
@@ -234,7 +234,7 @@ asio::awaitable<Result<void>> ClientCore::wait_to_retry(HttpRetry retry) {
   co_return Result<void>{};
 }
 
-void ClientCore::report_stale(const Error& cause) const {
+void ExchangeRunner::report_stale(const Error& cause) const {
   if (!options_->on_retry) return;
   options_->on_retry(HttpRetry{.attempt = 0,
                                .max_retries = 0,
@@ -243,7 +243,7 @@ void ClientCore::report_stale(const Error& cause) const {
                                .stale_connection = true});
 }
 
-asio::awaitable<Result<std::unique_ptr<Connection>>> ClientCore::exchange(
+asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
     HttpRequest request, ExchangeDeadlines deadlines, std::uint64_t body_limit,
     std::vector<std::pair<std::string, std::string>>* headers_out) {
   if (setup_error_) co_return *setup_error_;
@@ -353,8 +353,9 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ClientCore::exchange(
   }
 }
 
-Error ClientCore::read_error(const error_code& ec, const StepDeadline& deadline,
-                             const ResponseParser& parser, std::string_view limit_setting) const {
+Error ExchangeRunner::read_error(const error_code& ec, const StepDeadline& deadline,
+                                 const ResponseParser& parser,
+                                 std::string_view limit_setting) const {
   if (ec == asio::error::operation_aborted) return errors_.cancelled();
   if (ec == beast::error::timeout || Clock::now() >= deadline.at) {
     return errors_.timeout(deadline.step, deadline.budget);
@@ -371,7 +372,7 @@ Error ClientCore::read_error(const error_code& ec, const StepDeadline& deadline,
   return errors_.io_failed("reading the response", ec);
 }
 
-Error ClientCore::exception_error(const std::exception_ptr& e) const {
+Error ExchangeRunner::exception_error(const std::exception_ptr& e) const {
   try {
     std::rethrow_exception(e);
   } catch (const boost::system::system_error& error) {

@@ -1,11 +1,11 @@
-// ClientCore: the machinery behind HttpClient: connects (resolve, TCP, TLS), serializes requests,
-// runs one exchange up to the response headers with its retries (the stale-connection resend and
-// the backoff retries of retry_policy.h), computes step deadlines and turns I/O failures into the
-// errors of upstream_errors.h.
+// ExchangeRunner: the machinery behind HttpClient: connects (resolve, TCP, TLS), serializes
+// requests, runs one exchange up to the response headers with its retries (the stale-connection
+// resend and the backoff retries of retry_policy.h), computes step deadlines and turns I/O failures
+// into the errors of transport_errors.h.
 //
-//   ClientCore core(origin, options, identity, pool);
-//   ExchangeDeadlines d = core.deadlines(request, /*streaming=*/true);
-//   auto conn = co_await core.exchange(std::move(request), d, options.max_stream_bytes, nullptr);
+//   ExchangeRunner runner(origin, options, identity, pool);
+//   ExchangeDeadlines d = runner.deadlines(request, /*streaming=*/true);
+//   auto conn = co_await runner.exchange(std::move(request), d, options.max_stream_bytes, nullptr);
 //   // conn: headers read; the body is read by a PooledBodyReader
 //
 // Not thread-safe beyond ConnectionPool's per-io_context rule; owned by one HttpClient.
@@ -14,7 +14,7 @@
 #include "net/connection.h"
 #include "net/http_client.h"
 #include "net/retry_policy.h"
-#include "net/upstream_errors.h"
+#include "net/transport_errors.h"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -47,11 +47,11 @@ struct StepDeadline {
 StepDeadline step_deadline(const ExchangeDeadlines& d, DeadlineStep step,
                            std::chrono::milliseconds budget, Clock::time_point now);
 
-class ClientCore {
+class ExchangeRunner {
  public:
-  ClientCore(const Origin& origin, const HttpOptions& options, const UpstreamIdentity& identity,
-             ConnectionPool& pool);
-  ~ClientCore();
+  ExchangeRunner(const Origin& origin, const HttpOptions& options, const UpstreamIdentity& identity,
+                 ConnectionPool& pool);
+  ~ExchangeRunner();
 
   ExchangeDeadlines deadlines(const HttpRequest& request, bool streaming) const;
 
@@ -72,7 +72,7 @@ class ClientCore {
   Error exception_error(const std::exception_ptr& e) const;
 
   const HttpOptions& options() const { return *options_; }
-  const UpstreamErrors& errors() const { return errors_; }
+  const TransportErrors& errors() const { return errors_; }
   ConnectionPool& pool() { return *pool_; }
 
  private:
@@ -100,7 +100,7 @@ class ClientCore {
   const Origin* origin_;
   const HttpOptions* options_;
   ConnectionPool* pool_;
-  UpstreamErrors errors_;
+  TransportErrors errors_;
   std::unique_ptr<asio::ssl::context> tls_;
   std::optional<Error> setup_error_;  // e.g. an unreadable ca_file: every request fails with it
   std::string host_line_;             // "Host: localhost:1234\r\n"
