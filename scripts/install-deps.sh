@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages roci needs to build and test, and only those that are missing.
 # Usage: scripts/install-deps.sh [--bench] [--fuzz]
-#   --bench  also nginx and wrk (bench/run)
+#   --bench  also nginx, wrk and valgrind (bench/run, bench/callgrind)
 #   --fuzz   also clang's libFuzzer runtime
 # Safe to run repeatedly; it calls apt-get only when something is missing.
 set -euo pipefail
@@ -15,7 +15,7 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --bench) packages+=(nginx wrk) ;;
+    --bench) packages+=(nginx wrk valgrind) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac

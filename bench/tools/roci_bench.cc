@@ -1,4 +1,5 @@
-// roci-bench: the benchmark's own load clients and paced upstream (used by bench/run).
+// roci-bench: the benchmark's own load clients and paced upstream (used by bench/run and
+// bench/callgrind).
 //
 //   roci-bench freeport                                  # prints a free loopback port
 //   roci-bench rate    --port P --rate R --duration S --body FILE [--connections 64]
@@ -8,6 +9,7 @@
 //                      [--after-ms 2000] [--open-timeout 60]
 //   roci-bench upstream --port 0 --token-delay-ms D [--chunks 20] [--model llama3.3]
 //   roci-bench startup --port P --body FILE --log FILE -- cmd args...
+//   roci-bench count   --port P --requests N --body FILE [--connections 8] [--stream 1]
 //
 // Every client talks to 127.0.0.1 only, prints one line of key=value results on stdout, and
 // exits 0 when the run completed (timings are results, not failures), 1 on a usage error or when
@@ -28,7 +30,9 @@
 //   not) that paces stream chunks at fixed absolute times first + k*D and stamps each one.
 // startup: fork+exec cmd, poll-connect the port every 100 us, send one POST; prints the time from
 //   fork to the first 2xx response and the child's pid (left running; the caller kills it).
+// count: exactly N requests, closed loop (count_client.h; bench/callgrind).
 #include "bench_util.h"
+#include "count_client.h"
 #include "http_wire.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -735,7 +739,7 @@ int run_freeport() {
 
 int main(int argc, char** argv) {
   if (argc < 2)
-    die("usage: roci-bench freeport|rate|paced|hold|upstream|startup [--key value ...]");
+    die("usage: roci-bench freeport|rate|paced|hold|upstream|startup|count [--key value ...]");
   signal(SIGPIPE, SIG_IGN);
   const std::string cmd = argv[1];
   const Args args = parse_args(argc, argv, 2);
@@ -746,6 +750,7 @@ int main(int argc, char** argv) {
     if (cmd == "hold") return run_hold(args);
     if (cmd == "upstream") return run_upstream(args);
     if (cmd == "startup") return run_startup(args);
+    if (cmd == "count") return run_count(args);
   } catch (const std::exception& e) {
     die(e.what());
   }
