@@ -490,17 +490,15 @@ asio::awaitable<Session::Next> Session::read_request() {
   if (ec || too_many_fields) {
     linger_ = true;
     if (too_many_fields) {
-      Error e{.kind = ErrorKind::kPayloadTooLarge,
+      Error e{.kind = ErrorKind::kHeadersTooLarge,
               .message = "Request has " + std::to_string(field_count) +
                          " header fields; limits.max_header_count is " +
-                         std::to_string(config_.limits.max_header_count) + ".",
-              .code = "headers_too_large"};
+                         std::to_string(config_.limits.max_header_count) + "."};
       co_await answer(e);
     } else if (ec == http::error::header_limit) {
-      Error e{.kind = ErrorKind::kPayloadTooLarge,
+      Error e{.kind = ErrorKind::kHeadersTooLarge,
               .message = "Request headers exceed limits.max_header_bytes (" +
-                         std::to_string(config_.limits.max_header_bytes) + " bytes).",
-              .code = "headers_too_large"};
+                         std::to_string(config_.limits.max_header_bytes) + " bytes)."};
       co_await answer(e);
     } else if (ec == http::error::body_limit) {  // Content-Length over the limit: 413 unread
       Error e{.kind = ErrorKind::kPayloadTooLarge,
@@ -524,12 +522,10 @@ asio::awaitable<Session::Next> Session::read_request() {
   bool preflight_ok = false;  // answered 204 below
   if (reject_) {
     x.writer->force_close();
-    early = Error{.kind = ErrorKind::kQueueFull,
+    early = Error{.kind = ErrorKind::kTooManyConnections,
                   .message = "The gateway is at limits.max_connections (" +
                              std::to_string(config_.limits.max_connections) +
-                             " client connections). Retry shortly.",
-                  .code = "too_many_connections",
-                  .retry_after_secs = 1};
+                             " client connections). Retry shortly."};
   } else if (preflight) {  // no API key needed; an unknown route still gets the router's 404
     if (!env_.cors->origin_allowed(origin)) {
       early = cors_forbidden(origin);
