@@ -15,6 +15,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -64,6 +65,7 @@ struct RequestInProgress {
   RequestLog log;
   std::optional<Http1ResponseWriter> writer;  // once the head is read
   std::optional<RequestContext> ctx;          // once the head is read
+  bool pipelined = false;                     // sent before the previous response was complete
   bool recorded = false;                      // in the metrics and the access log already
 };
 
@@ -85,7 +87,7 @@ class Session {
   // preflights).
   asio::awaitable<Next> read_request();
   // Starts current_ for a request whose head is about to be read.
-  RequestInProgress& start_request();
+  RequestInProgress& start_request(bool pipelined);
   // Request id, route label, writer, context, CORS fields and in-flight gauge of the request whose
   // head was read.
   RouteMatch open_request(RequestInProgress& current);
@@ -107,8 +109,10 @@ class Session {
   // What watch_client_close shares with its callback, which may run after the handler ended.
   struct CloseWatch {
     asio::cancellation_signal cancel_handler;
+    bool eof_is_half_close = false;  // a pipelined request: the client's EOF cancels nothing
     bool handler_done = false;
     bool client_gone = false;
+    bool next_request_seen = false;  // bytes of a next request arrived meanwhile
     char peek_byte = 0;  // target of the MSG_PEEK receive (the byte stays in the socket)
   };
   // Watches the socket while the handler runs; when the client closes or resets it (or the socket
@@ -122,16 +126,18 @@ class Session {
   std::string pending_output_;  // ResponseConnection::pending_output
   SessionNode node_;
   std::optional<RequestInProgress> current_;
-  bool reject_;          // accepted past limits.max_connections
-  bool first_ = true;    // no request read yet
-  bool linger_ = false;  // unread request bytes may remain: drain before closing
+  bool reject_;                   // accepted past limits.max_connections
+  bool first_ = true;             // no request read yet
+  bool next_sent_early_ = false;  // the close watch saw the next request arrive
+  bool linger_ = false;           // unread request bytes may remain: drain before closing
 };
 
-RequestInProgress& Session::start_request() {
+RequestInProgress& Session::start_request(bool pipelined) {
   RequestInProgress& current = current_.emplace();
   current.parser.header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(config_.limits.max_header_bytes, UINT32_MAX)));
   current.parser.body_limit(config_.limits.max_body_bytes);
+  current.pipelined = pipelined;
   return current;
 }
 
@@ -185,7 +191,11 @@ void Session::watch_client_close(std::shared_ptr<CloseWatch> watch) {
   char* byte = &watch->peek_byte;
   auto on_peek = [watch = std::move(watch)](const beast::error_code& ec, std::size_t n) {
     if (watch->handler_done) return;
-    if (!ec && n > 0) return;  // a next request: the client is still there
+    if (!ec && n > 0) {  // a next request: the client is still there
+      watch->next_request_seen = true;
+      return;
+    }
+    if (ec == asio::error::eof && watch->eof_is_half_close) return;
     // EOF or reset, or the socket was cancelled or closed under us (deadline sweep, shutdown).
     watch->client_gone = true;
     watch->cancel_handler.emit(asio::cancellation_type::terminal);
@@ -281,6 +291,8 @@ asio::awaitable<Session::Next> Session::answer_at_gate(const GateDecision& gate,
 asio::awaitable<Session::Next> Session::read_request() {
   const auto& server = config_.server;
   const bool first = std::exchange(first_, false);
+  // Sent before the previous response was complete: already read, or seen by the close watch.
+  const bool pipelined = buffer_.size() > 0 || std::exchange(next_sent_early_, false);
   // 1. The start of the request: idle keep-alive limit (first request: the header limit).
   if (buffer_.size() == 0) {
     if (env_.stopping.load(std::memory_order_relaxed)) co_return Next::kClose;
@@ -293,7 +305,7 @@ asio::awaitable<Session::Next> Session::read_request() {
   }
 
   // 2. The head, bounded in time from its first byte (from accept for the first request).
-  RequestInProgress& current = start_request();
+  RequestInProgress& current = start_request(pipelined);
   if (!first) node_.arm(seconds(server.request_header_timeout_secs));
   auto [ec, n] = co_await http::async_read_header(socket_, buffer_, current.parser, kUseTuple);
   node_.disarm();
@@ -331,6 +343,7 @@ asio::awaitable<bool> Session::handle_request() {
     buffer_.shrink_to_fit();
     auto executor = co_await asio::this_coro::executor;
     auto watch = std::make_shared<CloseWatch>();
+    watch->eof_is_half_close = current.pipelined;
     watch_client_close(watch);
     std::exception_ptr handler_ex;
     try {
@@ -344,6 +357,7 @@ asio::awaitable<bool> Session::handle_request() {
     beast::error_code ignored;
     socket_.cancel(ignored);  // ends the watch; nothing else is pending on the socket now
     client_gone = watch->client_gone;
+    next_sent_early_ = watch->next_request_seen;
     if (handler_ex && !client_gone) std::rethrow_exception(handler_ex);  // to the catch site
   }
   Http1ResponseWriter& writer = *current.writer;

@@ -16,13 +16,17 @@
 // that stops reading is dropped.
 //
 // Pipelining (RFC 9112 9.3.2): requests are read one after the other from the same buffer and
-// answered in order, each one once.
+// answered in order, each one once. A request the client sent before the previous response was
+// complete is pipelined.
 //
 // While a handler runs and no later request is already read, the session watches the socket
 // (one MSG_PEEK receive): when the client closes or resets it, the handler coroutine is cancelled
 // (terminal, per-operation), the request is logged as 499 and counted in
-// roci_cancellations_total. Bytes of a next request end the watch. The handler runs with
-// throw_if_cancelled(false): cancellation shows up as ErrorKind::kCancelled values, not
+// roci_cancellations_total. A pipelined request is the exception for a plain close: a pipelining
+// client may shut down its sending side after its last request and still read the answers, so
+// there the end of the client's bytes cancels nothing; a reset still does, and a client that is
+// really gone shows as a failed write. Bytes of a next request end the watch. The handler runs
+// with throw_if_cancelled(false): cancellation shows up as ErrorKind::kCancelled values, not
 // exceptions.
 //
 // Errors: a session never throws; the single catch site logs and answers 500 when nothing was
