@@ -22,10 +22,14 @@ std::string_view to_string(ErrorKind kind) {
       return "payload_too_large";
     case ErrorKind::kUnsupportedMediaType:
       return "unsupported_media_type";
+    case ErrorKind::kHeadersTooLarge:
+      return "headers_too_large";
     case ErrorKind::kRateLimited:
       return "rate_limited";
     case ErrorKind::kQueueFull:
       return "queue_full";
+    case ErrorKind::kTooManyConnections:
+      return "too_many_connections";
     case ErrorKind::kUnsupported:
       return "unsupported";
     case ErrorKind::kUpstreamError:

@@ -31,17 +31,17 @@ HttpError to_http_error(const Error& e) {
     case ErrorKind::kMethodNotAllowed:
       return {405, "invalid_request_error", "method_not_allowed"};
     case ErrorKind::kPayloadTooLarge:
-      // The session reports oversized request headers with this code (431, RFC 6585).
-      if (e.code == "headers_too_large") return {431, "invalid_request_error", e.code};
       return {413, "invalid_request_error", or_default(e.code, "payload_too_large")};
     case ErrorKind::kUnsupportedMediaType:
       return {415, "invalid_request_error", "unsupported_media_type"};
+    case ErrorKind::kHeadersTooLarge:  // RFC 6585
+      return {431, "invalid_request_error", "headers_too_large"};
     case ErrorKind::kRateLimited:
       return {429, "rate_limit_error", or_default(e.code, "rate_limit_exceeded")};
     case ErrorKind::kQueueFull:
-      // Past limits.max_connections the gateway refuses the connection itself: 503.
-      if (e.code == "too_many_connections") return {503, "api_error", e.code};
       return {429, "rate_limit_error", "queue_full"};
+    case ErrorKind::kTooManyConnections:
+      return {503, "api_error", "too_many_connections"};
     case ErrorKind::kUnsupported:
       return {400, "invalid_request_error", "unsupported"};
     case ErrorKind::kUpstreamError: {

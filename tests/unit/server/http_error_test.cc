@@ -37,8 +37,10 @@ TEST(ToHttpError, EveryKindHasItsStatusTypeAndCode) {
       {ErrorKind::kMethodNotAllowed, 405, "invalid_request_error", "method_not_allowed"},
       {ErrorKind::kPayloadTooLarge, 413, "invalid_request_error", "payload_too_large"},
       {ErrorKind::kUnsupportedMediaType, 415, "invalid_request_error", "unsupported_media_type"},
+      {ErrorKind::kHeadersTooLarge, 431, "invalid_request_error", "headers_too_large"},
       {ErrorKind::kRateLimited, 429, "rate_limit_error", "rate_limit_exceeded"},
       {ErrorKind::kQueueFull, 429, "rate_limit_error", "queue_full"},
+      {ErrorKind::kTooManyConnections, 503, "api_error", "too_many_connections"},
       {ErrorKind::kUnsupported, 400, "invalid_request_error", "unsupported"},
       {ErrorKind::kUpstreamError, 502, "api_error", "upstream_error"},
       {ErrorKind::kUpstreamUnreachable, 502, "api_error", "upstream_unreachable"},
@@ -74,13 +76,17 @@ TEST(ToHttpError, UpstreamStatusPicks500Or502) {
 TEST(ToHttpError, CodesThatRefineTheStatus) {
   EXPECT_EQ(to_http_error(Error::timeout("x", "first_byte_timeout")).code, "first_byte_timeout");
   EXPECT_EQ(to_http_error(Error::timeout("x", "first_byte_timeout")).status, 504);
-  Error headers{.kind = ErrorKind::kPayloadTooLarge, .code = "headers_too_large"};
-  EXPECT_EQ(to_http_error(headers).status, 431);
-  Error conns{.kind = ErrorKind::kQueueFull, .code = "too_many_connections"};
-  EXPECT_EQ(to_http_error(conns).status, 503);
   Error param = Error::invalid_request("bad", "temperature");
   param.code = "invalid_value";
   EXPECT_EQ(to_http_error(param).code, "invalid_value");
+}
+
+// 431 and 503 come from their own kinds: a `code` string never changes the status.
+TEST(ToHttpError, CodeStringsDoNotPickTheStatus) {
+  Error headers{.kind = ErrorKind::kPayloadTooLarge, .code = "headers_too_large"};
+  EXPECT_EQ(to_http_error(headers).status, 413);
+  Error conns{.kind = ErrorKind::kQueueFull, .code = "too_many_connections"};
+  EXPECT_EQ(to_http_error(conns).status, 429);
 }
 
 TEST(ErrorBody, IsTheOpenAiEnvelopeWithAvailableModels) {
@@ -160,6 +166,17 @@ TEST(SendError, QueueFullGetsRetryAfter) {
   EXPECT_EQ(h.log.status, 429);
   EXPECT_EQ(h.log.error_kind, ErrorKind::kQueueFull);
   EXPECT_EQ(h.log.error_message, "busy");
+}
+
+TEST(SendError, TooManyConnectionsIs503WithoutRetryAfter) {
+  Harness h;
+  h.run(Error{.kind = ErrorKind::kTooManyConnections, .message = "full"});
+  EXPECT_EQ(h.writer.status, 503);
+  EXPECT_TRUE(h.writer.headers.empty());
+  auto v = boost::json::parse(h.writer.body);
+  EXPECT_EQ(v.at("error").at("type").as_string(), "api_error");
+  EXPECT_EQ(v.at("error").at("code").as_string(), "too_many_connections");
+  EXPECT_EQ(h.log.error_kind, ErrorKind::kTooManyConnections);
 }
 
 TEST(SendError, UnauthenticatedGetsWwwAuthenticateBearer) {
