@@ -35,8 +35,8 @@ class Provider {
  public:
   virtual ~Provider() = default;
 
-  // The instance's name: the selector prefix, and the name in logs and /health. By default the
-  // kind ("lmstudio"); ProviderSpec::name sets another.
+  // The instance's name, as logs and /health show it: by default the kind ("lmstudio");
+  // ProviderSpec::name sets another (the gateway's backends).
   virtual std::string_view name() const = 0;
   // The registered kind that built it ("lmstudio", "llamacpp", "openai", "mock"): what decides
   // kind-specific behaviour. By default name().

@@ -8,8 +8,8 @@
 //
 // LmStudioProvider, LlamaCppProvider and OpenAiProvider are thin configurations of this class: a
 // dialect (display name, unreachable hint, request-side quirks, health probe, /api/v0 support,
-// capability table)
-// plus the user's base URL, key and HTTP options. Every error names the upstream and its base URL.
+// capability table) plus the user's base URL, key and HTTP options. Every error names the
+// upstream and its base URL.
 //
 // Paths: with append_v1 the base URL is the server root and the API lives under "<root>/v1" (a base
 // URL that already ends in "/v1" is not doubled); without it the base URL is the API root as given
@@ -57,7 +57,7 @@ struct OpenAiCompatibleDialect {
   // capabilities from them.
   bool refine_from_model_list = false;
   bool append_v1 = false;  // the base URL is the server root; the API is under /v1
-  // Static capabilities of a model before (or without) /api/v0 refinement.
+  // Static capabilities of a model before (or without) refinement from a model list.
   Capabilities (*default_capabilities)(std::string_view model) = nullptr;
 };
 
