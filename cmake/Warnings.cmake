@@ -30,6 +30,7 @@ function(roci_test name)
   add_executable(${name} ${_srcs})
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gmock GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE
+    ROCI_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     ROCI_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/support/fixtures"
     ROCI_BINARY_DIR="${PROJECT_BINARY_DIR}")
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES TIMEOUT 120)

@@ -196,14 +196,15 @@ int run_models(const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"roci: chat with LLM servers (LM Studio, OpenAI, mock) through libroci"};
+  CLI::App app{"roci: chat with LLM servers (LM Studio, llama.cpp, OpenAI, mock) through libroci"};
   app.require_subcommand(1);
   app.footer(
       "Examples:\n"
       "  roci chat lmstudio:llama3.3 \"Explain quantum computing\"\n"
       "  roci chat mock:any \"hi\" --no-stream\n"
       "  roci models lmstudio\n"
-      "Environment: LMSTUDIO_BASE_URL, LMSTUDIO_API_KEY, OPENAI_API_KEY, OPENAI_BASE_URL");
+      "Environment: LMSTUDIO_BASE_URL, LMSTUDIO_API_KEY, OPENAI_API_KEY, OPENAI_BASE_URL,\n"
+      "  LLAMACPP_BASE_URL, LLAMACPP_API_KEY");
 
   ChatFlags chat;
   auto* chat_cmd = app.add_subcommand("chat", "Send one prompt and stream the answer to stdout");
@@ -220,7 +221,12 @@ int main(int argc, char** argv) {
 
   std::string provider_name;
   auto* models_cmd = app.add_subcommand("models", "List a provider's models");
-  models_cmd->add_option("provider", provider_name, "lmstudio | openai | mock")->required();
+  std::string kinds;
+  const roci::ProviderRegistry registry{roci::RociConfig{}};
+  for (auto kind : registry.names()) {
+    kinds += (kinds.empty() ? "" : " | ") + std::string(kind);
+  }
+  models_cmd->add_option("provider", provider_name, kinds)->required();
 
   try {
     app.parse(argc, argv);

@@ -5,6 +5,7 @@
 #include <roci/core/error.h>
 #include <roci/core/model_selector.h>
 #include <roci/core/types.h>
+#include <roci/provider/llamacpp_provider.h>
 #include <roci/provider/lmstudio_provider.h>
 #include <roci/provider/mock_provider.h>
 #include <roci/provider/openai_provider.h>

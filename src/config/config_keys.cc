@@ -1,5 +1,7 @@
 #include "config/config_keys.h"
 
+#include <roci/provider/registry.h>
+
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
@@ -80,6 +82,18 @@ Check one_of(std::initializer_list<std::string_view> allowed) {
     if (std::find(names.begin(), names.end(), s) != names.end()) return "";
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : "|") + n;
+    return "must be one of " + list + ", got \"" + s + "\"";
+  };
+}
+
+// inference.provider: a kind the provider registry builds (the registry is the one list of them).
+Check registered_provider() {
+  return [](const Value& v) -> std::string {
+    static const ProviderRegistry registry{RociConfig{}};  // the built-in kinds; reads no env
+    const auto& s = std::get<std::string>(v);
+    if (registry.contains(s)) return "";
+    std::string list;
+    for (auto name : registry.names()) list += (list.empty() ? "" : "|") + std::string(name);
     return "must be one of " + list + ", got \"" + s + "\"";
   };
 }
@@ -198,7 +212,7 @@ std::vector<ConfigKey> make_keys() {
         field(+[](C& c) -> auto& { return c.server.write_timeout_secs; }), at_least(1)),
 
     key("inference.provider", field(+[](C& c) -> auto& { return c.inference.provider; }),
-        one_of({"lmstudio", "openai", "mock"})),
+        registered_provider()),
     key("inference.base_url", field(+[](C& c) -> auto& { return c.inference.base_url; }),
         http_url()),
     key("inference.default_model",

@@ -53,12 +53,12 @@ struct MockSection {
 };
 
 struct InferenceSection {
-  std::string provider = "mock";            // lmstudio | openai | mock
+  std::string provider = "mock";            // llamacpp | lmstudio | mock | openai (the registry's)
   std::string base_url;                     // "" -> the provider's default
   std::string default_model;                // "" -> the provider's first/only model
   std::vector<std::string> allowed_models;  // empty: all
   bool accept_model_mismatch = false;       // accept a served model other than the resolved one
-  std::string api_key;  // upstream key (openai; optional for lmstudio). Never logged.
+  std::string api_key;  // upstream key (openai; optional for lmstudio, llamacpp). Never logged.
   HttpSection http;
   MockSection mock;
   // Defaults applied when a request omits them (seed: max_tokens 100, temperature 0.7).

@@ -1,7 +1,9 @@
 // The built-in providers, registered explicitly (static self-registration would be dropped by the
-// linker). Adding a provider = its directory + one line in register_builtin_providers().
+// linker). Adding a provider = its directory + one add() in register_builtin_providers() (and, for
+// "kind:model" selectors from the environment, its variables in RociConfig).
 #include "net/url.h"
 
+#include <roci/provider/llamacpp_provider.h>
 #include <roci/provider/lmstudio_provider.h>
 #include <roci/provider/mock_provider.h>
 #include <roci/provider/openai_provider.h>
@@ -10,43 +12,99 @@
 namespace roci {
 namespace {
 
-Result<std::unique_ptr<Provider>> make_lmstudio(const RociConfig& config, std::string_view model) {
-  if (auto origin = net::parse_base_url(config.lmstudio_base_url); !origin) {
+// "the openai provider", or "the openai provider \"backend-2\"" for a named instance.
+std::string describe(const ProviderSpec& spec) {
+  std::string out = "the " + spec.kind + " provider";
+  if (!spec.name.empty() && spec.name != spec.kind) out += " \"" + spec.name + "\"";
+  return out;
+}
+
+// spec.base_url, or the kind's default when empty; an error naming spec.origin.base_url when it
+// does not parse (net::parse_base_url: http(s), a host, no credentials, query or fragment).
+Result<std::string> base_url_of(const ProviderSpec& spec, std::string_view default_url) {
+  std::string url = spec.base_url.empty() ? std::string(default_url) : spec.base_url;
+  if (auto origin = net::parse_base_url(url); !origin) {
     Error error = origin.error();
-    error.message = "LMSTUDIO_BASE_URL is invalid: " + error.message;
+    error.message =
+        spec.origin.base_url + " is invalid for " + describe(spec) + ": " + error.message;
     return error;
   }
+  return url;
+}
+
+std::string model_or(const ProviderSpec& spec, std::string_view default_model) {
+  return spec.model.empty() ? std::string(default_model) : spec.model;
+}
+
+Result<std::unique_ptr<Provider>> make_lmstudio(const ProviderSpec& spec) {
+  auto base_url = base_url_of(spec, kLmStudioDefaultBaseUrl);
+  if (!base_url) return base_url.error();
   return std::unique_ptr<Provider>(std::make_unique<LmStudioProvider>(
-      LmStudioModel::custom(std::string(model)), config.lmstudio_base_url,
-      LmStudioOptions{.api_key = config.lmstudio_api_key, .http = config.http}));
+      LmStudioModel::custom(model_or(spec, "local-model")), std::move(*base_url),
+      LmStudioOptions{.api_key = spec.api_key, .http = spec.http, .name = spec.name}));
 }
 
-Result<std::unique_ptr<Provider>> make_openai(const RociConfig& config, std::string_view model) {
-  if (config.openai_api_key.empty()) {
-    return Error::invalid_request("the openai provider needs an API key: set OPENAI_API_KEY");
+ProviderSpec lmstudio_env(const RociConfig& env) {
+  return ProviderSpec{.base_url = env.lmstudio_base_url,
+                      .api_key = env.lmstudio_api_key,
+                      .origin = {.base_url = "LMSTUDIO_BASE_URL", .api_key = "LMSTUDIO_API_KEY"}};
+}
+
+Result<std::unique_ptr<Provider>> make_llamacpp(const ProviderSpec& spec) {
+  auto base_url = base_url_of(spec, kLlamaCppDefaultBaseUrl);
+  if (!base_url) return base_url.error();
+  // No default model: llama-server serves the model it was started with.
+  return std::unique_ptr<Provider>(std::make_unique<LlamaCppProvider>(
+      spec.model, std::move(*base_url),
+      LlamaCppOptions{.api_key = spec.api_key, .http = spec.http, .name = spec.name}));
+}
+
+ProviderSpec llamacpp_env(const RociConfig& env) {
+  return ProviderSpec{.base_url = env.llamacpp_base_url,
+                      .api_key = env.llamacpp_api_key,
+                      .origin = {.base_url = "LLAMACPP_BASE_URL", .api_key = "LLAMACPP_API_KEY"}};
+}
+
+Result<std::unique_ptr<Provider>> make_openai(const ProviderSpec& spec) {
+  if (spec.api_key.empty()) {
+    return Error::invalid_request(describe(spec) + " needs an API key: set " + spec.origin.api_key);
   }
-  if (auto origin = net::parse_base_url(config.openai_base_url); !origin) {
-    Error error = origin.error();
-    error.message = "OPENAI_BASE_URL is invalid: " + error.message;
-    return error;
-  }
+  auto base_url = base_url_of(spec, kOpenAiDefaultBaseUrl);
+  if (!base_url) return base_url.error();
   return std::unique_ptr<Provider>(std::make_unique<OpenAiProvider>(
-      std::string(model), config.openai_api_key, config.openai_base_url,
-      OpenAiOptions{.organization = config.openai_organization,
-                    .project = config.openai_project,
-                    .http = config.http}));
+      model_or(spec, "gpt-4o-mini"), spec.api_key, std::move(*base_url),
+      OpenAiOptions{.organization = spec.organization,
+                    .project = spec.project,
+                    .http = spec.http,
+                    .name = spec.name}));
 }
 
-Result<std::unique_ptr<Provider>> make_mock(const RociConfig& config, std::string_view model) {
-  return std::unique_ptr<Provider>(std::make_unique<MockProvider>(config.mock, std::string(model)));
+ProviderSpec openai_env(const RociConfig& env) {
+  return ProviderSpec{.base_url = env.openai_base_url,
+                      .api_key = env.openai_api_key,
+                      .organization = env.openai_organization,
+                      .project = env.openai_project,
+                      .origin = {.base_url = "OPENAI_BASE_URL", .api_key = "OPENAI_API_KEY"}};
 }
+
+// The mock lists spec.mock.models (at least the model it serves) and answers any name.
+Result<std::unique_ptr<Provider>> make_mock(const ProviderSpec& spec) {
+  MockOptions options = spec.mock;
+  if (options.models.empty()) options.models.push_back("mock-model");
+  std::string model = model_or(spec, options.models.front());
+  return std::unique_ptr<Provider>(
+      std::make_unique<MockProvider>(std::move(options), std::move(model), spec.name));
+}
+
+ProviderSpec mock_env(const RociConfig& env) { return ProviderSpec{.mock = env.mock}; }
 
 }  // namespace
 
 void register_builtin_providers(ProviderRegistry& registry) {
-  registry.add("lmstudio", &make_lmstudio);
-  registry.add("openai", &make_openai);
-  registry.add("mock", &make_mock);
+  registry.add("lmstudio", &make_lmstudio, &lmstudio_env);
+  registry.add("llamacpp", &make_llamacpp, &llamacpp_env);
+  registry.add("openai", &make_openai, &openai_env);
+  registry.add("mock", &make_mock, &mock_env);
 }
 
 }  // namespace roci

@@ -22,6 +22,8 @@ RociConfig RociConfig::from_env(const std::function<const char*(const char*)>& g
   read("OPENAI_BASE_URL", config.openai_base_url);
   read("OPENAI_ORG_ID", config.openai_organization);
   read("OPENAI_PROJECT_ID", config.openai_project);
+  read("LLAMACPP_BASE_URL", config.llamacpp_base_url);
+  read("LLAMACPP_API_KEY", config.llamacpp_api_key);
   return config;
 }
 

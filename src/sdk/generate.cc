@@ -1,7 +1,7 @@
-// generate_text: the seed's one-shot generation, sync (on the SDK runtime thread) and awaitable.
+// generate_text: the seed's one-shot generation, sync (on the sync runtime thread) and awaitable.
 #include <roci/sdk/generate.h>
 
-#include "sdk/runtime.h"
+#include "providers/sync_runtime.h"
 
 #include <exception>
 
@@ -19,7 +19,7 @@ Result<GenerationResult> generate_text(Provider& provider, std::vector<ModelMess
 
 Result<GenerationResult> generate_text(Provider& provider, ProviderRequest request) {
   try {
-    return sdk::run_sync(provider.generate(std::move(request)));
+    return run_sync(provider.generate(std::move(request)));
   } catch (const std::exception& e) {
     return Error::internal(std::string("generate_text failed: ") + e.what());
   }

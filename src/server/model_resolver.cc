@@ -179,11 +179,11 @@ Result<std::string> resolve_default(const std::vector<ModelInfo>* available,
 
 }  // namespace
 
-SelectorSplit split_selector(std::string_view requested) {
+SelectorSplit split_selector(std::string_view requested, const ProviderRegistry& registry) {
   auto colon = requested.find(':');
   if (colon == std::string_view::npos) return {{}, requested};
   std::string_view prefix = requested.substr(0, colon);
-  if (!ProviderSet::is_known_provider(prefix)) return {{}, requested};
+  if (!registry.contains(prefix)) return {{}, requested};
   return {prefix, requested.substr(colon + 1)};
 }
 
@@ -293,7 +293,7 @@ asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, Mode
                                                      const config::InferenceSection& inference,
                                                      ProviderSet& providers,
                                                      ModelCatalog& catalog) {
-  SelectorSplit split = split_selector(requested);
+  SelectorSplit split = split_selector(requested, providers.registry());
   ResolvedModel out;
   if (split.provider.empty()) {
     out.provider = &providers.primary();
@@ -319,7 +319,7 @@ asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, Mode
       .default_model = is_primary ? std::string_view(inference.default_model) : std::string_view(),
       .fallback_model = out.provider->model_id(),
       .allowed_models = inference.allowed_models,
-      .serves_any_name = out.provider->name() == "mock",
+      .serves_any_name = out.provider->kind() == "mock",
       .purpose = purpose};
   auto id = resolve_model_id(split.model, out.catalog.get(), options);
   if (!id) co_return id.error();
@@ -330,7 +330,7 @@ asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, Mode
 std::optional<Error> check_served_model(const ResolvedModel& resolved, std::string_view served,
                                         const config::InferenceSection& inference) {
   const std::string_view provider = resolved.provider != nullptr ? resolved.provider->name() : "";
-  const bool lmstudio = provider == "lmstudio";
+  const bool lmstudio = resolved.provider != nullptr && resolved.provider->kind() == "lmstudio";
   if (same_model(resolved.model, served, /*allow_snapshot_suffix=*/!lmstudio)) return std::nullopt;
   if (inference.accept_model_mismatch) {
     spdlog::warn(

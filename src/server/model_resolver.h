@@ -9,9 +9,9 @@
 //   if (auto e = check_served_model(*r, result->model, config.inference)) ...   // BT#619
 //
 // Rules, in order (resolve_model_id is the pure core; every rule has a unit test):
-//  1. "provider:model" routes to that provider only when the prefix is a known provider name
-//     (lmstudio, openai, mock). Otherwise the whole string is a model id: LM Studio ids may
-//     contain ':' ("qwen3:8b", "gemma:2").
+//  1. "provider:model" routes to that provider only when the prefix is a registered provider kind
+//     (ProviderRegistry: llamacpp, lmstudio, mock, openai). Otherwise the whole string is a model
+//     id: LM Studio ids may contain ':' ("qwen3:8b", "gemma:2").
 //  2. On the primary provider, "" or the configured default_model selects the default:
 //  default_model
 //     itself when it is an available id (exact or unique substring); otherwise it is an alias for
@@ -44,6 +44,7 @@
 #include <roci/core/error.h>
 #include <roci/core/types.h>
 #include <roci/provider/provider.h>
+#include <roci/provider/registry.h>
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -73,12 +74,13 @@ struct ResolverOptions {
   ModelPurpose purpose = ModelPurpose::kChat;
 };
 
-// "lmstudio:qwen3:8b" -> {"lmstudio", "qwen3:8b"}; "qwen3:8b" -> {"", "qwen3:8b"} (primary).
+// "lmstudio:qwen3:8b" -> {"lmstudio", "qwen3:8b"}; "qwen3:8b" -> {"", "qwen3:8b"} (primary):
+// the prefix must be one of `registry`'s kinds.
 struct SelectorSplit {
   std::string_view provider;  // empty: the primary provider
   std::string_view model;
 };
-SelectorSplit split_selector(std::string_view requested);
+SelectorSplit split_selector(std::string_view requested, const ProviderRegistry& registry);
 
 // Rules 2-5 against `available` (nullptr: the list could not be fetched). Errors:
 // kModelNotFound (ambiguous, not found, not allowed; available_models set), kInvalidRequest when

@@ -4,14 +4,17 @@
 //   roci::Provider& lmstudio = providers->primary();         // built from config.inference
 //   auto other = providers->for_selector("mock");            // "mock:any" selectors, built lazily
 //
-// The primary provider comes from `config.inference` (provider, base_url, default_model, api_key,
-// http). Other providers ("openai:gpt-4o-mini" selectors) are created on first use through
-// roci::ProviderRegistry with RociConfig::from_env() (LMSTUDIO_BASE_URL, OPENAI_API_KEY, ...) and
-// the same HTTP options (config::to_http_options: timeout_secs -> request_timeout, connect,
-// first byte and stream idle (0 -> timeout), stream total, keep-alive, pool size, CA file): mock is
-// always available, openai only with OPENAI_API_KEY. A selector naming the primary's provider
-// returns the primary. Upstream base URLs come only from configuration and the environment, never
-// from a request.
+// Every provider is built by roci::ProviderRegistry. The primary's spec comes from
+// `config.inference` (provider, base_url, default_model, api_key, http, mock) over the kind's
+// environment (its API key when inference.api_key is empty, OpenAI organization and project); its
+// base URL is inference.base_url or the kind's default, never an environment variable. Other
+// providers ("openai:gpt-4o-mini" selectors) are created on first use from RociConfig::from_env()
+// (LMSTUDIO_BASE_URL, OPENAI_API_KEY, LLAMACPP_BASE_URL, ...): mock is always available, openai
+// only with OPENAI_API_KEY. Every provider gets the same HTTP options (config::to_http_options:
+// timeout_secs -> request_timeout, connect, first byte and stream idle (0 -> timeout), stream
+// total, keep-alive, pool size, CA file; idle connections closed on a timer; each retry logged).
+// A selector naming the primary's provider returns the primary. Upstream base URLs come only from
+// configuration and the environment, never from a request.
 //
 // Threading: not thread-safe, like the providers it owns (each keeps a connection pool per
 // io_context). Build one per I/O thread; it must outlive every request on that thread.
@@ -20,12 +23,13 @@
 #include <roci/core/error.h>
 #include <roci/core/http_options.h>
 #include <roci/provider/provider.h>
+#include <roci/provider/provider_spec.h>
+#include <roci/provider/registry.h>
 #include <roci/provider/roci_config.h>
 
 #include <functional>
 #include <map>
 #include <memory>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -40,12 +44,14 @@ class ProviderSet {
   // Builds the primary from the config and remembers RociConfig::from_env() for lazy providers.
   // Every provider logs its upstream retries (warn) and reports each to `count_retry` (may be
   // empty), on the thread that made the request.
-  // Errors: kInvalidRequest for an unknown provider name or an openai provider without a key.
+  // Errors: kInvalidRequest for an unknown provider kind or a spec the registry refuses (an
+  // openai provider without a key names OPENAI_API_KEY and inference.api_key).
   static Result<ProviderSet> create(const config::GatewayConfig& config,
                                     std::function<void()> count_retry = {});
 
   // For tests and embedders: a given primary; `env` configures lazily created providers.
   explicit ProviderSet(std::unique_ptr<Provider> primary, RociConfig env = RociConfig{});
+  ProviderSet(std::unique_ptr<Provider> primary, ProviderRegistry registry);
 
   ProviderSet(ProviderSet&&) noexcept;
   ProviderSet& operator=(ProviderSet&&) noexcept;
@@ -54,22 +60,26 @@ class ProviderSet {
   Provider& primary() { return *primary_; }
   const Provider& primary() const { return *primary_; }
 
-  // The provider for a selector prefix ("lmstudio", "openai", "mock"), created on first use and
-  // cached for the life of the set. The primary when `provider_name` is the primary's name.
-  // Errors: kInvalidRequest (param "model") for an unknown name or a provider that cannot be built
-  // (openai without OPENAI_API_KEY); failures are not cached.
+  // The provider for a selector prefix (a registered kind: "lmstudio", "openai", ...), created on
+  // first use and cached for the life of the set. The primary when `provider_name` is the
+  // primary's name. Errors: kInvalidRequest (param "model") for an unknown name or a provider that
+  // cannot be built (openai without OPENAI_API_KEY); failures are not cached.
   Result<Provider*> for_selector(std::string_view provider_name);
 
   // Test hook: install `provider` as the one for_selector(name) returns.
   void add(std::string name, std::unique_ptr<Provider> provider);
 
-  // The selector prefixes the gateway knows: "lmstudio", "openai", "mock".
-  static std::span<const std::string_view> known_providers();
-  static bool is_known_provider(std::string_view name);
+  // The registry every provider of the set is built by; its kinds are the selector prefixes.
+  const ProviderRegistry& registry() const { return registry_; }
+
+  // The spec the primary is built from: config.inference over `registry`'s environment for the
+  // kind. Errors: an unknown inference.provider.
+  static Result<ProviderSpec> primary_spec(const config::GatewayConfig& config,
+                                           const ProviderRegistry& registry);
 
  private:
   std::unique_ptr<Provider> primary_;
-  RociConfig env_;
+  ProviderRegistry registry_;
   std::map<std::string, std::unique_ptr<Provider>, std::less<>> others_;
 };
 

@@ -1,9 +1,11 @@
 // One conformance suite over every provider: the mock, LmStudioProvider against the fake LM Studio,
-// OpenAiProvider against the fake OpenAI, and LmStudioProvider against a fake llama.cpp server.
+// OpenAiProvider against the fake OpenAI, LlamaCppProvider against the fake llama.cpp
+// llama-server, and LmStudioProvider against that llama-server too (LM Studio's fallbacks).
 // Every provider must give the same shape of answer through the same interface.
 #include "support/fake_upstream.h"
 #include "unit/providers/provider_test_util.h"
 
+#include <roci/provider/llamacpp_provider.h>
 #include <roci/provider/lmstudio_provider.h>
 #include <roci/provider/mock_provider.h>
 #include <roci/provider/openai_provider.h>
@@ -23,7 +25,7 @@ using roci::testing::FakeOptions;
 using roci::testing::FakeUpstream;
 using roci::testing::Fault;
 
-enum class Backend { kMock, kLmStudio, kOpenAi, kLlamaCpp };
+enum class Backend { kMock, kLmStudio, kOpenAi, kLlamaCpp, kLmStudioOnLlamaCpp };
 
 struct ConformanceCase {
   std::string name;
@@ -55,6 +57,11 @@ class ProviderConformance : public ::testing::TestWithParam<ConformanceCase> {
                                                      fake_->base_url() + "/v1");
         break;
       case Backend::kLlamaCpp:
+        fake_ = std::make_unique<FakeUpstream>(
+            FakeOptions{.mode = FakeMode::kLlamaCpp, .models = {{"llama3.3"}}});
+        provider_ = std::make_unique<LlamaCppProvider>("llama3.3", fake_->base_url());
+        break;
+      case Backend::kLmStudioOnLlamaCpp:
         fake_ = std::make_unique<FakeUpstream>(
             FakeOptions{.mode = FakeMode::kLlamaCpp, .models = {{"llama3.3"}}});
         provider_ = std::make_unique<LmStudioProvider>(LmStudioModel::custom("llama3.3"),
@@ -198,7 +205,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(ConformanceCase{"Mock", Backend::kMock},
                       ConformanceCase{"LmStudio", Backend::kLmStudio},
                       ConformanceCase{"OpenAi", Backend::kOpenAi},
-                      ConformanceCase{"LmStudioOnLlamaCpp", Backend::kLlamaCpp}),
+                      ConformanceCase{"LlamaCpp", Backend::kLlamaCpp},
+                      ConformanceCase{"LmStudioOnLlamaCpp", Backend::kLmStudioOnLlamaCpp}),
     [](const ::testing::TestParamInfo<ConformanceCase>& info) { return info.param.name; });
 
 }  // namespace

@@ -28,6 +28,7 @@ struct LmStudioModel {
 struct LmStudioOptions {
   std::string api_key;  // optional Bearer token (LM Studio 0.4+ authentication)
   HttpOptions http;
+  std::string name;  // the instance's name(); "" -> "lmstudio"
 };
 
 inline constexpr std::string_view kLmStudioDefaultBaseUrl = "http://localhost:1234";
@@ -41,7 +42,8 @@ class LmStudioProvider final : public Provider {
                             LmStudioOptions options = {});
   ~LmStudioProvider() override;
 
-  std::string_view name() const override { return "lmstudio"; }
+  std::string_view name() const override { return name_; }
+  std::string_view kind() const override { return "lmstudio"; }
   const std::string& model_id() const override;
   std::string base_url() const override;
   const HttpOptions* http_options() const override;
@@ -55,6 +57,7 @@ class LmStudioProvider final : public Provider {
   asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request) override;
 
  private:
+  std::string name_;
   std::unique_ptr<OpenAiCompatibleProvider> impl_;
 };
 

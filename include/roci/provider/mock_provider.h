@@ -38,9 +38,12 @@ struct MockOptions {
 
 class MockProvider final : public Provider {
  public:
-  explicit MockProvider(MockOptions options = {}, std::string model = "mock-model");
+  // `name`: the instance's name() ("" -> "mock").
+  explicit MockProvider(MockOptions options = {}, std::string model = "mock-model",
+                        std::string name = "mock");
 
-  std::string_view name() const override { return "mock"; }
+  std::string_view name() const override { return name_; }
+  std::string_view kind() const override { return "mock"; }
   const std::string& model_id() const override { return model_; }
 
   asio::awaitable<Result<GenerationResult>> generate(ProviderRequest request) override;
@@ -58,6 +61,7 @@ class MockProvider final : public Provider {
  private:
   MockOptions options_;
   std::string model_;
+  std::string name_;
 };
 
 }  // namespace roci

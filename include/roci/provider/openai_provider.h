@@ -19,6 +19,7 @@ struct OpenAiOptions {
   std::string organization;  // OpenAI-Organization header, when set
   std::string project;       // OpenAI-Project header, when set
   HttpOptions http;
+  std::string name;  // the instance's name(); "" -> "openai"
 };
 
 class OpenAiCompatibleProvider;
@@ -30,7 +31,8 @@ class OpenAiProvider final : public Provider {
                  OpenAiOptions options = {});
   ~OpenAiProvider() override;
 
-  std::string_view name() const override { return "openai"; }
+  std::string_view name() const override { return name_; }
+  std::string_view kind() const override { return "openai"; }
   const std::string& model_id() const override;
   std::string base_url() const override;
   const HttpOptions* http_options() const override;
@@ -44,6 +46,7 @@ class OpenAiProvider final : public Provider {
   asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request) override;
 
  private:
+  std::string name_;
   std::unique_ptr<OpenAiCompatibleProvider> impl_;
 };
 

@@ -1,15 +1,17 @@
-// Provider: one upstream model server (LM Studio, OpenAI, the mock) behind one interface.
+// Provider: one upstream model server (LM Studio, llama.cpp, OpenAI, the mock) behind one
+// interface.
 //
-//   roci::LmStudioProvider provider(roci::LmStudioModel::custom("llama3.3"),
-//   "http://localhost:1234");
+//   roci::LmStudioProvider provider(roci::LmStudioModel::custom("llama3.3"));  // localhost:1234
 //   // async (inside a coroutine on any io_context):
 //   auto result = co_await provider.generate(request);
 //   // sync (the seed API, see roci/sdk/generate.h):
 //   auto result = roci::generate_text(provider, messages, settings, {});
 //
+// Providers are built directly (LmStudioProvider, LlamaCppProvider, OpenAiProvider, MockProvider)
+// or by ProviderRegistry from a ProviderSpec or a "provider:model" selector (registry.h).
 // Threading: a Provider keeps a keep-alive pool per io_context it is used from and is not
 // thread-safe; use one instance per thread (the gateway builds one per I/O thread), or the sync
-// facades, which serialise on the SDK runtime thread.
+// facades, which serialise on the sync runtime thread.
 // Cancellation: every awaitable honours asio per-operation cancellation (terminal): the upstream
 // connection is closed and the awaitable completes with ErrorKind::kCancelled.
 #pragma once
@@ -33,8 +35,12 @@ class Provider {
  public:
   virtual ~Provider() = default;
 
-  // "lmstudio", "openai", "mock": the selector prefix.
+  // The instance's name, as logs and /health show it: by default the kind ("lmstudio");
+  // ProviderSpec::name sets another (the gateway's backends).
   virtual std::string_view name() const = 0;
+  // The registered kind that built it ("lmstudio", "llamacpp", "openai", "mock"): what decides
+  // kind-specific behaviour. By default name().
+  virtual std::string_view kind() const { return name(); }
   // The model used when a request names none.
   virtual const std::string& model_id() const = 0;
   // Base URL of the upstream ("" for the mock). Never contains credentials.
@@ -64,7 +70,7 @@ class Provider {
   virtual asio::awaitable<Result<EmbeddingResult>> embed(EmbeddingRequest request);
   virtual asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request);
 
-  // Synchronous pull stream over stream() (runs on the SDK runtime thread).
+  // Synchronous pull stream over stream() (runs on the sync runtime thread; text_stream.h).
   Result<TextStream> stream_text(const ProviderRequest& request);
 };
 

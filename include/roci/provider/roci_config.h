@@ -4,6 +4,9 @@
 //   // LMSTUDIO_BASE_URL   (default http://localhost:1234)   LMSTUDIO_API_KEY (optional)
 //   // OPENAI_API_KEY      OPENAI_BASE_URL (default https://api.openai.com/v1)
 //   // OPENAI_ORG_ID       OPENAI_PROJECT_ID
+//   // LLAMACPP_BASE_URL   (default http://localhost:8080)   LLAMACPP_API_KEY (optional)
+//
+// ProviderRegistry turns it into one ProviderSpec per kind for "provider:model" selectors.
 #pragma once
 
 #include <roci/core/http_options.h>
@@ -21,6 +24,8 @@ struct RociConfig {
   std::string openai_base_url{"https://api.openai.com/v1"};
   std::string openai_organization;
   std::string openai_project;
+  std::string llamacpp_base_url{"http://localhost:8080"};
+  std::string llamacpp_api_key;  // llama-server --api-key, when it was started with one
   HttpOptions http;
   MockOptions mock;
 

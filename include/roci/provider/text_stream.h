@@ -5,7 +5,7 @@
 //   while (auto d = stream->next()) std::cout << d->text << std::flush;
 //   if (stream->error()) std::cerr << stream->error()->message << "\n";
 //
-// next() blocks the calling thread while the SDK runtime thread reads the upstream. Destroying the
+// next() blocks the calling thread while the sync runtime thread reads the upstream. Destroying the
 // TextStream early closes the upstream connection. Not thread-safe: one reader at a time.
 #pragma once
 

@@ -1,14 +1,16 @@
-// generate_text: one synchronous generation, the seed's `generate_text(&provider, messages,
-// settings, &[])`.
+// clang-format off
+// generate_text: one synchronous generation, the seed's
+// `generate_text(&provider, messages, settings, &[])`.
 //
-//   roci::LmStudioProvider provider(roci::LmStudioModel::custom("llama3.3"),
-//   "http://localhost:1234"); auto result = roci::generate_text(provider,
-//   {roci::ModelMessage::user("Hello, how are you?")},
+//   roci::MockProvider provider;  // or any roci::Provider, e.g. roci::LmStudioProvider
+//   auto result = roci::generate_text(provider, {roci::ModelMessage::user("Hello, how are you?")},
 //                                     roci::GenerationSettings{}, {});
 //   if (result) std::cout << result->text << "\n";
 //
-// Blocks the calling thread; the request runs on the SDK runtime thread. Inside a coroutine,
-// co_await provider.generate(request) instead.
+// Blocks the calling thread; the request runs on the sync runtime thread. Inside a coroutine,
+// co_await provider.generate(request) instead. (tests/unit/sdk/header_examples_test.cc runs the
+// example above as written.)
+// clang-format on
 #pragma once
 
 #include <roci/core/error.h>

@@ -27,7 +27,8 @@ OpenAiCompatibleDialect lmstudio_dialect() {
 }  // namespace
 
 LmStudioProvider::LmStudioProvider(LmStudioModel model, std::string base_url,
-                                   LmStudioOptions options) {
+                                   LmStudioOptions options)
+    : name_(options.name.empty() ? "lmstudio" : std::move(options.name)) {
   options.http.keep_alive = std::min(options.http.keep_alive, kLmStudioMaxKeepAlive);
   impl_ = std::make_unique<OpenAiCompatibleProvider>(
       lmstudio_dialect(), OpenAiCompatibleConfig{.model = std::move(model.id),

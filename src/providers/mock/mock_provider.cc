@@ -43,8 +43,10 @@ std::vector<double> embedding_of(std::string_view text, int dims) {
 
 }  // namespace
 
-MockProvider::MockProvider(MockOptions options, std::string model)
-    : options_(std::move(options)), model_(std::move(model)) {}
+MockProvider::MockProvider(MockOptions options, std::string model, std::string name)
+    : options_(std::move(options)),
+      model_(std::move(model)),
+      name_(name.empty() ? "mock" : std::move(name)) {}
 
 std::vector<std::string> MockProvider::answer_tokens(const std::vector<ModelMessage>& messages,
                                                      int count) {

@@ -39,7 +39,8 @@ OpenAiCompatibleDialect openai_dialect() {
 }  // namespace
 
 OpenAiProvider::OpenAiProvider(std::string model, std::string api_key, std::string base_url,
-                               OpenAiOptions options) {
+                               OpenAiOptions options)
+    : name_(options.name.empty() ? "openai" : std::move(options.name)) {
   impl_ = std::make_unique<OpenAiCompatibleProvider>(
       openai_dialect(), OpenAiCompatibleConfig{.model = std::move(model),
                                                .base_url = std::move(base_url),

@@ -32,6 +32,15 @@ bool is_lmstudio_greeting(std::string_view body) {
   return flag != nullptr && flag->is_bool() && flag->as_bool();
 }
 
+// llama-server's /health answers {"status": "ok"} once its model is loaded.
+bool is_llamacpp_ok(std::string_view body) {
+  boost::system::error_code ec;
+  const boost::json::value value = boost::json::parse(body, ec);
+  if (ec || !value.is_object()) return false;
+  const auto* status = value.as_object().if_contains("status");
+  return status != nullptr && status->is_string() && status->as_string() == "ok";
+}
+
 std::string strip_trailing_slashes(std::string url) {
   while (url.size() > 1 && url.back() == '/') url.pop_back();
   return url;
@@ -211,8 +220,8 @@ asio::awaitable<Result<std::vector<ModelInfo>>> OpenAiCompatibleProvider::fetch_
   co_return openai_wire::decode_model_list(*body, label_);
 }
 
-void OpenAiCompatibleProvider::refine_capabilities(const std::vector<ModelInfo>& v0_models) {
-  for (const auto& model : v0_models) {
+void OpenAiCompatibleProvider::refine_capabilities(const std::vector<ModelInfo>& models) {
+  for (const auto& model : models) {
     if (model.id.empty()) continue;
     Capabilities base =
         dialect_.default_capabilities ? dialect_.default_capabilities(model.id) : Capabilities{};
@@ -224,6 +233,7 @@ asio::awaitable<Result<std::vector<ModelInfo>>> OpenAiCompatibleProvider::list_m
   auto body = co_await exchange(make_request(verb::get, api_path_ + "/models", {}, std::nullopt));
   if (!body) co_return body.error();
   auto v1 = openai_wire::decode_model_list(*body, label_);
+  if (v1 && dialect_.refine_from_model_list) refine_capabilities(*v1);
   if (!v1 || !dialect_.has_api_v0_models) co_return v1;
   // /api/v0/models is a refinement: older LM Studio builds and llama.cpp do not have it.
   auto v0 = co_await fetch_v0_models();
@@ -250,6 +260,9 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::health() {
   }
   if (dialect_.health == HealthProbe::kLmStudioGreeting) {
     co_return co_await probe_greeting(std::move(health));
+  }
+  if (dialect_.health == HealthProbe::kLlamaCppHealth) {
+    co_return co_await probe_llamacpp_health(std::move(health));
   }
   co_return co_await probe_models(std::move(health), false);
 }
@@ -289,6 +302,29 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_greeting
         if (model.loaded()) health.loaded_models.push_back(model.id);
       }
     }
+  }
+  co_return health;
+}
+
+asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_llamacpp_health(
+    ProviderHealth health) {
+  const std::string target = root_path_ + "/health";
+  auto response = co_await probe(target, health);
+  if (!response) {
+    if (response.error().kind == ErrorKind::kCancelled) co_return response.error();
+    health.detail = response.error().message;
+    co_return health;
+  }
+  if (response->status == 200 && is_llamacpp_ok(response->body)) {
+    health.reachable = true;
+    health.detail = dialect_.display_name + " answered " + target;
+  } else if (response->status == 200) {
+    // LM Studio, for one, answers 200 with an error body to every path it does not serve.
+    health.detail = "A server answers at " + display_base_url_ + " but GET " + target +
+                    " did not return {\"status\":\"ok\"}: is it llama.cpp's llama-server?";
+  } else {
+    // 503 {"error":{"code":503,"message":"Loading model",...}} while the model loads.
+    health.detail = upstream_error(response->status, response->body).message;
   }
   co_return health;
 }

@@ -6,14 +6,15 @@
 //                                 {.model = "qwen3:8b", .base_url = "http://localhost:1234"});
 //   auto result = co_await impl.generate(request);
 //
-// LmStudioProvider and OpenAiProvider are thin configurations of this class: a dialect (display
-// name, unreachable hint, request-side quirks, health probe, /api/v0 support, capability table)
-// plus the user's base URL, key and HTTP options. Every error names the upstream and its base URL.
+// LmStudioProvider, LlamaCppProvider and OpenAiProvider are thin configurations of this class: a
+// dialect (display name, unreachable hint, request-side quirks, health probe, /api/v0 support,
+// capability table) plus the user's base URL, key and HTTP options. Every error names the
+// upstream and its base URL.
 //
 // Paths: with append_v1 the base URL is the server root and the API lives under "<root>/v1" (a base
 // URL that already ends in "/v1" is not doubled); without it the base URL is the API root as given
 // (OpenAI: "https://api.openai.com/v1"). Server-root endpoints (/lmstudio-greeting,
-// /api/v0/models) hang off the base path with any trailing "/v1" removed.
+// /api/v0/models, llama.cpp's /health) hang off the base path with any trailing "/v1" removed.
 //
 // Deadlines: HttpOptions, overridden per request by ProviderRequest::transport: first_byte_timeout
 // applies to every call, request_timeout caps non-streaming calls (a stream's total is
@@ -43,6 +44,7 @@ namespace roci {
 enum class HealthProbe {
   kListModels,        // GET <api>/models; reachable iff 200 with a model list (OpenAI)
   kLmStudioGreeting,  // GET /lmstudio-greeting; reachable iff 200 and {"lmstudio": true}
+  kLlamaCppHealth,    // GET /health; reachable iff 200 and {"status": "ok"} (503 while loading)
 };
 
 struct OpenAiCompatibleDialect {
@@ -51,8 +53,11 @@ struct OpenAiCompatibleDialect {
   openai_wire::UpstreamDialect wire;
   HealthProbe health = HealthProbe::kListModels;
   bool has_api_v0_models = false;  // LM Studio's native /api/v0/models (state, type, context)
-  bool append_v1 = false;          // the base URL is the server root; the API is under /v1
-  // Static capabilities of a model before (or without) /api/v0 refinement.
+  // The /v1/models entries carry context sizes (llama.cpp's meta.n_ctx): list_models() refines
+  // capabilities from them.
+  bool refine_from_model_list = false;
+  bool append_v1 = false;  // the base URL is the server root; the API is under /v1
+  // Static capabilities of a model before (or without) refinement from a model list.
   Capabilities (*default_capabilities)(std::string_view model) = nullptr;
 };
 
@@ -104,8 +109,9 @@ class OpenAiCompatibleProvider {
   // not wait for it to improve); sets health.latency. `health` must outlive the call.
   asio::awaitable<Result<net::HttpResponse>> probe(std::string target, ProviderHealth& health);
   asio::awaitable<Result<ProviderHealth>> probe_greeting(ProviderHealth health);
+  asio::awaitable<Result<ProviderHealth>> probe_llamacpp_health(ProviderHealth health);
   asio::awaitable<Result<ProviderHealth>> probe_models(ProviderHealth health, bool fallback);
-  void refine_capabilities(const std::vector<ModelInfo>& v0_models);
+  void refine_capabilities(const std::vector<ModelInfo>& models);
 
   OpenAiCompatibleDialect dialect_;
   OpenAiCompatibleConfig config_;

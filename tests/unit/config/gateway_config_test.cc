@@ -206,6 +206,20 @@ TEST(GatewayConfig, EveryProblemIsReportedAtOnce) {
   }
 }
 
+TEST(GatewayConfig, ProviderIsOneOfTheRegisteredKinds) {
+  auto llamacpp = load_yaml("inference: {provider: llamacpp}\n");
+  ASSERT_TRUE(llamacpp) << format_problems(llamacpp.problems);
+  EXPECT_EQ(llamacpp.config->inference.provider, "llamacpp");
+  EXPECT_EQ(llamacpp.config->inference.base_url, "") << "the provider's default";
+  EXPECT_TRUE(load_gateway_config({.env = {{"INFERENCE_INFERENCE_PROVIDER", "llamacpp"}}}));
+
+  auto unknown = load_yaml("inference: {provider: ollama}\n");
+  ASSERT_FALSE(unknown);
+  const auto* p = find_problem(unknown, "inference.provider");
+  ASSERT_NE(p, nullptr) << format_problems(unknown.problems);
+  EXPECT_THAT(p->why, HasSubstr("must be one of llamacpp|lmstudio|mock|openai, got \"ollama\""));
+}
+
 TEST(GatewayConfig, UnknownYamlKeyNamesThePathAndLine) {
   auto result = load_yaml("inference:\n  http:\n    timeout: 5\n");
   ASSERT_FALSE(result);

@@ -1,6 +1,7 @@
-// ProviderRegistry, register_builtin_providers, RociConfig::from_env and Provider's defaults.
+// ProviderRegistry and register_builtin_providers: selectors from the environment, specs, errors.
 #include "unit/providers/provider_test_util.h"
 
+#include <roci/provider/llamacpp_provider.h>
 #include <roci/provider/lmstudio_provider.h>
 #include <roci/provider/mock_provider.h>
 #include <roci/provider/openai_provider.h>
@@ -23,7 +24,9 @@ RociConfig config_without_env() {
 
 TEST(ProviderRegistryTest, BuiltinNames) {
   ProviderRegistry registry(config_without_env());
-  EXPECT_THAT(registry.names(), ElementsAre("lmstudio", "mock", "openai"));
+  EXPECT_THAT(registry.names(), ElementsAre("llamacpp", "lmstudio", "mock", "openai"));
+  EXPECT_TRUE(registry.contains("llamacpp"));
+  EXPECT_FALSE(registry.contains("ollama"));
 }
 
 TEST(ProviderRegistryTest, LmStudioSelectorSplitsOnTheFirstColon) {
@@ -54,11 +57,16 @@ TEST(ProviderRegistryTest, UnknownProviderListsTheKnownOnes) {
   ASSERT_FALSE(provider);
   EXPECT_EQ(provider.error().kind, ErrorKind::kInvalidRequest);
   EXPECT_THAT(provider.error().message, HasSubstr("ollama"));
-  EXPECT_THAT(provider.error().message, HasSubstr("lmstudio, mock, openai"));
+  EXPECT_THAT(provider.error().message, HasSubstr("llamacpp, lmstudio, mock, openai"));
 
   auto direct = registry.create(LanguageModel::Known{"ollama", "llama3"});
   ASSERT_FALSE(direct);
-  EXPECT_THAT(direct.error().message, HasSubstr("lmstudio, mock, openai"));
+  EXPECT_THAT(direct.error().message, HasSubstr("llamacpp, lmstudio, mock, openai"));
+
+  auto spec = registry.create(ProviderSpec{.kind = "ollama"});
+  ASSERT_FALSE(spec);
+  EXPECT_EQ(spec.error().kind, ErrorKind::kInvalidRequest);
+  EXPECT_THAT(spec.error().message, HasSubstr("llamacpp, lmstudio, mock, openai"));
 }
 
 TEST(ProviderRegistryTest, MalformedSelectorsAreInvalidRequests) {
@@ -106,85 +114,94 @@ TEST(ProviderRegistryTest, MockAndCustomProviders) {
   EXPECT_EQ((*mock)->name(), "mock");
   EXPECT_EQ((*mock)->model_id(), "my-model");
 
-  registry.add(
-      "echo",
-      [](const RociConfig& config, std::string_view model) -> Result<std::unique_ptr<Provider>> {
-        return std::unique_ptr<Provider>(
-            std::make_unique<MockProvider>(config.mock, std::string(model)));
-      });
-  EXPECT_THAT(registry.names(), ElementsAre("echo", "lmstudio", "mock", "openai"));
+  registry.add("echo", [](const ProviderSpec& spec) -> Result<std::unique_ptr<Provider>> {
+    return std::unique_ptr<Provider>(std::make_unique<MockProvider>(spec.mock, spec.model));
+  });
+  EXPECT_THAT(registry.names(), ElementsAre("echo", "llamacpp", "lmstudio", "mock", "openai"));
   auto echo = registry.create("echo:x");
   ASSERT_TRUE(echo) << echo.error();
   EXPECT_EQ((*echo)->model_id(), "x");
 }
 
-TEST(RociConfigTest, DefaultsWithoutEnvironment) {
-  const RociConfig config = config_without_env();
-  EXPECT_EQ(config.lmstudio_base_url, "http://localhost:1234");
-  EXPECT_EQ(config.openai_base_url, "https://api.openai.com/v1");
-  EXPECT_EQ(config.lmstudio_api_key, "");
-  EXPECT_EQ(config.openai_api_key, "");
+TEST(ProviderRegistryTest, LlamaCppSelectorReadsItsVariables) {
+  RociConfig config = config_without_env();
+  config.llamacpp_base_url = "http://10.0.0.7:8081";
+  config.llamacpp_api_key = "sk-llama";
+  config.http.connect_timeout = std::chrono::seconds(4);
+  ProviderRegistry registry(config);
+  auto spec = registry.spec_from_env("llamacpp", "qwen3");
+  ASSERT_TRUE(spec) << spec.error();
+  EXPECT_EQ(spec->kind, "llamacpp");
+  EXPECT_EQ(spec->model, "qwen3");
+  EXPECT_EQ(spec->base_url, "http://10.0.0.7:8081");
+  EXPECT_EQ(spec->api_key, "sk-llama");
+  EXPECT_EQ(spec->origin.base_url, "LLAMACPP_BASE_URL");
+  EXPECT_EQ(spec->http.connect_timeout, std::chrono::seconds(4));
+
+  auto provider = registry.create("llamacpp:qwen3:8b");
+  ASSERT_TRUE(provider) << provider.error();
+  EXPECT_NE(dynamic_cast<LlamaCppProvider*>(provider->get()), nullptr);
+  EXPECT_EQ((*provider)->name(), "llamacpp");
+  EXPECT_EQ((*provider)->kind(), "llamacpp");
+  EXPECT_EQ((*provider)->model_id(), "qwen3:8b");
+  EXPECT_EQ((*provider)->base_url(), "http://10.0.0.7:8081");
+  EXPECT_EQ((*provider)->http_options()->connect_timeout, std::chrono::seconds(4));
 }
 
-TEST(RociConfigTest, ReadsEveryVariable) {
-  const std::map<std::string, std::string> env{{"LMSTUDIO_BASE_URL", "http://10.0.0.2:1234"},
-                                               {"LMSTUDIO_API_KEY", "sk-lm"},
-                                               {"OPENAI_API_KEY", "sk-oa"},
-                                               {"OPENAI_BASE_URL", "http://proxy/v1"},
-                                               {"OPENAI_ORG_ID", "org-9"},
-                                               {"OPENAI_PROJECT_ID", "proj-9"},
-                                               {"UNRELATED", "x"}};
-  const RociConfig config = RociConfig::from_env([&env](const char* name) -> const char* {
-    auto it = env.find(name);
-    return it == env.end() ? nullptr : it->second.c_str();
-  });
-  EXPECT_EQ(config.lmstudio_base_url, "http://10.0.0.2:1234");
-  EXPECT_EQ(config.lmstudio_api_key, "sk-lm");
-  EXPECT_EQ(config.openai_api_key, "sk-oa");
-  EXPECT_EQ(config.openai_base_url, "http://proxy/v1");
-  EXPECT_EQ(config.openai_organization, "org-9");
-  EXPECT_EQ(config.openai_project, "proj-9");
+TEST(ProviderRegistryTest, SpecDefaultsAreTheKindsOwn) {
+  ProviderRegistry registry(config_without_env());
+  auto llamacpp = registry.create(ProviderSpec{.kind = "llamacpp"});
+  ASSERT_TRUE(llamacpp) << llamacpp.error();
+  EXPECT_EQ((*llamacpp)->base_url(), "http://localhost:8080");
+  EXPECT_EQ((*llamacpp)->model_id(), "") << "llama-server serves the model it was started with";
+  auto lmstudio = registry.create(ProviderSpec{.kind = "lmstudio"});
+  ASSERT_TRUE(lmstudio) << lmstudio.error();
+  EXPECT_EQ((*lmstudio)->base_url(), "http://localhost:1234");
+  EXPECT_EQ((*lmstudio)->model_id(), "local-model");
+  auto openai = registry.create(ProviderSpec{.kind = "openai", .api_key = "sk-x"});
+  ASSERT_TRUE(openai) << openai.error();
+  EXPECT_EQ((*openai)->base_url(), "https://api.openai.com/v1");
+  EXPECT_EQ((*openai)->model_id(), "gpt-4o-mini");
+  auto mock = registry.create(ProviderSpec{.kind = "mock", .mock = {.models = {}}});
+  ASSERT_TRUE(mock) << mock.error();
+  EXPECT_EQ((*mock)->model_id(), "mock-model");
 }
 
-TEST(RociConfigTest, EmptyVariablesKeepDefaults) {
-  const RociConfig config = RociConfig::from_env([](const char*) -> const char* { return ""; });
-  EXPECT_EQ(config.lmstudio_base_url, "http://localhost:1234");
+TEST(ProviderRegistryTest, SpecNamesTheInstance) {
+  ProviderRegistry registry(config_without_env());
+  for (std::string_view kind : {"llamacpp", "lmstudio", "mock"}) {
+    auto provider = registry.create(ProviderSpec{.kind = std::string(kind), .name = "gpu-1"});
+    ASSERT_TRUE(provider) << provider.error();
+    EXPECT_EQ((*provider)->name(), "gpu-1");
+    EXPECT_EQ((*provider)->kind(), kind);
+  }
+  auto openai = registry.create(ProviderSpec{.kind = "openai", .name = "cloud", .api_key = "sk"});
+  ASSERT_TRUE(openai) << openai.error();
+  EXPECT_EQ((*openai)->name(), "cloud");
+  EXPECT_EQ((*openai)->kind(), "openai");
 }
 
-// A provider with only the required methods: embed() and complete() fall back to kUnsupported.
-class MinimalProvider final : public Provider {
- public:
-  std::string_view name() const override { return "minimal"; }
-  const std::string& model_id() const override { return model_; }
-  asio::awaitable<Result<GenerationResult>> generate(ProviderRequest) override {
-    co_return GenerationResult{};
-  }
-  asio::awaitable<Result<std::unique_ptr<ChatStream>>> stream(ProviderRequest) override {
-    co_return Error::unsupported("no");
-  }
-  asio::awaitable<Result<std::vector<ModelInfo>>> list_models() override {
-    co_return std::vector<ModelInfo>{};
-  }
-  asio::awaitable<Result<ProviderHealth>> health() override { co_return ProviderHealth{}; }
-  Capabilities capabilities(std::string_view) const override { return {}; }
+TEST(ProviderRegistryTest, SpecErrorsNameTheSettingToFix) {
+  ProviderRegistry registry(config_without_env());
+  auto bad_url = registry.create(ProviderSpec{.kind = "llamacpp",
+                                              .name = "gpu-2",
+                                              .base_url = "ftp://gpu-2",
+                                              .origin = {.base_url = "backends[1].base_url"}});
+  ASSERT_FALSE(bad_url);
+  EXPECT_EQ(bad_url.error().kind, ErrorKind::kInvalidRequest);
+  EXPECT_THAT(bad_url.error().message, HasSubstr("backends[1].base_url is invalid"));
+  EXPECT_THAT(bad_url.error().message, HasSubstr("the llamacpp provider \"gpu-2\""));
 
- private:
-  std::string model_ = "m";
-};
+  auto keyless = registry.create(ProviderSpec{.kind = "openai"});
+  ASSERT_FALSE(keyless);
+  EXPECT_EQ(keyless.error().kind, ErrorKind::kInvalidRequest);
+  EXPECT_THAT(keyless.error().message,
+              HasSubstr("the openai provider needs an API key: set api_key"));
+}
 
-TEST(ProviderDefaultsTest, EmbedAndCompleteAreUnsupported) {
-  asio::io_context io;
-  MinimalProvider provider;
-  auto embedded = run(io, provider.embed({.input = {"x"}}));
-  ASSERT_FALSE(embedded);
-  EXPECT_EQ(embedded.error().kind, ErrorKind::kUnsupported);
-  EXPECT_EQ(embedded.error().message, "minimal has no embeddings endpoint");
-  auto completed = run(io, provider.complete({.prompt = {"x"}}));
-  ASSERT_FALSE(completed);
-  EXPECT_EQ(completed.error().kind, ErrorKind::kUnsupported);
-  EXPECT_THAT(completed.error().message, HasSubstr("minimal has no text completions endpoint"));
-  EXPECT_EQ(provider.base_url(), "");
-  EXPECT_EQ(provider.http_options(), nullptr);
+TEST(ProviderRegistryTest, LlamaCppNeedsNoKey) {
+  ProviderRegistry registry(config_without_env());
+  EXPECT_TRUE(registry.create("llamacpp:m")) << "no LLAMACPP_API_KEY is fine";
 }
 
 }  // namespace

@@ -2,11 +2,8 @@
 #include <roci/provider/mock_provider.h>
 #include <roci/sdk/generate.h>
 
-#include "sdk/runtime.h"
-
 #include <gtest/gtest.h>
 #include <boost/asio.hpp>
-#include <thread>
 
 namespace roci {
 namespace {
@@ -100,33 +97,6 @@ TEST(GenerateText, ValueThrowsRociExceptionOnError) {
     EXPECT_EQ(e.error().kind, ErrorKind::kUpstreamError);
     EXPECT_STREQ(e.what(), "boom");
   }
-}
-
-TEST(Runtime, RunSyncFromSeveralThreadsAtOnce) {
-  MockProvider provider({.token_delay = std::chrono::milliseconds(1)});
-  const auto expected = generate_text(provider, {ModelMessage::user("same")}, {}, {});
-  ASSERT_TRUE(expected);
-  std::atomic<int> ok{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 10; ++i) {
-        auto r = generate_text(provider, {ModelMessage::user("same")}, {}, {});
-        if (r && r->text == expected->text) ++ok;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(ok.load(), 80);
-}
-
-asio::awaitable<int> nested_sync_call() {
-  co_return sdk::run_sync([]() -> asio::awaitable<int> { co_return 1; }());
-}
-
-TEST(Runtime, RunSyncOnTheRuntimeThreadIsRefused) {
-  EXPECT_THROW(sdk::run_sync(nested_sync_call()), std::logic_error);
-  EXPECT_FALSE(sdk::on_runtime_thread());
 }
 
 }  // namespace

@@ -40,16 +40,19 @@ std::string resolve_ok(std::string_view requested, const ResolverOptions& o,
 }
 
 TEST(SplitSelector, KnownPrefixRoutesAndSplitsOnFirstColon) {
-  auto s = split_selector("lmstudio:qwen3:8b");
+  const ProviderRegistry registry{RociConfig{}};
+  auto s = split_selector("lmstudio:qwen3:8b", registry);
   EXPECT_EQ(s.provider, "lmstudio");
   EXPECT_EQ(s.model, "qwen3:8b");
-  EXPECT_EQ(split_selector("mock:anything").provider, "mock");
-  EXPECT_EQ(split_selector("openai:gpt-4o-mini").model, "gpt-4o-mini");
+  EXPECT_EQ(split_selector("mock:anything", registry).provider, "mock");
+  EXPECT_EQ(split_selector("openai:gpt-4o-mini", registry).model, "gpt-4o-mini");
+  EXPECT_EQ(split_selector("llamacpp:qwen2.5-7b", registry).provider, "llamacpp");
 }
 
 TEST(SplitSelector, UnknownPrefixIsPartOfTheModelId) {
+  const ProviderRegistry registry{RociConfig{}};
   for (std::string_view id : {"qwen3:8b", "gemma:2", "llama3", "foo:bar:baz"}) {
-    auto s = split_selector(id);
+    auto s = split_selector(id, registry);
     EXPECT_TRUE(s.provider.empty()) << id;
     EXPECT_EQ(s.model, id);
   }

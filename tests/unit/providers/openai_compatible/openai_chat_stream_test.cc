@@ -1,6 +1,6 @@
 // OpenAiChatStream on hand-written SSE bodies (served by the fake): pings, role on every chunk,
 // timings, [DONE] without its blank line, usage hold-back, truncation.
-#include "unit/providers/lmstudio_fixture.h"
+#include "unit/providers/lmstudio/lmstudio_fixture.h"
 
 #include <gmock/gmock.h>
 

@@ -1,5 +1,5 @@
 // LmStudioProvider over real sockets: keep-alive, retry-once, deadlines, cancellation, health.
-#include "unit/providers/lmstudio_fixture.h"
+#include "unit/providers/lmstudio/lmstudio_fixture.h"
 
 #include <gmock/gmock.h>
 

@@ -1,10 +1,10 @@
-#include "sdk/runtime.h"
+#include "providers/sync_runtime.h"
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <thread>
 
-namespace roci::sdk {
+namespace roci {
 namespace {
 
 std::atomic<bool> g_runtime_gone{false};
@@ -49,12 +49,12 @@ Runtime& instance() {
 
 }  // namespace
 
-asio::io_context::executor_type runtime_executor() { return instance().io().get_executor(); }
+asio::io_context::executor_type sync_runtime_executor() { return instance().io().get_executor(); }
 
-bool on_runtime_thread() {
-  return !g_runtime_gone.load() && runtime_executor().running_in_this_thread();
+bool on_sync_runtime_thread() {
+  return !g_runtime_gone.load() && sync_runtime_executor().running_in_this_thread();
 }
 
-bool runtime_alive() { return !g_runtime_gone.load(); }
+bool sync_runtime_alive() { return !g_runtime_gone.load(); }
 
-}  // namespace roci::sdk
+}  // namespace roci

@@ -1,11 +1,11 @@
 // TextStream and Provider::stream_text: the seed's pull stream over an awaitable ChatStream.
 //
-// The ChatStream (and the upstream socket it owns) lives on the SDK runtime thread: it is
+// The ChatStream (and the upstream socket it owns) lives on the sync runtime thread: it is
 // opened, read and destroyed there, so its I/O objects are never touched by the caller's thread.
 #include <roci/provider/provider.h>
 #include <roci/provider/text_stream.h>
 
-#include "sdk/runtime.h"
+#include "providers/sync_runtime.h"
 
 #include <exception>
 #include <type_traits>
@@ -21,12 +21,12 @@ asio::awaitable<void> destroy_stream(std::unique_ptr<ChatStream> stream) {
 
 void destroy_on_runtime(std::unique_ptr<ChatStream> stream) {
   if (!stream) return;
-  if (!sdk::runtime_alive() || sdk::on_runtime_thread()) {
+  if (!sync_runtime_alive() || on_sync_runtime_thread()) {
     stream.reset();
     return;
   }
   try {
-    sdk::run_sync(destroy_stream(std::move(stream)));
+    run_sync(destroy_stream(std::move(stream)));
   } catch (...) {
     // The runtime is shutting down; the stream was destroyed with the coroutine frame.
   }
@@ -76,7 +76,7 @@ std::optional<StreamDelta> TextStream::next() {
   if (done_ || !stream_) return std::nullopt;
   Result<std::optional<StreamPart>> part = Error::internal("stream not read");
   try {
-    part = sdk::run_sync(stream_->next());
+    part = run_sync(stream_->next());
   } catch (const std::exception& e) {
     part = Error::internal(std::string("stream read failed: ") + e.what());
   }
@@ -100,7 +100,7 @@ const StreamInfo& TextStream::info() const {
 Result<TextStream> Provider::stream_text(const ProviderRequest& request) {
   Result<std::unique_ptr<ChatStream>> opened = Error::internal("stream not opened");
   try {
-    opened = sdk::run_sync(stream(request));
+    opened = run_sync(stream(request));
   } catch (const std::exception& e) {
     return Error::internal(std::string("stream_text failed: ") + e.what());
   }

@@ -1,5 +1,5 @@
 // LmStudioProvider::generate against the fake LM Studio: request encoding and LM Studio's quirks.
-#include "unit/providers/lmstudio_fixture.h"
+#include "unit/providers/lmstudio/lmstudio_fixture.h"
 
 #include <gmock/gmock.h>
 

@@ -1,7 +1,8 @@
-// provider.stream_text / TextStream: the seed's pull loop over the mock.
+// provider.stream_text / TextStream: the seed's pull loop over the mock, on the sync runtime.
+#include "providers/sync_runtime.h"
+
 #include <roci/provider/mock_provider.h>
-#include <roci/sdk/generate.h>
-#include <roci/sdk/stream.h>
+#include <roci/provider/text_stream.h>
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
@@ -37,19 +38,10 @@ TEST(StreamText, PullLoopConcatenationEqualsGenerateText) {
   EXPECT_FALSE(stream->error());
   ASSERT_TRUE(finish);
   EXPECT_EQ(finish->reason, FinishReason::kStop);
-  auto generated = generate_text(provider, seed_request());
+  auto generated = run_sync(provider.generate(seed_request()));
   ASSERT_TRUE(generated);
   EXPECT_EQ(text, generated->text);
   EXPECT_FALSE(stream->next());  // stays ended
-}
-
-TEST(StreamText, FreeFunctionFormWorks) {
-  MockProvider provider;
-  auto stream = stream_text(provider, seed_request());
-  ASSERT_TRUE(stream);
-  int deltas = 0;
-  while (auto d = stream->next()) deltas += d->text.empty() ? 0 : 1;
-  EXPECT_EQ(deltas, 16);
 }
 
 TEST(StreamText, DestroyingEarlyIsCleanAndQuick) {

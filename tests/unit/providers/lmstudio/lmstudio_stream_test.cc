@@ -1,5 +1,5 @@
 // LmStudioProvider::stream against the fake LM Studio: parts, usage, tool calls, errors, drops.
-#include "unit/providers/lmstudio_fixture.h"
+#include "unit/providers/lmstudio/lmstudio_fixture.h"
 
 #include <gmock/gmock.h>
 
