@@ -25,14 +25,16 @@ struct UpstreamDialect {
   bool developer_as_system = false;
 };
 
-// Encodes a /chat/completions body. `model` overrides request.model when non-empty. For streams,
-// `stream_options.include_usage: true` is always requested (the only way to get usage from LM
-// Studio). settings.extra is merged at top level; keys that the typed fields already set are not
-// overwritten; the key "mock" is never forwarded.
-std::string encode_chat_request(const ProviderRequest& request, std::string_view model, bool stream,
+// Encode /chat/completions, /embeddings and /completions bodies. The model is request.model,
+// written exactly as given (no "model" member when it is empty: choosing a default is the
+// provider's job, see roci/provider/provider.h). For streams, `stream_options.include_usage: true`
+// is always requested (the only way to get usage from LM Studio). The extensions in
+// settings.extra (EmbeddingRequest::extra) are merged at top level; keys that the typed fields
+// already set are not overwritten; the key "mock" is never forwarded.
+std::string encode_chat_request(const ProviderRequest& request, bool stream,
                                 const UpstreamDialect& dialect);
-std::string encode_embedding_request(const EmbeddingRequest& request, std::string_view model);
-std::string encode_completion_request(const CompletionRequest& request, std::string_view model);
+std::string encode_embedding_request(const EmbeddingRequest& request);
+std::string encode_completion_request(const CompletionRequest& request);
 
 // Non-streaming chat.completion body -> GenerationResult. Reads message.content (string or null),
 // reasoning_content / reasoning, tool_calls (numeric ids kept as strings), finish_reason, usage,

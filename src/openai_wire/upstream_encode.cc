@@ -196,9 +196,9 @@ void write_response_format(JsonWriter& w, const ResponseFormat& f, const Upstrea
   w.begin_object().key("type"_js).string("text"_js).end_object();
 }
 
-void write_model(RequestBody& body, std::string_view model, const std::string& fallback) {
-  const std::string_view id = model.empty() ? std::string_view(fallback) : model;
-  if (!id.empty()) body.key("model"_js).string(id);
+// The model as given; a request without one sends none.
+void write_model(RequestBody& body, const std::string& model) {
+  if (!model.empty()) body.key("model"_js).string(model);
 }
 
 std::size_t message_bytes(const std::vector<ModelMessage>& messages) {
@@ -210,14 +210,13 @@ std::size_t message_bytes(const std::vector<ModelMessage>& messages) {
 }  // namespace
 
 // Flattened (every call with a visible body inlined), as the hot encoders of downstream_encode.cc.
-[[gnu::flatten]] std::string encode_chat_request(const ProviderRequest& request,
-                                                 std::string_view model, bool stream,
+[[gnu::flatten]] std::string encode_chat_request(const ProviderRequest& request, bool stream,
                                                  const UpstreamDialect& dialect) {
   std::string out;
   out.reserve(256 + message_bytes(request.messages) + message_bytes(request.messages) / 16);
   RequestBody body(out);
   JsonWriter& w = body.writer();
-  write_model(body, model, request.model);
+  write_model(body, request.model);
   body.key("messages"_js).begin_array();
   for (const auto& m : request.messages) write_message(w, m, dialect);
   w.end_array();
@@ -243,10 +242,10 @@ std::size_t message_bytes(const std::vector<ModelMessage>& messages) {
   return out;
 }
 
-std::string encode_embedding_request(const EmbeddingRequest& request, std::string_view model) {
+std::string encode_embedding_request(const EmbeddingRequest& request) {
   std::string out;
   RequestBody body(out);
-  write_model(body, model, request.model);
+  write_model(body, request.model);
   write_string_or_array(body.key("input"_js), request.input);
   if (request.dimensions) body.key("dimensions"_js).integer(*request.dimensions);
   if (!request.encoding_format.empty()) {
@@ -257,10 +256,10 @@ std::string encode_embedding_request(const EmbeddingRequest& request, std::strin
   return out;
 }
 
-std::string encode_completion_request(const CompletionRequest& request, std::string_view model) {
+std::string encode_completion_request(const CompletionRequest& request) {
   std::string out;
   RequestBody body(out);
-  write_model(body, model, request.model);
+  write_model(body, request.model);
   write_string_or_array(body.key("prompt"_js), request.prompt);
   body.key("stream"_js).boolean(false);  // decode_completion_response reads one JSON body
   write_settings(body, request.settings);

@@ -115,8 +115,8 @@ OpenAiCompatibleProvider::OpenAiCompatibleProvider(OpenAiCompatibleDialect diale
 
 OpenAiCompatibleProvider::~OpenAiCompatibleProvider() = default;
 
-std::string OpenAiCompatibleProvider::model_for(const std::string& requested) const {
-  return requested.empty() ? config_.model : requested;
+void OpenAiCompatibleProvider::default_model(std::string& model) const {
+  if (model.empty()) model = config_.model;
 }
 
 net::HttpRequest OpenAiCompatibleProvider::make_request(
@@ -160,9 +160,9 @@ asio::awaitable<Result<std::string>> OpenAiCompatibleProvider::exchange(net::Htt
 
 asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
     ProviderRequest request) {
-  const std::string model = model_for(request.model);
+  default_model(request.model);
   auto http = make_request(verb::post, api_path_ + "/chat/completions",
-                           openai_wire::encode_chat_request(request, model, false, dialect_.wire),
+                           openai_wire::encode_chat_request(request, false, dialect_.wire),
                            request.transport);
   auto body = co_await exchange(std::move(http));
   if (!body) co_return body.error();
@@ -172,9 +172,9 @@ asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
 asio::awaitable<Result<std::unique_ptr<ChatStream>>> OpenAiCompatibleProvider::stream(
     ProviderRequest request) {
   if (config_error_) co_return *config_error_;
-  const std::string model = model_for(request.model);
+  default_model(request.model);
   auto http = make_request(verb::post, api_path_ + "/chat/completions",
-                           openai_wire::encode_chat_request(request, model, true, dialect_.wire),
+                           openai_wire::encode_chat_request(request, true, dialect_.wire),
                            request.transport);
   http.total_timeout.reset();  // a stream's total is HttpOptions::stream_timeout
   http.headers.emplace_back("Accept", "text/event-stream");
@@ -330,19 +330,19 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_models(
 }
 
 asio::awaitable<Result<EmbeddingResult>> OpenAiCompatibleProvider::embed(EmbeddingRequest request) {
-  const std::string model = model_for(request.model);
-  auto body = co_await exchange(make_request(verb::post, api_path_ + "/embeddings",
-                                             openai_wire::encode_embedding_request(request, model),
-                                             std::nullopt));
+  default_model(request.model);
+  auto body =
+      co_await exchange(make_request(verb::post, api_path_ + "/embeddings",
+                                     openai_wire::encode_embedding_request(request), std::nullopt));
   if (!body) co_return body.error();
   co_return openai_wire::decode_embedding_response(*body, label_);
 }
 
 asio::awaitable<Result<CompletionResult>> OpenAiCompatibleProvider::complete(
     CompletionRequest request) {
-  const std::string model = model_for(request.model);
+  default_model(request.model);
   auto body = co_await exchange(make_request(verb::post, api_path_ + "/completions",
-                                             openai_wire::encode_completion_request(request, model),
+                                             openai_wire::encode_completion_request(request),
                                              std::nullopt));
   if (!body) co_return body.error();
   co_return openai_wire::decode_completion_response(*body, label_);
