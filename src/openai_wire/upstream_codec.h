@@ -54,6 +54,10 @@ Result<DecodedChunk> decode_chat_chunk(std::string_view data, std::string_view u
 
 // /v1/models ({"data":[{"id",...}]}) and LM Studio's /api/v0/models (type, state, context lengths).
 Result<std::vector<ModelInfo>> decode_model_list(std::string_view body, std::string_view upstream);
+// LM Studio's GET /lmstudio-greeting: true only for a JSON object whose "lmstudio" is true.
+// Anything else (not JSON, an error envelope, another server's answer) is false: an old LM Studio
+// answers 200 to every path, so the status alone proves nothing.
+bool decode_lmstudio_greeting(std::string_view body);
 Result<EmbeddingResult> decode_embedding_response(std::string_view body, std::string_view upstream);
 Result<CompletionResult> decode_completion_response(std::string_view body,
                                                     std::string_view upstream);

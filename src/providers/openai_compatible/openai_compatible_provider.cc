@@ -3,7 +3,6 @@
 #include "providers/openai_compatible/openai_chat_stream.h"
 
 #include <algorithm>
-#include <boost/json/parse.hpp>
 #include <chrono>
 #include <utility>
 
@@ -21,15 +20,6 @@ bool is_success(int status) { return status >= 200 && status < 300; }
 
 bool contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
-}
-
-// LM Studio's /lmstudio-greeting answers {"lmstudio": true}; nothing else counts.
-bool is_lmstudio_greeting(std::string_view body) {
-  boost::system::error_code ec;
-  const boost::json::value value = boost::json::parse(body, ec);
-  if (ec || !value.is_object()) return false;
-  const auto* flag = value.as_object().if_contains("lmstudio");
-  return flag != nullptr && flag->is_bool() && flag->as_bool();
 }
 
 std::string strip_trailing_slashes(std::string url) {
@@ -274,7 +264,7 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_greeting
     health.detail = response.error().message;
     co_return health;
   }
-  if (response->status != 200 || !is_lmstudio_greeting(response->body)) {
+  if (response->status != 200 || !openai_wire::decode_lmstudio_greeting(response->body)) {
     // Never trust a bare 200: an old LM Studio answers 200 to every path. A server that is not LM
     // Studio (llama.cpp, an old build) is still usable if it serves a real /v1/models list.
     co_return co_await probe_models(std::move(health), true);
@@ -302,9 +292,8 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_models(
     co_return health;
   }
   const std::string models_path = api_path_ + "/models";
-  if (response->status == 200 &&
-      !openai_wire::detect_error_body(response->status, response->body, label_) &&
-      openai_wire::decode_model_list(response->body, label_)) {
+  // decode_model_list refuses an error envelope as well as anything that is not a model list.
+  if (response->status == 200 && openai_wire::decode_model_list(response->body, label_)) {
     health.reachable = true;
     health.detail = after_greeting
                         ? "The server at " + display_base_url_ +
