@@ -48,7 +48,7 @@ void fuzz_chat_request(const std::uint8_t* data, std::size_t size) {
     for (bool lmstudio : {false, true}) {
       const openai_wire::UpstreamDialect dialect{lmstudio, lmstudio};
       const std::string encoded =
-          openai_wire::encode_chat_request(chat->request, "", chat->stream, dialect);
+          openai_wire::encode_chat_request(chat->request, chat->stream, dialect);
       FUZZ_CHECK(is_json(encoded, /*strict_utf8=*/true),
                  "encode_chat_request gave invalid JSON: " + encoded);
       if (!lmstudio) {
@@ -69,7 +69,7 @@ void fuzz_chat_request(const std::uint8_t* data, std::size_t size) {
   if (!embedding) {
     check_rejection(embedding.error(), "parse_embedding_request");
   } else {
-    FUZZ_CHECK(is_json(openai_wire::encode_embedding_request(*embedding, ""), true),
+    FUZZ_CHECK(is_json(openai_wire::encode_embedding_request(*embedding), true),
                "encode_embedding_request gave invalid JSON");
   }
 
@@ -77,7 +77,7 @@ void fuzz_chat_request(const std::uint8_t* data, std::size_t size) {
   if (!completion) {
     check_rejection(completion.error(), "parse_completion_request");
   } else {
-    FUZZ_CHECK(is_json(openai_wire::encode_completion_request(*completion, ""), true),
+    FUZZ_CHECK(is_json(openai_wire::encode_completion_request(*completion), true),
                "encode_completion_request gave invalid JSON");
   }
 }

@@ -63,9 +63,9 @@ class ChunkEncoder {
   static std::string_view done() { return "data: [DONE]\n\n"; }
 
  private:
-  std::string id_;
-  std::string model_;
-  std::int64_t created_;
+  // `"id":..,"object":"chat.completion.chunk","created":..,"model":..`: the members every chunk
+  // opens with, encoded once per stream.
+  std::string head_;
   bool role_sent_ = false;
 };
 

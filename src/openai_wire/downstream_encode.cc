@@ -1,177 +1,70 @@
 // Response encoders of downstream_codec.h: typed results -> exactly OpenAI-shaped JSON and SSE.
 //
-// These run on the gateway's hot path (one chunk per token), so they append into one string with
-// the escaping helpers of json_util.h instead of building boost::json trees.
+// These run on the gateway's hot path (one chunk per token): JsonWriter appends each body into one
+// string, reserved up front. The per-request and per-chunk encoders are flattened (every call
+// with a visible body inlined): the writer then never leaves the function, its state lives in
+// registers and its separator choices fold away, and the string appends are inlined.
 #include <random>
 
 #include "openai_wire/downstream_codec.h"
 #include "openai_wire/json_util.h"
+#include "openai_wire/json_writer.h"
 
 namespace roci::openai_wire {
 namespace {
 
-using detail::append_json_double;
-using detail::append_json_int;
-using detail::append_json_string;
-using detail::append_tool_call;
-
-void append_usage(std::string& out, const Usage& u) {
-  out.append("{\"prompt_tokens\":");
-  append_json_int(out, u.prompt_tokens);
-  out.append(",\"completion_tokens\":");
-  append_json_int(out, u.completion_tokens);
-  out.append(",\"total_tokens\":");
-  append_json_int(out, u.total_tokens);
-  out.push_back('}');
+void write_usage(JsonWriter& w, const Usage& u) {
+  w.begin_object();
+  w.key("prompt_tokens"_js).integer(u.prompt_tokens);
+  w.key("completion_tokens"_js).integer(u.completion_tokens);
+  w.key("total_tokens"_js).integer(u.total_tokens);
+  w.end_object();
 }
 
-void append_nullable(std::string& out, std::string_view s) {
-  if (s.empty()) {
-    out.append("null");
+// An OpenAI model object: id, object, created, owned_by, and LM Studio's details when known.
+// owned_by is required by OpenAI clients; "organization_owner" is LM Studio's value, used when the
+// provider gave none.
+void write_model(JsonWriter& w, const ModelInfo& m) {
+  w.begin_object();
+  w.key("id"_js).string(m.id);
+  w.key("object"_js).string("model"_js);
+  w.key("created"_js).integer(m.created);
+  if (m.owned_by.empty()) {
+    w.key("owned_by"_js).string("organization_owner"_js);
   } else {
-    append_json_string(out, s);
+    w.key("owned_by"_js).string(m.owned_by);
   }
-}
-
-// Members of an OpenAI model object after "id": the object, created, owned_by, and LM Studio's
-// details when known. owned_by is required by OpenAI clients; "organization_owner" is LM
-// Studio's value, used when the provider gave none.
-void append_model(std::string& out, const ModelInfo& m) {
-  out.append("{\"id\":");
-  append_json_string(out, m.id);
-  out.append(",\"object\":\"model\",\"created\":");
-  append_json_int(out, m.created);
-  out.append(",\"owned_by\":");
-  append_json_string(out, m.owned_by.empty() ? std::string_view("organization_owner")
-                                             : std::string_view(m.owned_by));
-  auto optional_string = [&](std::string_view key, std::string_view value) {
-    if (value.empty()) return;
-    out.append(",\"").append(key).append("\":");
-    append_json_string(out, value);
+  auto optional_string = [&w](JsonLiteral key, const std::string& value) {
+    if (!value.empty()) w.key(key).string(value);
   };
-  optional_string("type", m.type);
-  optional_string("state", m.state);
-  if (m.max_context_length) {
-    out.append(",\"max_context_length\":");
-    append_json_int(out, *m.max_context_length);
-  }
-  if (m.loaded_context_length) {
-    out.append(",\"loaded_context_length\":");
-    append_json_int(out, *m.loaded_context_length);
-  }
+  optional_string("type"_js, m.type);
+  optional_string("state"_js, m.state);
+  if (m.max_context_length) w.key("max_context_length"_js).integer(*m.max_context_length);
+  if (m.loaded_context_length) w.key("loaded_context_length"_js).integer(*m.loaded_context_length);
   if (!m.capabilities.empty()) {
-    out.append(",\"capabilities\":[");
-    for (std::size_t i = 0; i < m.capabilities.size(); ++i) {
-      if (i) out.push_back(',');
-      append_json_string(out, m.capabilities[i]);
-    }
-    out.push_back(']');
+    w.key("capabilities"_js).begin_array();
+    for (const auto& c : m.capabilities) w.string(c);
+    w.end_array();
   }
-  optional_string("publisher", m.publisher);
-  optional_string("arch", m.arch);
-  optional_string("quantization", m.quantization);
-  out.push_back('}');
+  optional_string("publisher"_js, m.publisher);
+  optional_string("arch"_js, m.arch);
+  optional_string("quantization"_js, m.quantization);
+  w.end_object();
 }
 
-}  // namespace
-
-std::string encode_chat_completion(const GenerationResult& result, std::string_view id,
-                                   std::string_view model, std::int64_t created) {
-  std::string out;
-  out.reserve(256 + result.text.size() + result.reasoning.size());
-  out.append("{\"id\":");
-  append_json_string(out, id);
-  out.append(",\"object\":\"chat.completion\",\"created\":");
-  append_json_int(out, created);
-  out.append(",\"model\":");
-  append_json_string(out, model);
-  out.append(",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
-  if (result.text.empty() && !result.tool_calls.empty()) {
-    out.append("null");  // OpenAI's shape for a turn that only calls tools
-  } else {
-    append_json_string(out, result.text);
+void write_tool_call_delta(JsonWriter& w, const ToolCallDelta& d) {
+  w.key("tool_calls"_js).begin_array().begin_object();
+  w.key("index"_js).integer(d.index);
+  if (!d.id.empty()) {
+    w.key("id"_js).string(d.id);
+    w.key("type"_js).string("function"_js);
   }
-  if (!result.reasoning.empty()) {
-    out.append(",\"reasoning_content\":");
-    append_json_string(out, result.reasoning);
-  }
-  if (!result.tool_calls.empty()) {
-    out.append(",\"tool_calls\":[");
-    for (std::size_t i = 0; i < result.tool_calls.size(); ++i) {
-      if (i) out.push_back(',');
-      append_tool_call(out, result.tool_calls[i]);
-    }
-    out.push_back(']');
-  }
-  out.append("},\"logprobs\":null,\"finish_reason\":");
-  append_json_string(out, to_string(result.finish_reason));
-  // OpenAI always sends usage; zeros when the upstream did not report it.
-  out.append("}],\"usage\":");
-  append_usage(out, result.usage.value_or(Usage{}));
-  if (!result.system_fingerprint.empty()) {
-    out.append(",\"system_fingerprint\":");
-    append_json_string(out, result.system_fingerprint);
-  }
-  out.push_back('}');
-  return out;
+  w.key("function"_js).begin_object();
+  if (!d.name.empty()) w.key("name"_js).string(d.name);
+  w.key("arguments"_js).string(d.arguments);
+  w.end_object();
+  w.end_object().end_array();
 }
-
-// id_ and model_ hold the already-escaped JSON strings (quotes included): escaped once, not per
-// chunk.
-ChunkEncoder::ChunkEncoder(std::string id, std::string model, std::int64_t created)
-    : created_(created) {
-  append_json_string(id_, id);
-  append_json_string(model_, model);
-}
-
-namespace {
-
-void open_chunk(std::string& out, std::string_view id_json, std::string_view model_json,
-                std::int64_t created) {
-  out.append("data: {\"id\":").append(id_json);
-  out.append(",\"object\":\"chat.completion.chunk\",\"created\":");
-  append_json_int(out, created);
-  out.append(",\"model\":").append(model_json);
-}
-
-struct DeltaWriter {
-  std::string& out;
-  bool& first;
-  void sep() {
-    if (!first) out.push_back(',');
-    first = false;
-  }
-  void operator()(const TextDelta& d) {
-    sep();
-    out.append("\"content\":");
-    append_json_string(out, d.text);
-  }
-  void operator()(const ReasoningDelta& d) {
-    sep();
-    out.append("\"reasoning_content\":");
-    append_json_string(out, d.text);
-  }
-  void operator()(const ToolCallDelta& d) {
-    sep();
-    out.append("\"tool_calls\":[{\"index\":");
-    append_json_int(out, d.index);
-    if (!d.id.empty()) {
-      out.append(",\"id\":");
-      append_json_string(out, d.id);
-      out.append(",\"type\":\"function\"");
-    }
-    out.append(",\"function\":{");
-    if (!d.name.empty()) {
-      out.append("\"name\":");
-      append_json_string(out, d.name);
-      out.push_back(',');
-    }
-    out.append("\"arguments\":");
-    append_json_string(out, d.arguments);
-    out.append("}}]");
-  }
-  void operator()(const Finish&) {}
-};
 
 std::size_t payload_size(const StreamPart& part) {
   if (const auto* t = std::get_if<TextDelta>(&part)) return t->text.size();
@@ -182,94 +75,167 @@ std::size_t payload_size(const StreamPart& part) {
   return 64;
 }
 
+void write_error(JsonWriter& w, std::string_view message, std::string_view type,
+                 std::string_view param, std::string_view code,
+                 const std::vector<std::string>& available_models) {
+  w.begin_object();
+  w.key("error"_js).begin_object();
+  w.key("message"_js).string(message);
+  w.key("type"_js).string(type);
+  w.key("param"_js).string_or_null(param);
+  w.key("code"_js).string_or_null(code);
+  if (!available_models.empty()) {
+    w.key("available_models"_js).begin_array();
+    for (const auto& id : available_models) w.string(id);
+    w.end_array();
+  }
+  w.end_object();
+  w.end_object();
+}
+
 }  // namespace
 
-std::string ChunkEncoder::encode(const StreamPart& part) {
+[[gnu::flatten]] std::string encode_chat_completion(const GenerationResult& result,
+                                                    std::string_view id, std::string_view model,
+                                                    std::int64_t created) {
+  std::size_t payload = result.text.size() + result.reasoning.size();
+  for (const auto& call : result.tool_calls) {
+    payload += call.id.size() + call.name.size() + call.arguments.size() + 64;
+  }
   std::string out;
-  out.reserve(id_.size() + model_.size() + 160 + payload_size(part) + payload_size(part) / 8);
-  open_chunk(out, id_, model_, created_);
-  out.append(",\"choices\":[{\"index\":0,\"delta\":{");
-  bool first = true;
-  if (!role_sent_) {
-    out.append("\"role\":\"assistant\"");
-    first = false;
-    role_sent_ = true;
-  }
-  std::visit(DeltaWriter{out, first}, part);
-  out.append("},\"logprobs\":null,\"finish_reason\":");
-  const auto* finish = std::get_if<Finish>(&part);
-  if (finish) {
-    append_json_string(out, to_string(finish->reason));
+  out.reserve(320 + id.size() + model.size() + result.system_fingerprint.size() + payload +
+              payload / 16);
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("id"_js).string(id);
+  w.key("object"_js).string("chat.completion"_js);
+  w.key("created"_js).integer(created);
+  w.key("model"_js).string(model);
+  w.key("choices"_js).begin_array().begin_object();
+  w.key("index"_js).integer(0);
+  w.key("message"_js).begin_object();
+  w.key("role"_js).string("assistant"_js);
+  w.key("content"_js);
+  if (result.text.empty() && !result.tool_calls.empty()) {
+    w.null();  // OpenAI's shape for a turn that only calls tools
   } else {
-    out.append("null");
+    w.string(result.text);
   }
-  out.append("}]");
-  if (finish && finish->usage) {
-    out.append(",\"usage\":");
-    append_usage(out, *finish->usage);
+  if (!result.reasoning.empty()) w.key("reasoning_content"_js).string(result.reasoning);
+  if (!result.tool_calls.empty()) {
+    w.key("tool_calls"_js).begin_array();
+    for (const auto& call : result.tool_calls) detail::write_tool_call(w, call);
+    w.end_array();
   }
-  out.append("}\n\n");
+  w.end_object();
+  w.key("logprobs"_js).null();
+  w.key("finish_reason"_js).string(to_string(result.finish_reason));
+  w.end_object().end_array();
+  // OpenAI always sends usage; zeros when the upstream did not report it.
+  write_usage(w.key("usage"_js), result.usage.value_or(Usage{}));
+  if (!result.system_fingerprint.empty()) {
+    w.key("system_fingerprint"_js).string(result.system_fingerprint);
+  }
+  w.end_object();
   return out;
 }
 
-std::string ChunkEncoder::usage_chunk(const Usage& usage) const {
+ChunkEncoder::ChunkEncoder(std::string id, std::string model, std::int64_t created) {
+  std::string object;
+  JsonWriter w(object);
+  w.begin_object();
+  w.key("id"_js).string(id);
+  w.key("object"_js).string("chat.completion.chunk"_js);
+  w.key("created"_js).integer(created);
+  w.key("model"_js).string(model);
+  w.end_object();
+  head_ = object.substr(1, object.size() - 2);  // the members, without the braces
+}
+
+[[gnu::flatten]] std::string ChunkEncoder::encode(const StreamPart& part) {
   std::string out;
-  out.reserve(id_.size() + model_.size() + 160);
-  open_chunk(out, id_, model_, created_);
-  out.append(",\"choices\":[],\"usage\":");
-  append_usage(out, usage);
-  out.append("}\n\n");
+  out.reserve(head_.size() + 128 + payload_size(part) + payload_size(part) / 8);
+  out.append("data: ");
+  JsonWriter w(out);
+  w.begin_object().members(head_);
+  w.key("choices"_js).begin_array().begin_object();
+  w.key("index"_js).integer(0);
+  w.key("delta"_js).begin_object();
+  if (!role_sent_) {
+    w.key("role"_js).string("assistant"_js);
+    role_sent_ = true;
+  }
+  const Finish* finish = nullptr;
+  if (const auto* text = std::get_if<TextDelta>(&part)) {
+    w.key("content"_js).string(text->text);
+  } else if (const auto* reasoning = std::get_if<ReasoningDelta>(&part)) {
+    w.key("reasoning_content"_js).string(reasoning->text);
+  } else if (const auto* call = std::get_if<ToolCallDelta>(&part)) {
+    write_tool_call_delta(w, *call);
+  } else {
+    finish = std::get_if<Finish>(&part);
+  }
+  w.end_object();
+  w.key("logprobs"_js).null();
+  if (finish) {
+    w.key("finish_reason"_js).string(to_string(finish->reason));
+  } else {
+    w.key("finish_reason"_js).null();
+  }
+  w.end_object().end_array();
+  if (finish && finish->usage) write_usage(w.key("usage"_js), *finish->usage);
+  w.end_object();
+  out.append("\n\n");
+  return out;
+}
+
+[[gnu::flatten]] std::string ChunkEncoder::usage_chunk(const Usage& usage) const {
+  std::string out;
+  out.reserve(head_.size() + 128);
+  out.append("data: ");
+  JsonWriter w(out);
+  w.begin_object().members(head_);
+  w.key("choices"_js).begin_array().end_array();
+  write_usage(w.key("usage"_js), usage);
+  w.end_object();
+  out.append("\n\n");
   return out;
 }
 
 std::string encode_sse_error(std::string_view message, std::string_view type,
                              std::string_view code) {
-  std::string out("data: {\"error\":{\"message\":");
-  append_json_string(out, message);
-  out.append(",\"type\":");
-  append_json_string(out, type);
-  out.append(",\"param\":null,\"code\":");
-  append_nullable(out, code);
-  out.append("}}\n\n");
+  std::string out("data: ");
+  JsonWriter w(out);
+  write_error(w, message, type, {}, code, {});
+  out.append("\n\n");
   return out;
 }
 
 std::string encode_error_body(std::string_view message, std::string_view type,
                               std::string_view param, std::string_view code,
                               const std::vector<std::string>& available_models) {
-  std::string out("{\"error\":{\"message\":");
-  append_json_string(out, message);
-  out.append(",\"type\":");
-  append_json_string(out, type);
-  out.append(",\"param\":");
-  append_nullable(out, param);
-  out.append(",\"code\":");
-  append_nullable(out, code);
-  if (!available_models.empty()) {
-    out.append(",\"available_models\":[");
-    for (std::size_t i = 0; i < available_models.size(); ++i) {
-      if (i) out.push_back(',');
-      append_json_string(out, available_models[i]);
-    }
-    out.push_back(']');
-  }
-  out.append("}}");
+  std::string out;
+  JsonWriter w(out);
+  write_error(w, message, type, param, code, available_models);
   return out;
 }
 
 std::string encode_model_list(const std::vector<ModelInfo>& models) {
-  std::string out("{\"object\":\"list\",\"data\":[");
-  for (std::size_t i = 0; i < models.size(); ++i) {
-    if (i) out.push_back(',');
-    append_model(out, models[i]);
-  }
-  out.append("]}");
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("object"_js).string("list"_js);
+  w.key("data"_js).begin_array();
+  for (const auto& m : models) write_model(w, m);
+  w.end_array();
+  w.end_object();
   return out;
 }
 
 std::string encode_model(const ModelInfo& model) {
   std::string out;
-  append_model(out, model);
+  JsonWriter w(out);
+  write_model(w, model);
   return out;
 }
 
@@ -278,50 +244,49 @@ std::string encode_embedding_response(const EmbeddingResult& result) {
   for (const auto& e : result.embeddings) values += e.size();
   std::string out;
   out.reserve(128 + result.model.size() + values * 22);
-  out.append("{\"object\":\"list\",\"data\":[");
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("object"_js).string("list"_js);
+  w.key("data"_js).begin_array();
   for (std::size_t i = 0; i < result.embeddings.size(); ++i) {
-    if (i) out.push_back(',');
-    out.append("{\"object\":\"embedding\",\"index\":");
-    append_json_int(out, static_cast<std::int64_t>(i));
-    out.append(",\"embedding\":[");
-    const auto& vec = result.embeddings[i];
-    for (std::size_t j = 0; j < vec.size(); ++j) {
-      if (j) out.push_back(',');
-      append_json_double(out, vec[j]);
-    }
-    out.append("]}");
+    w.begin_object();
+    w.key("object"_js).string("embedding"_js);
+    w.key("index"_js).integer(static_cast<std::int64_t>(i));
+    w.key("embedding"_js).begin_array();
+    for (const double v : result.embeddings[i]) w.number(v);
+    w.end_array();
+    w.end_object();
   }
-  out.append("],\"model\":");
-  append_json_string(out, result.model);
-  out.append(",\"usage\":{\"prompt_tokens\":");
-  append_json_int(out, result.usage.prompt_tokens);
-  out.append(",\"total_tokens\":");
-  append_json_int(out, result.usage.total_tokens);
-  out.append("}}");
+  w.end_array();
+  w.key("model"_js).string(result.model);
+  w.key("usage"_js).begin_object();
+  w.key("prompt_tokens"_js).integer(result.usage.prompt_tokens);
+  w.key("total_tokens"_js).integer(result.usage.total_tokens);
+  w.end_object();
+  w.end_object();
   return out;
 }
 
 std::string encode_completion_response(const CompletionResult& result) {
-  std::string out("{\"id\":");
-  append_json_string(out, result.id);
-  out.append(",\"object\":\"text_completion\",\"created\":");
-  append_json_int(out, result.created);
-  out.append(",\"model\":");
-  append_json_string(out, result.model);
-  out.append(",\"choices\":[");
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("id"_js).string(result.id);
+  w.key("object"_js).string("text_completion"_js);
+  w.key("created"_js).integer(result.created);
+  w.key("model"_js).string(result.model);
+  w.key("choices"_js).begin_array();
   for (std::size_t i = 0; i < result.choices.size(); ++i) {
-    if (i) out.push_back(',');
-    out.append("{\"text\":");
-    append_json_string(out, result.choices[i].text);
-    out.append(",\"index\":");
-    append_json_int(out, static_cast<std::int64_t>(i));
-    out.append(",\"logprobs\":null,\"finish_reason\":");
-    append_json_string(out, to_string(result.choices[i].finish_reason));
-    out.push_back('}');
+    w.begin_object();
+    w.key("text"_js).string(result.choices[i].text);
+    w.key("index"_js).integer(static_cast<std::int64_t>(i));
+    w.key("logprobs"_js).null();
+    w.key("finish_reason"_js).string(to_string(result.choices[i].finish_reason));
+    w.end_object();
   }
-  out.append("],\"usage\":");
-  append_usage(out, result.usage.value_or(Usage{}));
-  out.push_back('}');
+  w.end_array();
+  write_usage(w.key("usage"_js), result.usage.value_or(Usage{}));
+  w.end_object();
   return out;
 }
 

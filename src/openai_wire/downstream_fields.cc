@@ -8,7 +8,7 @@ namespace {
 // Numbers in messages: integral values print without ".0" ("got 3" for 3.0).
 std::string format_number(double d) {
   std::string out;
-  append_json_double(out, d);
+  JsonWriter(out).number(d);
   if (out.ends_with(".0")) out.resize(out.size() - 2);
   return out;
 }

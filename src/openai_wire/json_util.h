@@ -1,21 +1,19 @@
 // Private JSON helpers shared by the openai_wire codecs (not installed, not used outside
 // src/openai_wire/).
 //
-// Writing: a compact serializer over boost::json::value that prints doubles in the shortest
-// round-trip form ("0.7", not Boost's "7E-1"), keeps integral doubles as doubles ("1.0"), writes
-// non-finite doubles as null, and escapes strings per RFC 8259. Appending into one buffer lets the
-// hot-path encoders build an SSE event with a single allocation.
+// Writing is JsonWriter's (json_writer.h); the tool-call object shared by requests and responses
+// is here.
 //
 // Reading: total accessors that never throw; a missing key, a wrong type or an out-of-range number
 // gives std::nullopt / a default.
 //
-//   std::string out;
-//   append_json_string(out, "say \"hi\"\n");        // "\"say \\\"hi\\\"\\n\""
 //   if (auto n = get_int(obj, "prompt_tokens")) ...
 #pragma once
 
 #include <roci/core/error.h>
 #include <roci/core/types.h>
+
+#include "openai_wire/json_writer.h"
 
 #include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
@@ -28,18 +26,22 @@
 
 namespace roci::openai_wire::detail {
 
-// ---- writing ----
+// ---- writing (json_writer.h) ----
 
-// Appends `s` as a quoted JSON string. Bytes >= 0x80 are copied as they are (UTF-8 in, UTF-8 out).
-void append_json_string(std::string& out, std::string_view s);
-void append_json_int(std::string& out, std::int64_t v);
-// Shortest round-trip form; an integral value keeps a ".0"; NaN / infinity become null.
-void append_json_double(std::string& out, double v);
-void append_json_value(std::string& out, const boost::json::value& v);
+// The compact text of `v` (JsonWriter::value).
 std::string to_json(const boost::json::value& v);
 // {"id","type":"function","function":{"name","arguments"}}: OpenAI's tool-call object, the same in
-// requests (assistant turns) and responses.
-void append_tool_call(std::string& out, const ToolCall& call);
+// requests (assistant turns) and responses. Inline: the hot encoders are flattened.
+inline void write_tool_call(JsonWriter& w, const ToolCall& call) {
+  w.begin_object();
+  w.key("id"_js).string(call.id);
+  w.key("type"_js).string("function"_js);
+  w.key("function"_js).begin_object();
+  w.key("name"_js).string(call.name);
+  w.key("arguments"_js).string(call.arguments);
+  w.end_object();
+  w.end_object();
+}
 
 // ---- parsing ----
 

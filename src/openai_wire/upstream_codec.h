@@ -25,14 +25,16 @@ struct UpstreamDialect {
   bool developer_as_system = false;
 };
 
-// Encodes a /chat/completions body. `model` overrides request.model when non-empty. For streams,
-// `stream_options.include_usage: true` is always requested (the only way to get usage from LM
-// Studio). settings.extra is merged at top level; keys that the typed fields already set are not
-// overwritten; the key "mock" is never forwarded.
-std::string encode_chat_request(const ProviderRequest& request, std::string_view model, bool stream,
+// Encode /chat/completions, /embeddings and /completions bodies. The model is request.model,
+// written exactly as given (no "model" member when it is empty: choosing a default is the
+// provider's job, see roci/provider/provider.h). For streams, `stream_options.include_usage: true`
+// is always requested (the only way to get usage from LM Studio). The extensions in
+// settings.extra (EmbeddingRequest::extra) are merged at top level; keys that the typed fields
+// already set are not overwritten; the key "mock" is never forwarded.
+std::string encode_chat_request(const ProviderRequest& request, bool stream,
                                 const UpstreamDialect& dialect);
-std::string encode_embedding_request(const EmbeddingRequest& request, std::string_view model);
-std::string encode_completion_request(const CompletionRequest& request, std::string_view model);
+std::string encode_embedding_request(const EmbeddingRequest& request);
+std::string encode_completion_request(const CompletionRequest& request);
 
 // Non-streaming chat.completion body -> GenerationResult. Reads message.content (string or null),
 // reasoning_content / reasoning, tool_calls (numeric ids kept as strings), finish_reason, usage,
@@ -52,6 +54,13 @@ Result<DecodedChunk> decode_chat_chunk(std::string_view data, std::string_view u
 
 // /v1/models ({"data":[{"id",...}]}) and LM Studio's /api/v0/models (type, state, context lengths).
 Result<std::vector<ModelInfo>> decode_model_list(std::string_view body, std::string_view upstream);
+// LM Studio's GET /lmstudio-greeting: true only for a JSON object whose "lmstudio" is true.
+// Anything else (not JSON, an error envelope, another server's answer) is false: an old LM Studio
+// answers 200 to every path, so the status alone proves nothing.
+bool decode_lmstudio_greeting(std::string_view body);
+// llama-server's GET /health: true only for a JSON object whose "status" is "ok" (its model is
+// loaded); a 503 "Loading model" envelope or anything else is false.
+bool decode_llamacpp_health(std::string_view body);
 Result<EmbeddingResult> decode_embedding_response(std::string_view body, std::string_view upstream);
 Result<CompletionResult> decode_completion_response(std::string_view body,
                                                     std::string_view upstream);

@@ -362,6 +362,18 @@ std::optional<std::vector<double>> decode_base64_floats(std::string_view text) {
 
 }  // namespace
 
+bool decode_lmstudio_greeting(std::string_view body) {
+  const auto parsed = detail::try_parse_json(body);
+  if (!parsed || !parsed->is_object()) return false;
+  return detail::get_bool(parsed->get_object(), "lmstudio").value_or(false);
+}
+
+bool decode_llamacpp_health(std::string_view body) {
+  const auto parsed = detail::try_parse_json(body);
+  if (!parsed || !parsed->is_object()) return false;
+  return detail::get_string(parsed->get_object(), "status") == std::string_view("ok");
+}
+
 Result<EmbeddingResult> decode_embedding_response(std::string_view body,
                                                   std::string_view upstream) {
   constexpr std::string_view kWhat = "embedding response";

@@ -1,222 +1,204 @@
 // Request encoders of upstream_codec.h: typed requests -> OpenAI JSON bodies for LM Studio,
-// OpenAI and llama.cpp.
-//
-// Every gateway request goes through encode_chat_request, so the bodies are appended into one
-// string with json_util.h's escaping helpers, never built as boost::json trees first (the tree
-// cost ~35k instructions per request). Members keep the order the OpenAI reference uses.
+// OpenAI and llama.cpp, written with JsonWriter straight into the body string. Members keep the
+// order the OpenAI reference uses.
 #include "openai_wire/json_util.h"
+#include "openai_wire/json_writer.h"
 #include "openai_wire/upstream_codec.h"
 
 #include <algorithm>
+#include <array>
+#include <cassert>
 #include <vector>
 
 namespace roci::openai_wire {
 namespace {
 
-using detail::append_json_double;
-using detail::append_json_int;
-using detail::append_json_string;
-using detail::append_json_value;
-
-// The top-level object being written: separators, and the keys already set (provider extensions
-// never override a typed field).
-class TopLevel {
+// The top-level object of a request body: typed members first, then provider extensions, which
+// never override a typed member that was written.
+class RequestBody {
  public:
-  explicit TopLevel(std::string& out) : out_(out) {
-    keys_.reserve(24);  // every typed field and a few extensions: one allocation, not four
-    out_.push_back('{');
-  }
+  explicit RequestBody(std::string& out) : w_(out) { w_.begin_object(); }
 
-  std::string& key(std::string_view k) {
-    if (!keys_.empty()) out_.push_back(',');
-    keys_.push_back(k);
-    append_json_string(out_, k);
-    out_.push_back(':');
-    return out_;
+  // Starts a typed member; its value follows on the returned writer.
+  JsonWriter& key(JsonLiteral k) {
+    assert(typed_count_ < typed_.size());
+    typed_[typed_count_++] = k.name();
+    return w_.key(k);
   }
-  bool has(std::string_view k) const {
-    return std::find(keys_.begin(), keys_.end(), k) != keys_.end();
+  JsonWriter& writer() { return w_; }
+
+  // Provider extensions: merged at top level, never overriding a typed member, never "mock" (the
+  // mock provider's scripting channel). stream_options is only valid with stream: true (the typed
+  // encoder sets it for streams).
+  void extra(const boost::json::object& extra, bool stream) {
+    for (const auto& kv : extra) {
+      const std::string_view k = kv.key();
+      if (k == "mock" || (!stream && k == "stream_options")) continue;
+      if (std::find(typed_.begin(), typed_.begin() + typed_count_, k) !=
+          typed_.begin() + typed_count_) {
+        continue;
+      }
+      w_.key(k).value(kv.value());
+    }
   }
-  void close() { out_.push_back('}'); }
+  void close() { w_.end_object(); }
 
  private:
-  std::string& out_;
-  std::vector<std::string_view> keys_;  // views of literals or of the request's extra keys
+  JsonWriter w_;
+  std::array<std::string_view, 20> typed_;  // names of the typed members written (literals)
+  std::size_t typed_count_ = 0;
 };
 
-void append_string_array(std::string& out, const std::vector<std::string>& items) {
-  out.push_back('[');
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out.push_back(',');
-    append_json_string(out, items[i]);
-  }
-  out.push_back(']');
+void write_string_array(JsonWriter& w, const std::vector<std::string>& items) {
+  w.begin_array();
+  for (const auto& item : items) w.string(item);
+  w.end_array();
 }
 
-void append_string_or_array(std::string& out, const std::vector<std::string>& items) {
+void write_string_or_array(JsonWriter& w, const std::vector<std::string>& items) {
   if (items.size() == 1) {
-    append_json_string(out, items.front());
+    w.string(items.front());
   } else {
-    append_string_array(out, items);
+    write_string_array(w, items);
   }
 }
 
-void append_part(std::string& out, const ContentPart& part) {
+void write_part(JsonWriter& w, const ContentPart& part) {
   switch (part.type) {
     case ContentPartType::kText:
-      out.append("{\"type\":\"text\",\"text\":");
-      append_json_string(out, part.text);
-      out.push_back('}');
+      w.begin_object();
+      w.key("type"_js).string("text"_js);
+      w.key("text"_js).string(part.text);
+      w.end_object();
       return;
     case ContentPartType::kImageUrl:
-      out.append("{\"type\":\"image_url\",\"image_url\":{\"url\":");
-      append_json_string(out, part.image_url);
-      if (!part.detail.empty()) {
-        out.append(",\"detail\":");
-        append_json_string(out, part.detail);
-      }
-      out.append("}}");
+      w.begin_object();
+      w.key("type"_js).string("image_url"_js);
+      w.key("image_url"_js).begin_object();
+      w.key("url"_js).string(part.image_url);
+      if (!part.detail.empty()) w.key("detail"_js).string(part.detail);
+      w.end_object();
+      w.end_object();
       return;
     case ContentPartType::kOther:
-      append_json_value(out, part.raw);
+      w.value(part.raw);
       return;
   }
-  out.append("{}");
+  w.begin_object().end_object();
 }
 
-void append_message(std::string& out, const ModelMessage& m, const UpstreamDialect& dialect) {
+void write_message(JsonWriter& w, const ModelMessage& m, const UpstreamDialect& dialect) {
   const Role role =
       (m.role == Role::kDeveloper && dialect.developer_as_system) ? Role::kSystem : m.role;
-  out.append("{\"role\":");
-  append_json_string(out, to_string(role));
-  out.append(",\"content\":");
+  w.begin_object();
+  w.key("role"_js).string(to_string(role));
+  w.key("content"_js);
   if (!m.parts.empty()) {
-    out.push_back('[');
-    for (std::size_t i = 0; i < m.parts.size(); ++i) {
-      if (i) out.push_back(',');
-      append_part(out, m.parts[i]);
-    }
-    out.push_back(']');
+    w.begin_array();
+    for (const auto& part : m.parts) write_part(w, part);
+    w.end_array();
   } else if (m.content_is_null) {
-    out.append("null");
+    w.null();
   } else {
-    append_json_string(out, m.content);
+    w.string(m.content);
   }
   if (!m.tool_calls.empty()) {
-    out.append(",\"tool_calls\":[");
-    for (std::size_t i = 0; i < m.tool_calls.size(); ++i) {
-      if (i) out.push_back(',');
-      detail::append_tool_call(out, m.tool_calls[i]);
-    }
-    out.push_back(']');
+    w.key("tool_calls"_js).begin_array();
+    for (const auto& call : m.tool_calls) detail::write_tool_call(w, call);
+    w.end_array();
   }
-  if (!m.tool_call_id.empty()) {
-    out.append(",\"tool_call_id\":");
-    append_json_string(out, m.tool_call_id);
-  }
-  if (!m.name.empty()) {
-    out.append(",\"name\":");
-    append_json_string(out, m.name);
-  }
-  out.push_back('}');
+  if (!m.tool_call_id.empty()) w.key("tool_call_id"_js).string(m.tool_call_id);
+  if (!m.name.empty()) w.key("name"_js).string(m.name);
+  w.end_object();
 }
 
 // The typed sampling settings shared by chat and legacy completions.
-void append_settings(TopLevel& body, const GenerationSettings& s) {
-  auto number = [&](std::string_view key, const std::optional<double>& v) {
-    if (v) append_json_double(body.key(key), *v);
-  };
-  if (s.max_tokens) append_json_int(body.key("max_tokens"), *s.max_tokens);
-  number("temperature", s.temperature);
-  number("top_p", s.top_p);
-  if (s.top_k) append_json_int(body.key("top_k"), *s.top_k);
-  number("frequency_penalty", s.frequency_penalty);
-  number("presence_penalty", s.presence_penalty);
+void write_settings(RequestBody& body, const GenerationSettings& s) {
+  if (s.max_tokens) body.key("max_tokens"_js).integer(*s.max_tokens);
+  if (s.temperature) body.key("temperature"_js).number(*s.temperature);
+  if (s.top_p) body.key("top_p"_js).number(*s.top_p);
+  if (s.top_k) body.key("top_k"_js).integer(*s.top_k);
+  if (s.frequency_penalty) body.key("frequency_penalty"_js).number(*s.frequency_penalty);
+  if (s.presence_penalty) body.key("presence_penalty"_js).number(*s.presence_penalty);
   if (s.stop_sequences && !s.stop_sequences->empty()) {
-    append_string_array(body.key("stop"), *s.stop_sequences);
+    write_string_array(body.key("stop"_js), *s.stop_sequences);
   }
-  if (s.seed) append_json_int(body.key("seed"), *s.seed);
+  if (s.seed) body.key("seed"_js).integer(*s.seed);
 }
 
-// Provider extensions: merged at top level, never overriding a key already set, never "mock"
-// (the mock provider's scripting channel).
-void append_extra(TopLevel& body, const boost::json::object& extra, bool stream) {
-  for (const auto& kv : extra) {
-    if (kv.key() == "mock" || body.has(kv.key())) continue;
-    // stream_options is only valid with stream: true; the typed encoder sets it for streams.
-    if (!stream && kv.key() == "stream_options") continue;
-    append_json_value(body.key(kv.key()), kv.value());
-  }
+void write_tool(JsonWriter& w, const ToolDefinition& t) {
+  w.begin_object();
+  w.key("type"_js).string("function"_js);
+  w.key("function"_js).begin_object();
+  w.key("name"_js).string(t.name);
+  if (!t.description.empty()) w.key("description"_js).string(t.description);
+  if (!t.parameters.is_null()) w.key("parameters"_js).value(t.parameters);
+  if (t.strict) w.key("strict"_js).boolean(*t.strict);
+  w.end_object();
+  w.end_object();
 }
 
-void append_tool(std::string& out, const ToolDefinition& t) {
-  out.append("{\"type\":\"function\",\"function\":{\"name\":");
-  append_json_string(out, t.name);
-  if (!t.description.empty()) {
-    out.append(",\"description\":");
-    append_json_string(out, t.description);
-  }
-  if (!t.parameters.is_null()) {
-    out.append(",\"parameters\":");
-    append_json_value(out, t.parameters);
-  }
-  if (t.strict) out.append(*t.strict ? ",\"strict\":true" : ",\"strict\":false");
-  out.append("}}");
-}
-
-void append_tool_choice(std::string& out, const ToolChoice& c) {
+void write_tool_choice(JsonWriter& w, const ToolChoice& c) {
   switch (c.mode) {
     case ToolChoice::Mode::kAuto:
-      out.append("\"auto\"");
+      w.string("auto"_js);
       return;
     case ToolChoice::Mode::kNone:
-      out.append("\"none\"");
+      w.string("none"_js);
       return;
     case ToolChoice::Mode::kRequired:
-      out.append("\"required\"");
+      w.string("required"_js);
       return;
     case ToolChoice::Mode::kFunction:
-      out.append("{\"type\":\"function\",\"function\":{\"name\":");
-      append_json_string(out, c.function_name);
-      out.append("}}");
+      w.begin_object();
+      w.key("type"_js).string("function"_js);
+      w.key("function"_js).begin_object().key("name"_js).string(c.function_name).end_object();
+      w.end_object();
       return;
   }
-  out.append("\"auto\"");
+  w.string("auto"_js);
 }
 
-void append_response_format(std::string& out, const ResponseFormat& f,
-                            const UpstreamDialect& dialect) {
+void write_response_format(JsonWriter& w, const ResponseFormat& f, const UpstreamDialect& dialect) {
   switch (f.type) {
     case ResponseFormat::Type::kText:
       break;
     case ResponseFormat::Type::kJsonObject:
+      w.begin_object();
       if (!dialect.json_object_as_schema) {
-        out.append("{\"type\":\"json_object\"}");
+        w.key("type"_js).string("json_object"_js);
       } else {
         // LM Studio rejects json_object with 400; an unconstrained object schema means the same.
-        out.append(
-            "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"json_object\",\"strict\":false,"
-            "\"schema\":{\"type\":\"object\"}}}");
+        w.key("type"_js).string("json_schema"_js);
+        w.key("json_schema"_js).begin_object();
+        w.key("name"_js).string("json_object"_js);
+        w.key("strict"_js).boolean(false);
+        w.key("schema"_js).begin_object().key("type"_js).string("object"_js).end_object();
+        w.end_object();
       }
+      w.end_object();
       return;
     case ResponseFormat::Type::kJsonSchema:
-      out.append("{\"type\":\"json_schema\",\"json_schema\":{\"name\":");
-      append_json_string(out, f.schema_name.empty() ? std::string_view("response")
-                                                    : std::string_view(f.schema_name));
-      if (!f.schema.is_null()) {
-        out.append(",\"schema\":");
-        append_json_value(out, f.schema);
+      w.begin_object();
+      w.key("type"_js).string("json_schema"_js);
+      w.key("json_schema"_js).begin_object();
+      if (f.schema_name.empty()) {
+        w.key("name"_js).string("response"_js);
+      } else {
+        w.key("name"_js).string(f.schema_name);
       }
-      if (f.strict) out.append(*f.strict ? ",\"strict\":true" : ",\"strict\":false");
-      out.append("}}");
+      if (!f.schema.is_null()) w.key("schema"_js).value(f.schema);
+      if (f.strict) w.key("strict"_js).boolean(*f.strict);
+      w.end_object();
+      w.end_object();
       return;
   }
-  out.append("{\"type\":\"text\"}");
+  w.begin_object().key("type"_js).string("text"_js).end_object();
 }
 
-void append_model(TopLevel& body, std::string_view model, const std::string& fallback) {
-  const std::string_view id = model.empty() ? std::string_view(fallback) : model;
-  if (!id.empty()) append_json_string(body.key("model"), id);
+// The model as given; a request without one sends none.
+void write_model(RequestBody& body, const std::string& model) {
+  if (!model.empty()) body.key("model"_js).string(model);
 }
 
 std::size_t message_bytes(const std::vector<ModelMessage>& messages) {
@@ -227,65 +209,61 @@ std::size_t message_bytes(const std::vector<ModelMessage>& messages) {
 
 }  // namespace
 
-std::string encode_chat_request(const ProviderRequest& request, std::string_view model, bool stream,
-                                const UpstreamDialect& dialect) {
+// Flattened (every call with a visible body inlined), as the hot encoders of downstream_encode.cc.
+[[gnu::flatten]] std::string encode_chat_request(const ProviderRequest& request, bool stream,
+                                                 const UpstreamDialect& dialect) {
   std::string out;
   out.reserve(256 + message_bytes(request.messages) + message_bytes(request.messages) / 16);
-  TopLevel body(out);
-  append_model(body, model, request.model);
-  std::string& messages = body.key("messages");
-  messages.push_back('[');
-  for (std::size_t i = 0; i < request.messages.size(); ++i) {
-    if (i) out.push_back(',');
-    append_message(out, request.messages[i], dialect);
-  }
-  out.push_back(']');
-  body.key("stream").append(stream ? "true" : "false");
-  if (stream) body.key("stream_options").append("{\"include_usage\":true}");
-  append_settings(body, request.settings);
+  RequestBody body(out);
+  JsonWriter& w = body.writer();
+  write_model(body, request.model);
+  body.key("messages"_js).begin_array();
+  for (const auto& m : request.messages) write_message(w, m, dialect);
+  w.end_array();
+  body.key("stream"_js).boolean(stream);
+  if (stream)
+    body.key("stream_options"_js).begin_object().key("include_usage"_js).boolean(true).end_object();
+  write_settings(body, request.settings);
   if (request.tools && !request.tools->empty()) {
-    body.key("tools").push_back('[');
-    for (std::size_t i = 0; i < request.tools->size(); ++i) {
-      if (i) out.push_back(',');
-      append_tool(out, (*request.tools)[i]);
-    }
-    out.push_back(']');
+    body.key("tools"_js).begin_array();
+    for (const auto& tool : *request.tools) write_tool(w, tool);
+    w.end_array();
   }
-  if (request.tool_choice) append_tool_choice(body.key("tool_choice"), *request.tool_choice);
+  if (request.tool_choice) write_tool_choice(body.key("tool_choice"_js), *request.tool_choice);
   if (request.parallel_tool_calls) {
-    body.key("parallel_tool_calls").append(*request.parallel_tool_calls ? "true" : "false");
+    body.key("parallel_tool_calls"_js).boolean(*request.parallel_tool_calls);
   }
   if (request.response_format) {
-    append_response_format(body.key("response_format"), *request.response_format, dialect);
+    write_response_format(body.key("response_format"_js), *request.response_format, dialect);
   }
-  if (request.session_id) append_json_string(body.key("user"), *request.session_id);
-  append_extra(body, request.settings.extra, stream);
+  if (request.session_id) body.key("user"_js).string(*request.session_id);
+  body.extra(request.settings.extra, stream);
   body.close();
   return out;
 }
 
-std::string encode_embedding_request(const EmbeddingRequest& request, std::string_view model) {
+std::string encode_embedding_request(const EmbeddingRequest& request) {
   std::string out;
-  TopLevel body(out);
-  append_model(body, model, request.model);
-  append_string_or_array(body.key("input"), request.input);
-  if (request.dimensions) append_json_int(body.key("dimensions"), *request.dimensions);
+  RequestBody body(out);
+  write_model(body, request.model);
+  write_string_or_array(body.key("input"_js), request.input);
+  if (request.dimensions) body.key("dimensions"_js).integer(*request.dimensions);
   if (!request.encoding_format.empty()) {
-    append_json_string(body.key("encoding_format"), request.encoding_format);
+    body.key("encoding_format"_js).string(request.encoding_format);
   }
-  append_extra(body, request.extra, false);
+  body.extra(request.extra, false);
   body.close();
   return out;
 }
 
-std::string encode_completion_request(const CompletionRequest& request, std::string_view model) {
+std::string encode_completion_request(const CompletionRequest& request) {
   std::string out;
-  TopLevel body(out);
-  append_model(body, model, request.model);
-  append_string_or_array(body.key("prompt"), request.prompt);
-  body.key("stream").append("false");  // decode_completion_response reads one JSON body
-  append_settings(body, request.settings);
-  append_extra(body, request.settings.extra, false);
+  RequestBody body(out);
+  write_model(body, request.model);
+  write_string_or_array(body.key("prompt"_js), request.prompt);
+  body.key("stream"_js).boolean(false);  // decode_completion_response reads one JSON body
+  write_settings(body, request.settings);
+  body.extra(request.settings.extra, false);
   body.close();
   return out;
 }

@@ -15,87 +15,43 @@
 #include "server/model_catalog.h"
 #include "server/provider_set.h"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
-#include <charconv>
+#include "openai_wire/json_writer.h"
+
+#include <chrono>
 #include <string>
 #include <utility>
 
 namespace roci::server {
+
+using namespace openai_wire::json_literals;  // NOLINT(google-build-using-namespace): "key"_js
+
 namespace {
 
-namespace json = boost::json;
+// Whole seconds as an integer, anything finer as a fraction (LM Studio's clamped keep-alive).
+void write_seconds(openai_wire::JsonWriter& w, std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) {
+    w.integer(d.count() / 1000);
+  } else {
+    w.number(static_cast<double>(d.count()) / 1000.0);
+  }
+}
 
-// A flat JSON writer: Boost 1.81 prints every double in exponent form ("1.5E0", "0E0"), which is
-// valid but unfriendly in a body people read; numbers here are plain decimals.
-class JsonWriter {
- public:
-  void open(char c) {
-    separate();
-    out_ += c;
-    comma_ = false;
-  }
-  void close(char c) {
-    out_ += c;
-    comma_ = true;
-  }
-  JsonWriter& key(std::string_view k) {
-    separate();
-    out_ += json::serialize(json::string(k));
-    out_ += ':';
-    comma_ = false;
-    return *this;
-  }
-  void str(std::string_view v) {
-    separate();
-    out_ += json::serialize(json::string(v));
-  }
-  void boolean(bool v) {
-    separate();
-    out_ += v ? "true" : "false";
-  }
-  void integer(std::int64_t v) {
-    separate();
-    out_ += std::to_string(v);
-  }
-  void number(double v) {
-    separate();
-    char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    out_.append(buf, ec == std::errc() ? end : buf);
-  }
-  // Whole seconds as an integer, anything finer as a fraction (LM Studio's clamped keep-alive).
-  void seconds(std::chrono::milliseconds d) {
-    if (d.count() % 1000 == 0) return integer(d.count() / 1000);
-    number(static_cast<double>(d.count()) / 1000.0);
-  }
-  std::string take() { return std::move(out_); }
-
- private:
-  void separate() {
-    if (comma_) out_ += ',';
-    comma_ = true;
-  }
-  std::string out_;
-  bool comma_ = false;
-};
-
-void write_http_section(JsonWriter& w, const Provider& provider,
+void write_http_section(openai_wire::JsonWriter& w, const Provider& provider,
                         const config::HttpSection& configured) {
   // The provider's effective options when it has an upstream (LM Studio clamps keep-alive below
   // its 5-second server keep-alive), else the configured ones.
   const HttpOptions fallback = config::to_http_options(configured);
   const HttpOptions& http =
       provider.http_options() != nullptr ? *provider.http_options() : fallback;
-  w.open('{');
-  w.key("timeout_secs").seconds(http.request_timeout);
-  w.key("connect_timeout_secs").seconds(http.connect_timeout);
-  w.key("first_byte_timeout_secs").seconds(http.first_byte_timeout);
-  w.key("stream_idle_timeout_secs").seconds(http.idle_timeout);
-  w.key("stream_timeout_secs").seconds(http.stream_timeout);
-  w.key("keep_alive_secs").seconds(http.keep_alive);
-  w.key("max_idle_connections").integer(static_cast<std::int64_t>(http.max_idle_connections));
-  w.close('}');
+  w.begin_object();
+  write_seconds(w.key("timeout_secs"_js), http.request_timeout);
+  write_seconds(w.key("connect_timeout_secs"_js), http.connect_timeout);
+  write_seconds(w.key("first_byte_timeout_secs"_js), http.first_byte_timeout);
+  write_seconds(w.key("stream_idle_timeout_secs"_js), http.idle_timeout);
+  write_seconds(w.key("stream_timeout_secs"_js), http.stream_timeout);
+  write_seconds(w.key("keep_alive_secs"_js), http.keep_alive);
+  w.key("max_idle_connections"_js).integer(static_cast<std::int64_t>(http.max_idle_connections));
+  w.end_object();
 }
 
 }  // namespace
@@ -123,30 +79,32 @@ asio::awaitable<void> handle_health(RequestContext& ctx) {
   }
 
   const auto& admission = ctx.worker.admission;
-  JsonWriter w;
-  w.open('{');
-  w.key("status").str(health.reachable ? "ok" : "unavailable");
-  w.key("provider").str(provider.name());
-  w.key("base_url").str(health.base_url.empty() ? provider.base_url() : health.base_url);
-  w.key("upstream").open('{');
-  w.key("reachable").boolean(health.reachable);
-  w.key("latency_ms").number(static_cast<double>(health.latency.count()) / 1000.0);
-  w.key("detail").str(health.detail);
-  w.close('}');
-  w.key("loaded_models").open('[');
-  for (const auto& id : health.loaded_models) w.str(id);
-  w.close(']');
-  w.key("http");
+  std::string body;
+  openai_wire::JsonWriter w(body);
+  w.begin_object();
+  w.key("status"_js).string(health.reachable ? "ok" : "unavailable");
+  w.key("provider"_js).string(provider.name());
+  w.key("base_url"_js).string(health.base_url.empty() ? provider.base_url() : health.base_url);
+  w.key("upstream"_js).begin_object();
+  w.key("reachable"_js).boolean(health.reachable);
+  w.key("latency_ms"_js).number(static_cast<double>(health.latency.count()) / 1000.0);
+  w.key("detail"_js).string(health.detail);
+  w.end_object();
+  w.key("loaded_models"_js).begin_array();
+  for (const auto& id : health.loaded_models) w.string(id);
+  w.end_array();
+  w.key("http"_js);
   write_http_section(w, provider, ctx.worker.config.inference.http);
-  w.key("queue").open('{');
-  w.key("length").integer(static_cast<std::int64_t>(admission.queue_length()));
-  w.key("in_flight").integer(static_cast<std::int64_t>(admission.in_flight()));
-  w.key("max_concurrent").integer(admission.max_concurrent());
-  w.key("max_queue").integer(admission.max_queue());
-  w.close('}');
-  w.close('}');
+  w.key("queue"_js).begin_object();
+  w.key("length"_js).integer(static_cast<std::int64_t>(admission.queue_length()));
+  w.key("in_flight"_js).integer(static_cast<std::int64_t>(admission.in_flight()));
+  w.key("max_concurrent"_js).integer(admission.max_concurrent());
+  w.key("max_queue"_js).integer(admission.max_queue());
+  w.end_object();
+  w.end_object();
 
-  auto sent = co_await ctx.writer.send(health.reachable ? 200 : 503, "application/json", w.take());
+  auto sent =
+      co_await ctx.writer.send(health.reachable ? 200 : 503, "application/json", std::move(body));
   if (!sent) co_await fail(ctx, sent.error());
 }
 

@@ -85,5 +85,33 @@ TEST(GatewayResolution, ColonInsideLmStudioIdsIsNotASelector) {
   EXPECT_EQ(served_request_model(gw), "qwen3:8b");
 }
 
+// The handlers resolve the name once; the provider and the encoder send exactly that model, on
+// every path that names one.
+TEST(GatewayResolution, TheResolvedModelReachesTheUpstreamOnEveryPath) {
+  FakeOptions o = seed_models();
+  o.models.push_back({.id = "text-embedding-nomic-embed-text-v1.5", .type = "embeddings"});
+  GatewayUnderTest gw({.fake = o});
+  auto sent = [&gw](std::string_view path) {
+    std::string model = "<none>";
+    for (const auto& r : gw.fake->requests()) {
+      if (r.path() == path && r.json) model = json::value_to<std::string>(r.json->at("model"));
+    }
+    return model;
+  };
+  auto streamed = http_call(gw.port, "POST", "/v1/chat/completions",
+                            chat_body("mistral", "x", /*stream=*/true));
+  ASSERT_EQ(streamed.status, 200) << streamed.body;
+  EXPECT_EQ(sent("/v1/chat/completions"), "TheBloke/Mistral-7B-Instruct-v0.2-GGUF");
+
+  auto embedded = http_call(gw.port, "POST", "/v1/embeddings", R"({"model":"nomic","input":"hi"})");
+  ASSERT_EQ(embedded.status, 200) << embedded.body;
+  EXPECT_EQ(sent("/v1/embeddings"), "text-embedding-nomic-embed-text-v1.5");
+
+  auto completed =
+      http_call(gw.port, "POST", "/v1/completions", R"({"model":"llama-2","prompt":"Once"})");
+  ASSERT_EQ(completed.status, 200) << completed.body;
+  EXPECT_EQ(sent("/v1/completions"), "TheBloke/Llama-2-7B-Chat-GGUF");
+}
+
 }  // namespace
 }  // namespace roci::testing

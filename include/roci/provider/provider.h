@@ -14,6 +14,11 @@
 // facades, which serialise on the sync runtime thread.
 // Cancellation: every awaitable honours asio per-operation cancellation (terminal): the upstream
 // connection is closed and the awaitable completes with ErrorKind::kCancelled.
+// The model: a request's `model` (ProviderRequest, EmbeddingRequest, CompletionRequest) names the
+// model to run; empty means model_id(). Each provider applies that default exactly once, where the
+// request enters it (generate, stream, embed, complete), and sends the model on as it then is:
+// nothing below (the wire encoders) chooses a model. The gateway resolves the client's name first
+// (server/model_resolver.h), so there a provider always receives the model to use.
 #pragma once
 
 #include <roci/core/capabilities.h>
@@ -41,7 +46,7 @@ class Provider {
   // The registered kind that built it ("lmstudio", "llamacpp", "openai", "mock"): what decides
   // kind-specific behaviour. By default name().
   virtual std::string_view kind() const { return name(); }
-  // The model used when a request names none.
+  // The model used when a request names none (see "The model" above).
   virtual const std::string& model_id() const = 0;
   // Base URL of the upstream ("" for the mock). Never contains credentials.
   virtual std::string base_url() const { return {}; }

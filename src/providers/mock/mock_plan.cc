@@ -1,9 +1,10 @@
 #include "providers/mock/mock_plan.h"
 
+#include "openai_wire/json_writer.h"
+
 #include <algorithm>
 #include <array>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -81,7 +82,7 @@ Result<ToolCall> parse_scripted_call(const json::value& v, std::size_t index) {
   } else if (args->is_string()) {
     call.arguments = std::string(args->get_string());
   } else {
-    call.arguments = json::serialize(*args);
+    openai_wire::JsonWriter(call.arguments).value(*args);
   }
   return call;
 }

@@ -3,7 +3,6 @@
 #include "providers/openai_compatible/openai_chat_stream.h"
 
 #include <algorithm>
-#include <boost/json/parse.hpp>
 #include <chrono>
 #include <utility>
 
@@ -21,24 +20,6 @@ bool is_success(int status) { return status >= 200 && status < 300; }
 
 bool contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
-}
-
-// LM Studio's /lmstudio-greeting answers {"lmstudio": true}; nothing else counts.
-bool is_lmstudio_greeting(std::string_view body) {
-  boost::system::error_code ec;
-  const boost::json::value value = boost::json::parse(body, ec);
-  if (ec || !value.is_object()) return false;
-  const auto* flag = value.as_object().if_contains("lmstudio");
-  return flag != nullptr && flag->is_bool() && flag->as_bool();
-}
-
-// llama-server's /health answers {"status": "ok"} once its model is loaded.
-bool is_llamacpp_ok(std::string_view body) {
-  boost::system::error_code ec;
-  const boost::json::value value = boost::json::parse(body, ec);
-  if (ec || !value.is_object()) return false;
-  const auto* status = value.as_object().if_contains("status");
-  return status != nullptr && status->is_string() && status->as_string() == "ok";
 }
 
 std::string strip_trailing_slashes(std::string url) {
@@ -124,8 +105,8 @@ OpenAiCompatibleProvider::OpenAiCompatibleProvider(OpenAiCompatibleDialect diale
 
 OpenAiCompatibleProvider::~OpenAiCompatibleProvider() = default;
 
-std::string OpenAiCompatibleProvider::model_for(const std::string& requested) const {
-  return requested.empty() ? config_.model : requested;
+void OpenAiCompatibleProvider::default_model(std::string& model) const {
+  if (model.empty()) model = config_.model;
 }
 
 net::HttpRequest OpenAiCompatibleProvider::make_request(
@@ -169,9 +150,9 @@ asio::awaitable<Result<std::string>> OpenAiCompatibleProvider::exchange(net::Htt
 
 asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
     ProviderRequest request) {
-  const std::string model = model_for(request.model);
+  default_model(request.model);
   auto http = make_request(verb::post, api_path_ + "/chat/completions",
-                           openai_wire::encode_chat_request(request, model, false, dialect_.wire),
+                           openai_wire::encode_chat_request(request, false, dialect_.wire),
                            request.transport);
   auto body = co_await exchange(std::move(http));
   if (!body) co_return body.error();
@@ -181,9 +162,9 @@ asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
 asio::awaitable<Result<std::unique_ptr<ChatStream>>> OpenAiCompatibleProvider::stream(
     ProviderRequest request) {
   if (config_error_) co_return *config_error_;
-  const std::string model = model_for(request.model);
+  default_model(request.model);
   auto http = make_request(verb::post, api_path_ + "/chat/completions",
-                           openai_wire::encode_chat_request(request, model, true, dialect_.wire),
+                           openai_wire::encode_chat_request(request, true, dialect_.wire),
                            request.transport);
   http.total_timeout.reset();  // a stream's total is HttpOptions::stream_timeout
   http.headers.emplace_back("Accept", "text/event-stream");
@@ -287,7 +268,7 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_greeting
     health.detail = response.error().message;
     co_return health;
   }
-  if (response->status != 200 || !is_lmstudio_greeting(response->body)) {
+  if (response->status != 200 || !openai_wire::decode_lmstudio_greeting(response->body)) {
     // Never trust a bare 200: an old LM Studio answers 200 to every path. A server that is not LM
     // Studio (llama.cpp, an old build) is still usable if it serves a real /v1/models list.
     co_return co_await probe_models(std::move(health), true);
@@ -315,7 +296,7 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_llamacpp
     health.detail = response.error().message;
     co_return health;
   }
-  if (response->status == 200 && is_llamacpp_ok(response->body)) {
+  if (response->status == 200 && openai_wire::decode_llamacpp_health(response->body)) {
     health.reachable = true;
     health.detail = dialect_.display_name + " answered " + target;
   } else if (response->status == 200) {
@@ -338,9 +319,8 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_models(
     co_return health;
   }
   const std::string models_path = api_path_ + "/models";
-  if (response->status == 200 &&
-      !openai_wire::detect_error_body(response->status, response->body, label_) &&
-      openai_wire::decode_model_list(response->body, label_)) {
+  // decode_model_list refuses an error envelope as well as anything that is not a model list.
+  if (response->status == 200 && openai_wire::decode_model_list(response->body, label_)) {
     health.reachable = true;
     health.detail = after_greeting
                         ? "The server at " + display_base_url_ +
@@ -366,19 +346,19 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_models(
 }
 
 asio::awaitable<Result<EmbeddingResult>> OpenAiCompatibleProvider::embed(EmbeddingRequest request) {
-  const std::string model = model_for(request.model);
-  auto body = co_await exchange(make_request(verb::post, api_path_ + "/embeddings",
-                                             openai_wire::encode_embedding_request(request, model),
-                                             std::nullopt));
+  default_model(request.model);
+  auto body =
+      co_await exchange(make_request(verb::post, api_path_ + "/embeddings",
+                                     openai_wire::encode_embedding_request(request), std::nullopt));
   if (!body) co_return body.error();
   co_return openai_wire::decode_embedding_response(*body, label_);
 }
 
 asio::awaitable<Result<CompletionResult>> OpenAiCompatibleProvider::complete(
     CompletionRequest request) {
-  const std::string model = model_for(request.model);
+  default_model(request.model);
   auto body = co_await exchange(make_request(verb::post, api_path_ + "/completions",
-                                             openai_wire::encode_completion_request(request, model),
+                                             openai_wire::encode_completion_request(request),
                                              std::nullopt));
   if (!body) co_return body.error();
   co_return openai_wire::decode_completion_response(*body, label_);

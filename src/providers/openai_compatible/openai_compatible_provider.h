@@ -97,7 +97,9 @@ class OpenAiCompatibleProvider {
  private:
   // "LM Studio at http://localhost:1234": the upstream name used in every message.
   const std::string& label() const { return label_; }
-  std::string model_for(const std::string& requested) const;
+  // The one place a request's model is defaulted (roci/provider/provider.h): an empty one becomes
+  // config_.model.
+  void default_model(std::string& model) const;
   net::HttpRequest make_request(net::http::verb method, std::string target, std::string body,
                                 const std::optional<TransportOptions>& transport) const;
   // classify_upstream_error, with the API key redacted from the message.

@@ -216,6 +216,31 @@ TEST(ResponseFixturesTest, ModelLists) {
   EXPECT_EQ((*llama)[0].loaded_context_length, 8192);
 }
 
+// The health probe reads LM Studio's greeting and, failing that, a model list: an old LM Studio
+// answers 200 with {"error":"Unexpected endpoint..."} to every path, which is neither.
+TEST(ResponseFixturesTest, GreetingAndWhatIsNotOne) {
+  EXPECT_TRUE(decode_lmstudio_greeting(read_fixture("lmstudio/greeting.json")));
+  const std::string unexpected = read_fixture("lmstudio/error_unexpected_endpoint.json");
+  EXPECT_FALSE(decode_lmstudio_greeting(unexpected));
+  EXPECT_FALSE(decode_model_list(unexpected, "LM Studio"));
+  EXPECT_FALSE(decode_lmstudio_greeting(read_fixture("lmstudio/models_v1.json")));
+  for (const char* other : {R"({"lmstudio":false})", R"({"lmstudio":"true"})", R"({"lmstudio":1})",
+                            R"([{"lmstudio":true}])", "lmstudio", "", R"({"lmstudio":true)"}) {
+    EXPECT_FALSE(decode_lmstudio_greeting(other)) << other;
+  }
+}
+
+// llama-server's /health: ok only once its model is loaded (503 "Loading model" before).
+TEST(ResponseFixturesTest, LlamaCppHealth) {
+  EXPECT_TRUE(decode_llamacpp_health(R"({"status":"ok"})"));
+  for (const char* other :
+       {R"({"error":{"code":503,"message":"Loading model","type":"unavailable_error"}})",
+        R"({"status":"loading"})", R"({"status":true})", R"(["ok"])", "ok", "",
+        R"({"status":"ok")"}) {
+    EXPECT_FALSE(decode_llamacpp_health(other)) << other;
+  }
+}
+
 TEST(ResponseFixturesTest, EmbeddingsAndCompletions) {
   auto e = decode_embedding_response(read_fixture("lmstudio/embeddings.json"), "LM Studio");
   ASSERT_TRUE(e) << e.error().message;

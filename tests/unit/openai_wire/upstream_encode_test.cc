@@ -9,9 +9,8 @@ namespace {
 
 namespace json = boost::json;
 
-json::object encode(const ProviderRequest& req, bool stream = false, UpstreamDialect dialect = {},
-                    std::string_view model = "") {
-  return json::parse(encode_chat_request(req, model, stream, dialect)).as_object();
+json::object encode(const ProviderRequest& req, bool stream = false, UpstreamDialect dialect = {}) {
+  return json::parse(encode_chat_request(req, stream, dialect)).as_object();
 }
 
 ProviderRequest hello() {
@@ -37,12 +36,17 @@ TEST(EncodeChatRequestTest, MinimalRequestHasOnlyWhatIsSet) {
   EXPECT_EQ(messages[1], json::parse(R"({"role":"user","content":"Hello"})"));
 }
 
-TEST(EncodeChatRequestTest, ModelArgumentOverridesRequestModel) {
-  EXPECT_EQ(encode(hello(), false, {}, "gemma-3-27b-it-qat").at("model").as_string(),
-            "gemma-3-27b-it-qat");
+// The encoder chooses no model: it writes request.model exactly, and nothing when it is empty
+// (the provider defaults it before encoding).
+TEST(EncodeChatRequestTest, WritesExactlyTheModelItIsGiven) {
+  ProviderRequest named = hello();
+  named.model = "lmstudio:qwen3:8b \"q4\"";
+  EXPECT_EQ(encode(named).at("model").as_string(), "lmstudio:qwen3:8b \"q4\"");
+  EXPECT_EQ(encode(named, true).at("model").as_string(), "lmstudio:qwen3:8b \"q4\"");
   ProviderRequest anonymous = hello();
   anonymous.model.clear();
   EXPECT_FALSE(encode(anonymous).contains("model"));
+  EXPECT_FALSE(encode(anonymous, true).contains("model"));
 }
 
 TEST(EncodeChatRequestTest, StreamsAlwaysRequestUsage) {
@@ -81,7 +85,7 @@ TEST(EncodeChatRequestTest, EncodesEverySetting) {
   EXPECT_EQ(body.at("user").as_string(), "session-17");
   EXPECT_EQ(body.at("parallel_tool_calls").as_bool(), false);
   // Doubles are printed the way people write them.
-  EXPECT_NE(encode_chat_request(req, "", false, {}).find("\"temperature\":0.7"), std::string::npos);
+  EXPECT_NE(encode_chat_request(req, false, {}).find("\"temperature\":0.7"), std::string::npos);
 }
 
 TEST(EncodeChatRequestTest, DeveloperBecomesSystemOnlyWhenTheDialectSaysSo) {
@@ -189,7 +193,7 @@ TEST(EncodeEmbeddingRequestTest, EncodesInputAndOptions) {
   EmbeddingRequest req;
   req.model = "text-embedding-nomic-embed-text-v1.5";
   req.input = {"hello"};
-  auto one = json::parse(encode_embedding_request(req, "")).as_object();
+  auto one = json::parse(encode_embedding_request(req)).as_object();
   EXPECT_EQ(one,
             json::parse(R"({"model":"text-embedding-nomic-embed-text-v1.5","input":"hello"})"));
 
@@ -199,8 +203,11 @@ TEST(EncodeEmbeddingRequestTest, EncodesInputAndOptions) {
   req.extra["mock"] = true;
   req.extra["user"] = "u1";
   req.extra["input"] = "ignored";
-  auto many = json::parse(encode_embedding_request(req, "override")).as_object();
-  EXPECT_EQ(many, json::parse(R"({"model":"override","input":["a","b"],"dimensions":256,
+  auto many = json::parse(encode_embedding_request(req)).as_object();
+  EXPECT_EQ(
+      many,
+      json::parse(
+          R"({"model":"text-embedding-nomic-embed-text-v1.5","input":["a","b"],"dimensions":256,
                                   "encoding_format":"float","user":"u1"})"));
 }
 
@@ -212,7 +219,7 @@ TEST(EncodeCompletionRequestTest, EncodesPromptSettingsAndExtra) {
   req.settings.stop_sequences = std::vector<std::string>{"\n"};
   req.settings.extra["echo"] = false;
   req.settings.extra["mock"] = 1;
-  auto body = json::parse(encode_completion_request(req, "")).as_object();
+  auto body = json::parse(encode_completion_request(req)).as_object();
   EXPECT_EQ(body, json::parse(R"({"model":"granite-3.0-2b-instruct",
       "prompt":"The meaning of life is","stream":false,"max_tokens":10,"stop":["\n"],
       "echo":false})"));
