@@ -2,7 +2,9 @@
 //
 // These run on the gateway's hot path (one chunk per token), so they append into one string with
 // the escaping helpers of json_util.h instead of building boost::json trees.
+#include <algorithm>
 #include <random>
+#include <utility>
 
 #include "openai_wire/downstream_codec.h"
 #include "openai_wire/json_util.h"
@@ -73,6 +75,34 @@ void append_model(std::string& out, const ModelInfo& m) {
   out.push_back('}');
 }
 
+// {"index","message":{...},"logprobs":null,"finish_reason"}
+void append_choice(std::string& out, int index, std::string_view text, std::string_view reasoning,
+                   const std::vector<ToolCall>& tool_calls, FinishReason finish_reason) {
+  out.append("{\"index\":");
+  append_json_int(out, index);
+  out.append(",\"message\":{\"role\":\"assistant\",\"content\":");
+  if (text.empty() && !tool_calls.empty()) {
+    out.append("null");  // OpenAI's shape for a turn that only calls tools
+  } else {
+    append_json_string(out, text);
+  }
+  if (!reasoning.empty()) {
+    out.append(",\"reasoning_content\":");
+    append_json_string(out, reasoning);
+  }
+  if (!tool_calls.empty()) {
+    out.append(",\"tool_calls\":[");
+    for (std::size_t i = 0; i < tool_calls.size(); ++i) {
+      if (i) out.push_back(',');
+      append_tool_call(out, tool_calls[i]);
+    }
+    out.push_back(']');
+  }
+  out.append("},\"logprobs\":null,\"finish_reason\":");
+  append_json_string(out, to_string(finish_reason));
+  out.push_back('}');
+}
+
 }  // namespace
 
 std::string encode_chat_completion(const GenerationResult& result, std::string_view id,
@@ -85,28 +115,14 @@ std::string encode_chat_completion(const GenerationResult& result, std::string_v
   append_json_int(out, created);
   out.append(",\"model\":");
   append_json_string(out, model);
-  out.append(",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
-  if (result.text.empty() && !result.tool_calls.empty()) {
-    out.append("null");  // OpenAI's shape for a turn that only calls tools
-  } else {
-    append_json_string(out, result.text);
+  out.append(",\"choices\":[");
+  append_choice(out, 0, result.text, result.reasoning, result.tool_calls, result.finish_reason);
+  for (const auto& c : result.other_choices) {  // n > 1
+    out.push_back(',');
+    append_choice(out, c.index, c.text, c.reasoning, c.tool_calls, c.finish_reason);
   }
-  if (!result.reasoning.empty()) {
-    out.append(",\"reasoning_content\":");
-    append_json_string(out, result.reasoning);
-  }
-  if (!result.tool_calls.empty()) {
-    out.append(",\"tool_calls\":[");
-    for (std::size_t i = 0; i < result.tool_calls.size(); ++i) {
-      if (i) out.push_back(',');
-      append_tool_call(out, result.tool_calls[i]);
-    }
-    out.push_back(']');
-  }
-  out.append("},\"logprobs\":null,\"finish_reason\":");
-  append_json_string(out, to_string(result.finish_reason));
   // OpenAI always sends usage; zeros when the upstream did not report it.
-  out.append("}],\"usage\":");
+  out.append("],\"usage\":");
   append_usage(out, result.usage.value_or(Usage{}));
   if (!result.system_fingerprint.empty()) {
     out.append(",\"system_fingerprint\":");
@@ -184,16 +200,36 @@ std::size_t payload_size(const StreamPart& part) {
 
 }  // namespace
 
+bool ChunkEncoder::take_role(int choice) {
+  if (choice == 0) return !std::exchange(role_sent_, true);
+  if (std::find(other_roles_sent_.begin(), other_roles_sent_.end(), choice) !=
+      other_roles_sent_.end()) {
+    return false;
+  }
+  other_roles_sent_.push_back(choice);
+  return true;
+}
+
 std::string ChunkEncoder::encode(const StreamPart& part) {
   std::string out;
   out.reserve(id_.size() + model_.size() + 160 + payload_size(part) + payload_size(part) / 8);
   open_chunk(out, id_, model_, created_);
-  out.append(",\"choices\":[{\"index\":0,\"delta\":{");
+  const int choice = std::visit(
+      [](const auto& p) {
+        if constexpr (requires { p.choice; }) {
+          return p.choice;
+        } else {
+          return 0;
+        }
+      },
+      part);
+  out.append(",\"choices\":[{\"index\":");
+  append_json_int(out, choice);
+  out.append(",\"delta\":{");
   bool first = true;
-  if (!role_sent_) {
+  if (take_role(choice)) {
     out.append("\"role\":\"assistant\"");
     first = false;
-    role_sent_ = true;
   }
   std::visit(DeltaWriter{out, first}, part);
   out.append("},\"logprobs\":null,\"finish_reason\":");
@@ -203,7 +239,18 @@ std::string ChunkEncoder::encode(const StreamPart& part) {
   } else {
     out.append("null");
   }
-  out.append("}]");
+  out.push_back('}');
+  if (finish) {  // n > 1: the other choices end in the same chunk
+    for (const auto& other : finish->other_choices) {
+      out.append(",{\"index\":");
+      append_json_int(out, other.choice);
+      out.append(take_role(other.choice) ? ",\"delta\":{\"role\":\"assistant\"}" : ",\"delta\":{}");
+      out.append(",\"logprobs\":null,\"finish_reason\":");
+      append_json_string(out, to_string(other.reason));
+      out.push_back('}');
+    }
+  }
+  out.push_back(']');
   if (finish && finish->usage) {
     out.append(",\"usage\":");
     append_usage(out, *finish->usage);
