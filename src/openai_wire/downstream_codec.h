@@ -64,7 +64,7 @@ class ChunkEncoder {
   static std::string_view done() { return "data: [DONE]\n\n"; }
 
  private:
-  bool take_role(int choice);  // true the first time a choice is encoded
+  bool take_other_role(int choice);  // true the first time a choice other than 0 is encoded
 
   std::string id_;
   std::string model_;

@@ -78,8 +78,12 @@ void append_model(std::string& out, const ModelInfo& m) {
 // {"index","message":{...},"logprobs":null,"finish_reason"}
 void append_choice(std::string& out, int index, std::string_view text, std::string_view reasoning,
                    const std::vector<ToolCall>& tool_calls, FinishReason finish_reason) {
-  out.append("{\"index\":");
-  append_json_int(out, index);
+  if (index == 0) {
+    out.append("{\"index\":0");
+  } else {
+    out.append("{\"index\":");
+    append_json_int(out, index);
+  }
   out.append(",\"message\":{\"role\":\"assistant\",\"content\":");
   if (text.empty() && !tool_calls.empty()) {
     out.append("null");  // OpenAI's shape for a turn that only calls tools
@@ -198,10 +202,17 @@ std::size_t payload_size(const StreamPart& part) {
   return 64;
 }
 
+// The choice a part belongs to (Finish: 0, whose chunk carries the others' ends too).
+int choice_of(const StreamPart& part) {
+  if (const auto* t = std::get_if<TextDelta>(&part)) return t->choice;
+  if (const auto* r = std::get_if<ReasoningDelta>(&part)) return r->choice;
+  if (const auto* c = std::get_if<ToolCallDelta>(&part)) return c->choice;
+  return 0;
+}
+
 }  // namespace
 
-bool ChunkEncoder::take_role(int choice) {
-  if (choice == 0) return !std::exchange(role_sent_, true);
+bool ChunkEncoder::take_other_role(int choice) {
   if (std::find(other_roles_sent_.begin(), other_roles_sent_.end(), choice) !=
       other_roles_sent_.end()) {
     return false;
@@ -214,43 +225,42 @@ std::string ChunkEncoder::encode(const StreamPart& part) {
   std::string out;
   out.reserve(id_.size() + model_.size() + 160 + payload_size(part) + payload_size(part) / 8);
   open_chunk(out, id_, model_, created_);
-  const int choice = std::visit(
-      [](const auto& p) {
-        if constexpr (requires { p.choice; }) {
-          return p.choice;
-        } else {
-          return 0;
-        }
-      },
-      part);
-  out.append(",\"choices\":[{\"index\":");
-  append_json_int(out, choice);
-  out.append(",\"delta\":{");
   bool first = true;
-  if (take_role(choice)) {
-    out.append("\"role\":\"assistant\"");
-    first = false;
+  if (const int choice = choice_of(part); choice == 0) {
+    out.append(",\"choices\":[{\"index\":0,\"delta\":{");
+    if (!std::exchange(role_sent_, true)) {
+      out.append("\"role\":\"assistant\"");
+      first = false;
+    }
+  } else {  // n > 1
+    out.append(",\"choices\":[{\"index\":");
+    append_json_int(out, choice);
+    out.append(",\"delta\":{");
+    if (take_other_role(choice)) {
+      out.append("\"role\":\"assistant\"");
+      first = false;
+    }
   }
   std::visit(DeltaWriter{out, first}, part);
   out.append("},\"logprobs\":null,\"finish_reason\":");
   const auto* finish = std::get_if<Finish>(&part);
-  if (finish) {
-    append_json_string(out, to_string(finish->reason));
+  if (!finish) {
+    out.append("null}]");
   } else {
-    out.append("null");
-  }
-  out.push_back('}');
-  if (finish) {  // n > 1: the other choices end in the same chunk
-    for (const auto& other : finish->other_choices) {
+    append_json_string(out, to_string(finish->reason));
+    out.push_back('}');
+    for (const auto& other : finish->other_choices) {  // n > 1: they end in the same chunk
       out.append(",{\"index\":");
       append_json_int(out, other.choice);
-      out.append(take_role(other.choice) ? ",\"delta\":{\"role\":\"assistant\"}" : ",\"delta\":{}");
+      out.append(other.choice != 0 && take_other_role(other.choice)
+                     ? ",\"delta\":{\"role\":\"assistant\"}"
+                     : ",\"delta\":{}");
       out.append(",\"logprobs\":null,\"finish_reason\":");
       append_json_string(out, to_string(other.reason));
       out.push_back('}');
     }
+    out.push_back(']');
   }
-  out.push_back(']');
   if (finish && finish->usage) {
     out.append(",\"usage\":");
     append_usage(out, *finish->usage);
