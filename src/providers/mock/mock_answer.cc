@@ -44,21 +44,26 @@ std::vector<std::string> name_words(std::string_view name) {
   return words;
 }
 
+// True when `needle` occurs in `text` at the start of a word.
+bool begins_a_word(std::string_view text, std::string_view needle) {
+  if (needle.empty()) return false;
+  for (std::size_t at = text.find(needle); at != std::string_view::npos;
+       at = text.find(needle, at + 1)) {
+    if (at == 0 || !is_alnum(text[at - 1])) return true;
+  }
+  return false;
+}
+
 // The auto rule: the message names the tool ("get_weather", "get weather"), or one of its words
 // of 4+ letters begins a word of the message ("weather?" and "weathers" for get_weather).
 bool asks_for(std::string_view message, const ToolDefinition& tool) {
   const std::string text = lower(message);
   const std::string name = lower(tool.name);
-  if (name.empty()) return false;
   std::string spaced = name;
-  std::replace_if(
-      spaced.begin(), spaced.end(), [](char c) { return !is_alnum(c); }, ' ');
-  if (text.find(name) != std::string::npos || text.find(spaced) != std::string::npos) return true;
+  for (char& c : spaced) c = is_alnum(c) ? c : ' ';
+  if (begins_a_word(text, name) || begins_a_word(text, spaced)) return true;
   for (const std::string& word : name_words(tool.name)) {
-    if (word.size() < kMinNameWord) continue;
-    for (std::size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
-      if (at == 0 || !is_alnum(text[at - 1])) return true;
-    }
+    if (word.size() >= kMinNameWord && begins_a_word(text, word)) return true;
   }
   return false;
 }
@@ -179,9 +184,9 @@ std::string tool_result_summary(const std::vector<ModelMessage>& messages) {
   std::string out;
   for (auto it = last_user.base(); it != messages.end(); ++it) {
     if (it->role != Role::kTool) continue;
-    // The tool's name, from the assistant turn that called it.
+    // The tool's name, from the assistant turn that called it (after the user's message).
     std::string name = it->name;
-    for (auto call_turn = messages.begin(); name.empty() && call_turn != it; ++call_turn) {
+    for (auto call_turn = last_user.base(); name.empty() && call_turn != it; ++call_turn) {
       for (const auto& c : call_turn->tool_calls) {
         if (c.id == it->tool_call_id) name = c.name;
       }

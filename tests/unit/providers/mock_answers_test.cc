@@ -146,13 +146,15 @@ TEST_F(MockAnswers, AutoCallsTheToolTheUserAsksForWithSchemaArguments) {
   EXPECT_EQ(searched->tool_calls[0].name, "search_docs");
   EXPECT_EQ(searched->tool_calls[0].arguments, R"({"query":"example","limit":1})");
 
-  // Nothing asks for a tool: auto answers with text.
-  request.messages = {ModelMessage::user("Tell me a story")};
-  auto story = generate(request);
-  ASSERT_TRUE(story);
-  EXPECT_TRUE(story->tool_calls.empty());
-  EXPECT_FALSE(story->text.empty());
-  EXPECT_EQ(story->finish_reason, FinishReason::kStop);
+  // Nothing asks for a tool (inside a word does not count): auto answers with text.
+  for (const char* text : {"Tell me a story", "Summarise my research"}) {
+    request.messages = {ModelMessage::user(text)};
+    auto story = generate(request);
+    ASSERT_TRUE(story);
+    EXPECT_TRUE(story->tool_calls.empty()) << text;
+    EXPECT_FALSE(story->text.empty());
+    EXPECT_EQ(story->finish_reason, FinishReason::kStop);
+  }
 }
 
 TEST_F(MockAnswers, RequiredAndNamedFunctionForceACall) {
