@@ -1,7 +1,7 @@
 // roci: the SDK's command-line client.
 //
 //   roci chat lmstudio:llama3.3 "Explain quantum computing" --temperature 0.3
-//   roci chat mock:any "hi"                  # no server needed
+//   roci chat mock:local-model "hi"          # no server needed
 //   roci models lmstudio
 //
 // Providers come from ProviderRegistry(RociConfig::from_env()) (LMSTUDIO_BASE_URL, OPENAI_API_KEY,
@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples:\n"
       "  roci chat lmstudio:llama3.3 \"Explain quantum computing\"\n"
-      "  roci chat mock:any \"hi\" --no-stream\n"
+      "  roci chat mock:local-model \"hi\" --no-stream\n"
       "  roci models lmstudio\n"
       "Environment: LMSTUDIO_BASE_URL, LMSTUDIO_API_KEY, OPENAI_API_KEY, OPENAI_BASE_URL,\n"
       "  LLAMACPP_BASE_URL, LLAMACPP_API_KEY");

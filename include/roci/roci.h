@@ -3,6 +3,7 @@
 
 #include <roci/core/capabilities.h>
 #include <roci/core/error.h>
+#include <roci/core/json_schema.h>
 #include <roci/core/model_selector.h>
 #include <roci/core/types.h>
 #include <roci/provider/llamacpp_provider.h>

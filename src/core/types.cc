@@ -1,5 +1,8 @@
 #include <roci/core/types.h>
 
+#include <algorithm>
+#include <climits>
+
 namespace roci {
 
 std::string_view to_string(Role role) {
@@ -102,6 +105,16 @@ std::string ModelMessage::text() const {
     out += p.text;
   }
   return out;
+}
+
+int requested_choices(const GenerationSettings& settings) {
+  const boost::json::value* n = settings.extra.if_contains("n");
+  if (n == nullptr) return 1;
+  if (n->is_int64() && n->get_int64() >= 1) {
+    return static_cast<int>(std::min<std::int64_t>(n->get_int64(), INT_MAX));
+  }
+  if (n->is_uint64()) return static_cast<int>(std::min<std::uint64_t>(n->get_uint64(), INT_MAX));
+  return 1;
 }
 
 ResponseFormat ResponseFormat::json_schema(std::string name, boost::json::value schema,

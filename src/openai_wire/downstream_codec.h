@@ -47,13 +47,14 @@ Result<CompletionRequest> parse_completion_request(std::string_view body,
                                                    const RequestLimits& limits);
 
 // {"id","object":"chat.completion","created","model","choices":[{"index":0,"message":{...},
-//  "logprobs":null,"finish_reason"}],"usage":{...},"system_fingerprint"?}
+//  "logprobs":null,"finish_reason"}, ...other_choices],"usage":{...},"system_fingerprint"?}
 std::string encode_chat_completion(const GenerationResult& result, std::string_view id,
                                    std::string_view model, std::int64_t created);
 
-// Encodes stream parts as complete SSE events ("data: <json>\n\n"). The first chunk encoded,
-// whatever its part, carries delta.role = "assistant". A Finish gives the finish chunk
-// (delta {}, finish_reason, and usage when the Finish has it); usage_chunk() gives the trailing
+// Encodes stream parts as complete SSE events ("data: <json>\n\n"), one choice per chunk with the
+// part's `choice` as its index. The first chunk of each choice, whatever its part, carries
+// delta.role = "assistant". A Finish gives the finish chunk (delta {}, finish_reason, one entry per
+// choice when n > 1, and usage when the Finish has it); usage_chunk() gives the trailing
 // `choices: []` chunk sent when the client asked for stream_options.include_usage.
 class ChunkEncoder {
  public:
@@ -63,10 +64,13 @@ class ChunkEncoder {
   static std::string_view done() { return "data: [DONE]\n\n"; }
 
  private:
+  bool take_other_role(int choice);  // true the first time a choice other than 0 is encoded
+
   // `"id":..,"object":"chat.completion.chunk","created":..,"model":..`: the members every chunk
   // opens with, encoded once per stream.
   std::string head_;
-  bool role_sent_ = false;
+  bool role_sent_ = false;             // choice 0
+  std::vector<int> other_roles_sent_;  // n > 1: the other choices that had their role
 };
 
 // SSE error event for a failure after the headers: data: {"error":{...}}\n\n

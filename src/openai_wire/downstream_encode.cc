@@ -4,7 +4,9 @@
 // string, reserved up front. The per-request and per-chunk encoders are flattened (every call
 // with a visible body inlined): the writer then never leaves the function, its state lives in
 // registers and its separator choices fold away, and the string appends are inlined.
+#include <algorithm>
 #include <random>
+#include <utility>
 
 #include "openai_wire/downstream_codec.h"
 #include "openai_wire/json_util.h"
@@ -93,6 +95,39 @@ void write_error(JsonWriter& w, std::string_view message, std::string_view type,
   w.end_object();
 }
 
+// {"index","message":{...},"logprobs":null,"finish_reason"}
+void write_choice(JsonWriter& w, int index, std::string_view text, std::string_view reasoning,
+                  const std::vector<ToolCall>& tool_calls, FinishReason finish_reason) {
+  w.begin_object();
+  w.key("index"_js).integer(index);
+  w.key("message"_js).begin_object();
+  w.key("role"_js).string("assistant"_js);
+  w.key("content"_js);
+  if (text.empty() && !tool_calls.empty()) {
+    w.null();  // OpenAI's shape for a turn that only calls tools
+  } else {
+    w.string(text);
+  }
+  if (!reasoning.empty()) w.key("reasoning_content"_js).string(reasoning);
+  if (!tool_calls.empty()) {
+    w.key("tool_calls"_js).begin_array();
+    for (const auto& call : tool_calls) detail::write_tool_call(w, call);
+    w.end_array();
+  }
+  w.end_object();
+  w.key("logprobs"_js).null();
+  w.key("finish_reason"_js).string(to_string(finish_reason));
+  w.end_object();
+}
+
+// The choice a part belongs to (Finish: 0, whose chunk carries the others' ends too).
+int choice_of(const StreamPart& part) {
+  if (const auto* t = std::get_if<TextDelta>(&part)) return t->choice;
+  if (const auto* r = std::get_if<ReasoningDelta>(&part)) return r->choice;
+  if (const auto* c = std::get_if<ToolCallDelta>(&part)) return c->choice;
+  return 0;
+}
+
 }  // namespace
 
 [[gnu::flatten]] std::string encode_chat_completion(const GenerationResult& result,
@@ -111,26 +146,12 @@ void write_error(JsonWriter& w, std::string_view message, std::string_view type,
   w.key("object"_js).string("chat.completion"_js);
   w.key("created"_js).integer(created);
   w.key("model"_js).string(model);
-  w.key("choices"_js).begin_array().begin_object();
-  w.key("index"_js).integer(0);
-  w.key("message"_js).begin_object();
-  w.key("role"_js).string("assistant"_js);
-  w.key("content"_js);
-  if (result.text.empty() && !result.tool_calls.empty()) {
-    w.null();  // OpenAI's shape for a turn that only calls tools
-  } else {
-    w.string(result.text);
+  w.key("choices"_js).begin_array();
+  write_choice(w, 0, result.text, result.reasoning, result.tool_calls, result.finish_reason);
+  for (const auto& c : result.other_choices) {  // n > 1
+    write_choice(w, c.index, c.text, c.reasoning, c.tool_calls, c.finish_reason);
   }
-  if (!result.reasoning.empty()) w.key("reasoning_content"_js).string(result.reasoning);
-  if (!result.tool_calls.empty()) {
-    w.key("tool_calls"_js).begin_array();
-    for (const auto& call : result.tool_calls) detail::write_tool_call(w, call);
-    w.end_array();
-  }
-  w.end_object();
-  w.key("logprobs"_js).null();
-  w.key("finish_reason"_js).string(to_string(result.finish_reason));
-  w.end_object().end_array();
+  w.end_array();
   // OpenAI always sends usage; zeros when the upstream did not report it.
   write_usage(w.key("usage"_js), result.usage.value_or(Usage{}));
   if (!result.system_fingerprint.empty()) {
@@ -138,6 +159,15 @@ void write_error(JsonWriter& w, std::string_view message, std::string_view type,
   }
   w.end_object();
   return out;
+}
+
+bool ChunkEncoder::take_other_role(int choice) {
+  if (std::find(other_roles_sent_.begin(), other_roles_sent_.end(), choice) !=
+      other_roles_sent_.end()) {
+    return false;
+  }
+  other_roles_sent_.push_back(choice);
+  return true;
 }
 
 ChunkEncoder::ChunkEncoder(std::string id, std::string model, std::int64_t created) {
@@ -159,11 +189,11 @@ ChunkEncoder::ChunkEncoder(std::string id, std::string model, std::int64_t creat
   JsonWriter w(out);
   w.begin_object().members(head_);
   w.key("choices"_js).begin_array().begin_object();
-  w.key("index"_js).integer(0);
+  const int choice = choice_of(part);
+  w.key("index"_js).integer(choice);
   w.key("delta"_js).begin_object();
-  if (!role_sent_) {
+  if (choice == 0 ? !std::exchange(role_sent_, true) : take_other_role(choice)) {
     w.key("role"_js).string("assistant"_js);
-    role_sent_ = true;
   }
   const Finish* finish = nullptr;
   if (const auto* text = std::get_if<TextDelta>(&part)) {
@@ -182,7 +212,22 @@ ChunkEncoder::ChunkEncoder(std::string id, std::string model, std::int64_t creat
   } else {
     w.key("finish_reason"_js).null();
   }
-  w.end_object().end_array();
+  w.end_object();
+  if (finish) {
+    for (const auto& other : finish->other_choices) {  // n > 1: they end in the same chunk
+      w.begin_object();
+      w.key("index"_js).integer(other.choice);
+      w.key("delta"_js).begin_object();
+      if (other.choice != 0 && take_other_role(other.choice)) {
+        w.key("role"_js).string("assistant"_js);
+      }
+      w.end_object();
+      w.key("logprobs"_js).null();
+      w.key("finish_reason"_js).string(to_string(other.reason));
+      w.end_object();
+    }
+  }
+  w.end_array();
   if (finish && finish->usage) write_usage(w.key("usage"_js), *finish->usage);
   w.end_object();
   out.append("\n\n");

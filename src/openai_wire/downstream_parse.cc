@@ -324,10 +324,17 @@ Result<ResponseFormat> parse_response_format(const json::value& v) {
   return f;
 }
 
-// n: only one choice is ever produced.
-std::optional<Error> check_n(const json::value& v) {
-  if (v.is_null() || detail::as_int64(v) == std::int64_t{1}) return std::nullopt;
-  return field_error("n", "1 (only one choice per request is supported)", v);
+// n (choices per request), 1..128 as OpenAI accepts it. Above 1 it is forwarded in
+// settings.extra (requested_choices() reads it); 1 is the default and is not forwarded.
+constexpr std::int64_t kMaxChoices = 128;
+std::optional<Error> take_n(const json::value& v, GenerationSettings& settings) {
+  if (v.is_null()) return std::nullopt;
+  const auto n = detail::as_int64(v);
+  if (!n || *n < 1 || *n > kMaxChoices) {
+    return field_error("n", "an integer between 1 and " + std::to_string(kMaxChoices), v);
+  }
+  if (*n > 1) settings.extra["n"] = *n;
+  return std::nullopt;
 }
 
 // Strings that may be absent or null ("" then).
@@ -394,7 +401,7 @@ Result<ParsedChatRequest> parse_chat_request(std::string_view body, const Reques
     } else if (key == "stream_options") {
       if (!v.is_null()) stream_options = &v;
     } else if (key == "n") {
-      if (auto err = check_n(v)) return *err;
+      if (auto err = take_n(v, req.settings)) return *err;
     } else if (key == "tools") {
       if (v.is_null()) continue;
       if (!v.is_array()) return field_error(key, "an array of tools", v);
@@ -528,7 +535,7 @@ Result<CompletionRequest> parse_completion_request(std::string_view body,
                                       "stream_options");
       }
     } else if (key == "n") {
-      if (auto err = check_n(v)) return *err;
+      if (auto err = take_n(v, req.settings)) return *err;
     } else {
       req.settings.extra.emplace(key,
                                  std::move(kv.value()));  // echo, suffix, logprobs, best_of, ...

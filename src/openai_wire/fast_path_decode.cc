@@ -167,7 +167,7 @@ class CommonShapeHandler {
     if (top == Scope::kRoot && key_ == Key::kCreated) {
       info_.created = v;
     } else if (top == Scope::kChoice && key_ == Key::kIndex) {
-      // One choice: it is the first whatever its index says.
+      if (v != 0) return decline(ec);  // another choice of an n > 1 answer: the tree numbers it
     } else if (top == Scope::kUsage && key_ == Key::kPromptTokens) {
       prompt_tokens_ = clamp_to_int(v);
     } else if (top == Scope::kUsage && key_ == Key::kCompletionTokens) {

@@ -38,14 +38,17 @@ std::string encode_completion_request(const CompletionRequest& request);
 
 // Non-streaming chat.completion body -> GenerationResult. Reads message.content (string or null),
 // reasoning_content / reasoning, tool_calls (numeric ids kept as strings), finish_reason, usage,
-// model, id, created, system_fingerprint, and LM Studio `stats` or llama.cpp `timings`.
+// model, id, created, system_fingerprint, and LM Studio `stats` or llama.cpp `timings`. The choice
+// with index 0 (else the first) is the result; the others (n > 1) go to other_choices.
 Result<GenerationResult> decode_chat_response(std::string_view body, std::string_view upstream);
 
-// One decoded chat.completion.chunk.
+// One decoded chat.completion.chunk. Each choice's "index" (else its position) is the `choice` of
+// its parts; n > 1 streams interleave choices, usually one per chunk.
 struct DecodedChunk {
   StreamInfo info;                // id/model/created/system_fingerprint as present in the chunk
   std::vector<StreamPart> parts;  // TextDelta / ReasoningDelta / ToolCallDelta, in order
-  std::optional<FinishReason> finish_reason;
+  std::optional<FinishReason> finish_reason;  // choice 0's
+  std::vector<ChoiceFinish> other_finishes;   // other choices that finished in this chunk
   std::optional<Usage> usage;          // on the finish chunk or the trailing `choices: []` chunk
   std::optional<ProviderStats> stats;  // llama.cpp `timings` on the last chunk
 };

@@ -83,6 +83,11 @@ const json::object* first_choice(const json::array& choices) {
   return first;
 }
 
+// A choice's number: its "index", else its position in "choices".
+int choice_index(const json::object& choice, std::size_t position) {
+  return get_int(choice, "index").value_or(static_cast<int>(position));
+}
+
 std::optional<FinishReason> decode_finish(const json::object& choice) {
   auto s = get_string(choice, "finish_reason");
   if (!s) return std::nullopt;
@@ -101,6 +106,47 @@ void fill_info(const json::object& root, std::string& id, std::string& model, st
   model = string_or_empty(root, "model");
   created = get_int64(root, "created").value_or(0);
   fingerprint = string_or_empty(root, "system_fingerprint");
+}
+
+// The message of one chat.completion choice. An Error when it is malformed.
+std::optional<Error> decode_message_choice(const json::object& choice, std::string_view upstream,
+                                           std::string& text, std::string& reasoning,
+                                           std::vector<ToolCall>& tool_calls,
+                                           FinishReason& finish_reason) {
+  const auto* message = find_object(choice, "message");
+  if (!message) return malformed("chat completion", upstream, "a choice has no \"message\"");
+  if (const auto* content = find(*message, "content")) {
+    if (content->is_string()) {
+      text = content->get_string();
+    } else if (content->is_array()) {  // a parts array: its text parts, concatenated
+      for (const auto& part : content->get_array()) {
+        if (const auto* p = part.if_object()) {
+          if (auto t = get_string(*p, "text")) text += *t;
+        }
+      }
+    }
+  }
+  if (auto r = reasoning_of(*message)) reasoning = *r;
+  if (const auto* calls = find_array(*message, "tool_calls")) {
+    for (const auto& c : *calls) {
+      const auto* call = c.if_object();
+      if (!call) return malformed("chat completion", upstream, "a tool call is not an object");
+      ToolCall tc;
+      tc.id = detail::get_id(*call, "id").value_or("");
+      if (const auto* fn = find_object(*call, "function")) {
+        tc.name = string_or_empty(*fn, "name");
+        if (const auto* args = find(*fn, "arguments")) {
+          // OpenAI sends a string; some local servers send the object itself.
+          tc.arguments = args->is_string() ? std::string(args->get_string())
+                                           : (args->is_null() ? "" : detail::to_json(*args));
+        }
+      }
+      tool_calls.push_back(std::move(tc));
+    }
+  }
+  finish_reason = decode_finish(choice).value_or(tool_calls.empty() ? FinishReason::kStop
+                                                                    : FinishReason::kToolCalls);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -123,41 +169,26 @@ Result<GenerationResult> detail::decode_chat_response_tree(std::string_view body
     if (!choices) return malformed("chat completion", upstream, "no \"choices\" array");
     const auto* choice = first_choice(*choices);
     if (!choice) return malformed("chat completion", upstream, "\"choices\" is empty");
-    const auto* message = find_object(*choice, "message");
-    if (!message) return malformed("chat completion", upstream, "choices[0] has no \"message\"");
 
     GenerationResult r;
-    if (const auto* content = find(*message, "content")) {
-      if (content->is_string()) {
-        r.text = content->get_string();
-      } else if (content->is_array()) {  // a parts array: its text parts, concatenated
-        for (const auto& part : content->get_array()) {
-          if (const auto* p = part.if_object()) {
-            if (auto text = get_string(*p, "text")) r.text += *text;
-          }
-        }
-      }
+    if (auto failed = decode_message_choice(*choice, upstream, r.text, r.reasoning, r.tool_calls,
+                                            r.finish_reason)) {
+      return *failed;
     }
-    if (auto reasoning = reasoning_of(*message)) r.reasoning = *reasoning;
-    if (const auto* calls = find_array(*message, "tool_calls")) {
-      for (const auto& c : *calls) {
-        const auto* call = c.if_object();
-        if (!call) return malformed("chat completion", upstream, "a tool call is not an object");
-        ToolCall tc;
-        tc.id = detail::get_id(*call, "id").value_or("");
-        if (const auto* fn = find_object(*call, "function")) {
-          tc.name = string_or_empty(*fn, "name");
-          if (const auto* args = find(*fn, "arguments")) {
-            // OpenAI sends a string; some local servers send the object itself.
-            tc.arguments = args->is_string() ? std::string(args->get_string())
-                                             : (args->is_null() ? "" : detail::to_json(*args));
-          }
-        }
-        r.tool_calls.push_back(std::move(tc));
+    // n > 1: the other choices, in index order.
+    for (std::size_t i = 0; i < choices->size(); ++i) {
+      const auto* other = (*choices)[i].if_object();
+      if (!other || other == choice) continue;
+      GenerationChoice c{.index = choice_index(*other, i)};
+      if (auto failed = decode_message_choice(*other, upstream, c.text, c.reasoning, c.tool_calls,
+                                              c.finish_reason)) {
+        return *failed;
       }
+      r.other_choices.push_back(std::move(c));
     }
-    r.finish_reason = decode_finish(*choice).value_or(
-        r.tool_calls.empty() ? FinishReason::kStop : FinishReason::kToolCalls);
+    std::stable_sort(
+        r.other_choices.begin(), r.other_choices.end(),
+        [](const GenerationChoice& a, const GenerationChoice& b) { return a.index < b.index; });
     r.usage = detail::decode_usage(find(root, "usage"));
     fill_info(root, r.id, r.model, r.created, r.system_fingerprint);
     r.stats = decode_stats(root);
@@ -186,32 +217,46 @@ Result<DecodedChunk> detail::decode_chat_chunk_tree(std::string_view data,
     chunk.usage = detail::decode_usage(find(root, "usage"));
     chunk.stats = decode_stats(root);
     const auto* choices = find_array(root, "choices");
-    const json::object* choice = choices ? first_choice(*choices) : nullptr;
-    if (!choice) return chunk;  // the trailing usage chunk has "choices": []
-    chunk.finish_reason = decode_finish(*choice);
-    const auto* delta = find_object(*choice, "delta");
-    if (!delta) return chunk;
-    // `role` may appear on any chunk (LM Studio 0.3.9 repeats it): ignored.
-    if (auto reasoning = reasoning_of(*delta); reasoning && !reasoning->empty()) {
-      chunk.parts.emplace_back(ReasoningDelta{std::string(*reasoning)});
-    }
-    if (auto content = get_string(*delta, "content"); content && !content->empty()) {
-      chunk.parts.emplace_back(TextDelta{std::string(*content)});
-    }
-    if (const auto* calls = find_array(*delta, "tool_calls")) {
-      int position = 0;
-      for (const auto& c : *calls) {
-        const auto* call = c.if_object();
-        if (!call) return malformed("stream chunk", upstream, "a tool call delta is not an object");
-        ToolCallDelta d;
-        d.index = get_int(*call, "index").value_or(position);
-        d.id = detail::get_id(*call, "id").value_or("");  // string, number or null
-        if (const auto* fn = find_object(*call, "function")) {
-          d.name = string_or_empty(*fn, "name");
-          d.arguments = string_or_empty(*fn, "arguments");
+    if (!choices) return chunk;  // the trailing usage chunk has "choices": []
+    // Usually one choice per chunk; with n > 1 each names its own index.
+    for (std::size_t i = 0; i < choices->size(); ++i) {
+      const auto* choice = (*choices)[i].if_object();
+      if (!choice) continue;
+      const int index = choice_index(*choice, i);
+      if (auto finish = decode_finish(*choice)) {
+        if (index == 0) {
+          chunk.finish_reason = finish;
+        } else {
+          chunk.other_finishes.push_back({.choice = index, .reason = *finish});
         }
-        chunk.parts.emplace_back(std::move(d));
-        ++position;
+      }
+      const auto* delta = find_object(*choice, "delta");
+      if (!delta) continue;
+      // `role` may appear on any chunk (LM Studio 0.3.9 repeats it): ignored.
+      if (auto reasoning = reasoning_of(*delta); reasoning && !reasoning->empty()) {
+        chunk.parts.emplace_back(ReasoningDelta{std::string(*reasoning), index});
+      }
+      if (auto content = get_string(*delta, "content"); content && !content->empty()) {
+        chunk.parts.emplace_back(TextDelta{std::string(*content), index});
+      }
+      if (const auto* calls = find_array(*delta, "tool_calls")) {
+        int position = 0;
+        for (const auto& c : *calls) {
+          const auto* call = c.if_object();
+          if (!call) {
+            return malformed("stream chunk", upstream, "a tool call delta is not an object");
+          }
+          ToolCallDelta d;
+          d.index = get_int(*call, "index").value_or(position);
+          d.id = detail::get_id(*call, "id").value_or("");  // string, number or null
+          if (const auto* fn = find_object(*call, "function")) {
+            d.name = string_or_empty(*fn, "name");
+            d.arguments = string_or_empty(*fn, "arguments");
+          }
+          d.choice = index;
+          chunk.parts.emplace_back(std::move(d));
+          ++position;
+        }
       }
     }
     return chunk;

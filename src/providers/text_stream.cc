@@ -39,9 +39,12 @@ StreamDelta to_delta(StreamPart part) {
         using T = std::decay_t<decltype(p)>;
         if constexpr (std::is_same_v<T, TextDelta>) {
           delta.text = std::move(p.text);
+          delta.choice = p.choice;
         } else if constexpr (std::is_same_v<T, ReasoningDelta>) {
           delta.reasoning = std::move(p.text);
+          delta.choice = p.choice;
         } else if constexpr (std::is_same_v<T, ToolCallDelta>) {
+          delta.choice = p.choice;
           delta.tool_call = std::move(p);
         } else {
           delta.finish = std::move(p);

@@ -280,11 +280,6 @@ Result<std::string> resolve_model_id(std::string_view requested,
     // Does it exist at all? Then it is a policy refusal, not a missing model.
     Match anywhere = match(requested, usable_ids(*available, {}, o.provider_name));
     if (anywhere.id || !anywhere.ambiguous.empty()) return not_allowed(requested, o.allowed_models);
-    if (o.serves_any_name && is_allowed(requested, o.allowed_models, o.provider_name)) {
-      return std::string(requested);
-    }
-  } else if (o.serves_any_name) {
-    return std::string(requested);
   }
   return not_found(requested, to_strings(usable), restricted);
 }
@@ -319,7 +314,6 @@ asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, Mode
       .default_model = is_primary ? std::string_view(inference.default_model) : std::string_view(),
       .fallback_model = out.provider->model_id(),
       .allowed_models = inference.allowed_models,
-      .serves_any_name = out.provider->kind() == "mock",
       .purpose = purpose};
   auto id = resolve_model_id(split.model, out.catalog.get(), options);
   if (!id) co_return id.error();

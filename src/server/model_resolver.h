@@ -23,8 +23,8 @@
 //     TheBloke/Mistral-7B-Instruct-v0.2-GGUF). A case-insensitive exact match wins over longer
 //     matches, and numbered instances of one model ("x", "x:2") count as one match (the base id).
 //     Several matches: kModelNotFound `Model "x" is ambiguous: it matches A, B. Use the full id.`
-//  5. No match: kModelNotFound listing the available ids. The mock serves any name, so there an
-//     unlisted name passes through.
+//  5. No match: kModelNotFound listing the available ids (the mock too: its catalogue is its
+//     configured model list).
 //  allowed_models (non-empty) restricts all of it: matching only sees allowed ids, and a model
 //  that exists but is not allowed is kModelNotFound `Model "x" is not allowed. Allowed models:
 //  ...`. An allowed entry matches an id exactly, the id without its ":N" / "@quant" suffix, or as
@@ -70,7 +70,6 @@ struct ResolverOptions {
   std::string_view default_model;               // config.inference.default_model
   std::string_view fallback_model;              // the provider's own model (Provider::model_id())
   std::span<const std::string> allowed_models;  // empty: all
-  bool serves_any_name = false;                 // the mock: rule 5 passes unlisted names through
   ModelPurpose purpose = ModelPurpose::kChat;
 };
 

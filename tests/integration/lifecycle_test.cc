@@ -90,7 +90,7 @@ TEST(GatewayLifecycle, OpenAiProviderSendsTheKeyAndNeverShowsIt) {
 }
 
 TEST(RociCli, ChatStreamsFromTheMockWithNoServer) {
-  ChildProcess cli(roci_cli_binary(), {"chat", "mock:any", "hi"});
+  ChildProcess cli(roci_cli_binary(), {"chat", "mock:local-model", "hi"});
   EXPECT_EQ(cli.wait(10s), 0) << cli.output();
   EXPECT_GT(cli.output().size(), 10u);
 }

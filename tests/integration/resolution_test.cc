@@ -71,9 +71,35 @@ TEST(GatewayResolution, AllowedModelsRestrictEverything) {
 TEST(GatewayResolution, ProviderSelectorRoutesToAnotherProvider) {
   GatewayUnderTest gw({.fake = seed_models()});
   auto res =
-      http_call(gw.port, "POST", "/v1/chat/completions", chat_body("mock:any-model", "hello"));
+      http_call(gw.port, "POST", "/v1/chat/completions", chat_body("mock:mock-model", "hello"));
   ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.json().at("model"), "mock-model");
+  // The mock knows its models like any provider: another name is a 404 listing them.
+  auto unknown =
+      http_call(gw.port, "POST", "/v1/chat/completions", chat_body("mock:any-model", "hello"));
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  EXPECT_NE(unknown.body.find("Available models: mock-model"), std::string::npos) << unknown.body;
   for (const auto& r : gw.fake->requests()) EXPECT_EQ(r.path().find("chat"), std::string::npos);
+}
+
+TEST(GatewayResolution, TheEmbeddedMockServesItsModelsAnd404sOthers) {
+  GatewayUnderTest gw({.fake = std::nullopt, .provider = "mock"});
+  ASSERT_NE(gw.port, 0);
+  for (const char* name : {"local-model", "TheBloke/Llama-2-7B-Chat-GGUF", "mistral"}) {
+    auto res = http_call(gw.port, "POST", "/v1/chat/completions", chat_body(name, "hello"));
+    EXPECT_EQ(res.status, 200) << name << ": " << res.body;
+  }
+  auto res = http_call(gw.port, "POST", "/v1/chat/completions", chat_body("no-such-model", "hi"));
+  EXPECT_EQ(res.status, 404) << res.body;
+  const json::value body = res.json();
+  const auto& error = body.at("error");
+  EXPECT_EQ(error.at("code"), "model_not_found");
+  EXPECT_EQ(error.at("message"),
+            "Model \"no-such-model\" not found. Available models: local-model, "
+            "TheBloke/Mistral-7B-Instruct-v0.2-GGUF, TheBloke/Llama-2-7B-Chat-GGUF.");
+  auto streamed = http_call(gw.port, "POST", "/v1/chat/completions",
+                            chat_body("no-such-model", "hi", /*stream=*/true));
+  EXPECT_EQ(streamed.status, 404) << streamed.body;
 }
 
 TEST(GatewayResolution, ColonInsideLmStudioIdsIsNotASelector) {

@@ -95,10 +95,15 @@ struct GenerationSettings {
   std::optional<std::int64_t> seed;
   // Provider extensions forwarded untouched into the upstream request body (LM Studio: ttl,
   // draft_model, repeat_penalty, min_p; llama.cpp: cache_prompt, mirostat, ...). Keys that collide
-  // with the typed fields above are ignored in favour of the typed fields.
+  // with the typed fields above are ignored in favour of the typed fields. OpenAI's `n` (choices
+  // per request) travels here too, as an integer above 1: servers that honour it answer n choices
+  // (GenerationResult::other_choices), the others one. requested_choices() reads it.
   boost::json::object extra;
   friend bool operator==(const GenerationSettings&, const GenerationSettings&) = default;
 };
+
+// The number of choices `settings` asks for: extra["n"] when it is an integer >= 1, else 1.
+int requested_choices(const GenerationSettings& settings);
 
 struct ToolDefinition {
   std::string name;
@@ -158,6 +163,17 @@ struct ProviderStats {
   boost::json::object raw;  // the block as received
 };
 
+// One choice past the first of a request for n > 1 choices (the first is GenerationResult itself).
+struct GenerationChoice {
+  int index = 1;  // as the upstream numbered it
+  std::string text;
+  std::string reasoning;
+  std::vector<ToolCall> tool_calls;
+  FinishReason finish_reason = FinishReason::kStop;
+  friend bool operator==(const GenerationChoice&, const GenerationChoice&) = default;
+};
+
+// The answer; its text, reasoning, tool_calls and finish_reason are choice 0's.
 struct GenerationResult {
   std::string text;
   std::string reasoning;  // reasoning_content / reasoning, when the model separates it
@@ -169,15 +185,21 @@ struct GenerationResult {
   std::int64_t created = 0;
   std::string system_fingerprint;
   std::optional<ProviderStats> stats;
+  // n > 1: the other choices, in index order; usage above covers them all. Empty otherwise.
+  std::vector<GenerationChoice> other_choices;
 };
 
 // Stream parts, in order: any number of TextDelta / ReasoningDelta / ToolCallDelta, then exactly
-// one Finish (which carries usage when the upstream reported it).
+// one Finish (which carries usage when the upstream reported it). With n > 1 the deltas of the
+// choices interleave, each naming its `choice` (0 for the first), and the one Finish closes them
+// all: `reason` is choice 0's, `other_choices` the others'.
 struct TextDelta {
   std::string text;
+  int choice = 0;
 };
 struct ReasoningDelta {
   std::string text;
+  int choice = 0;
 };
 // A fragment of tool call `index`. The first fragment of a call carries `id` and `name`; later
 // ones only append to `arguments`.
@@ -186,11 +208,18 @@ struct ToolCallDelta {
   std::string id;
   std::string name;
   std::string arguments;
+  int choice = 0;
+};
+struct ChoiceFinish {
+  int choice = 1;
+  FinishReason reason = FinishReason::kStop;
+  friend bool operator==(const ChoiceFinish&, const ChoiceFinish&) = default;
 };
 struct Finish {
   FinishReason reason = FinishReason::kStop;
   std::optional<Usage> usage;
   std::optional<ProviderStats> stats;
+  std::vector<ChoiceFinish> other_choices;  // n > 1: how choices 1.. ended, in choice order
 };
 using StreamPart = std::variant<TextDelta, ReasoningDelta, ToolCallDelta, Finish>;
 

@@ -24,6 +24,7 @@ struct StreamDelta {
   std::string reasoning;
   std::optional<ToolCallDelta> tool_call;
   std::optional<Finish> finish;
+  int choice = 0;  // the choice text / reasoning / tool_call belong to (n > 1), else 0
 };
 
 class TextStream {

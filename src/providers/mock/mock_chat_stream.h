@@ -2,6 +2,7 @@
 //
 //   auto stream = std::make_unique<roci::mock::MockChatStream>(std::move(plan));
 //   auto part = co_await stream->next();   // ReasoningDelta*, TextDelta* | ToolCallDelta*, Finish
+//                                          // (n > 1: the choices' deltas interleave)
 //
 // Timing: `token_delay` passes before every part but the first (the first event already arrived
 // when MockProvider::stream() returned). The wait is a steady_timer created in the awaiting
@@ -38,7 +39,10 @@ class MockChatStream final : public ChatStream {
   std::optional<Error> failed_;
 };
 
-// The content parts of a plan, in stream order: reasoning, then text or tool-call fragments.
+// The content parts of a plan, in stream order: per choice reasoning, then text or tool-call
+// fragments; with n > 1 the choices take turns, one part each.
 std::vector<StreamPart> content_parts(const MockPlan& plan);
+// The Finish of a plan: choice 0's reason, the others' in other_choices, usage.
+Finish finish_of(const MockPlan& plan);
 
 }  // namespace roci::mock

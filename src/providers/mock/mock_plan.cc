@@ -1,6 +1,7 @@
 #include "providers/mock/mock_plan.h"
 
 #include "openai_wire/json_writer.h"
+#include "providers/mock/mock_answer.h"
 
 #include <algorithm>
 #include <array>
@@ -61,21 +62,13 @@ Result<std::optional<int>> get_count(const json::object& script, std::string_vie
   return std::optional<int>{static_cast<int>(n)};
 }
 
-std::string tool_call_id(std::size_t index) { return "call_mock_" + std::to_string(index); }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 Result<ToolCall> parse_scripted_call(const json::value& v, std::size_t index) {
   const json::object* obj = v.if_object();
   const json::value* name = obj ? obj->if_contains("name") : nullptr;
   if (name == nullptr || !name->is_string() || name->get_string().empty()) {
     return script_error("tool_call must be an object with a non-empty \"name\"");
   }
-  ToolCall call{.id = tool_call_id(index), .name = std::string(name->get_string())};
+  ToolCall call{.id = tool_call_id(0, index), .name = std::string(name->get_string())};
   const json::value* args = obj->if_contains("arguments");
   if (args == nullptr || args->is_null()) {
     call.arguments = "{}";
@@ -103,71 +96,6 @@ Result<std::vector<ToolCall>> get_tool_calls(const json::object& script) {
   auto call = parse_scripted_call(*v, 0);
   if (!call) return call.error();
   calls.push_back(std::move(*call));
-  return calls;
-}
-
-// Splits "name {json}; other {json}" at top-level ';' (the fake upstream's convention).
-std::vector<std::string_view> split_calls(std::string_view spec) {
-  std::vector<std::string_view> items;
-  int depth = 0;
-  bool in_string = false;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < spec.size(); ++i) {
-    const char c = spec[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    } else if (c == ';' && depth == 0) {
-      items.push_back(spec.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  items.push_back(spec.substr(start));
-  return items;
-}
-
-// With tools, a last user message "call: [name] [{json}][; ...]" asks for tool calls; an empty name
-// means the first tool (or the one tool_choice names). tool_choice "required" / a named function
-// forces a call even without the prefix; "none" disables calls.
-std::vector<ToolCall> automatic_tool_calls(const ProviderRequest& request) {
-  std::vector<ToolCall> calls;
-  if (!request.tools || request.tools->empty()) return calls;
-  const ToolChoice choice = request.tool_choice.value_or(ToolChoice{});
-  if (choice.mode == ToolChoice::Mode::kNone) return calls;
-  const std::string default_name = choice.mode == ToolChoice::Mode::kFunction
-                                       ? choice.function_name
-                                       : request.tools->front().name;
-  auto last_user = std::find_if(request.messages.rbegin(), request.messages.rend(),
-                                [](const ModelMessage& m) { return m.role == Role::kUser; });
-  const std::string text = last_user == request.messages.rend() ? std::string() : last_user->text();
-  const std::string_view trimmed = trim(text);
-  if (!trimmed.starts_with("call:")) {
-    if (choice.mode == ToolChoice::Mode::kRequired || choice.mode == ToolChoice::Mode::kFunction) {
-      calls.push_back({.id = tool_call_id(0), .name = default_name, .arguments = "{}"});
-    }
-    return calls;
-  }
-  for (std::string_view item : split_calls(trimmed.substr(5))) {
-    item = trim(item);
-    if (item.empty() && !calls.empty()) continue;
-    const std::size_t split = item.find_first_of(" \t{[");
-    std::string name(trim(item.substr(0, split)));
-    const std::string_view args = split == std::string_view::npos ? "" : trim(item.substr(split));
-    boost::system::error_code ec;
-    (void)json::parse(args, ec);
-    calls.push_back({.id = tool_call_id(calls.size()),
-                     .name = name.empty() ? default_name : std::move(name),
-                     .arguments = args.empty() || ec ? std::string("{}") : std::string(args)});
-  }
   return calls;
 }
 
@@ -257,26 +185,77 @@ Error error_for_status(int status, const std::vector<std::string>& models,
   return e;
 }
 
-std::string MockPlan::text() const {
+std::string MockChoice::text() const {
   std::string out;
   for (const auto& t : text_tokens) out += t;
   return out;
 }
 
-std::string MockPlan::reasoning() const {
+std::string MockChoice::reasoning() const {
   std::string out;
   for (const auto& t : reasoning_tokens) out += t;
   return out;
 }
 
 bool MockPlan::is_cut() const {
-  return cut_after_tokens && *cut_after_tokens <= static_cast<int>(text_tokens.size());
+  if (!cut_after_tokens) return false;
+  std::size_t tokens = 0;
+  for (const auto& c : choices) tokens += c.text_tokens.size();
+  return static_cast<std::size_t>(*cut_after_tokens) <= tokens;
 }
 
 Error MockPlan::cut_error() const {
   return Error::upstream("mock stream cut after " + std::to_string(cut_after_tokens.value_or(0)) +
                          " tokens");
 }
+
+std::optional<Error> check_model(const MockOptions& options, const std::string& configured_model,
+                                 const std::string& model) {
+  if (model == configured_model ||
+      std::find(options.models.begin(), options.models.end(), model) != options.models.end()) {
+    return std::nullopt;
+  }
+  std::vector<std::string> available = options.models;
+  if (std::find(available.begin(), available.end(), configured_model) == available.end()) {
+    available.push_back(configured_model);
+  }
+  std::string list;
+  for (const auto& m : available) list += (list.empty() ? "" : ", ") + m;
+  Error e = Error::model_not_found(
+      "Model \"" + model + "\" not found. Available models: " + list + ".", std::move(available));
+  e.param = "model";
+  e.upstream_status = 404;
+  return e;
+}
+
+namespace {
+
+// The text tokens of one choice that calls no tool: the tool results reported, or words picked by
+// `hash`; as JSON when response_format asks for it; cut at max_tokens.
+std::vector<std::string> answer_tokens(const ProviderRequest& request, const std::string& summary,
+                                       const std::optional<std::string>& schema_json,
+                                       std::uint64_t hash, int wanted,
+                                       FinishReason& finish_reason) {
+  std::vector<std::string> tokens;
+  if (schema_json) {
+    tokens = byte_tokens(*schema_json, 4);
+  } else {
+    tokens = summary.empty() ? words_from_hash(hash, wanted) : word_tokens(summary);
+    if (wants_json_object(request)) {
+      std::string text;
+      for (const auto& t : tokens) text += t;
+      tokens = byte_tokens(json::serialize(json::object{{"answer", text}}), 4);
+    }
+  }
+  const std::optional<int>& max_tokens = request.settings.max_tokens;
+  if (max_tokens && *max_tokens >= 0 && tokens.size() > static_cast<std::size_t>(*max_tokens)) {
+    tokens.resize(static_cast<std::size_t>(*max_tokens));
+    finish_reason = FinishReason::kLength;
+  }
+  return tokens;
+}
+
+}  // namespace
 
 Result<MockPlan> make_plan(const MockOptions& options, const ProviderRequest& request,
                            const std::string& configured_model) {
@@ -287,6 +266,13 @@ Result<MockPlan> make_plan(const MockOptions& options, const ProviderRequest& re
   if (!script) return script.error();
   if (script->fail_status)
     return error_for_status(*script->fail_status, options.models, plan.model);
+  if (auto unknown = check_model(options, configured_model, plan.model)) return *unknown;
+  const int n = requested_choices(request.settings);
+  if (n > kMaxChoices) {
+    return Error::invalid_request(
+        "n must be between 1 and " + std::to_string(kMaxChoices) + ", got " + std::to_string(n),
+        "n");
+  }
 
   const std::uint64_t hash = hash_messages(request.messages);
   plan.id = "chatcmpl-mock-" + hex_id(hash);
@@ -295,28 +281,42 @@ Result<MockPlan> make_plan(const MockOptions& options, const ProviderRequest& re
   plan.token_delay = script->token_delay.value_or(options.token_delay);
   plan.cut_after_tokens =
       script->cut_after_tokens ? script->cut_after_tokens : options.cut_after_tokens;
-  if (script->reasoning) {
-    plan.reasoning_tokens.assign(kReasoningWords.begin(), kReasoningWords.end());
-  }
 
-  int produced = static_cast<int>(plan.reasoning_tokens.size());
-  plan.tool_calls =
-      script->tool_calls.empty() ? automatic_tool_calls(request) : std::move(script->tool_calls);
-  if (!plan.tool_calls.empty()) {
-    plan.finish_reason = FinishReason::kToolCalls;
-    for (const auto& call : plan.tool_calls) {
-      produced += 1 + static_cast<int>(call.arguments.size() + 3) / 4;
+  auto calls = script->tool_calls.empty() ? tool_calls_for(request)
+                                          : Result<std::vector<ToolCall>>(script->tool_calls);
+  if (!calls) return calls.error();
+  std::optional<std::string> schema_json;
+  std::string summary;
+  if (calls->empty()) {
+    auto json = schema_answer(request);
+    if (!json) return json.error();
+    schema_json = std::move(*json);
+    summary = tool_result_summary(request.messages);
+  }
+  const int wanted = std::max(0, script->tokens.value_or(options.completion_tokens));
+
+  int produced = 0;
+  for (int c = 0; c < n; ++c) {
+    MockChoice& choice = plan.choices.emplace_back();
+    if (script->reasoning) {
+      choice.reasoning_tokens.assign(kReasoningWords.begin(), kReasoningWords.end());
     }
-  } else {
-    const int wanted = std::max(0, script->tokens.value_or(options.completion_tokens));
-    const std::optional<int>& max_tokens = request.settings.max_tokens;
-    int count = wanted;
-    if (max_tokens && *max_tokens >= 0 && *max_tokens < wanted) {
-      count = *max_tokens;
-      plan.finish_reason = FinishReason::kLength;
+    produced += static_cast<int>(choice.reasoning_tokens.size());
+    if (!calls->empty()) {
+      choice.tool_calls = *calls;
+      for (std::size_t i = 0; i < choice.tool_calls.size(); ++i) {
+        choice.tool_calls[i].id = tool_call_id(c, i);
+        produced += 1 + static_cast<int>(choice.tool_calls[i].arguments.size() + 3) / 4;
+      }
+      choice.finish_reason = FinishReason::kToolCalls;
+      continue;
     }
-    plan.text_tokens = words_from_hash(hash, count);
-    produced += count;
+    // Choice 0 keeps the hash of the conversation, so n does not change the first answer.
+    std::uint64_t choice_hash = hash;
+    if (c > 0) fnv_mix(choice_hash, std::to_string(c));
+    choice.text_tokens =
+        answer_tokens(request, summary, schema_json, choice_hash, wanted, choice.finish_reason);
+    produced += static_cast<int>(choice.text_tokens.size());
   }
   plan.usage.prompt_tokens = count_prompt_words(request.messages);
   plan.usage.completion_tokens = produced;

@@ -1,9 +1,8 @@
 // MockPlan: everything the mock will answer to one request, decided up front.
 //
 //   auto plan = roci::mock::make_plan(options, request, configured_model);   // Result<MockPlan>
-//   if (!plan) co_return plan.error();      // fail_with, extra["mock"].fail_status, bad script
-//   plan->text_tokens;                      // {"Quantum", " lattice", ...}: concatenate for the
-//   text
+//   if (!plan) co_return plan.error();      // fail_with, extra["mock"].fail_status, 404, ...
+//   plan->choices[0].text_tokens;           // {"Quantum", " lattice", ...}: concatenated, the text
 //
 // A plan merges the provider's MockOptions with the per-request script in
 // settings.extra["mock"] (see roci/provider/mock_provider.h), so generate() and stream() answer the
@@ -41,27 +40,43 @@ Result<MockScript> parse_script(const boost::json::object& extra);
 Error error_for_status(int status, const std::vector<std::string>& models,
                        const std::string& model);
 
+// One choice of the answer (n > 1 gives several).
+struct MockChoice {
+  std::vector<std::string> reasoning_tokens;
+  std::vector<std::string> text_tokens;  // concatenated they form the answer
+  std::vector<ToolCall> tool_calls;      // ids "call_mock_0", ... (choice c > 0: "call_mock_c_0")
+  FinishReason finish_reason = FinishReason::kStop;
+
+  std::string text() const;
+  std::string reasoning() const;
+};
+
 struct MockPlan {
   std::string model;  // the served model
   std::string id;     // "chatcmpl-mock-<hash>"
   std::int64_t created = 0;
-  std::vector<std::string> reasoning_tokens;
-  std::vector<std::string> text_tokens;  // concatenated they form the answer
-  std::vector<ToolCall> tool_calls;      // ids "call_mock_0", "call_mock_1", ...
-  FinishReason finish_reason = FinishReason::kStop;
-  Usage usage;
+  std::vector<MockChoice> choices;  // requested_choices() of them, at least one
+  Usage usage;                      // every choice's tokens
   std::chrono::milliseconds first_byte_delay{0};
   std::chrono::milliseconds token_delay{0};
   std::optional<int> cut_after_tokens;  // the stream dies after this many text deltas
 
-  std::string text() const;
-  std::string reasoning() const;
-  // True when the upstream "dies" before the answer is complete (cut_after_tokens <= tokens).
+  // True when the upstream "dies" before the answer is complete (cut_after_tokens <= the text
+  // tokens of all choices).
   bool is_cut() const;
   Error cut_error() const;
 };
 
-// Errors: options.fail_with, the scripted fail_status, a malformed script.
+// Choices per request, as OpenAI accepts them.
+inline constexpr int kMaxChoices = 128;
+
+// Whether the mock serves `model`: one of options.models or `configured_model`. Otherwise the
+// kModelNotFound (upstream_status 404) a real server gives, listing them.
+std::optional<Error> check_model(const MockOptions& options, const std::string& configured_model,
+                                 const std::string& model);
+
+// Errors: options.fail_with, the scripted fail_status, a malformed script, an unknown model
+// (404), n above kMaxChoices, a tool parameters or response_format schema with no instance.
 Result<MockPlan> make_plan(const MockOptions& options, const ProviderRequest& request,
                            const std::string& configured_model);
 

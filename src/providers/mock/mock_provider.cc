@@ -46,7 +46,13 @@ std::vector<double> embedding_of(std::string_view text, int dims) {
 MockProvider::MockProvider(MockOptions options, std::string model, std::string name)
     : options_(std::move(options)),
       model_(std::move(model)),
-      name_(name.empty() ? "mock" : std::move(name)) {}
+      name_(name.empty() ? "mock" : std::move(name)) {
+  if (model_.empty()) model_ = options_.models.empty() ? "mock-model" : options_.models.front();
+  // The provider's own model is part of its catalogue.
+  if (std::find(options_.models.begin(), options_.models.end(), model_) == options_.models.end()) {
+    options_.models.push_back(model_);
+  }
+}
 
 std::vector<std::string> MockProvider::answer_tokens(const std::vector<ModelMessage>& messages,
                                                      int count) {
@@ -66,10 +72,19 @@ asio::awaitable<Result<GenerationResult>> MockProvider::generate(ProviderRequest
   if (plan->is_cut()) co_return plan->cut_error();
 
   GenerationResult result;
-  result.text = plan->text();
-  result.reasoning = plan->reasoning();
-  result.tool_calls = plan->tool_calls;
-  result.finish_reason = plan->finish_reason;
+  mock::MockChoice& first = plan->choices.front();
+  result.text = first.text();
+  result.reasoning = first.reasoning();
+  result.tool_calls = std::move(first.tool_calls);
+  result.finish_reason = first.finish_reason;
+  for (std::size_t c = 1; c < plan->choices.size(); ++c) {  // n > 1
+    mock::MockChoice& other = plan->choices[c];
+    result.other_choices.push_back({.index = static_cast<int>(c),
+                                    .text = other.text(),
+                                    .reasoning = other.reasoning(),
+                                    .tool_calls = std::move(other.tool_calls),
+                                    .finish_reason = other.finish_reason});
+  }
   result.usage = plan->usage;
   result.model = plan->model;
   result.id = plan->id;
@@ -132,6 +147,7 @@ asio::awaitable<Result<EmbeddingResult>> MockProvider::embed(EmbeddingRequest re
   if (script->fail_status) {
     co_return mock::error_for_status(*script->fail_status, options_.models, model);
   }
+  if (auto unknown = mock::check_model(options_, model_, model)) co_return *unknown;
   if (request.input.empty()) co_return Error::invalid_request("input must not be empty", "input");
   const int dims = request.dimensions.value_or(kDefaultEmbeddingDims);
   if (dims < 1 || dims > 4096) {
@@ -162,7 +178,9 @@ asio::awaitable<Result<CompletionResult>> MockProvider::complete(CompletionReque
     id_hash ^= mock::hash_messages(chat.messages);
     result.model = plan->model;
     result.created = plan->created;
-    result.choices.push_back({.text = plan->text(), .finish_reason = plan->finish_reason});
+    for (const auto& choice : plan->choices) {  // n per prompt
+      result.choices.push_back({.text = choice.text(), .finish_reason = choice.finish_reason});
+    }
     usage.prompt_tokens += plan->usage.prompt_tokens;
     usage.completion_tokens += plan->usage.completion_tokens;
   }

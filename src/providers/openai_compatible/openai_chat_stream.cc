@@ -2,6 +2,7 @@
 
 #include "openai_wire/upstream_codec.h"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -39,6 +40,11 @@ bool is_empty_part(const StreamPart& part) {
   return false;
 }
 
+int choice_of(const TextDelta& d) { return d.choice; }
+int choice_of(const ReasoningDelta& d) { return d.choice; }
+int choice_of(const ToolCallDelta& d) { return d.choice; }
+int choice_of(const Finish&) { return 0; }
+
 void merge_info(StreamInfo& into, const StreamInfo& from) {
   if (into.id.empty()) into.id = from.id;
   if (into.model.empty()) into.model = from.model;
@@ -59,11 +65,21 @@ std::unique_ptr<OpenAiChatStream> OpenAiChatStream::replay(const GenerationResul
                              .model = result.model,
                              .created = result.created,
                              .system_fingerprint = result.system_fingerprint};
-  if (!result.reasoning.empty()) stream->pending_.emplace_back(ReasoningDelta{result.reasoning});
-  if (!result.text.empty()) stream->pending_.emplace_back(TextDelta{result.text});
-  int index = 0;
-  for (const auto& call : result.tool_calls) {
-    stream->pending_.emplace_back(ToolCallDelta{index++, call.id, call.name, call.arguments});
+  auto replay_choice = [&stream](int choice, const std::string& reasoning, const std::string& text,
+                                 const std::vector<ToolCall>& calls) {
+    if (!reasoning.empty()) stream->pending_.emplace_back(ReasoningDelta{reasoning, choice});
+    if (!text.empty()) stream->pending_.emplace_back(TextDelta{text, choice});
+    int index = 0;
+    for (const auto& call : calls) {
+      stream->pending_.emplace_back(
+          ToolCallDelta{index++, call.id, call.name, call.arguments, choice});
+    }
+  };
+  replay_choice(0, result.reasoning, result.text, result.tool_calls);
+  for (const auto& c : result.other_choices) {
+    replay_choice(c.index, c.reasoning, c.text, c.tool_calls);
+    stream->other_finishes_.push_back({.choice = c.index, .reason = c.finish_reason});
+    stream->other_choices_seen_.push_back(c.index);
   }
   stream->finish_reason_ = result.finish_reason;
   stream->usage_ = result.usage;
@@ -198,14 +214,38 @@ Result<void> OpenAiChatStream::handle_event(const std::string& raw) {
   ++events_;
   merge_info(info_, chunk->info);
   for (auto& part : chunk->parts) {
-    if (!is_empty_part(part)) pending_.push_back(std::move(part));
+    if (is_empty_part(part)) continue;
+    if (const int choice = std::visit([](const auto& p) { return choice_of(p); }, part)) {
+      note_choice(choice);
+    }
+    pending_.push_back(std::move(part));
   }
   if (chunk->stats) stats_ = std::move(chunk->stats);
   if (chunk->usage) usage_ = chunk->usage;
   if (chunk->finish_reason) finish_reason_ = chunk->finish_reason;
-  // Usage completes the answer; without it, wait for [DONE] or the end of the body.
-  if (finish_reason_ && usage_) queue_finish();
+  for (const ChoiceFinish& f : chunk->other_finishes) {
+    note_choice(f.choice);
+    auto known = std::find_if(other_finishes_.begin(), other_finishes_.end(),
+                              [&f](const ChoiceFinish& g) { return g.choice == f.choice; });
+    if (known == other_finishes_.end()) {
+      other_finishes_.push_back(f);
+    } else {
+      known->reason = f.reason;
+    }
+  }
+  // Usage completes the answer once every choice finished; without it, wait for [DONE] or the
+  // end of the body.
+  if (finish_reason_ && usage_ && other_finishes_.size() == other_choices_seen_.size()) {
+    queue_finish();
+  }
   return {};
+}
+
+void OpenAiChatStream::note_choice(int choice) {
+  if (std::find(other_choices_seen_.begin(), other_choices_seen_.end(), choice) ==
+      other_choices_seen_.end()) {
+    other_choices_seen_.push_back(choice);
+  }
 }
 
 Result<void> OpenAiChatStream::on_end_of_body() {
@@ -226,9 +266,12 @@ Result<void> OpenAiChatStream::on_end_of_body() {
 void OpenAiChatStream::queue_finish() {
   if (finish_queued_) return;
   finish_queued_ = true;
+  std::sort(other_finishes_.begin(), other_finishes_.end(),
+            [](const ChoiceFinish& a, const ChoiceFinish& b) { return a.choice < b.choice; });
   pending_.push_back(Finish{.reason = finish_reason_.value_or(FinishReason::kStop),
                             .usage = usage_,
-                            .stats = std::move(stats_)});
+                            .stats = std::move(stats_),
+                            .other_choices = std::move(other_finishes_)});
 }
 
 asio::awaitable<void> OpenAiChatStream::drain_rest() {

@@ -6,8 +6,9 @@
 //
 // Parts come out in upstream order (TextDelta, ReasoningDelta, ToolCallDelta; empty deltas are
 // dropped), then exactly one Finish. The finish_reason is held back until usage arrived (LM Studio
-// and OpenAI send it in a trailing `choices: []` chunk), or `[DONE]`, or the end of the body, so
-// the one Finish carries usage. Tolerated: role on any chunk, ':' comment pings, llama.cpp
+// and OpenAI send it in a trailing `choices: []` chunk) and every choice seen finished (n > 1: the
+// others' reasons go to Finish::other_choices), or `[DONE]`, or the end of the body, so the one
+// Finish carries usage. Tolerated: role on any chunk, ':' comment pings, llama.cpp
 // `timings` (kept as Finish::stats), `[DONE]` with or without its blank line, a body that ends
 // right after the finish chunk. Errors: an `{"error": ...}` event (kUpstreamError or what it
 // describes); a body that ends without finish_reason and without [DONE] (kUpstreamError "connection
@@ -29,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace roci {
 
@@ -55,6 +57,7 @@ class OpenAiChatStream final : public ChatStream {
   Result<void> handle_event(const std::string& data);
   Result<void> on_end_of_body();
   void queue_finish();
+  void note_choice(int choice);
   Result<std::optional<StreamPart>> fail(Error error);
 
   std::unique_ptr<net::HttpBodyReader> body_;
@@ -62,7 +65,9 @@ class OpenAiChatStream final : public ChatStream {
   std::string upstream_;
   StreamInfo info_;
   std::deque<StreamPart> pending_;
-  std::optional<FinishReason> finish_reason_;
+  std::optional<FinishReason> finish_reason_;  // choice 0's
+  std::vector<ChoiceFinish> other_finishes_;   // n > 1: the other choices that finished
+  std::vector<int> other_choices_seen_;        // n > 1: the other choices that appeared
   std::optional<Usage> usage_;
   std::optional<ProviderStats> stats_;
   std::optional<Error> deferred_error_;  // returned once the parts decoded before it are out

@@ -44,6 +44,50 @@ TEST(EncodeChatCompletionTest, ToolCallsReasoningAndMissingUsage) {
   EXPECT_FALSE(body.contains("system_fingerprint"));
 }
 
+TEST(EncodeChatCompletionTest, OtherChoicesFollowTheFirst) {
+  GenerationResult r;
+  r.text = "first";
+  r.other_choices = {{.index = 1, .text = "second", .finish_reason = FinishReason::kLength},
+                     {.index = 2,
+                      .tool_calls = {{"call_2", "f", "{}"}},
+                      .finish_reason = FinishReason::kToolCalls}};
+  r.usage = Usage{1, 3, 4};
+  auto body = json::parse(encode_chat_completion(r, "id", "m", 1)).as_object();
+  EXPECT_EQ(body.at("choices"), json::parse(R"([
+      {"index":0,"message":{"role":"assistant","content":"first"},"logprobs":null,
+       "finish_reason":"stop"},
+      {"index":1,"message":{"role":"assistant","content":"second"},"logprobs":null,
+       "finish_reason":"length"},
+      {"index":2,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_2",
+       "type":"function","function":{"name":"f","arguments":"{}"}}]},"logprobs":null,
+       "finish_reason":"tool_calls"}])"));
+}
+
+TEST(ChunkEncoderTest, ChoicesOfAnNStreamHaveTheirIndexRoleAndFinish) {
+  ChunkEncoder enc("c", "m", 1);
+  auto a = sse_payload(enc.encode(TextDelta{"a", 0}));
+  auto b = sse_payload(enc.encode(TextDelta{"b", 1}));
+  auto a2 = sse_payload(enc.encode(TextDelta{"a2", 0}));
+  auto b2 = sse_payload(enc.encode(ToolCallDelta{.index = 0, .arguments = "{}", .choice = 1}));
+  EXPECT_EQ(a.at("choices").at(0).at("index"), 0);
+  EXPECT_EQ(b.at("choices"), json::parse(R"([{"index":1,
+      "delta":{"role":"assistant","content":"b"},"logprobs":null,"finish_reason":null}])"));
+  EXPECT_EQ(a2.at("choices").at(0).at("delta"), json::parse(R"({"content":"a2"})"));
+  EXPECT_EQ(b2.at("choices").at(0).at("index"), 1);
+  EXPECT_FALSE(b2.at("choices").at(0).at("delta").as_object().contains("role"));
+
+  Finish finish{.reason = FinishReason::kStop,
+                .usage = Usage{1, 4, 5},
+                .other_choices = {{.choice = 1, .reason = FinishReason::kToolCalls},
+                                  {.choice = 2, .reason = FinishReason::kLength}}};
+  auto end = sse_payload(enc.encode(finish));
+  EXPECT_EQ(end.at("choices"), json::parse(R"([
+      {"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"},
+      {"index":1,"delta":{},"logprobs":null,"finish_reason":"tool_calls"},
+      {"index":2,"delta":{"role":"assistant"},"logprobs":null,"finish_reason":"length"}])"));
+  EXPECT_EQ(end.at("usage").at("total_tokens"), 5);
+}
+
 TEST(ChunkEncoderTest, RoleGoesOnTheFirstChunkWhateverItIs) {
   ChunkEncoder enc("chatcmpl-1", "llama3.3", 1731990317);
   auto first = sse_payload(enc.encode(TextDelta{"Once"}));

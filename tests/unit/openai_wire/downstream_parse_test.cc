@@ -210,9 +210,19 @@ TEST(ParseChatRequestTest, Stop) {
   expect_field_invalid(many, "stop", "at most 16");
 }
 
-TEST(ParseChatRequestTest, NMustBeOne) {
-  EXPECT_TRUE(parse(R"("n":1)"));
-  expect_field_invalid(R"("n":2)", "n", "got 2");
+TEST(ParseChatRequestTest, NAboveOneIsForwardedInExtra) {
+  auto one = parse(R"("n":1)");
+  ASSERT_TRUE(one);
+  EXPECT_FALSE(one->request.settings.extra.contains("n"));  // the default: not forwarded
+  EXPECT_EQ(requested_choices(one->request.settings), 1);
+  auto three = parse(R"("n":3)");
+  ASSERT_TRUE(three);
+  EXPECT_EQ(three->request.settings.extra.at("n"), 3);
+  EXPECT_EQ(requested_choices(three->request.settings), 3);
+  EXPECT_TRUE(parse(R"("n":128)"));
+  expect_field_invalid(R"("n":0)", "n", "an integer between 1 and 128, got 0");
+  expect_field_invalid(R"("n":129)", "n", "got 129");
+  expect_field_invalid(R"("n":1.5)", "n");
   expect_field_invalid(R"("n":"1")", "n");
 }
 
@@ -455,7 +465,10 @@ TEST(ParseCompletionRequestTest, ParsesAndValidates) {
   bad(R"({"prompt":["a",2]})", "prompt[1]");
   bad(R"({"prompt":"x","temperature":9})", "temperature");
   bad(R"({"prompt":"x","stream":true})", "stream");
-  bad(R"({"prompt":"x","n":3})", "n");
+  bad(R"({"prompt":"x","n":0})", "n");
+  auto n = parse_completion_request(R"({"prompt":"x","n":3})", kLimits);
+  ASSERT_TRUE(n) << n.error().message;
+  EXPECT_EQ(requested_choices(n->settings), 3);
 }
 
 }  // namespace

@@ -136,6 +136,7 @@ TEST(CommonShapeDecode, DeclinesEverythingElse) {
       R"({"choices":[],"stats":{"tokens_per_second":50.0}})",
       R"({"id":"a","id":"b","choices":[]})",
       R"({"choices":[{"delta":{"content":"a"}},{"delta":{"content":"b"}}]})",
+      R"({"choices":[{"index":1,"delta":{"content":"b"},"finish_reason":null}]})",  // n > 1
       R"({"created":1.0,"choices":[]})",
       R"({"created":18446744073709551615,"choices":[]})",
       R"({"choices":[{"delta":null}]})",

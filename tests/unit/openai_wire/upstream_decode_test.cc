@@ -89,6 +89,56 @@ TEST(DecodeChatChunkTest, DecodesDeltasInOrder) {
   EXPECT_FALSE(c->finish_reason);
 }
 
+TEST(DecodeChatResponseTest, EveryChoiceOfAnNAnswerIsKeptInIndexOrder) {
+  auto r = decode_chat_response(R"({"id":"c","choices":[
+      {"index":2,"message":{"role":"assistant","content":"third"},"finish_reason":"length"},
+      {"index":0,"message":{"role":"assistant","content":"first"},"finish_reason":"stop"},
+      {"index":1,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1",
+       "type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}],
+      "usage":{"prompt_tokens":1,"completion_tokens":9,"total_tokens":10}})",
+                                kLms);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->text, "first");
+  EXPECT_EQ(r->finish_reason, FinishReason::kStop);
+  ASSERT_EQ(r->other_choices.size(), 2u);
+  EXPECT_EQ(r->other_choices[0].index, 1);
+  EXPECT_EQ(r->other_choices[0].tool_calls, (std::vector<ToolCall>{{"call_1", "f", "{}"}}));
+  EXPECT_EQ(r->other_choices[0].finish_reason, FinishReason::kToolCalls);
+  EXPECT_EQ(r->other_choices[1].index, 2);
+  EXPECT_EQ(r->other_choices[1].text, "third");
+  EXPECT_EQ(r->other_choices[1].finish_reason, FinishReason::kLength);
+  EXPECT_EQ(r->usage->completion_tokens, 9);
+
+  auto bad = decode_chat_response(
+      R"({"choices":[{"index":0,"message":{"content":"a"}},{"index":1,"finish_reason":"stop"}]})",
+      kLms);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind, ErrorKind::kUpstreamError);
+}
+
+TEST(DecodeChatChunkTest, ChoicesOfAnNStreamKeepTheirIndex) {
+  auto c = decode_chat_chunk(R"({"id":"c","choices":[{"index":1,"delta":{"content":"b"},
+      "finish_reason":null}]})",
+                             kLms);
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_EQ(c->parts.size(), 1u);
+  EXPECT_EQ(std::get<TextDelta>(c->parts[0]).text, "b");
+  EXPECT_EQ(std::get<TextDelta>(c->parts[0]).choice, 1);
+
+  auto both = decode_chat_chunk(R"({"choices":[
+      {"index":0,"delta":{"reasoning_content":"r"},"finish_reason":"stop"},
+      {"index":3,"delta":{"tool_calls":[{"index":0,"id":"t","function":{"name":"f"}}]},
+       "finish_reason":"tool_calls"}]})",
+                                kLms);
+  ASSERT_TRUE(both) << both.error().message;
+  ASSERT_EQ(both->parts.size(), 2u);
+  EXPECT_EQ(std::get<ReasoningDelta>(both->parts[0]).choice, 0);
+  EXPECT_EQ(std::get<ToolCallDelta>(both->parts[1]).choice, 3);
+  EXPECT_EQ(both->finish_reason, FinishReason::kStop);
+  EXPECT_EQ(both->other_finishes,
+            (std::vector<ChoiceFinish>{{.choice = 3, .reason = FinishReason::kToolCalls}}));
+}
+
 TEST(DecodeChatChunkTest, RoleOnlyAndEmptyContentGiveNoParts) {
   for (std::string_view data :
        {R"({"choices":[{"index":0,"delta":{"role":"assistant","content":null}}]})",

@@ -9,6 +9,9 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <cstdint>
+#include <map>
+#include <string>
 #include <tuple>
 #include <utility>
 
@@ -61,12 +64,58 @@ TEST(ChatHandler, NonStreamBodyHasTheOpenAiShape) {
   EXPECT_EQ(h.admission.in_flight(), 0u);  // the slot was released with the response
 }
 
+// The gateway's embedded default: the mock with the seed's model names.
+std::unique_ptr<MockProvider> seed_mock() {
+  return std::make_unique<MockProvider>(
+      MockOptions{.models = {"local-model", "TheBloke/Mistral-7B-Instruct-v0.2-GGUF",
+                             "TheBloke/Llama-2-7B-Chat-GGUF"}});
+}
+
 TEST(ChatHandler, SeedCurlExampleWorksWithTheMock) {
-  Harness h(std::make_unique<MockProvider>());
+  Harness h(seed_mock());
   h.run(handle_chat_completions, kHello);
   ASSERT_TRUE(h.writer.response);
   EXPECT_EQ(h.writer.response->status, 200);
   EXPECT_EQ(h.writer.body_json().at("model"), "local-model");
+}
+
+TEST(ChatHandler, AnUnknownModelOnTheMockIsA404ListingItsModels) {
+  Harness h(seed_mock());
+  h.run(handle_chat_completions, chat_body("no-such-model", false));
+  ASSERT_TRUE(h.writer.response);
+  EXPECT_EQ(h.writer.response->status, 404);
+  auto error = h.writer.body_json().at("error").as_object();
+  EXPECT_EQ(error.at("code"), "model_not_found");
+  EXPECT_EQ(error.at("message"),
+            "Model \"no-such-model\" not found. Available models: local-model, "
+            "TheBloke/Mistral-7B-Instruct-v0.2-GGUF, TheBloke/Llama-2-7B-Chat-GGUF.");
+}
+
+TEST(ChatHandler, NChoicesFromTheMockPlainAndStreamed) {
+  Harness h(seed_mock());
+  h.run(handle_chat_completions, chat_body("local-model", false, R"("n":2)"));
+  ASSERT_TRUE(h.writer.response);
+  ASSERT_EQ(h.writer.response->status, 200) << h.writer.response->body;
+  const json::value body = h.writer.body_json();
+  const auto& choices = body.at("choices").as_array();
+  ASSERT_EQ(choices.size(), 2u);
+  EXPECT_EQ(choices[1].at("index"), 1);
+  EXPECT_NE(choices[0].at("message").at("content"), choices[1].at("message").at("content"));
+
+  h.run(handle_chat_completions, chat_body("local-model", true, R"("n":2,"max_tokens":3)"));
+  std::map<std::int64_t, int> deltas;
+  std::map<std::int64_t, std::string> finishes;
+  for (const auto& payload : h.writer.payloads()) {
+    if (payload == "[DONE]") continue;
+    const json::object parsed = chunk(payload);
+    for (const auto& c : parsed.at("choices").as_array()) {
+      const auto index = c.at("index").as_int64();
+      if (c.at("delta").as_object().contains("content")) ++deltas[index];
+      if (c.at("finish_reason").is_string()) finishes[index] = c.at("finish_reason").as_string();
+    }
+  }
+  EXPECT_EQ(deltas, (std::map<std::int64_t, int>{{0, 3}, {1, 3}}));
+  EXPECT_EQ(finishes, (std::map<std::int64_t, std::string>{{0, "length"}, {1, "length"}}));
 }
 
 TEST(ChatHandler, StreamEventSequence) {

@@ -197,13 +197,18 @@ TEST(ResolveModelId, UnavailableCatalogStillHonoursAllowedModels) {
   EXPECT_NE(r.error().message.find("is not allowed"), std::string::npos);
 }
 
-TEST(ResolveModelId, MockServesUnlistedNames) {
-  std::vector<ModelInfo> list{model("mock-model", "loaded")};
+TEST(ResolveModelId, MockNamesAreResolvedLikeAnyProvidersAndUnknownOnesAre404) {
+  std::vector<ModelInfo> list{model("local-model", "loaded"), model("mock-model", "loaded")};
   auto o = opts();
   o.provider_name = "mock";
-  o.serves_any_name = true;
   EXPECT_EQ(resolve_ok("local-model", o, &list), "local-model");
   EXPECT_EQ(resolve_ok("mock", o, &list), "mock-model");
+  auto r = resolve_model_id("no-such-model", &list, o);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::kModelNotFound);
+  EXPECT_EQ(r.error().message,
+            "Model \"no-such-model\" not found. Available models: local-model, mock-model.");
+  EXPECT_EQ(r.error().available_models, (std::vector<std::string>{"local-model", "mock-model"}));
 }
 
 TEST(ResolveModelId, SelectorWithoutModelForAnotherProviderIsInvalid) {
@@ -285,13 +290,13 @@ TEST(ResolveModel, SelectorRoutesToAnotherProvider) {
       ioc,
       [](ProviderSet* p, ModelCatalog* c, config::InferenceSection* i,
          std::optional<Result<ResolvedModel>>* o) -> asio::awaitable<void> {
-        *o = co_await resolve_model("mock:some-model", ModelPurpose::kChat, *i, *p, *c);
+        *o = co_await resolve_model("mock:mock-model", ModelPurpose::kChat, *i, *p, *c);
       }(&providers, &catalog, &inference, &out),
       asio::detached);
   ioc.run();
   ASSERT_TRUE(out && *out) << (out && !*out ? (*out).error().message : "");
   EXPECT_EQ((**out).provider->name(), "mock");
-  EXPECT_EQ((**out).model, "some-model");
+  EXPECT_EQ((**out).model, "mock-model");
 
   out.reset();
   ioc.restart();

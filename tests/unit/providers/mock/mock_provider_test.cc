@@ -149,14 +149,47 @@ TEST(MockProvider, MaxTokensCapsTheAnswerAndReportsLength) {
 }
 
 TEST(MockProvider, ServesTheRequestedModelOrTheConfiguredOne) {
-  MockProvider mock({}, "configured");
+  MockProvider mock({.models = {"a", "b"}}, "configured");
   auto request = request_for("hi");
-  EXPECT_EQ(run(mock.generate(request))->model, "configured");
-  request.model = "any";
-  EXPECT_EQ(run(mock.generate(request))->model, "any");
+  auto configured = run(mock.generate(request));
+  ASSERT_TRUE(configured) << configured.error();
+  EXPECT_EQ(configured->model, "configured");
+  request.model = "b";
+  auto listed = run(mock.generate(request));
+  ASSERT_TRUE(listed) << listed.error();
+  EXPECT_EQ(listed->model, "b");
   auto streamed = run(collect(mock, request));
-  EXPECT_EQ(streamed.info.model, "any");
+  EXPECT_EQ(streamed.info.model, "b");
   EXPECT_TRUE(streamed.info.id.starts_with("chatcmpl-mock-"));
+  auto models = run(mock.list_models());
+  ASSERT_TRUE(models);
+  ASSERT_EQ(models->size(), 3u);
+  EXPECT_EQ((*models)[2].id, "configured");
+  EXPECT_EQ(MockProvider({.models = {"first", "second"}}).model_id(), "first");
+}
+
+TEST(MockProvider, AnUnknownModelIsA404ListingTheCatalogue) {
+  MockProvider mock({.models = {"local-model", "TheBloke/Llama-2-7B-Chat-GGUF"}});
+  auto request = request_for("hi");
+  request.model = "no-such-model";
+  auto r = run(mock.generate(request));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::kModelNotFound);
+  EXPECT_EQ(r.error().upstream_status, 404);
+  EXPECT_EQ(r.error().message,
+            "Model \"no-such-model\" not found. Available models: local-model, "
+            "TheBloke/Llama-2-7B-Chat-GGUF.");
+  EXPECT_EQ(r.error().available_models,
+            (std::vector<std::string>{"local-model", "TheBloke/Llama-2-7B-Chat-GGUF"}));
+  auto s = run(collect(mock, request));
+  ASSERT_TRUE(s.error);
+  EXPECT_EQ(s.error->kind, ErrorKind::kModelNotFound);
+  auto e = run(mock.embed(EmbeddingRequest{.model = "no-such-model", .input = {"x"}}));
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().kind, ErrorKind::kModelNotFound);
+  auto c = run(mock.complete(CompletionRequest{.model = "no-such-model", .prompt = {"x"}}));
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().kind, ErrorKind::kModelNotFound);
 }
 
 TEST(MockProvider, StreamConcatenationEqualsGeneratedText) {

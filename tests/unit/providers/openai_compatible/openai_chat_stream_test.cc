@@ -4,6 +4,10 @@
 
 #include <gmock/gmock.h>
 
+#include <map>
+#include <utility>
+#include <vector>
+
 namespace roci::test {
 namespace {
 
@@ -173,6 +177,65 @@ TEST_F(RawSseTest, NonStreamJsonAnswerToAStreamRequestIsReplayed) {
   EXPECT_EQ(streamed->text, "Whole answer");
   ASSERT_EQ(streamed->finishes, 1);
   EXPECT_EQ(streamed->finish->usage->total_tokens, 4);
+}
+
+// The text of each choice, and the choice order of the text deltas.
+std::pair<std::map<int, std::string>, std::vector<int>> texts_by_choice(const Collected& c) {
+  std::map<int, std::string> texts;
+  std::vector<int> order;
+  for (const auto& part : c.parts) {
+    if (const auto* t = std::get_if<TextDelta>(&part)) {
+      texts[t->choice] += t->text;
+      order.push_back(t->choice);
+    }
+  }
+  return {texts, order};
+}
+
+TEST_F(RawSseTest, AnNStreamInterleavesChoicesAndEndsWhenAllFinished) {
+  start();
+  std::string body;
+  body += chunk(R"([{"index":0,"delta":{"role":"assistant","content":"A"},"finish_reason":null}])");
+  body += chunk(R"([{"index":1,"delta":{"role":"assistant","content":"B"},"finish_reason":null}])");
+  // Choice 0 ends with usage on its finish chunk while choice 1 is still going.
+  body += chunk(R"([{"index":0,"delta":{},"finish_reason":"stop"}])",
+                R"(,"usage":{"prompt_tokens":1,"completion_tokens":3,"total_tokens":4})");
+  body += chunk(R"([{"index":1,"delta":{"content":"b"},"finish_reason":null}])");
+  body += chunk(R"([{"index":1,"delta":{},"finish_reason":"length"}])");
+  body += "data: [DONE]\n\n";
+  auto streamed = stream_body(body);
+  ASSERT_TRUE(streamed) << streamed.error();
+  ASSERT_FALSE(streamed->error) << *streamed->error;
+  auto [texts, order] = texts_by_choice(*streamed);
+  EXPECT_EQ(texts[0], "A");
+  EXPECT_EQ(texts[1], "Bb");
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 1}));
+  ASSERT_EQ(streamed->finishes, 1);
+  EXPECT_EQ(streamed->parts_after_finish, 0);
+  EXPECT_EQ(streamed->finish->reason, FinishReason::kStop);
+  EXPECT_EQ(streamed->finish->other_choices,
+            (std::vector<ChoiceFinish>{{.choice = 1, .reason = FinishReason::kLength}}));
+  EXPECT_EQ(streamed->finish->usage->total_tokens, 4);
+}
+
+TEST_F(RawSseTest, AnNJsonAnswerToAStreamRequestIsReplayedWithItsChoices) {
+  start();
+  Fault fault = Fault::respond(
+      200,
+      R"({"id":"chatcmpl-2","object":"chat.completion","created":1,"model":"m","choices":[)"
+      R"({"index":0,"message":{"role":"assistant","content":"one"},"finish_reason":"stop"},)"
+      R"({"index":1,"message":{"role":"assistant","content":"two"},"finish_reason":"length"}],)"
+      R"("usage":{"prompt_tokens":2,"completion_tokens":2,"total_tokens":4}})",
+      "/v1/chat/completions");
+  fake_->script(fault);
+  auto streamed = run(stream_all(provider_.get(), user_request("hi")));
+  ASSERT_TRUE(streamed) << streamed.error();
+  auto [texts, order] = texts_by_choice(*streamed);
+  EXPECT_EQ(texts[0], "one");
+  EXPECT_EQ(texts[1], "two");
+  ASSERT_TRUE(streamed->finish);
+  EXPECT_EQ(streamed->finish->other_choices,
+            (std::vector<ChoiceFinish>{{.choice = 1, .reason = FinishReason::kLength}}));
 }
 
 // ChatStream::ready() before each next() call, until next() returned nullopt (or an error).
