@@ -87,7 +87,8 @@ ProviderSpec openai_env(const RociConfig& env) {
                       .origin = {.base_url = "OPENAI_BASE_URL", .api_key = "OPENAI_API_KEY"}};
 }
 
-// The mock lists spec.mock.models (at least the model it serves) and answers any name.
+// The mock lists spec.mock.models (at least the model it serves); any other name is a 404 listing
+// them.
 Result<std::unique_ptr<Provider>> make_mock(const ProviderSpec& spec) {
   MockOptions options = spec.mock;
   if (options.models.empty()) options.models.push_back("mock-model");

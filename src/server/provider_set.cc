@@ -35,7 +35,7 @@ HttpOptions gateway_http_options(const config::GatewayConfig& config,
 }
 
 // inference.mock as the mock's options. It lists inference.mock.models (by default the seed's
-// example names), plus the configured default and allowed models, and serves any name.
+// example names), plus the configured default and allowed models; other names are a 404.
 MockOptions gateway_mock_options(const config::InferenceSection& inference) {
   MockOptions options;
   options.models = inference.mock.models;
