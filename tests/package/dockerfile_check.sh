@@ -60,6 +60,7 @@ excluded() {  # <path relative to the context>: 0 when Docker leaves it out of t
 }
 
 echo "== 1. COPY sources in the context"
+from_sources=()  # "<stage> <path>" of each COPY --from, checked in 3
 while read -r -a words; do
   [[ ${words[0]:-} == COPY ]] || continue
   args=()
