@@ -1,6 +1,15 @@
 # Every dependency comes from a Debian 12 package (scripts/install-deps.sh installs them).
 find_package(Threads REQUIRED)
-find_package(Boost 1.81.0 EXACT CONFIG REQUIRED COMPONENTS json url system)
+# Boost from 1.81 (Debian 12) up to, not including, 2.0; rociConfig.cmake asks users for the same
+# range. Boost's own version file accepts every newer version, so the upper bound is checked here.
+set(ROCI_BOOST_MIN_VERSION 1.81)
+set(ROCI_BOOST_MAX_VERSION 2.0)
+find_package(Boost ${ROCI_BOOST_MIN_VERSION}...<${ROCI_BOOST_MAX_VERSION} CONFIG REQUIRED
+             COMPONENTS json url system)
+if(NOT Boost_VERSION VERSION_LESS ROCI_BOOST_MAX_VERSION)
+  message(FATAL_ERROR "roci needs Boost ${ROCI_BOOST_MIN_VERSION} up to (not including) "
+                      "${ROCI_BOOST_MAX_VERSION}; found Boost ${Boost_VERSION} at ${Boost_DIR}")
+endif()
 find_package(OpenSSL REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(CLI11 REQUIRED)

@@ -1,9 +1,12 @@
-# `cmake --install` places libroci (headers, static libraries, CMake package), the inference-server
-# binary, its systemd unit and example configs.
+# `cmake --install` places libroci (headers, static libraries, CMake package, pkg-config file),
+# the inference-server binary, its systemd unit and example configs.
 include(CMakePackageConfigHelpers)
 
+# The SDK's static libraries, each after the ones it depends on.
+set(_roci_sdk_libraries roci_core roci_openai_wire roci_net roci_providers roci_sdk)
+
 install(DIRECTORY include/roci DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS roci_core roci_openai_wire roci_net roci_providers roci_sdk roci
+install(TARGETS ${_roci_sdk_libraries} roci
         EXPORT rociTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -17,6 +20,40 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/rociConfigVersion.c
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/rociConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/rociConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/roci)
+
+# roci.pc: the same libraries for pkg-config users. Boost's directories are named only when they
+# are not the compiler's own (Debian's libboost-*-dev install into them).
+set(_roci_pc_libs "")
+foreach(_lib IN LISTS _roci_sdk_libraries)
+  string(PREPEND _roci_pc_libs "-l${_lib} ")
+endforeach()
+get_target_property(_roci_boost_lib Boost::json LOCATION)
+get_filename_component(_roci_boost_libdir "${_roci_boost_lib}" DIRECTORY)
+if(NOT _roci_boost_libdir IN_LIST CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES)
+  string(APPEND _roci_pc_libs "-L${_roci_boost_libdir} ")
+endif()
+string(APPEND _roci_pc_libs "-lboost_json -lboost_url -lboost_system -pthread")
+set(ROCI_PC_LIBS "${_roci_pc_libs}")
+set(ROCI_PC_CFLAGS "-I\${includedir}")
+get_target_property(_roci_boost_includes Boost::headers INTERFACE_INCLUDE_DIRECTORIES)
+foreach(_dir IN LISTS _roci_boost_includes)
+  if(NOT _dir IN_LIST CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES)
+    string(APPEND ROCI_PC_CFLAGS " -I${_dir}")
+  endif()
+endforeach()
+# libdir and includedir relative to ${prefix}, itself relative to the .pc file's directory, unless
+# the install directories were given as absolute paths.
+file(RELATIVE_PATH ROCI_PC_PREFIX_FROM_PCDIR "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
+string(REGEX REPLACE "/$" "" ROCI_PC_PREFIX_FROM_PCDIR "${ROCI_PC_PREFIX_FROM_PCDIR}")
+foreach(_kind LIBDIR INCLUDEDIR)
+  if(IS_ABSOLUTE "${CMAKE_INSTALL_${_kind}}")
+    set(ROCI_PC_${_kind} "${CMAKE_INSTALL_${_kind}}")
+  else()
+    set(ROCI_PC_${_kind} "\${prefix}/${CMAKE_INSTALL_${_kind}}")
+  endif()
+endforeach()
+configure_file(cmake/roci.pc.in ${CMAKE_CURRENT_BINARY_DIR}/roci.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/roci.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # The gateway's deployment files: the systemd unit, the default config its ExecStart names
 # (${prefix}/etc/roci/inference-server.yaml, from config/lmstudio.yaml) and every example config.

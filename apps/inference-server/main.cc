@@ -3,6 +3,7 @@
 //   inference-server                               # mock provider on 127.0.0.1:3000
 //   inference-server --config config/lmstudio.yaml --port 8080 --log-level debug
 //   inference-server --config my.yaml --check-config
+//   inference-server --version                     # "inference-server 0.1.0 (git 4c34dfe1a2b3)"
 //
 // Configuration: defaults < --config YAML < INFERENCE_* environment < flags. Every problem is
 // printed ("inference-server: configuration problems:" then "  key: why" lines) and the exit
@@ -11,6 +12,7 @@
 // stderr. SIGTERM/SIGINT drain in-flight requests for server.shutdown_grace_secs; exit code 0.
 // A start-up failure (address in use, provider) prints "inference-server: <why>" and exits 1.
 #include "config/gateway_config.h"
+#include "roci_version.h"
 #include "server/gateway.h"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -78,6 +80,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "error | warn | info | debug | trace (log.level)");
   app.add_option("--threads", threads, "I/O threads, 0 for one per core (server.threads)");
   app.add_flag("--check-config", check_config, "validate the configuration, print it and exit");
+  app.set_version_flag("--version", std::string("inference-server ") + roci::apps::kVersion,
+                       "print the version and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,12 +3,15 @@
 //   roci chat lmstudio:llama3.3 "Explain quantum computing" --temperature 0.3
 //   roci chat mock:local-model "hi"          # no server needed
 //   roci models lmstudio
+//   roci --version                           # "roci 0.1.0 (git 4c34dfe1a2b3)"
 //
 // Providers come from ProviderRegistry(RociConfig::from_env()) (LMSTUDIO_BASE_URL, OPENAI_API_KEY,
 // ...). The chat runs on an io_context beside a signal_set: Ctrl-C (SIGINT/SIGTERM) wins the
 // `chat || signal` race, which destroys the stream and so closes the upstream connection (LM Studio
 // stops generating); the exit code is then 130. Errors: "roci: <message>", exit 1; bad usage: 2.
 #include <roci/roci.h>
+
+#include "roci_version.h"
 
 #include <unistd.h>
 #include <CLI/CLI.hpp>
@@ -198,6 +201,8 @@ int run_models(const std::string& name) {
 int main(int argc, char** argv) {
   CLI::App app{"roci: chat with LLM servers (LM Studio, llama.cpp, OpenAI, mock) through libroci"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("roci ") + roci::apps::kVersion,
+                       "Print the version and exit");
   app.footer(
       "Examples:\n"
       "  roci chat lmstudio:llama3.3 \"Explain quantum computing\"\n"
@@ -233,6 +238,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

@@ -128,7 +128,11 @@ TEST(ConfigExamples, LmStudioYamlLoads) {
   const auto& inference = result.config->inference;
   EXPECT_EQ(inference.provider, "lmstudio");
   EXPECT_EQ(inference.base_url, "http://localhost:1234");
-  EXPECT_EQ(inference.allowed_models.size(), 2u);
+  // Installed as etc/roci/inference-server.yaml: every model LM Studio has, and "local-model" (an
+  // alias for the loaded one) when a request names none.
+  EXPECT_TRUE(inference.allowed_models.empty());
+  EXPECT_EQ(inference.default_model, "local-model");
+  EXPECT_EQ(inference.default_max_tokens, 100);
   EXPECT_EQ(first_byte_timeout(inference.http), std::chrono::seconds(600));
 }
 
