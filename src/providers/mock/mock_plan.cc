@@ -16,6 +16,7 @@ namespace roci::mock {
 namespace {
 
 namespace json = boost::json;
+using namespace openai_wire::json_literals;
 
 constexpr std::array<std::string_view, 64> kVocabulary = {
     "the",    "model",   "answers", "quietly", "with",    "a",       "clear",    "idea",
@@ -244,7 +245,9 @@ std::vector<std::string> answer_tokens(const ProviderRequest& request, const std
     if (wants_json_object(request)) {
       std::string text;
       for (const auto& t : tokens) text += t;
-      tokens = byte_tokens(json::serialize(json::object{{"answer", text}}), 4);
+      std::string answer;
+      openai_wire::JsonWriter(answer).begin_object().key("answer"_js).string(text).end_object();
+      tokens = byte_tokens(answer, 4);
     }
   }
   const std::optional<int>& max_tokens = request.settings.max_tokens;
