@@ -29,7 +29,6 @@
 // startup: fork+exec cmd, poll-connect the port every 100 us, send one POST; prints the time from
 //   fork to the first 2xx response and the child's pid (left running; the caller kills it).
 #include "bench_util.h"
-#include "http_wire.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -329,7 +328,7 @@ int run_hold(const Args& args) {
       ++failed;
       co_return;
     }
-    ResponseParser parser;
+    ResponseFramer parser(kFraming);
     SseSplitter sse;
     bool first = false;
     std::vector<char> buf(4096);
@@ -358,11 +357,11 @@ int run_hold(const Args& args) {
         if (!first) ++non2xx;
         co_return;
       }
-      if (st == ResponseParser::Status::kError) {
+      if (st == ResponseFramer::Status::kError) {
         if (!first) ++failed;
         co_return;
       }
-      if (st == ResponseParser::Status::kDone) {
+      if (st == ResponseFramer::Status::kDone) {
         if (!released) ++ended_early;
         co_return;
       }
@@ -685,19 +684,19 @@ int run_startup(const Args& args) {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     bool done = false;
     if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      ResponseParser parser;
+      ResponseFramer parser(kFraming);
       char buf[16384];
       for (;;) {
         const ssize_t n = read(fd, buf, sizeof buf);
         if (n <= 0) {
-          if (parser.on_eof() == ResponseParser::Status::kDone) done = true;
+          if (parser.on_eof() == ResponseFramer::Status::kDone) done = true;
           break;
         }
         std::size_t used = 0;
         const auto st =
             parser.feed(buf, static_cast<std::size_t>(n), &used, [](std::string_view) {});
-        if (st == ResponseParser::Status::kError) break;
-        if (st == ResponseParser::Status::kDone) {
+        if (st == ResponseFramer::Status::kError) break;
+        if (st == ResponseFramer::Status::kDone) {
           done = true;
           break;
         }

@@ -1,7 +1,7 @@
 // Self-signed test certificates, made at test time with the OpenSSL API (header-only).
 //
 //   TestCert cert = make_self_signed({"DNS:localhost", "IP:127.0.0.1"});
-//   SSL_CTX* server = cert.server_context();            // for TestServer
+//   SSL_CTX* server = cert.server_context();            // for TestHttpServer
 //   options.ca_file = cert.write_ca_file();              // PEM in a temp dir, for the client
 #pragma once
 

@@ -29,9 +29,9 @@ class Tls : public ::testing::Test {
     delete wrong_host_;
     delete wrong_host_ca_;
   }
-  static std::unique_ptr<TestServer> serve(const TestCert& cert) {
+  static std::unique_ptr<TestHttpServer> serve(const TestCert& cert) {
     SSL_CTX* ctx = cert.server_context();
-    auto server = std::make_unique<TestServer>(echo_target_forever, ctx);
+    auto server = std::make_unique<TestHttpServer>(echo_target_forever, ctx);
     SSL_CTX_free(ctx);
     return server;
   }
