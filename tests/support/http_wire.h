@@ -218,8 +218,6 @@ class SseSplitter {
     }
   }
   void reset() { carry_.clear(); }
-  // The text after the last complete event (an event the stream ended without a blank line).
-  std::string_view rest() const { return carry_; }
 
  private:
   std::string carry_;

@@ -19,7 +19,6 @@
 
 #include <boost/json/value.hpp>
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,7 +100,7 @@ class TestConnection {
   // The response being read (begun when needed); feed() gives it the bytes of received_.
   Reading& reading();
   void feed();
-  // Reads until the response ends; false when the bytes stop first (closed or the deadline).
+  // Hands out the response being read, complete or not, and forgets it.
   TestResponse finish_reading();
 
   int fd_ = -1;

@@ -2,7 +2,7 @@
 // an error naming it.
 #include "net/tls_context.h"
 
-#include "test_certs.h"
+#include "support/test_certs.h"
 
 #include <openssl/ssl.h>
 
@@ -14,7 +14,8 @@
 namespace roci::net {
 namespace {
 
-using namespace roci::net::testing;
+using roci::testing::make_self_signed;
+using roci::testing::TestCert;
 
 TEST(TlsContext, VerifiesPeersWithTls12OrNewerByDefault) {
   auto ctx = make_tls_context(HttpOptions{});

@@ -2,7 +2,7 @@
 #include "net/http_client.h"
 
 #include "net_test_util.h"
-#include "test_certs.h"
+#include "support/test_certs.h"
 
 #include <gtest/gtest.h>
 
@@ -12,6 +12,8 @@ namespace roci::net {
 namespace {
 
 using namespace roci::net::testing;
+using roci::testing::make_self_signed;
+using roci::testing::TestCert;
 
 class Tls : public ::testing::Test {
  protected:
