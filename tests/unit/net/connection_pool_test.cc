@@ -116,7 +116,8 @@ TEST(ConnectionPool, TheIdleTimerClosesConnectionsNobodyCameBackFor) {
   asio::io_context ioc;
   {
     ConnectionPool pool(4, 200ms, /*close_on_timer=*/true);
-    pool.checkin(connect_to(ioc, server, &ioc), Clock::now());
+    auto connection = connect_to(ioc, server, &ioc);
+    pool.checkin(std::move(connection), Clock::now());
     EXPECT_EQ(pool.idle(), 1u);
     ioc.restart();
     ioc.run_for(100ms);
