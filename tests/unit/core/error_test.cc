@@ -103,12 +103,14 @@ TEST(ErrorTest, PrintsKindMessageAndParam) {
   EXPECT_EQ(without.str(), "internal: oops");
 }
 
-TEST(ErrorTest, ValueOfAnErrorResultThrowsTheError) {
-  Result<int> failed = Error::timeout("too slow", "request_timeout");
+// Moved from model_selector_test.cc.
+TEST(ResultTest, ValueThrowsRociExceptionCarryingTheError) {
+  Result<int> r = Error::timeout("too slow", "request_timeout");
   try {
-    (void)failed.value();
-    FAIL() << "value() of an error result did not throw";
+    (void)r.value();
+    FAIL() << "value() did not throw";
   } catch (const RociException& e) {
+    EXPECT_EQ(e.error().kind, ErrorKind::kTimeout);
     EXPECT_EQ(e.error(), Error::timeout("too slow", "request_timeout"));
     EXPECT_STREQ(e.what(), "too slow");
   }
