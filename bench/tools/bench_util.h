@@ -1,5 +1,6 @@
 // Helpers shared by the benchmark and soak clients (roci-bench, roci-soak): clock, arguments,
-// request building, one keep-alive HTTP/1.1 exchange over Asio, and /proc sampling.
+// request building, one keep-alive HTTP/1.1 exchange over Asio, and /proc sampling. Requests and
+// responses are framed by the tests' http_wire.h (ResponseFramer, SseSplitter, request_text).
 //
 //   Args args = parse_args(argc, argv, 2);               // --key value ... [-- rest]
 //   std::string req = make_post(port, "/v1/chat/completions", read_file(args.need("body")));
@@ -9,7 +10,7 @@
 // Everything here talks to 127.0.0.1 only and exits the process (die) on a usage error.
 #pragma once
 
-#include "http_wire.h"
+#include "support/http_wire.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/connect.hpp>
@@ -38,6 +39,16 @@ namespace roci::bench {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
+using testing::ResponseFramer;
+using testing::SseSplitter;
+
+// The load clients read every response through one framer without keeping its headers.
+inline constexpr ResponseFramer::Options kFraming{.keep_headers = false};
+
+// True when `line` starts with `name` (lower case), ignoring the case of `line`.
+inline bool iequals_prefix(std::string_view line, std::string_view name) {
+  return line.size() >= name.size() && testing::iequals(line.substr(0, name.size()), name);
+}
 
 // CLOCK_MONOTONIC is shared by all processes on the machine: the upstream's stamps and the
 // client's arrival times are comparable.
@@ -98,17 +109,10 @@ inline std::string read_file(const std::string& path) {
 }
 
 inline std::string make_post(unsigned port, std::string_view path, std::string_view body) {
-  std::string req;
-  req.reserve(body.size() + 256);
-  req += "POST ";
-  req += path;
-  req += " HTTP/1.1\r\nHost: 127.0.0.1:";
-  req += std::to_string(port);
-  req += "\r\nContent-Type: application/json\r\nAccept: */*\r\nContent-Length: ";
-  req += std::to_string(body.size());
-  req += "\r\n\r\n";
-  req += body;
-  return req;
+  return testing::request_text("POST", path, body,
+                               {{"Host", "127.0.0.1:" + std::to_string(port)},
+                                {"Content-Type", "application/json"},
+                                {"Accept", "*/*"}});
 }
 
 inline void raise_nofile() {
@@ -180,12 +184,12 @@ inline asio::awaitable<int> exchange(tcp::socket& sock, const tcp::endpoint& ep,
     sock.close(ec);
     co_return kWriteFailed;
   }
-  ResponseParser parser;
+  ResponseFramer parser(kFraming);
   for (;;) {
     const std::size_t n = co_await sock.async_read_some(
         asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      if (parser.on_eof() == ResponseParser::Status::kDone) {
+      if (parser.on_eof() == ResponseFramer::Status::kDone) {
         sock.close(ec);
         co_return parser.status();
       }
@@ -194,12 +198,12 @@ inline asio::awaitable<int> exchange(tcp::socket& sock, const tcp::endpoint& ep,
     }
     std::size_t used = 0;
     const auto st = parser.feed(buf.data(), n, &used, on_body);
-    if (st == ResponseParser::Status::kError ||
-        (st == ResponseParser::Status::kDone && used != n)) {
+    if (st == ResponseFramer::Status::kError ||
+        (st == ResponseFramer::Status::kDone && used != n)) {
       sock.close(ec);
       co_return kMalformed;
     }
-    if (st == ResponseParser::Status::kDone) {
+    if (st == ResponseFramer::Status::kDone) {
       if (!parser.keep_alive()) sock.close(ec);
       co_return parser.status();
     }

@@ -33,7 +33,6 @@
 // count: exactly N requests, closed loop (count_client.h; bench/callgrind).
 #include "bench_util.h"
 #include "count_client.h"
-#include "http_wire.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -333,7 +332,7 @@ int run_hold(const Args& args) {
       ++failed;
       co_return;
     }
-    ResponseParser parser;
+    ResponseFramer parser(kFraming);
     SseSplitter sse;
     bool first = false;
     std::vector<char> buf(4096);
@@ -362,11 +361,11 @@ int run_hold(const Args& args) {
         if (!first) ++non2xx;
         co_return;
       }
-      if (st == ResponseParser::Status::kError) {
+      if (st == ResponseFramer::Status::kError) {
         if (!first) ++failed;
         co_return;
       }
-      if (st == ResponseParser::Status::kDone) {
+      if (st == ResponseFramer::Status::kDone) {
         if (!released) ++ended_early;
         co_return;
       }
@@ -689,19 +688,19 @@ int run_startup(const Args& args) {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     bool done = false;
     if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      ResponseParser parser;
+      ResponseFramer parser(kFraming);
       char buf[16384];
       for (;;) {
         const ssize_t n = read(fd, buf, sizeof buf);
         if (n <= 0) {
-          if (parser.on_eof() == ResponseParser::Status::kDone) done = true;
+          if (parser.on_eof() == ResponseFramer::Status::kDone) done = true;
           break;
         }
         std::size_t used = 0;
         const auto st =
             parser.feed(buf, static_cast<std::size_t>(n), &used, [](std::string_view) {});
-        if (st == ResponseParser::Status::kError) break;
-        if (st == ResponseParser::Status::kDone) {
+        if (st == ResponseFramer::Status::kError) break;
+        if (st == ResponseFramer::Status::kDone) {
           done = true;
           break;
         }

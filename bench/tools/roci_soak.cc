@@ -20,7 +20,6 @@
 // phases completed every request without a failure and no descriptor leaked, 1 otherwise (or on
 // a usage error). Memory growth is reported, not asserted.
 #include "bench_util.h"
-#include "http_wire.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

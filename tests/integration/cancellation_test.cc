@@ -7,7 +7,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // Measures the time from the client's close to the fake seeing the upstream close.
-std::chrono::milliseconds close_and_measure(RawConnection& client, FakeUpstream& fake) {
+std::chrono::milliseconds close_and_measure(TestConnection& client, FakeUpstream& fake) {
   const auto start = std::chrono::steady_clock::now();
   client.close();
   const bool closed = fake.wait_for_client_close(2s);
@@ -24,7 +24,7 @@ TEST(GatewayCancellation, MidStream) {
   FakeOptions o;
   o.token_delay = 200ms;
   GatewayUnderTest gw({.fake = o});
-  RawConnection c(gw.port);
+  TestConnection c(gw.port);
   c.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "a b c d e f g h i j", true)));
   c.read_until("Echo");
   EXPECT_LT(close_and_measure(c, *gw.fake), 150ms);
@@ -37,7 +37,7 @@ TEST(GatewayCancellation, BeforeTheFirstByte) {
   f.path = "/v1/chat/completions";
   f.header_delay = 5s;
   gw.fake->script(f);
-  RawConnection c(gw.port);
+  TestConnection c(gw.port);
   c.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "x", true)));
   ASSERT_TRUE(wait_for_chat(*gw.fake));
   EXPECT_LT(close_and_measure(c, *gw.fake), 150ms);
@@ -46,7 +46,7 @@ TEST(GatewayCancellation, BeforeTheFirstByte) {
 TEST(GatewayCancellation, DuringANonStreamingGeneration) {
   GatewayUnderTest gw({});
   gw.fake->script(Fault::hang("/v1/chat/completions"));
-  RawConnection c(gw.port);
+  TestConnection c(gw.port);
   c.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "x")));
   ASSERT_TRUE(wait_for_chat(*gw.fake));
   EXPECT_LT(close_and_measure(c, *gw.fake), 150ms);
@@ -57,10 +57,10 @@ TEST(GatewayCancellation, DuringANonStreamingGeneration) {
 TEST(GatewayCancellation, WhileWaitingInTheQueue) {
   GatewayUnderTest gw({.env = {{"INFERENCE_LIMITS_MAX_CONCURRENT_UPSTREAM", "1"}}});
   gw.fake->script(Fault::hang("/v1/chat/completions"));
-  RawConnection busy(gw.port);
+  TestConnection busy(gw.port);
   busy.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "first")));
   ASSERT_TRUE(wait_for_chat(*gw.fake));
-  RawConnection queued(gw.port);
+  TestConnection queued(gw.port);
   queued.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "second")));
   std::this_thread::sleep_for(100ms);
   queued.close();  // leaves the queue

@@ -130,10 +130,10 @@ TEST(GatewayErrors, QueueFullIs429WithRetryAfter) {
                                {"INFERENCE_LIMITS_MAX_QUEUE", "1"}}});
   Fault hang = Fault::hang("/v1/chat/completions");
   gw.fake->script(hang);
-  RawConnection busy(gw.port);  // holds the only upstream slot
+  TestConnection busy(gw.port);  // holds the only upstream slot
   busy.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "a")));
   ASSERT_TRUE(wait_for_chat(*gw.fake));
-  RawConnection queued(gw.port);  // waits in the queue
+  TestConnection queued(gw.port);  // waits in the queue
   queued.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "b")));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   auto res = http_call(gw.port, "POST", "/v1/chat/completions", chat_body("llama3.3", "c"));

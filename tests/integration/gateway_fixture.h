@@ -1,4 +1,5 @@
 // A real inference-server process in front of an in-process fake upstream, for end-to-end tests.
+// Requests go through the one test client (support/test_http_client.h: http_call, TestConnection).
 //
 //   GatewayUnderTest gw({.fake = {.models = {{"qwen3"}}}});
 //   auto res = http_call(gw.port, "GET", "/v1/models");
@@ -8,6 +9,7 @@
 #include "integration/child_process.h"
 #include "integration/http_test_client.h"
 #include "support/fake_upstream.h"
+#include "support/test_http_client.h"
 
 #include <gtest/gtest.h>
 

@@ -190,7 +190,7 @@ TEST(HostileInput, WrongTypesAre400NamingEachField) {
 
 TEST(HostileInput, InvalidChunkedEncodingIs400AndClosesTheConnection) {
   GatewayUnderTest gw({});
-  RawConnection raw(gw.port);
+  TestConnection raw(gw.port);
   raw.send(
       "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
       "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -212,7 +212,7 @@ std::string slow_client_is_cut_off(const std::string& timeout_key, std::string_v
   auto setup = small_limits();
   setup.env[timeout_key] = "2";
   GatewayUnderTest gw(setup);
-  RawConnection slow(gw.port);
+  TestConnection slow(gw.port);
   const auto t0 = Clock::now();
   slow.send(partial);
   auto res = post_chat(gw, chat_body(kModel, "meanwhile"));
@@ -245,10 +245,10 @@ TEST(HostileInput, SlowHeadersAreCutOffWhileOthersAreServedOnTheOneThread) {
 TEST(HostileInput, HeaderFloodIs431NamingTheLimit) {
   {
     GatewayUnderTest gw(small_limits());  // limits.max_header_count 20
-    RawConnection ok(gw.port);
+    TestConnection ok(gw.port);
     ok.send("GET /v1/models HTTP/1.1\r\n" + header_fields(19) + "Connection: close\r\n\r\n");
     EXPECT_EQ(raw_statuses(ok.read_to_eof()), std::vector<int>{200});  // 20 with Connection
-    RawConnection flood(gw.port);
+    TestConnection flood(gw.port);
     flood.send("GET /v1/models HTTP/1.1\r\n" + header_fields(30) + "\r\n");
     const std::string text = flood.read_to_eof();
     EXPECT_EQ(raw_statuses(text), std::vector<int>{431}) << text;
@@ -256,10 +256,10 @@ TEST(HostileInput, HeaderFloodIs431NamingTheLimit) {
     EXPECT_TRUE(flood.closed());
   }
   GatewayUnderTest gw({});  // the default, 100
-  RawConnection at_limit(gw.port);
+  TestConnection at_limit(gw.port);
   at_limit.send("GET /v1/models HTTP/1.1\r\n" + header_fields(99) + "Connection: close\r\n\r\n");
   EXPECT_EQ(raw_statuses(at_limit.read_to_eof()), std::vector<int>{200});
-  RawConnection flood(gw.port);
+  TestConnection flood(gw.port);
   flood.send("GET /v1/models HTTP/1.1\r\n" + header_fields(101) + "\r\n");
   const std::string text = flood.read_to_eof();
   EXPECT_EQ(raw_statuses(text), std::vector<int>{431}) << text;
@@ -268,7 +268,7 @@ TEST(HostileInput, HeaderFloodIs431NamingTheLimit) {
 
 TEST(HostileInput, RequestLineLongerThanTheHeaderLimitIs431) {
   GatewayUnderTest gw(small_limits());  // limits.max_header_bytes 4096
-  RawConnection raw(gw.port);
+  TestConnection raw(gw.port);
   raw.send("GET /v1/models/" + std::string(5000, 'a') + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   const std::string text = raw.read_to_eof();
   EXPECT_EQ(raw_statuses(text), std::vector<int>{431}) << text;
@@ -280,7 +280,7 @@ TEST(HostileInput, RequestLineLongerThanTheHeaderLimitIs431) {
 
 TEST(HostileInput, PipelinedRequestsInOneWriteAreAnsweredInOrder) {
   GatewayUnderTest gw({});
-  RawConnection raw(gw.port);
+  TestConnection raw(gw.port);
   raw.send(raw_post("/v1/chat/completions", chat_body(kModel, "first")) +
            "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   const std::string text = raw.read_to_eof(20s);
@@ -295,7 +295,7 @@ TEST(HostileInput, PipelinedRequestsInOneWriteAreAnsweredInOrder) {
 
 TEST(HostileInput, Http10WithoutHostIsServedAndClosed) {
   GatewayUnderTest gw({});
-  RawConnection raw(gw.port);
+  TestConnection raw(gw.port);
   raw.send("GET /v1/models HTTP/1.0\r\n\r\n");
   const std::string text = raw.read_to_eof();
   EXPECT_TRUE(text.starts_with("HTTP/1.0 200")) << text;
@@ -332,7 +332,7 @@ TEST(HostileInput, SlowReaderGetsBackpressureAndIsDroppedAtTheWriteDeadline) {
   fault.answer = std::move(answer);
   gw.fake->script(std::move(fault));
 
-  RawConnection slow(gw.port, 16 * 1024);  // a small window, and it never reads
+  TestConnection slow(gw.port, 16 * 1024);  // a small window, and it never reads
   const auto t0 = Clock::now();
   slow.send(raw_post("/v1/chat/completions",
                      chat_body(kModel, "long answer", true, R"("max_tokens":4000)")));

@@ -64,7 +64,7 @@ TEST(GatewayLifecycle, GracefulShutdownFinishesAnOpenStream) {
   FakeOptions o;
   o.token_delay = 50ms;
   GatewayUnderTest gw({.fake = o});
-  RawConnection c(gw.port);
+  TestConnection c(gw.port);
   c.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "a b c d e f g h i j", true),
                   "Connection: close\r\n"));
   c.read_until("Echo");

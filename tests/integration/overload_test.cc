@@ -26,16 +26,18 @@ TEST(GatewayOverload, ConnectionsPastTheLimitGetAQuick503WhileAdmittedOnesKeepTh
                        .env = {{"INFERENCE_LIMITS_MAX_CONNECTIONS", "4"}}});
   ASSERT_NE(gw.port, 0);
   // Four admitted keep-alive connections, each proven to be served.
-  std::vector<std::unique_ptr<RawConnection>> admitted;
+  std::vector<std::unique_ptr<TestConnection>> admitted;
   for (int i = 0; i < 4; ++i) {
-    admitted.push_back(std::make_unique<RawConnection>(gw.port));
+    admitted.push_back(std::make_unique<TestConnection>(gw.port));
     admitted.back()->send(kModelsRequest);
-    ASSERT_NE(admitted.back()->read_response().find("200 OK"), std::string::npos);
+    const TestResponse answer = admitted.back()->read_response();
+    ASSERT_TRUE(answer.complete) << answer.error;
+    ASSERT_NE(answer.raw.find("200 OK"), std::string::npos) << answer.raw;
   }
   // A flood of 40 more: every one is answered 503 and closed, promptly.
   const auto flood_start = Clock::now();
-  std::vector<std::unique_ptr<RawConnection>> flood;
-  for (int i = 0; i < 40; ++i) flood.push_back(std::make_unique<RawConnection>(gw.port));
+  std::vector<std::unique_ptr<TestConnection>> flood;
+  for (int i = 0; i < 40; ++i) flood.push_back(std::make_unique<TestConnection>(gw.port));
   for (auto& c : flood) c->send(kModelsRequest);
   for (auto& c : flood) {
     const std::string answer = c->read_to_eof(std::chrono::seconds(10));
@@ -51,9 +53,10 @@ TEST(GatewayOverload, ConnectionsPastTheLimitGetAQuick503WhileAdmittedOnesKeepTh
     for (auto& c : admitted) {
       const auto t = Clock::now();
       c->send(kModelsRequest);
-      const std::string answer = c->read_response();
+      const TestResponse answer = c->read_response();
       worst = std::max(worst, since(t));
-      ASSERT_NE(answer.find("200 OK"), std::string::npos) << answer;
+      ASSERT_TRUE(answer.complete) << answer.error;
+      ASSERT_NE(answer.raw.find("200 OK"), std::string::npos) << answer.raw;
     }
   }
   EXPECT_LT(worst, milliseconds(1000))

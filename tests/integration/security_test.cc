@@ -212,7 +212,7 @@ TEST(GatewayCors, ActualResponsesCarryTheHeadersErrorsAndStreamsIncluded) {
   EXPECT_EQ(missing.status, 404) << missing.body;
   EXPECT_EQ(missing.header("access-control-allow-origin"), kOrigin);
 
-  RawConnection c(gw.port);
+  TestConnection c(gw.port);
   c.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "one two", true),
                   "Authorization: Bearer " + std::string(kKey) + "\r\nOrigin: " + kOrigin +
                       "\r\nConnection: close\r\n"));

@@ -7,9 +7,8 @@ namespace {
 namespace json = boost::json;
 
 std::vector<json::value> chunks_of(const std::string& raw_response) {
-  const auto head_end = raw_response.find("\r\n\r\n");
   std::vector<json::value> out;
-  for (auto& d : sse_data(dechunk(std::string_view(raw_response).substr(head_end + 4)))) {
+  for (auto& d : sse_data(parse_response(raw_response).body)) {
     out.push_back(d == "[DONE]" ? json::value("[DONE]") : json::parse(d));
   }
   return out;
@@ -18,7 +17,7 @@ std::vector<json::value> chunks_of(const std::string& raw_response) {
 // The raw response to a streamed chat request that asks for the usage chunk (connection closed
 // after it).
 std::string stream_with_usage(const GatewayUnderTest& gw) {
-  RawConnection c(gw.port);
+  TestConnection c(gw.port);
   c.send(raw_post(
       "/v1/chat/completions",
       chat_body("llama3.3", "one two three", true, R"("stream_options":{"include_usage":true})"),
@@ -71,7 +70,7 @@ TEST(GatewayStreaming, HeadersDoNotWaitForAFirstTokenStillOnItsWay) {
   o.mode = FakeMode::kLlamaCpp;
   o.token_delay = 1500ms;
   GatewayUnderTest gw({.fake = o});
-  RawConnection c(gw.port);
+  TestConnection c(gw.port);
   const auto sent = std::chrono::steady_clock::now();
   c.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "one two", true),
                   "Connection: close\r\n"));
@@ -98,7 +97,7 @@ TEST(GatewayStreaming, ZeroDelayStreamArrivesWhole) {
 
 TEST(GatewayStreaming, NoTrailingUsageChunkUnlessAsked) {
   GatewayUnderTest gw({});
-  RawConnection c(gw.port);
+  TestConnection c(gw.port);
   c.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "a b", true),
                   "Connection: close\r\n"));
   auto chunks = chunks_of(c.read_to_eof());
@@ -126,12 +125,12 @@ TEST(GatewayStreaming, SetupErrorKeepsItsRealStatus) {
 TEST(GatewayStreaming, MidStreamFailureBecomesErrorEventWithoutDone) {
   GatewayUnderTest gw({});
   gw.fake->script(Fault::cut_after(2, "/v1/chat/completions"));
-  RawConnection c(gw.port);
+  TestConnection c(gw.port);
   c.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "a b c d e f g h", true),
                   "Connection: close\r\n"));
   const std::string raw = c.read_to_eof();
   ASSERT_EQ(raw.rfind("HTTP/1.1 200", 0), 0u) << raw;
-  auto data = sse_data(dechunk(std::string_view(raw).substr(raw.find("\r\n\r\n") + 4)));
+  auto data = sse_data(parse_response(raw).body);
   ASSERT_FALSE(data.empty());
   EXPECT_NE(data.back(), "[DONE]");
   auto err = json::parse(data.back());
@@ -147,11 +146,11 @@ TEST(GatewayStreaming, UpstreamErrorEventIsForwardedAsErrorEvent) {
   f.path = "/v1/chat/completions";
   f.error_event_after_chunks = 1;
   gw.fake->script(f);
-  RawConnection c(gw.port);
+  TestConnection c(gw.port);
   c.send(raw_post("/v1/chat/completions", chat_body("llama3.3", "a b c", true),
                   "Connection: close\r\n"));
   const std::string raw = c.read_to_eof();
-  auto data = sse_data(dechunk(std::string_view(raw).substr(raw.find("\r\n\r\n") + 4)));
+  auto data = sse_data(parse_response(raw).body);
   ASSERT_FALSE(data.empty());
   EXPECT_NE(data.back().find("Compute error"), std::string::npos) << data.back();
   EXPECT_NE(data.back(), "[DONE]");
@@ -166,7 +165,7 @@ TEST(GatewayStreaming, ToolCallDeltasPassThroughWithNumericIds) {
   std::string body = chat_body(
       "llama3.3", "weather?", true,
       R"("tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}])");
-  RawConnection c(gw.port);
+  TestConnection c(gw.port);
   c.send(raw_post("/v1/chat/completions", body, "Connection: close\r\n"));
   auto chunks = chunks_of(c.read_to_eof());
   std::string args, id, name, finish;

@@ -75,7 +75,7 @@ struct StreamReply {
 };
 
 StreamReply stream_chat(unsigned short port, std::string_view prompt = "a b c d e f g h") {
-  RawConnection c(port);
+  TestConnection c(port);
   const auto start = Clock::now();
   c.send(raw_post(kChat, chat_body("llama3.3", prompt, true), "Connection: close\r\n"));
   StreamReply out;
@@ -84,7 +84,7 @@ StreamReply stream_chat(unsigned short port, std::string_view prompt = "a b c d 
   if (out.raw.rfind("HTTP/1.1 ", 0) == 0) out.status = std::stoi(out.raw.substr(9, 3));
   const auto head_end = out.raw.find("\r\n\r\n");
   if (out.status == 200 && head_end != std::string::npos) {
-    out.data = sse_data(dechunk(std::string_view(out.raw).substr(head_end + 4)));
+    out.data = sse_data(parse_response(out.raw).body);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // The bench profile (FakeOptions::bench): responses rendered once, written as-is per request.
 #include "support/fake_chat.h"
+#include "support/fake_heads.h"
 #include "support/fake_internal.h"
-#include "support/fake_io.h"
 
 namespace roci::testing::detail {
 namespace {

@@ -1,6 +1,7 @@
-// Internals of the fake upstreams, shared by the server core (fake_server.cc, fake_io.cc), the
-// per-mode behaviours (fake_lmstudio.cc, fake_openai.cc), the chat generator (fake_chat.cc) and the
-// control endpoints (fake_control.cc). Not for tests: use fake_upstream.h.
+// Internals of the fake upstreams, shared by the sessions (fake_server.cc, on the test server
+// core test_http_server.h), the response heads (fake_heads.cc), the per-mode behaviours
+// (fake_lmstudio.cc, fake_openai.cc), the chat generator (fake_chat.cc) and the control endpoints
+// (fake_control.cc). Not for tests: use fake_upstream.h.
 //
 // A behaviour turns a parsed Request into a Reply plan (status, body or SSE events); the server
 // core writes the plan, applying the Fault's timing and damage, and records the outcome.
@@ -21,19 +22,17 @@
 #include <vector>
 
 #include "support/fake_upstream.h"
+#include "support/test_http_server.h"
 
 namespace roci::testing::detail {
 
 inline constexpr std::string_view kJsonType = "application/json; charset=utf-8";
 
-struct Request {
-  std::string method, target, path;  // path: target without the query, percent-decoded
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
+// A request as the server core read it, plus what every behaviour needs.
+struct Request : ServerRequest {
+  std::string path;  // target without the query, percent-decoded
   std::optional<boost::json::value> json;
   std::string json_error;  // why a non-empty body failed to parse
-
-  std::string header(std::string_view name) const;
 };
 
 struct SseEvent {
@@ -56,7 +55,6 @@ struct Reply {
 Reply json_reply(unsigned status, const boost::json::value& body);
 std::string json_text(const boost::json::value& body);
 std::string sse_data(const boost::json::value& body);  // "data: <json>\n\n"
-bool iequals(std::string_view a, std::string_view b);
 std::string percent_decode(std::string_view s);
 std::int64_t unix_now();
 

@@ -1,45 +1,28 @@
-// The fakes' server core: listener, HTTP/1.1 keep-alive sessions, fault execution, recording.
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
+// The fakes on the server core: keep-alive sessions, fault execution, recording.
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/json/parse.hpp>
-#include <thread>
-#include <tuple>
 
+#include "support/fake_heads.h"
 #include "support/fake_internal.h"
-#include "support/fake_io.h"
+#include "support/test_http_server.h"
 
 namespace roci::testing {
 
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
 using detail::Reply;
 using detail::Request;
-using detail::Tcp;
 
 namespace {
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kFirstRequestTimeout{60};  // Node's headersTimeout
 constexpr std::string_view kMalformedJson =
     R"({"id":"chatcmpl-broken","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Hel)";
 
-Request to_request(http::request<http::string_body> message) {
+Request to_request(ServerRequest message) {
   Request request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
+  static_cast<ServerRequest&>(request) = std::move(message);
   request.path = detail::percent_decode(request.target.substr(0, request.target.find('?')));
-  for (const auto& field : message) {
-    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
-  request.body = std::move(message.body());
   if (!request.body.empty()) {
     boost::system::error_code ec;
     auto value = boost::json::parse(request.body, ec);
@@ -58,43 +41,20 @@ Reply payload_too_large() { return detail::json_reply(413, {{"error", "Payload T
 
 class FakeUpstream::Impl {
  public:
-  explicit Impl(FakeOptions options) : state_(std::move(options)), acceptor_(ioc_) {
-    const FakeOptions& opts = state_.options();
-    const Tcp::endpoint endpoint(asio::ip::make_address(opts.host), opts.port);
-    acceptor_.open(endpoint.protocol());
-    acceptor_.set_option(asio::socket_base::reuse_address(true));
-    acceptor_.bind(endpoint);
-    acceptor_.listen(asio::socket_base::max_listen_connections);
-    port_ = acceptor_.local_endpoint().port();
-    if (opts.bench) bench_ = detail::make_bench_responses(opts);
-    asio::co_spawn(ioc_, accept_loop(), asio::detached);
-    for (int i = 0; i < std::max(1, opts.threads); ++i) {
-      threads_.emplace_back([this] { ioc_.run(); });
-    }
-  }
-
-  ~Impl() {
-    ioc_.stop();
-    for (auto& thread : threads_) thread.join();
-  }
+  explicit Impl(FakeOptions options)
+      : state_(std::move(options)),
+        bench_(state_.options().bench
+                   ? std::optional(detail::make_bench_responses(state_.options()))
+                   : std::nullopt),
+        server_({.host = state_.options().host,
+                 .port = state_.options().port,
+                 .threads = state_.options().threads},
+                [this](Tcp::socket socket) { return session(std::move(socket)); }) {}
 
   detail::State& state() { return state_; }
-  unsigned short port() const { return port_; }
+  unsigned short port() const { return server_.port(); }
 
  private:
-  asio::awaitable<void> accept_loop() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kTuple);
-      if (ec) {
-        if (!acceptor_.is_open()) co_return;
-        continue;
-      }
-      socket.set_option(Tcp::no_delay(true));
-      auto executor = socket.get_executor();
-      asio::co_spawn(executor, session(std::move(socket)), asio::detached);
-    }
-  }
-
   asio::awaitable<void> session(Tcp::socket socket) {
     struct Counted {
       detail::State& state;
@@ -107,40 +67,25 @@ class FakeUpstream::Impl {
     } catch (const std::exception&) {
       // The one catch site per session: the connection simply ends.
     }
-    detail::close_socket(socket, false);
+    close_socket(socket, false);
   }
 
   asio::awaitable<void> serve(Tcp::socket& socket, std::size_t connection) {
     const FakeOptions& opts = state_.options();
     boost::beast::flat_buffer buffer;
-    bool first = true;
+    RequestLimits limits{.max_body_bytes = opts.max_body_bytes,
+                         .idle_timeout = kFirstRequestTimeout};
     for (;;) {
-      if (buffer.size() == 0) {
-        // Express closes a keep-alive socket that stays idle past keepAliveTimeout.
-        const auto idle =
-            first ? std::chrono::milliseconds(kFirstRequestTimeout) : opts.keep_alive_timeout;
-        if (!co_await detail::wait_readable(socket, idle)) co_return;
-      }
-      first = false;
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(opts.max_body_bytes);
-      boost::system::error_code ec;
-      std::size_t n = 0;
-      std::tie(ec, n) = co_await http::async_read_header(socket, buffer, parser, kTuple);
-      if (!ec && detail::iequals(parser.get()[http::field::expect], "100-continue") &&
-          !co_await detail::write_all(socket, "HTTP/1.1 100 Continue\r\n\r\n")) {
-        co_return;
-      }
-      if (!ec && !parser.is_done()) {
-        std::tie(ec, n) = co_await http::async_read(socket, buffer, parser, kTuple);
-      }
-      if (ec == http::error::body_limit) {
+      RequestRead read = co_await read_request(socket, buffer, limits);
+      // Express closes a keep-alive socket that stays idle past keepAliveTimeout.
+      limits.idle_timeout = opts.keep_alive_timeout;
+      if (read.outcome == RequestRead::Outcome::kBodyTooLarge) {
         co_await write_reply(socket, payload_too_large(), false);
         co_return;
       }
-      if (ec) co_return;
-      const bool keep_alive = parser.get().keep_alive();
-      Request request = to_request(parser.release());
+      if (read.outcome != RequestRead::Outcome::kRequest) co_return;
+      const bool keep_alive = read.request.keep_alive;
+      Request request = to_request(std::move(read.request));
 
       if (bench_ && request.method == "POST" && request.path.ends_with("/chat/completions")) {
         if (!co_await write_bench(socket, request) || !keep_alive) co_return;
@@ -212,21 +157,21 @@ class FakeUpstream::Impl {
                                           bool keep_alive) {
     const FakeOptions& opts = state_.options();
     if (fault && fault->kind == Fault::Kind::kCloseWithoutResponse) {
-      if (co_await detail::sleep_unless_closed(socket, fault->header_delay)) {
+      if (co_await sleep_unless_closed(socket, fault->header_delay)) {
         co_return RequestOutcome::kClientClosed;
       }
-      detail::close_socket(socket, fault->reset);
+      close_socket(socket, fault->reset);
       co_return RequestOutcome::kServerClosed;
     }
     if (fault && fault->kind == Fault::Kind::kHang) {
-      co_await detail::wait_until_closed(socket);
+      co_await wait_until_closed(socket);
       co_return RequestOutcome::kClientClosed;
     }
     const Reply reply = build_reply(request, fault);
     const auto token_delay = fault && fault->token_delay ? *fault->token_delay : opts.token_delay;
     auto delay = reply.extra_delay + (fault ? fault->header_delay : std::chrono::milliseconds(0));
     if (!reply.stream) delay += token_delay * reply.generated_tokens;
-    if (co_await detail::sleep_unless_closed(socket, delay)) {
+    if (co_await sleep_unless_closed(socket, delay)) {
       co_return RequestOutcome::kClientClosed;
     }
     if (!reply.stream) co_return co_await write_plain(socket, reply, fault, keep_alive);
@@ -250,21 +195,21 @@ class FakeUpstream::Impl {
     const bool split = fault && (fault->first_chunk_delay.count() > 0 || fault->cut_after_chunks);
     if (!split) {
       head += reply.body;
-      co_return co_await detail::write_all(socket, head) ? RequestOutcome::kCompleted
-                                                         : RequestOutcome::kClientClosed;
+      co_return co_await write_all(socket, head) ? RequestOutcome::kCompleted
+                                                 : RequestOutcome::kClientClosed;
     }
-    if (!co_await detail::write_all(socket, head) ||
-        co_await detail::sleep_unless_closed(socket, fault->first_chunk_delay)) {
+    if (!co_await write_all(socket, head) ||
+        co_await sleep_unless_closed(socket, fault->first_chunk_delay)) {
       co_return RequestOutcome::kClientClosed;
     }
     if (fault->cut_after_chunks) {
       const std::string_view half = std::string_view(reply.body).substr(0, reply.body.size() / 2);
-      co_await detail::write_all(socket, half);
-      detail::close_socket(socket, fault->reset);
+      co_await write_all(socket, half);
+      close_socket(socket, fault->reset);
       co_return RequestOutcome::kServerClosed;
     }
-    co_return co_await detail::write_all(socket, reply.body) ? RequestOutcome::kCompleted
-                                                             : RequestOutcome::kClientClosed;
+    co_return co_await write_all(socket, reply.body) ? RequestOutcome::kCompleted
+                                                     : RequestOutcome::kClientClosed;
   }
 
   asio::awaitable<RequestOutcome> write_stream(Tcp::socket& socket, const Reply& reply,
@@ -277,10 +222,10 @@ class FakeUpstream::Impl {
                           .stream = true,
                           .keep_alive = keep_alive,
                           .extra_headers = &reply.extra_headers};
-    if (!co_await detail::write_all(socket, detail::render_head(opts, spec))) {
+    if (!co_await write_all(socket, detail::render_head(opts, spec))) {
       co_return RequestOutcome::kClientClosed;
     }
-    if (fault && co_await detail::sleep_unless_closed(socket, fault->first_chunk_delay)) {
+    if (fault && co_await sleep_unless_closed(socket, fault->first_chunk_delay)) {
       co_return RequestOutcome::kClientClosed;
     }
     const bool pings = opts.sse_pings.value_or(opts.mode == FakeMode::kLlamaCpp);
@@ -289,61 +234,56 @@ class FakeUpstream::Impl {
       const bool at_end = i == reply.events.size();
       if (at_end || reply.events[i].data) {
         if (fault && fault->cut_after_chunks == written) {
-          detail::close_socket(socket, fault->reset);
+          close_socket(socket, fault->reset);
           co_return RequestOutcome::kServerClosed;
         }
         if (fault && fault->error_event_after_chunks == written) {
-          const std::string bytes =
-              detail::chunk_frame(fault->error_event) + std::string(detail::kLastChunk);
-          co_return co_await detail::write_all(socket, bytes) ? RequestOutcome::kCompleted
-                                                              : RequestOutcome::kClientClosed;
+          const std::string bytes = chunk_frame(fault->error_event) + std::string(kLastChunk);
+          co_return co_await write_all(socket, bytes) ? RequestOutcome::kCompleted
+                                                      : RequestOutcome::kClientClosed;
         }
         if (fault && fault->malformed_sse_after_chunks == written &&
-            !co_await detail::write_all(socket, detail::chunk_frame(fault->malformed_sse))) {
+            !co_await write_all(socket, chunk_frame(fault->malformed_sse))) {
           co_return RequestOutcome::kClientClosed;
         }
         if (fault && fault->gap_after_chunks == written &&
-            co_await detail::sleep_unless_closed(socket, fault->gap)) {
+            co_await sleep_unless_closed(socket, fault->gap)) {
           co_return RequestOutcome::kClientClosed;
         }
       }
       if (at_end) break;
       const detail::SseEvent& event = reply.events[i];
-      if (event.paced && written > 0 && co_await detail::sleep_unless_closed(socket, token_delay)) {
+      if (event.paced && written > 0 && co_await sleep_unless_closed(socket, token_delay)) {
         co_return RequestOutcome::kClientClosed;
       }
-      if (pings && i > 0 &&
-          !co_await detail::write_all(socket, detail::chunk_frame(": ping\n\n"))) {
+      if (pings && i > 0 && !co_await write_all(socket, chunk_frame(": ping\n\n"))) {
         co_return RequestOutcome::kClientClosed;
       }
-      if (!co_await detail::write_all(socket, detail::chunk_frame(event.bytes))) {
+      if (!co_await write_all(socket, chunk_frame(event.bytes))) {
         co_return RequestOutcome::kClientClosed;
       }
       if (event.data) ++written;
     }
-    co_return co_await detail::write_all(socket, detail::kLastChunk)
-        ? RequestOutcome::kCompleted
-        : RequestOutcome::kClientClosed;
+    co_return co_await write_all(socket, kLastChunk) ? RequestOutcome::kCompleted
+                                                     : RequestOutcome::kClientClosed;
   }
 
   asio::awaitable<bool> write_bench(Tcp::socket& socket, Request request) {
     if (!detail::body_flag(request.body, "stream")) {
-      co_return co_await detail::write_all(socket, bench_->plain);
+      co_return co_await write_all(socket, bench_->plain);
     }
-    if (!co_await detail::write_all(socket, bench_->stream_head)) co_return false;
+    if (!co_await write_all(socket, bench_->stream_head)) co_return false;
     const bool usage = detail::body_flag(request.body, "include_usage");
     for (const auto& frame : usage ? bench_->frames_with_usage : bench_->frames) {
-      if (!co_await detail::write_all(socket, frame)) co_return false;
+      if (!co_await write_all(socket, frame)) co_return false;
     }
     co_return true;
   }
 
+  // Declared in this order: the server (and the sessions' frames) go before the state they use.
   detail::State state_;
-  asio::io_context ioc_;
-  Tcp::acceptor acceptor_;
-  unsigned short port_ = 0;
-  std::optional<detail::BenchResponses> bench_;
-  std::vector<std::thread> threads_;
+  const std::optional<detail::BenchResponses> bench_;
+  TestHttpServer server_;
 };
 
 FakeUpstream::FakeUpstream(FakeOptions options)

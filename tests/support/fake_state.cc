@@ -11,10 +11,7 @@ namespace roci::testing {
 std::string RecordedRequest::path() const { return target.substr(0, target.find('?')); }
 
 std::string RecordedRequest::header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (detail::iequals(key, name)) return value;
-  }
-  return {};
+  return field_value(headers, name);
 }
 
 std::string_view to_string(RequestOutcome outcome) {
@@ -82,13 +79,6 @@ Fault Fault::cut_after(int chunks, std::string path) {
 
 namespace detail {
 
-std::string Request::header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (iequals(key, name)) return value;
-  }
-  return {};
-}
-
 std::string json_text(const boost::json::value& body) { return boost::json::serialize(body); }
 
 Reply json_reply(unsigned status, const boost::json::value& body) {
@@ -103,13 +93,6 @@ std::string sse_data(const boost::json::value& body) {
   out += boost::json::serialize(body);
   out += "\n\n";
   return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 std::string percent_decode(std::string_view s) {

@@ -51,16 +51,5 @@ TEST(ModelSelectorTest, SamePairForm) {
   EXPECT_EQ(sel->model, "gpt-4o-mini");
 }
 
-TEST(ResultTest, ValueThrowsRociExceptionCarryingTheError) {
-  Result<int> r = Error::timeout("too slow");
-  try {
-    (void)r.value();
-    FAIL() << "value() did not throw";
-  } catch (const RociException& e) {
-    EXPECT_EQ(e.error().kind, ErrorKind::kTimeout);
-    EXPECT_STREQ(e.what(), "too slow");
-  }
-}
-
 }  // namespace
 }  // namespace roci

@@ -48,12 +48,12 @@ T run_cancelled_after(asio::io_context& ioc, asio::awaitable<T> op, Ms after) {
   return std::move(*out);
 }
 
-void answer_never(ServerConn& conn) {
+void answer_never(ScriptConnection& conn) {
   conn.read_request();
   conn.wait_client_close();
 }
 
-void stream_one_chunk_then_stall(ServerConn& conn) {
+void stream_one_chunk_then_stall(ScriptConnection& conn) {
   if (!conn.read_request()) return;
   conn.start_chunked();
   conn.chunk("data: 1\n\n");
@@ -68,18 +68,18 @@ asio::awaitable<bool> send_racing_timer(HttpClient* client, HttpRequest request,
 }
 
 TEST(Cancellation, SendLosingARaceAgainstATimer) {
-  TestServer server(answer_never);
+  TestHttpServer server(answer_never);
   asio::io_context ioc;
   auto client = make_client(server.url());
   const auto start = Clock::now();
   EXPECT_TRUE(run(ioc, send_racing_timer(client.get(), post("/v1/chat/completions", "{}"), 50ms)));
   EXPECT_LT(Clock::now() - start, 500ms);
-  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }, 100ms));
+  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
   EXPECT_EQ(client->idle_connections(), 0u);
 }
 
 TEST(Cancellation, SendWithABoundCancellationSlot) {
-  TestServer server(answer_never);
+  TestHttpServer server(answer_never);
   asio::io_context ioc;
   auto client = make_client(server.url());
   const auto start = Clock::now();
@@ -88,11 +88,11 @@ TEST(Cancellation, SendWithABoundCancellationSlot) {
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().kind, ErrorKind::kCancelled);
   EXPECT_EQ(got.error().message, "the request to Test Upstream was cancelled");
-  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }, 100ms));
+  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
 }
 
 TEST(Cancellation, OpenWhileWaitingForHeaders) {
-  TestServer server(answer_never);
+  TestHttpServer server(answer_never);
   asio::io_context ioc;
   auto client = make_client(server.url());
   const auto start = Clock::now();
@@ -100,11 +100,11 @@ TEST(Cancellation, OpenWhileWaitingForHeaders) {
   EXPECT_LT(Clock::now() - start, 500ms);
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().kind, ErrorKind::kCancelled);
-  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }, 100ms));
+  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
 }
 
 TEST(Cancellation, ReadSomeInTheMiddleOfABody) {
-  TestServer server(stream_one_chunk_then_stall);
+  TestHttpServer server(stream_one_chunk_then_stall);
   asio::io_context ioc;
   auto client = make_client(server.url());
   auto body = run(ioc, client->open(post("/v1/chat/completions", "{}")));
@@ -115,7 +115,7 @@ TEST(Cancellation, ReadSomeInTheMiddleOfABody) {
   EXPECT_LT(Clock::now() - start, 500ms);
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().kind, ErrorKind::kCancelled);
-  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }, 100ms));
+  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
   auto after = run(ioc, (*body)->read_some());
   ASSERT_FALSE(after);
   EXPECT_EQ(after.error().kind, ErrorKind::kCancelled);
@@ -128,18 +128,18 @@ asio::awaitable<bool> read_racing_timer(HttpBodyReader* body, Ms after) {
 }
 
 TEST(Cancellation, ReadSomeLosingARaceAgainstATimer) {
-  TestServer server(stream_one_chunk_then_stall);
+  TestHttpServer server(stream_one_chunk_then_stall);
   asio::io_context ioc;
   auto client = make_client(server.url());
   auto body = run(ioc, client->open(get("/")));
   ASSERT_TRUE(body) << body.error();
   ASSERT_TRUE(run(ioc, (*body)->read_some()));
   EXPECT_TRUE(run(ioc, read_racing_timer(body->get(), 30ms)));
-  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }, 100ms));
+  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
 }
 
 TEST(Cancellation, ReadAllInTheMiddleOfABody) {
-  TestServer server(stream_one_chunk_then_stall);
+  TestHttpServer server(stream_one_chunk_then_stall);
   asio::io_context ioc;
   auto client = make_client(server.url());
   auto body = run(ioc, client->open(get("/")));
@@ -147,7 +147,7 @@ TEST(Cancellation, ReadAllInTheMiddleOfABody) {
   auto got = run_cancelled_after(ioc, (*body)->read_all(1 << 20), 50ms);
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().kind, ErrorKind::kCancelled);
-  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }, 100ms));
+  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
 }
 
 TEST(Cancellation, WhileConnecting) {

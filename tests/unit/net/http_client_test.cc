@@ -1,4 +1,4 @@
-// HttpClient against a loopback TestServer: requests, responses, the keep-alive pool, the retry
+// HttpClient against a loopback TestHttpServer: requests, responses, the keep-alive pool, the retry
 // rule, deadlines, limits and their error messages.
 #include "net/http_client.h"
 
@@ -21,8 +21,8 @@ using Clock = std::chrono::steady_clock;
 
 TEST(HttpClient, GetAndPost) {
   std::mutex mutex;
-  std::vector<TestRequest> seen;
-  TestServer server([&](ServerConn& conn) {
+  std::vector<roci::testing::ServerRequest> seen;
+  TestHttpServer server([&](ScriptConnection& conn) {
     while (auto request = conn.read_request()) {
       {
         std::lock_guard lock(mutex);
@@ -69,7 +69,7 @@ TEST(HttpClient, GetAndPost) {
 }
 
 TEST(HttpClient, RejectsHeaderInjection) {
-  TestServer server(echo_target_forever);
+  TestHttpServer server(echo_target_forever);
   asio::io_context ioc;
   auto client = make_client(server.url());
   HttpRequest request = get("/x");
@@ -83,7 +83,7 @@ TEST(HttpClient, RejectsHeaderInjection) {
 }
 
 TEST(HttpClient, ChunkedAndCloseDelimitedBodies) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     auto request = conn.read_request();
     if (!request) return;
     if (request->target == "/chunked") {
@@ -112,7 +112,7 @@ TEST(HttpClient, ChunkedAndCloseDelimitedBodies) {
 }
 
 TEST(HttpClient, KeepAliveReusesOneConnection) {
-  TestServer server(echo_target_forever);
+  TestHttpServer server(echo_target_forever);
   asio::io_context ioc;
   auto client = make_client(server.url());
   for (const char* target : {"/a", "/b", "/c"}) {
@@ -126,7 +126,7 @@ TEST(HttpClient, KeepAliveReusesOneConnection) {
 }
 
 TEST(HttpClient, PoolsPerIoContext) {
-  TestServer server(echo_target_forever);
+  TestHttpServer server(echo_target_forever);
   asio::io_context first;
   asio::io_context second;
   auto client = make_client(server.url());
@@ -141,7 +141,7 @@ TEST(HttpClient, PoolsPerIoContext) {
 }
 
 TEST(HttpClient, ConnectionCloseIsNotPooled) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     if (conn.read_request()) conn.respond(200, "bye", "text/plain", "Connection: close\r\n");
     conn.wait_client_close(1s);
   });
@@ -154,7 +154,7 @@ TEST(HttpClient, ConnectionCloseIsNotPooled) {
 }
 
 TEST(HttpClient, IdleConnectionsExpireAfterKeepAlive) {
-  TestServer server(echo_target_forever);
+  TestHttpServer server(echo_target_forever);
   asio::io_context ioc;
   HttpOptions options = fast_options();
   options.keep_alive = 100ms;
@@ -172,7 +172,7 @@ TEST(HttpClient, IdleConnectionsAreClosedOnTimeWhenAskedEvenWithoutAnotherReques
   options.keep_alive = 100ms;
   for (const bool on_timer : {false, true}) {
     SCOPED_TRACE(on_timer ? "close_idle_on_timer" : "default");
-    TestServer server(echo_target_forever);
+    TestHttpServer server(echo_target_forever);
     asio::io_context ioc;
     options.close_idle_on_timer = on_timer;
     auto client = make_client(server.url(), options);
@@ -182,7 +182,7 @@ TEST(HttpClient, IdleConnectionsAreClosedOnTimeWhenAskedEvenWithoutAnotherReques
     ioc.run_for(300ms);  // the event loop keeps running, with no request
     if (on_timer) {
       EXPECT_EQ(client->idle_connections(), 0u);
-      EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }));
+      EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }));
     } else {
       EXPECT_EQ(client->idle_connections(), 1u);  // closed lazily, at the next checkout
       EXPECT_EQ(server.client_closes(), 0);
@@ -203,7 +203,7 @@ asio::awaitable<Result<std::string>> open_two_then_read(HttpClient* client) {
 }
 
 TEST(HttpClient, MaxIdleConnections) {
-  TestServer server(echo_target_forever);
+  TestHttpServer server(echo_target_forever);
   asio::io_context ioc;
   HttpOptions options = fast_options();
   options.max_idle_connections = 1;
@@ -213,7 +213,7 @@ TEST(HttpClient, MaxIdleConnections) {
   EXPECT_EQ(*both, "/1/2");
   EXPECT_EQ(server.accepted(), 2);
   EXPECT_EQ(client->idle_connections(), 1u);
-  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }));
+  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }));
 
   options.max_idle_connections = 0;
   auto unpooled = make_client(server.url(), options);
@@ -223,7 +223,7 @@ TEST(HttpClient, MaxIdleConnections) {
 
 TEST(HttpClient, ServerClosedIdleConnectionIsReplaced) {
   // Like Express after its 5 s keep-alive: answer, then close the idle connection.
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     if (auto request = conn.read_request()) conn.respond(200, request->target, "text/plain");
     conn.read_request(50ms);
     conn.close();
@@ -242,7 +242,7 @@ TEST(HttpClient, RetriesOnceWhenReusedConnectionDiesBeforeResponse) {
   // The first connection answers one request, then takes the next one and closes without a byte
   // (the race where the server's keep-alive timer fires as the request arrives).
   std::atomic<int> connections{0};
-  TestServer server([&](ServerConn& conn) {
+  TestHttpServer server([&](ScriptConnection& conn) {
     if (connections++ == 0) {
       if (auto request = conn.read_request()) conn.respond(200, request->target, "text/plain");
       conn.read_request();
@@ -262,7 +262,7 @@ TEST(HttpClient, RetriesOnceWhenReusedConnectionDiesBeforeResponse) {
 }
 
 TEST(HttpClient, NoRetryAfterAResponseByteArrived) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     if (auto request = conn.read_request()) conn.respond(200, request->target, "text/plain");
     if (conn.read_request()) conn.write("HTTP/1.1 2");
     conn.close();
@@ -281,7 +281,7 @@ TEST(HttpClient, NoRetryAfterAResponseByteArrived) {
 }
 
 TEST(HttpClient, NoRetryOnAFreshConnection) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     conn.read_request();
     conn.close();
   });
@@ -351,7 +351,7 @@ TEST(HttpClient, ConnectTimeout) {
 }
 
 TEST(HttpClient, FirstByteTimeout) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     conn.read_request();
     conn.wait_client_close();
   });
@@ -366,7 +366,7 @@ TEST(HttpClient, FirstByteTimeout) {
   EXPECT_EQ(got.error().message,
             "Test Upstream did not send a response within 100 ms (first byte). Raise "
             "inference.http.first_byte_timeout_secs if models load slowly.");
-  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }, 100ms));
+  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
 
   // A per-request override wins over the option.
   HttpRequest request = get("/slow");
@@ -379,7 +379,7 @@ TEST(HttpClient, FirstByteTimeout) {
 }
 
 TEST(HttpClient, TotalDeadlineCapsEveryStep) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     conn.read_request();
     conn.wait_client_close();
   });
@@ -402,7 +402,7 @@ TEST(HttpClient, TotalDeadlineCapsEveryStep) {
 }
 
 TEST(HttpClient, BodyOverTheLimit) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     while (auto request = conn.read_request()) {
       if (request->target == "/big") {
         conn.respond(200, std::string(2000, 'x'));
@@ -430,7 +430,7 @@ TEST(HttpClient, BodyOverTheLimit) {
 }
 
 TEST(HttpClient, HeaderOverTheLimit) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     if (!conn.read_request()) return;
     conn.write("HTTP/1.1 200 OK\r\nX-Big: " + std::string(4000, 'h') + "\r\n\r\n");
     conn.wait_client_close();
@@ -447,7 +447,7 @@ TEST(HttpClient, HeaderOverTheLimit) {
 }
 
 TEST(HttpClient, MalformedAndTruncatedResponses) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     auto request = conn.read_request();
     if (!request) return;
     if (request->target == "/garbage") {

@@ -1,9 +1,10 @@
 // Helpers shared by the net unit tests (header-only): run one awaitable to completion on an
-// io_context, build clients and requests for a TestServer.
+// io_context, build clients and requests for a scripted TestHttpServer
+// (support/test_http_server.h).
 #pragma once
 
 #include "net/http_client.h"
-#include "test_server.h"
+#include "support/test_http_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,6 +20,13 @@
 #include <string>
 
 namespace roci::net::testing {
+
+using namespace std::chrono_literals;
+using Ms = std::chrono::milliseconds;
+using roci::testing::eventually;
+using roci::testing::Gate;
+using roci::testing::ScriptConnection;
+using roci::testing::TestHttpServer;
 
 // Runs `op` on `ioc` until it completes (at most `limit`) and returns its value.
 template <class T>
@@ -89,7 +97,7 @@ inline HttpRequest post(std::string target, std::string body) {
 }
 
 // A keep-alive server script: answers every request with 200 and the request's target as body.
-inline void echo_target_forever(ServerConn& conn) {
+inline void echo_target_forever(ScriptConnection& conn) {
   while (auto request = conn.read_request()) {
     if (!conn.respond(200, request->target, "text/plain")) return;
   }

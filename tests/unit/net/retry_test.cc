@@ -1,4 +1,4 @@
-// HttpClient's retries against a loopback TestServer: 502/503 and refused connections are sent
+// HttpClient's retries against a loopback TestHttpServer: 502/503 and refused connections are sent
 // again with backoff, within the total deadline and the retry budget; cancellation stops the wait;
 // timeouts after sending and other statuses are never retried; on_retry sees every retry.
 #include "net/http_client.h"
@@ -45,8 +45,8 @@ struct Retries {
 };
 
 // Answers the first `failures` requests (over all connections) with `status`, the rest with 200.
-TestServer::Script fail_first(std::atomic<int>& count, int failures, int status = 503) {
-  return [&count, failures, status](ServerConn& conn) {
+TestHttpServer::Script fail_first(std::atomic<int>& count, int failures, int status = 503) {
+  return [&count, failures, status](ScriptConnection& conn) {
     while (auto request = conn.read_request()) {
       const bool fail = count++ < failures;
       if (!conn.respond(fail ? status : 200, fail ? "{\"error\":\"busy\"}" : request->target)) {
@@ -77,7 +77,7 @@ T run_cancelled_after(asio::io_context& ioc, asio::awaitable<T> op, Ms after) {
 
 TEST(HttpClientRetry, A503IsRetriedAndTheSecondAnswerReturned) {
   std::atomic<int> count{0};
-  TestServer server(fail_first(count, 1));
+  TestHttpServer server(fail_first(count, 1));
   Retries retries;
   asio::io_context ioc;
   auto client = make_client(server.url(), retries.options(2));
@@ -98,7 +98,7 @@ TEST(HttpClientRetry, A503IsRetriedAndTheSecondAnswerReturned) {
 
 TEST(HttpClientRetry, A502IsRetriedToo) {
   std::atomic<int> count{0};
-  TestServer server(fail_first(count, 1, 502));
+  TestHttpServer server(fail_first(count, 1, 502));
   Retries retries;
   asio::io_context ioc;
   auto client = make_client(server.url(), retries.options(1));
@@ -110,7 +110,7 @@ TEST(HttpClientRetry, A502IsRetriedToo) {
 
 TEST(HttpClientRetry, AfterTheLastRetryThe503IsTheResponse) {
   std::atomic<int> count{0};
-  TestServer server(fail_first(count, 1000));
+  TestHttpServer server(fail_first(count, 1000));
   Retries retries;
   asio::io_context ioc;
   auto client = make_client(server.url(), retries.options(2, 50ms));
@@ -134,7 +134,7 @@ TEST(HttpClientRetry, AfterTheLastRetryThe503IsTheResponse) {
 
 TEST(HttpClientRetry, OpenRetriesBeforeReturningTheBody) {
   std::atomic<int> count{0};
-  TestServer server([&count](ServerConn& conn) {
+  TestHttpServer server([&count](ScriptConnection& conn) {
     while (conn.read_request()) {
       if (count++ == 0) {
         if (!conn.respond(503, "{\"error\":\"loading\"}")) return;
@@ -174,7 +174,7 @@ TEST(HttpClientRetry, ARefusedConnectionIsRetriedThenReported) {
 TEST(HttpClientRetry, OtherStatusesAreNotRetried) {
   for (int status : {500, 429, 404, 400}) {
     std::atomic<int> count{0};
-    TestServer server(fail_first(count, 1, status));
+    TestHttpServer server(fail_first(count, 1, status));
     Retries retries;
     asio::io_context ioc;
     auto client = make_client(server.url(), retries.options(2));
@@ -187,7 +187,7 @@ TEST(HttpClientRetry, OtherStatusesAreNotRetried) {
 }
 
 TEST(HttpClientRetry, AFirstByteTimeoutIsNotRetried) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     conn.read_request();
     conn.wait_client_close();
   });
@@ -206,7 +206,7 @@ TEST(HttpClientRetry, AFirstByteTimeoutIsNotRetried) {
 
 TEST(HttpClientRetry, APerRequestBudgetOverridesTheOptions) {
   std::atomic<int> count{0};
-  TestServer server(fail_first(count, 1));
+  TestHttpServer server(fail_first(count, 1));
   Retries retries;
   asio::io_context ioc;
   auto client = make_client(server.url(), retries.options(2));
@@ -220,7 +220,7 @@ TEST(HttpClientRetry, APerRequestBudgetOverridesTheOptions) {
 
 TEST(HttpClientRetry, BackoffNeverRunsPastTheTotalDeadline) {
   std::atomic<int> count{0};
-  TestServer server(fail_first(count, 1000));
+  TestHttpServer server(fail_first(count, 1000));
   Retries retries;
   HttpOptions options = retries.options(5, 200ms);
   options.request_timeout = 500ms;
@@ -238,7 +238,7 @@ TEST(HttpClientRetry, BackoffNeverRunsPastTheTotalDeadline) {
 
 TEST(HttpClientRetry, CancellationStopsTheBackoffAtOnce) {
   std::atomic<int> count{0};
-  TestServer server(fail_first(count, 1000));
+  TestHttpServer server(fail_first(count, 1000));
   Retries retries;
   asio::io_context ioc;
   auto client = make_client(server.url(), retries.options(2, 1000ms));
@@ -252,7 +252,7 @@ TEST(HttpClientRetry, CancellationStopsTheBackoffAtOnce) {
 
 TEST(HttpClientRetry, AStaleResendIsReportedAndCostsNoRetry) {
   std::atomic<int> connections{0};
-  TestServer server([&](ServerConn& conn) {
+  TestHttpServer server([&](ScriptConnection& conn) {
     if (connections++ == 0) {
       if (auto request = conn.read_request()) conn.respond(200, request->target, "text/plain");
       conn.read_request();

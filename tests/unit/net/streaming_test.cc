@@ -30,7 +30,7 @@ Result<std::string> get_whole_body(asio::io_context& ioc, HttpClient& client) {
 
 TEST(Streaming, ReadSomeDeliversTheFirstChunkBeforeTheServerSendsTheRest) {
   Gate rest;
-  TestServer server([&](ServerConn& conn) {
+  TestHttpServer server([&](ScriptConnection& conn) {
     if (!conn.read_request()) return;
     conn.start_chunked();
     conn.chunk("data: first\n\n");
@@ -66,7 +66,7 @@ TEST(Streaming, ReadSomeDeliversTheFirstChunkBeforeTheServerSendsTheRest) {
 }
 
 TEST(Streaming, BodyBytesThatArriveWithTheHeaderAreDelivered) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     if (!conn.read_request()) return;
     conn.write(
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -83,7 +83,7 @@ TEST(Streaming, BodyBytesThatArriveWithTheHeaderAreDelivered) {
 }
 
 TEST(Streaming, CloseDelimitedStream) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     if (!conn.read_request()) return;
     conn.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nab");
     conn.write("cd");
@@ -102,15 +102,12 @@ TEST(Streaming, CloseDelimitedStream) {
 // after a wait, must still add up, chunk framing and all, and the connection must still pool.
 TEST(Streaming, ABodyTrickledOneByteAtATimeArrivesWhole) {
   const std::string body_bytes = "c\r\ndata: slow\n\n\r\n0\r\n\r\n";
-  TestServer server([&](ServerConn& conn) {
+  TestHttpServer server([&](ScriptConnection& conn) {
     if (!conn.read_request()) return;
     conn.write(
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
         "Transfer-Encoding: chunked\r\n\r\n");
-    for (char c : body_bytes) {
-      std::this_thread::sleep_for(2ms);
-      conn.write(std::string_view(&c, 1));
-    }
+    conn.trickle(body_bytes, 2ms);
     echo_target_forever(conn);
   });
   asio::io_context ioc;
@@ -123,7 +120,7 @@ TEST(Streaming, ABodyTrickledOneByteAtATimeArrivesWhole) {
 
 // The last byte before the server closes ends a wait, and the EOF right behind it is still seen.
 TEST(Streaming, ACloseRightAfterTheWakingByteEndsACloseDelimitedBody) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     if (!conn.read_request()) return;
     conn.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n");
     std::this_thread::sleep_for(20ms);
@@ -138,7 +135,7 @@ TEST(Streaming, ACloseRightAfterTheWakingByteEndsACloseDelimitedBody) {
 }
 
 TEST(Streaming, DroppingTheReaderMidBodyClosesTheConnection) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     if (!conn.read_request()) return;
     conn.start_chunked();
     conn.chunk("data: 1\n\n");
@@ -150,12 +147,12 @@ TEST(Streaming, DroppingTheReaderMidBodyClosesTheConnection) {
   ASSERT_TRUE(body) << body.error();
   ASSERT_TRUE(run(ioc, (*body)->read_some()));
   body->reset();
-  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }, 100ms));
+  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
   EXPECT_EQ(client->idle_connections(), 0u);
 }
 
 TEST(Streaming, ReadAllAndEmptyBodies) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     while (auto request = conn.read_request()) {
       if (request->target == "/empty") {
         conn.write("HTTP/1.1 204 No Content\r\n\r\n");
@@ -193,7 +190,7 @@ TEST(Streaming, ReadAllAndEmptyBodies) {
 }
 
 TEST(Streaming, IdleTimeoutInTheMiddleOfABody) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     if (!conn.read_request()) return;
     conn.start_chunked();
     conn.chunk("data: 1\n\n");
@@ -213,11 +210,11 @@ TEST(Streaming, IdleTimeoutInTheMiddleOfABody) {
   EXPECT_EQ(stalled.error().message,
             "Test Upstream sent nothing for 100 ms in the middle of a stream. Raise "
             "inference.http.stream_idle_timeout_secs if it pauses longer.");
-  EXPECT_TRUE(TestServer::eventually([&] { return server.client_closes() == 1; }, 100ms));
+  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
 }
 
 TEST(Streaming, StreamLimitCoversTheWholeBody) {
-  TestServer server([](ServerConn& conn) {
+  TestHttpServer server([](ScriptConnection& conn) {
     if (!conn.read_request()) return;
     conn.start_chunked();
     for (int i = 0; i < 10 && conn.chunk(std::string(40, 'z')); ++i) {

@@ -2,7 +2,7 @@
 #include "net/http_client.h"
 
 #include "net_test_util.h"
-#include "test_certs.h"
+#include "support/test_certs.h"
 
 #include <gtest/gtest.h>
 
@@ -12,6 +12,8 @@ namespace roci::net {
 namespace {
 
 using namespace roci::net::testing;
+using roci::testing::make_self_signed;
+using roci::testing::TestCert;
 
 class Tls : public ::testing::Test {
  protected:
@@ -29,9 +31,9 @@ class Tls : public ::testing::Test {
     delete wrong_host_;
     delete wrong_host_ca_;
   }
-  static std::unique_ptr<TestServer> serve(const TestCert& cert) {
+  static std::unique_ptr<TestHttpServer> serve(const TestCert& cert) {
     SSL_CTX* ctx = cert.server_context();
-    auto server = std::make_unique<TestServer>(echo_target_forever, ctx);
+    auto server = std::make_unique<TestHttpServer>(echo_target_forever, ctx);
     SSL_CTX_free(ctx);
     return server;
   }

@@ -1,4 +1,5 @@
-// GET /v1/models, GET /v1/models/{id}, GET /health, POST /v1/completions, POST /v1/embeddings.
+// GET /v1/models, GET /v1/models/{id}, GET /health (POST /v1/completions and /v1/embeddings:
+// legacy_handlers_test.cc).
 #include "handler_test_util.h"
 #include "server/handlers.h"
 
@@ -120,41 +121,6 @@ TEST(HealthHandler, UnreachableUpstreamIs503) {
   auto body = h.writer.body_json();
   EXPECT_EQ(body.at("status"), "unavailable");
   EXPECT_EQ(body.at("upstream").at("detail"), "connection refused");
-}
-
-TEST(LegacyHandlers, CompletionsWithTheMock) {
-  Harness h(std::make_unique<MockProvider>());
-  h.run(handle_completions, R"({"model":"mock-model","prompt":"Once upon a time"})");
-  ASSERT_TRUE(h.writer.response);
-  EXPECT_EQ(h.writer.response->status, 200) << h.writer.response->body;
-  auto body = h.writer.body_json();
-  EXPECT_EQ(body.at("object"), "text_completion");
-  EXPECT_EQ(body.at("model"), "mock-model");
-  EXPECT_EQ(h.admission.in_flight(), 0u);
-}
-
-TEST(LegacyHandlers, EmbeddingsWithTheMock) {
-  Harness h(std::make_unique<MockProvider>());
-  h.run(handle_embeddings, R"({"model":"mock-model","input":["a","b"]})");
-  ASSERT_TRUE(h.writer.response);
-  EXPECT_EQ(h.writer.response->status, 200) << h.writer.response->body;
-  auto body = h.writer.body_json();
-  EXPECT_EQ(body.at("object"), "list");
-  EXPECT_EQ(body.at("data").as_array().size(), 2u);
-}
-
-TEST(LegacyHandlers, UnsupportedOperationIs400) {
-  Harness h(lmstudio());  // RecordingProvider keeps Provider's default embed(): kUnsupported
-  h.run(handle_embeddings, R"({"model":"nomic","input":"hello"})");
-  ASSERT_TRUE(h.writer.response);
-  EXPECT_EQ(h.writer.response->status, 400);
-  EXPECT_EQ(h.writer.body_json().at("error").at("code"), "unsupported");
-}
-
-TEST(LegacyHandlers, EmbeddingDefaultPrefersAnEmbeddingModel) {
-  Harness h(lmstudio());
-  h.run(handle_embeddings, R"({"input":"hello"})");
-  EXPECT_EQ(h.log.model, "text-embedding-nomic");
 }
 
 }  // namespace

@@ -4,12 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <filesystem>
 
 #include "support/fake_upstream.h"
-#include "unit/support/mini_client.h"
+#include "support/test_http_client.h"
 
 namespace roci::testing {
 namespace {
@@ -19,15 +20,15 @@ namespace json = boost::json;
 
 TEST(FakeControlTest, ScriptRequestsResetRoundTrip) {
   FakeUpstream fake({.control = true});
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   auto response = client.request(
       "POST", "/__control/script",
       R"({"path":"/v1/chat/completions","kind":"respond","status":503,"body":{"error":"busy"}})");
-  ASSERT_EQ(response.status, 200u) << response.body;
+  ASSERT_EQ(response.status, 200) << response.body;
   EXPECT_EQ(response.json().at("queued"), 1);
   response = client.request("POST", "/v1/chat/completions",
                             R"({"messages":[{"role":"user","content":"hi"}]})");
-  EXPECT_EQ(response.status, 503u);
+  EXPECT_EQ(response.status, 503);
   EXPECT_EQ(response.body, R"({"error":"busy"})");
   ASSERT_TRUE(fake.wait_for_idle(1s));
   response = client.request("GET", "/__control/requests");
@@ -41,18 +42,18 @@ TEST(FakeControlTest, ScriptRequestsResetRoundTrip) {
   EXPECT_EQ(record.at("cancelled"), false);
   EXPECT_EQ(record.at("json").at("messages").as_array().size(), 1u);
   EXPECT_EQ(list.at("connections_accepted"), 1);
-  EXPECT_EQ(client.request("POST", "/__control/reset").status, 200u);
+  EXPECT_EQ(client.request("POST", "/__control/reset").status, 200);
   EXPECT_TRUE(
       client.request("GET", "/__control/requests").json().at("requests").as_array().empty());
   response = client.request("POST", "/__control/script", R"({"kind":"bogus"})");
-  EXPECT_EQ(response.status, 400u);
+  EXPECT_EQ(response.status, 400);
   response = client.request("POST", "/__control/script", R"({"cut_afer_chunks":1})");
-  EXPECT_EQ(response.status, 400u);
+  EXPECT_EQ(response.status, 400);
 }
 
 TEST(FakeControlTest, ControlIsOffByDefault) {
   FakeUpstream fake;
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   const auto response = client.request("GET", "/__control/requests");
   EXPECT_EQ(response.body,
             R"x({"error":"Unexpected endpoint or method. (GET /__control/requests)"})x");
@@ -82,26 +83,26 @@ TEST(FakeControlTest, FaultJsonRoundTrips) {
 
 TEST(FakeControlTest, ModelsCanBeReplaced) {
   FakeUpstream fake({.control = true});
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   EXPECT_EQ(client
                 .request("POST", "/__control/models",
                          R"({"models":[{"id":"a"},{"id":"b","loaded":false}]})")
                 .status,
-            200u);
+            200);
   EXPECT_EQ(fake.models().size(), 2u);
   EXPECT_FALSE(fake.models()[1].loaded);
 }
 
 TEST(FakeControlTest, BenchProfileAnswersPrecomputedBodies) {
   FakeUpstream fake({.bench = true});
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   auto response = client.request("POST", "/v1/chat/completions", R"({"model":"x","messages":[]})");
-  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.status, 200);
   EXPECT_GT(response.body.size(), 800u);
   EXPECT_LT(response.body.size(), 1600u);
   EXPECT_EQ(response.json().at("object"), "chat.completion");
-  client.send("POST", "/v1/chat/completions", R"({"stream": true,"messages":[]})");
-  const auto chunks = dechunk(raw_body(client.read_raw_until("\r\n0\r\n\r\n", 1s)));
+  client.send_request("POST", "/v1/chat/completions", R"({"stream": true,"messages":[]})");
+  const auto chunks = parse_response(client.read_until("\r\n0\r\n\r\n", 1s)).chunks;
   EXPECT_EQ(chunks.size(), 20u);
   EXPECT_EQ(chunks.back(), "data: [DONE]\n\n");
   EXPECT_TRUE(fake.requests().empty());
@@ -129,10 +130,10 @@ TEST(FakeControlTest, BinaryPrintsListeningLineAndStopsOnSigterm) {
   unsigned port = 0;
   ASSERT_EQ(std::sscanf(line, "listening on 127.0.0.1:%u", &port), 1) << line;
   {
-    MiniClient client(static_cast<unsigned short>(port));
+    TestConnection client(static_cast<unsigned short>(port));
     const auto models = client.request("GET", "/api/v0/models").json();
     EXPECT_EQ(models.at("data").as_array()[1].at("state"), "not-loaded");
-    EXPECT_EQ(client.request("GET", "/__control/requests").status, 200u);
+    EXPECT_EQ(client.request("GET", "/__control/requests").status, 200);
   }
   kill(pid, SIGTERM);
   int status = 0;

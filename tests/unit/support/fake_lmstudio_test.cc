@@ -1,10 +1,11 @@
 // The fake LM Studio's routes, model resolution and error envelopes (LMSTUDIO_API.md §1-3, §7).
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <regex>
 
 #include "support/fake_upstream.h"
-#include "unit/support/mini_client.h"
+#include "support/test_http_client.h"
 
 namespace roci::testing {
 namespace {
@@ -18,12 +19,12 @@ std::string chat_body(std::string_view model, std::string_view user, std::string
 
 TEST(FakeLmStudioTest, UnknownRoutesAndMethodsAnswer200WithAStringError) {
   FakeUpstream fake;
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   const std::pair<std::string, std::string> cases[] = {
       {"GET", "/health"}, {"OPTIONS", "/v1/models"}, {"POST", "/chat/completions"}, {"GET", "/"}};
   for (const auto& [method, path] : cases) {
     const auto response = client.request(method, path, method == "POST" ? "{}" : "");
-    EXPECT_EQ(response.status, 200u) << method << " " << path;
+    EXPECT_EQ(response.status, 200) << method << " " << path;
     EXPECT_EQ(response.body,
               "{\"error\":\"Unexpected endpoint or method. (" + method + " " + path + ")\"}");
   }
@@ -32,7 +33,7 @@ TEST(FakeLmStudioTest, UnknownRoutesAndMethodsAnswer200WithAStringError) {
 
 TEST(FakeLmStudioTest, SendsExpressHeaders) {
   FakeUpstream fake;
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   const auto response = client.request("GET", "/lmstudio-greeting");
   EXPECT_EQ(response.body, R"({"lmstudio":true})");
   EXPECT_EQ(response.header("X-Powered-By"), "Express");
@@ -47,7 +48,7 @@ TEST(FakeLmStudioTest, ListsModelsInV1AndV0Shapes) {
   FakeUpstream fake({.models = {{.id = "qwen3", .capabilities = {"tool_use"}},
                                 {.id = "gemma", .loaded = false},
                                 {.id = "nomic-embed", .type = "embeddings"}}});
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   EXPECT_EQ(client.request("GET", "/v1/models").body,
             R"({"data":[{"id":"qwen3","object":"model","owned_by":"organization_owner"},)"
             R"({"id":"gemma","object":"model","owned_by":"organization_owner"},)"
@@ -69,9 +70,9 @@ TEST(FakeLmStudioTest, ListsModelsInV1AndV0Shapes) {
 
 TEST(FakeLmStudioTest, UnknownModelWithTwoLoadedIs404ListingYourModels) {
   FakeUpstream fake({.models = {{"qwen3"}, {"gemma"}}});
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   const auto response = client.request("POST", "/v1/chat/completions", chat_body("default", "hi"));
-  EXPECT_EQ(response.status, 404u);
+  EXPECT_EQ(response.status, 404);
   EXPECT_EQ(response.body,
             R"({"error":{"message":"Model \"default\" not found. Please specify a valid model.)"
             R"(\n\nYour models:\n\nqwen3\ngemma","type":"invalid_request_error","param":"model",)"
@@ -80,9 +81,9 @@ TEST(FakeLmStudioTest, UnknownModelWithTwoLoadedIs404ListingYourModels) {
 
 TEST(FakeLmStudioTest, OneLoadedModelSilentlyServesAnyName) {
   FakeUpstream fake({.models = {{"gemma-3-1b-it-qat:2"}}});
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   const auto response = client.request("POST", "/v1/chat/completions", chat_body("gpt-4o", "hi"));
-  ASSERT_EQ(response.status, 200u);
+  ASSERT_EQ(response.status, 200);
   const auto body = response.json();
   EXPECT_EQ(body.at("model"), "gemma-3-1b-it-qat:2");
   EXPECT_EQ(body.at("system_fingerprint"), "gemma-3-1b-it-qat:2");
@@ -90,9 +91,9 @@ TEST(FakeLmStudioTest, OneLoadedModelSilentlyServesAnyName) {
 
 TEST(FakeLmStudioTest, NoLoadedModelIs404WithNullCode) {
   FakeUpstream fake({.models = {{.id = "qwen3", .loaded = false}}, .jit = false});
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   const auto response = client.request("POST", "/v1/chat/completions", chat_body("x", "hi"));
-  EXPECT_EQ(response.status, 404u);
+  EXPECT_EQ(response.status, 404);
   EXPECT_EQ(response.body,
             R"({"error":{"message":"No models loaded. Please load a model in the developer page )"
             R"(or use the 'lms load' command.","type":"invalid_request_error","param":"model",)"
@@ -101,21 +102,21 @@ TEST(FakeLmStudioTest, NoLoadedModelIs404WithNullCode) {
 
 TEST(FakeLmStudioTest, JitLoadsAKnownModel) {
   FakeUpstream fake({.models = {{"qwen3"}, {.id = "gemma", .loaded = false}}});
-  MiniClient client(fake.port());
-  EXPECT_EQ(client.request("POST", "/v1/chat/completions", chat_body("gemma", "hi")).status, 200u);
+  TestConnection client(fake.port());
+  EXPECT_EQ(client.request("POST", "/v1/chat/completions", chat_body("gemma", "hi")).status, 200);
   EXPECT_TRUE(fake.models()[1].loaded);
 }
 
 TEST(FakeLmStudioTest, ValidationErrorsAreFlatStrings) {
   FakeUpstream fake;
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   auto response =
       client.request("POST", "/v1/chat/completions",
                      chat_body("llama3.3", "hi", R"(,"response_format":{"type":"json_object"})"));
-  EXPECT_EQ(response.status, 400u);
+  EXPECT_EQ(response.status, 400);
   EXPECT_EQ(response.body, R"({"error":"'response_format.type' must be 'json_schema' or 'text'"})");
   response = client.request("POST", "/v1/chat/completions", R"({"model":"llama3.3"})");
-  EXPECT_EQ(response.status, 400u);
+  EXPECT_EQ(response.status, 400);
   EXPECT_EQ(response.body, R"({"error":"'messages' field is required"})");
   response = client.request("POST", "/v1/chat/completions", R"({"messages":{}})");
   EXPECT_EQ(response.body, R"({"error":"'messages' field is required"})");
@@ -123,7 +124,7 @@ TEST(FakeLmStudioTest, ValidationErrorsAreFlatStrings) {
 
 TEST(FakeLmStudioTest, NonStreamAnswerEchoesTheLastUserMessage) {
   FakeUpstream fake;
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   const auto body =
       client.request("POST", "/v1/chat/completions", chat_body("llama3.3", "hello   world")).json();
   EXPECT_TRUE(std::regex_match(std::string(body.at("id").as_string()),
@@ -140,7 +141,7 @@ TEST(FakeLmStudioTest, NonStreamAnswerEchoesTheLastUserMessage) {
 
 TEST(FakeLmStudioTest, MaxTokensCutsWithLengthAndV0AddsStats) {
   FakeUpstream fake;
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   const auto body = client
                         .request("POST", "/api/v0/chat/completions",
                                  chat_body("llama3.3", "one two three", R"(,"max_tokens":2)"))
@@ -155,7 +156,7 @@ TEST(FakeLmStudioTest, MaxTokensCutsWithLengthAndV0AddsStats) {
 
 TEST(FakeLmStudioTest, ToolCallHasNumericIdAndNoContentKey) {
   FakeUpstream fake;
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   const auto body =
       client
           .request("POST", "/v1/chat/completions",
@@ -174,7 +175,7 @@ TEST(FakeLmStudioTest, ToolCallHasNumericIdAndNoContentKey) {
 
 TEST(FakeLmStudioTest, ReasoningGoesToReasoningContent) {
   FakeUpstream fake({.reasoning = "Let me think."});
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   const auto body =
       client.request("POST", "/v1/chat/completions", chat_body("llama3.3", "hi")).json();
   EXPECT_EQ(body.at("choices").as_array()[0].at("message").at("reasoning_content"),
@@ -183,7 +184,7 @@ TEST(FakeLmStudioTest, ReasoningGoesToReasoningContent) {
 
 TEST(FakeLmStudioTest, EmbeddingsAndCompletions) {
   FakeUpstream fake({.models = {{"llama3.3"}, {.id = "nomic-embed", .type = "embeddings"}}});
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   const auto embeddings =
       client.request("POST", "/v1/embeddings", R"({"model":"nomic-embed","input":["a","b"]})")
           .json();
@@ -202,19 +203,19 @@ TEST(FakeLmStudioTest, EmbeddingsAndCompletions) {
 
 TEST(FakeLmStudioTest, ApiKeyIsRequiredWhenSet) {
   FakeUpstream fake({.api_key = "sk-lm-test"});
-  MiniClient client(fake.port());
-  EXPECT_EQ(client.request("GET", "/lmstudio-greeting").status, 200u);
+  TestConnection client(fake.port());
+  EXPECT_EQ(client.request("GET", "/lmstudio-greeting").status, 200);
   const auto denied = client.request("GET", "/v1/models");
-  EXPECT_EQ(denied.status, 401u);
+  EXPECT_EQ(denied.status, 401);
   EXPECT_EQ(denied.json().at("error").at("code"), "invalid_api_key");
   EXPECT_EQ(
       client.request("GET", "/v1/models", "", {{"Authorization", "Bearer sk-lm-test"}}).status,
-      200u);
+      200);
 }
 
 TEST(FakeLmStudioTest, RecordsRequests) {
   FakeUpstream fake;
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   client.request("POST", "/v1/chat/completions?x=1", chat_body("llama3.3", "hi"),
                  {{"X-Trace", "abc"}});
   ASSERT_TRUE(fake.wait_for_idle(std::chrono::seconds(1)));

@@ -1,10 +1,11 @@
 // Stream shapes of the three fakes, byte for byte once ids and timestamps are normalised.
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <regex>
 
 #include "support/fake_upstream.h"
-#include "unit/support/mini_client.h"
+#include "support/test_http_client.h"
 
 namespace roci::testing {
 namespace {
@@ -24,11 +25,11 @@ std::string normalise(std::string s) {
 // Sends a streaming request; returns the chunk payloads of the raw chunked body.
 std::vector<std::string> stream_chunks(FakeUpstream& fake, std::string_view path,
                                        const std::string& body, std::string* head = nullptr) {
-  MiniClient client(fake.port());
-  client.send("POST", std::string(path), body);
-  const std::string raw = client.read_raw_until("\r\n0\r\n\r\n", 2s);
+  TestConnection client(fake.port());
+  client.send_request("POST", std::string(path), body);
+  const std::string raw = client.read_until("\r\n0\r\n\r\n", 2s);
   if (head) *head = raw.substr(0, raw.find("\r\n\r\n"));
-  return dechunk(raw_body(raw));
+  return parse_response(raw).chunks;
 }
 
 std::string join(const std::vector<std::string>& chunks) {
@@ -136,13 +137,13 @@ TEST(FakeStreamTest, LmStudioReasoningDeltasComeFirst) {
 
 TEST(FakeStreamTest, OpenAiStreamOpensWithRoleAndEmptyContent) {
   FakeUpstream fake({.mode = FakeMode::kOpenAi, .models = {{"gpt-4o-mini"}}, .api_key = "sk-x"});
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   const std::string body =
       R"({"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},)"
       R"("messages":[{"role":"user","content":"hi"}]})";
-  client.send("POST", "/v1/chat/completions", body,
-              {{"Authorization", "Bearer sk-x"}, {"OpenAI-Organization", "org-1"}});
-  const auto chunks = dechunk(raw_body(client.read_raw_until("\r\n0\r\n\r\n", 2s)));
+  client.send_request("POST", "/v1/chat/completions", body,
+                      {{"Authorization", "Bearer sk-x"}, {"OpenAI-Organization", "org-1"}});
+  const auto chunks = parse_response(client.read_until("\r\n0\r\n\r\n", 2s)).chunks;
   ASSERT_EQ(chunks.size(), 6u);  // role, "Echo:", " hi", finish, usage, [DONE]
   const std::string prefix =
       R"(data: {"id":"ID","object":"chat.completion.chunk","created":0,"model":"gpt-4o-mini",)"
@@ -164,20 +165,20 @@ TEST(FakeStreamTest, OpenAiStreamOpensWithRoleAndEmptyContent) {
 
 TEST(FakeStreamTest, OpenAiErrorsUseTheOpenAiEnvelope) {
   FakeUpstream fake({.mode = FakeMode::kOpenAi, .models = {{"gpt-4o-mini"}}, .api_key = "sk-x"});
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   auto response = client.request("GET", "/v1/models");
-  EXPECT_EQ(response.status, 401u);
+  EXPECT_EQ(response.status, 401);
   EXPECT_EQ(response.json().at("error").at("code"), "invalid_api_key");
   EXPECT_TRUE(response.json().at("error").at("param").is_null());
   response = client.request("GET", "/v1/models", "", {{"Authorization", "Bearer sk-x"}});
   EXPECT_EQ(response.body, R"({"object":"list","data":[{"id":"gpt-4o-mini","object":"model",)"
                            R"("created":1686935002,"owned_by":"openai"}]})");
   response = client.request("GET", "/v1/nope", "", {{"Authorization", "Bearer sk-x"}});
-  EXPECT_EQ(response.status, 404u);
+  EXPECT_EQ(response.status, 404);
   EXPECT_EQ(response.json().at("error").at("message"), "Invalid URL (GET /v1/nope)");
   response = client.request("POST", "/v1/chat/completions", R"({"model":"gpt-5","messages":[]})",
                             {{"Authorization", "Bearer sk-x"}});
-  EXPECT_EQ(response.status, 404u);
+  EXPECT_EQ(response.status, 404);
   EXPECT_EQ(response.json().at("error").at("code"), "model_not_found");
   response = client.request(
       "POST", "/v1/chat/completions",
@@ -194,10 +195,10 @@ TEST(FakeStreamTest, OpenAiErrorsUseTheOpenAiEnvelope) {
 
 TEST(FakeStreamTest, LlamaCppRoleOnlyChunkPingsTimingsAndBareDone) {
   FakeUpstream fake({.mode = FakeMode::kLlamaCpp});
-  MiniClient client(fake.port());
+  TestConnection client(fake.port());
   EXPECT_EQ(client.request("GET", "/health").body, R"({"status":"ok"})");
   const auto missing = client.request("GET", "/nope");
-  EXPECT_EQ(missing.status, 404u);
+  EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.body,
             R"({"error":{"code":404,"message":"File Not Found","type":"not_found_error"}})");
   const auto chunks = stream_chunks(fake, "/v1/chat/completions", std::string(kHelloStream));

@@ -1,35 +1,12 @@
-// Socket helpers (peer-close detection, writes, closes) and per-mode response heads.
-#include "support/fake_io.h"
+// Per-mode response heads.
+#include "support/fake_heads.h"
 
-#include <sys/socket.h>
-
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/status.hpp>
-#include <cerrno>
 #include <cstdio>
 #include <ctime>
 
 namespace roci::testing::detail {
 namespace {
-
-namespace asio = boost::asio;
-using namespace asio::experimental::awaitable_operators;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-
-enum class PeekResult { kClosed, kData, kNothing };
-
-PeekResult peek(Tcp::socket& socket) {
-  char byte = 0;
-  const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n > 0) return PeekResult::kData;
-  if (n == 0) return PeekResult::kClosed;
-  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return PeekResult::kNothing;
-  return PeekResult::kClosed;  // ECONNRESET and friends
-}
 
 std::string http_date() {
   std::time_t now = std::time(nullptr);
@@ -60,69 +37,6 @@ std::string express_etag(std::string_view body) {
 }
 
 }  // namespace
-
-asio::awaitable<bool> sleep_unless_closed(Tcp::socket& socket,
-                                          std::chrono::steady_clock::duration duration) {
-  if (duration <= std::chrono::steady_clock::duration::zero()) co_return false;
-  asio::steady_timer timer(socket.get_executor(), duration);
-  for (;;) {
-    auto result =
-        co_await (timer.async_wait(kTuple) || socket.async_wait(Tcp::socket::wait_read, kTuple));
-    if (result.index() == 0) co_return false;
-    auto [ec] = std::get<1>(result);
-    if (ec) co_return true;
-    switch (peek(socket)) {
-      case PeekResult::kClosed:
-        co_return true;
-      case PeekResult::kData: {  // a pipelined request: stop watching, just sleep
-        co_await timer.async_wait(kTuple);
-        co_return false;
-      }
-      case PeekResult::kNothing:
-        break;
-    }
-  }
-}
-
-asio::awaitable<void> wait_until_closed(Tcp::socket& socket) {
-  for (;;) {
-    auto [ec] = co_await socket.async_wait(Tcp::socket::wait_read, kTuple);
-    if (ec) co_return;
-    const PeekResult peeked = peek(socket);
-    if (peeked == PeekResult::kClosed) co_return;
-    if (peeked == PeekResult::kData) {
-      // Bytes we will never read: drain them so wait_read does not spin.
-      char sink[4096];
-      while (::recv(socket.native_handle(), sink, sizeof sink, MSG_DONTWAIT) > 0) {
-      }
-    }
-  }
-}
-
-asio::awaitable<bool> wait_readable(Tcp::socket& socket,
-                                    std::chrono::steady_clock::duration duration) {
-  asio::steady_timer timer(socket.get_executor(), duration);
-  auto result =
-      co_await (timer.async_wait(kTuple) || socket.async_wait(Tcp::socket::wait_read, kTuple));
-  co_return result.index() == 1;
-}
-
-asio::awaitable<bool> write_all(Tcp::socket& socket, std::string_view bytes) {
-  auto [ec, n] =
-      co_await asio::async_write(socket, asio::buffer(bytes.data(), bytes.size()), kTuple);
-  co_return !ec;
-}
-
-void close_socket(Tcp::socket& socket, bool reset) {
-  boost::system::error_code ignored;
-  if (!socket.is_open()) return;
-  if (reset) {
-    socket.set_option(asio::socket_base::linger(true, 0), ignored);
-  } else {
-    socket.shutdown(Tcp::socket::shutdown_both, ignored);
-  }
-  socket.close(ignored);
-}
 
 std::string render_head(const FakeOptions& options, const HeadSpec& spec) {
   std::string head = "HTTP/1.1 ";
@@ -175,14 +89,6 @@ std::string render_head(const FakeOptions& options, const HeadSpec& spec) {
   }
   head += "\r\n";
   return head;
-}
-
-std::string chunk_frame(std::string_view bytes) {
-  char size[24];
-  std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
-  std::string frame(size);
-  frame.append(bytes).append("\r\n");
-  return frame;
 }
 
 }  // namespace roci::testing::detail

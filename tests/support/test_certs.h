@@ -1,7 +1,7 @@
 // Self-signed test certificates, made at test time with the OpenSSL API (header-only).
 //
 //   TestCert cert = make_self_signed({"DNS:localhost", "IP:127.0.0.1"});
-//   SSL_CTX* server = cert.server_context();            // for TestServer
+//   SSL_CTX* server = cert.server_context();            // for TestHttpServer (scripts)
 //   options.ca_file = cert.write_ca_file();              // PEM in a temp dir, for the client
 #pragma once
 
@@ -18,7 +18,7 @@
 #include <memory>
 #include <string>
 
-namespace roci::net::testing {
+namespace roci::testing {
 
 struct TestCert {
   std::shared_ptr<EVP_PKEY> key;
@@ -77,4 +77,4 @@ inline TestCert make_self_signed(const std::string& subject_alt_names) {
   return out;
 }
 
-}  // namespace roci::net::testing
+}  // namespace roci::testing
