@@ -6,7 +6,7 @@
 #include <roci/sdk/generate.h>
 #include <roci/sdk/stream.h>
 
-#include "sdk/runtime.h"
+#include "providers/sync_runtime.h"
 #include "support/fake_upstream.h"
 
 #include <gtest/gtest.h>
@@ -63,13 +63,13 @@ TEST_F(ModelDefaultTest, ANamedModelIsSentAsNamed) {
 }
 
 TEST_F(ModelDefaultTest, EmbeddingsAndCompletionsDefaultTheSameWay) {
-  (void)sdk::run_sync(provider_.embed(EmbeddingRequest{.input = {"hello"}}));  // not an embedder
+  (void)run_sync(provider_.embed(EmbeddingRequest{.input = {"hello"}}));  // not an embedder
   EXPECT_EQ(sent_model("/v1/embeddings"), "llama3.3");
   EmbeddingRequest named{.model = "nomic-embed-text", .input = {"hello"}};
-  ASSERT_TRUE(sdk::run_sync(provider_.embed(named)));
+  ASSERT_TRUE(run_sync(provider_.embed(named)));
   EXPECT_EQ(sent_model("/v1/embeddings"), "nomic-embed-text");
 
-  auto completed = sdk::run_sync(provider_.complete(CompletionRequest{.prompt = {"Once"}}));
+  auto completed = run_sync(provider_.complete(CompletionRequest{.prompt = {"Once"}}));
   ASSERT_TRUE(completed) << completed.error();
   EXPECT_EQ(sent_model("/v1/completions"), "llama3.3");
 }
