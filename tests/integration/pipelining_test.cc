@@ -22,29 +22,19 @@ enum class ClientEnd {
 };
 
 // Everything the gateway sends until it closes the connection.
-std::string read_until_closed(tcp::socket& socket) {
-  std::string text;
-  char buf[4096];
-  boost::system::error_code ec;
-  for (;;) {
-    const std::size_t n = socket.read_some(boost::asio::buffer(buf), ec);
-    if (ec) break;
-    text.append(buf, n);
-  }
-  EXPECT_EQ(ec, boost::asio::error::eof) << "the gateway did not close after Connection: close";
+std::string read_until_closed(TestConnection& connection) {
+  std::string text = connection.read_to_eof(20s);
+  EXPECT_TRUE(connection.closed()) << "the gateway did not close after Connection: close";
   return text;
 }
 
 // Sends `requests` in one write and reads until the gateway closes the connection.
 std::string exchange_in_one_write(const GatewayUnderTest& gw, const std::string& requests,
                                   ClientEnd end = ClientEnd::kKeepsSending) {
-  boost::asio::io_context io;
-  tcp::socket socket(io);
-  socket.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), gw.port));
-  set_socket_timeout(socket, 20s);
-  boost::asio::write(socket, boost::asio::buffer(requests));
-  if (end == ClientEnd::kHalfCloses) socket.shutdown(tcp::socket::shutdown_send);
-  return read_until_closed(socket);
+  TestConnection connection(gw.port);
+  connection.send(requests);
+  if (end == ClientEnd::kHalfCloses) connection.shutdown_send();
+  return read_until_closed(connection);
 }
 
 // Offsets of `needles` in `text`, in order; npos for a missing one.
@@ -145,18 +135,13 @@ TEST(PipeliningLate, SecondRequestSentWhileTheFirstRunsThenHalfClose) {
   slow.path = "/v1/chat/completions";
   slow.header_delay = 300ms;
   gw.fake->script(slow);
-  boost::asio::io_context io;
-  tcp::socket socket(io);
-  socket.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), gw.port));
-  set_socket_timeout(socket, 20s);
-  boost::asio::write(
-      socket, boost::asio::buffer(raw_post("/v1/chat/completions", chat_body(kModel, "first"))));
+  TestConnection connection(gw.port);
+  connection.send(raw_post("/v1/chat/completions", chat_body(kModel, "first")));
   ASSERT_TRUE(wait_for_chat(*gw.fake));
-  boost::asio::write(
-      socket, boost::asio::buffer(raw_post("/v1/chat/completions", chat_body(kModel, "second"),
-                                           "Connection: close\r\n")));
-  socket.shutdown(tcp::socket::shutdown_send);
-  const std::string text = read_until_closed(socket);
+  connection.send(
+      raw_post("/v1/chat/completions", chat_body(kModel, "second"), "Connection: close\r\n"));
+  connection.shutdown_send();
+  const std::string text = read_until_closed(connection);
   EXPECT_EQ(raw_statuses(text), (std::vector<int>{200, 200})) << text;
   expect_in_order(text, {"Echo: first", "Echo: second"});
 }
@@ -166,13 +151,10 @@ TEST(PipeliningLate, SecondRequestSentWhileTheFirstRunsThenHalfClose) {
 TEST(PipeliningBoundary, ALoneRequestIsCancelledWhenTheClientEnds) {
   GatewayUnderTest gw({});
   gw.fake->script(Fault::hang("/v1/chat/completions"));
-  boost::asio::io_context io;
-  tcp::socket socket(io);
-  socket.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), gw.port));
-  boost::asio::write(socket,
-                     boost::asio::buffer(raw_post("/v1/chat/completions", chat_body(kModel, "x"))));
+  TestConnection connection(gw.port);
+  connection.send(raw_post("/v1/chat/completions", chat_body(kModel, "x")));
   ASSERT_TRUE(wait_for_chat(*gw.fake));
-  socket.shutdown(tcp::socket::shutdown_send);
+  connection.shutdown_send();
   EXPECT_TRUE(gw.fake->wait_for_client_close(2s));
   EXPECT_TRUE(gw.process->wait_for_output("status=499")) << gw.log();
 }

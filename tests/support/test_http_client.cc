@@ -284,6 +284,8 @@ const std::string& TestConnection::read_to_eof(Ms timeout) {
   return received_;
 }
 
+void TestConnection::shutdown_send() { ::shutdown(fd_, SHUT_WR); }
+
 bool TestConnection::wait_for_close(Ms timeout) {
   const auto deadline = Clock::now() + timeout;
   while (read_more(deadline)) {

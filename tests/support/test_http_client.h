@@ -86,6 +86,8 @@ class TestConnection {
   const std::string& read_to_eof(Ms timeout = std::chrono::seconds(10));
   // True when the server closes the connection within `timeout` (what it sends is kept).
   bool wait_for_close(Ms timeout);
+  // Ends the client's sending side (shutdown SHUT_WR), as `nc -N` does after its input.
+  void shutdown_send();
   // True once a read saw the server close the connection (EOF or reset), not a deadline.
   bool closed() const { return closed_; }
   const std::string& received() const { return received_; }
