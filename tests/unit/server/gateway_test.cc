@@ -32,7 +32,7 @@ config::GatewayConfig mock_config(int threads = 1) {
 }
 
 constexpr std::string_view kChat =
-    R"({"model":"mock-model","messages":[{"role":"user","content":"hello gateway"}]})";
+    R"({"model":"local-model","messages":[{"role":"user","content":"hello gateway"}]})";
 
 TEST(Gateway, StartsOnAnEphemeralPortServesAndStops) {
   Gateway gateway(mock_config());
@@ -66,7 +66,7 @@ TEST(Gateway, WorkersShareThePortAndMetricsAddUpTheShards) {
   }
   // A request is counted once its response is written: the last may trail the client a little.
   const std::string expected =
-      "roci_requests_total{route=\"/v1/chat/completions\",status=\"200\",model=\"mock-model\"} " +
+      "roci_requests_total{route=\"/v1/chat/completions\",status=\"200\",model=\"local-model\"} " +
       std::to_string(kRequests) + "\n";
   EXPECT_TRUE(roci::testing::eventually([&] {
     return gateway.metrics_text().find(expected) != std::string::npos;
