@@ -45,8 +45,8 @@ void setup_logging(const std::string& level) {
 
 // glibc returns the top of a heap to the OS as soon as 128 KiB are free there, and takes it back
 // on the next allocation: under load that is a grow/shrink cycle (mprotect/madvise and about one
-// page fault) per request. Keeping 8 MiB before trimming and growing 1 MiB at a time removed
-// 1.1 page faults per request and 10% of the CPU per request (bench/RESULTS.md). Memory left by
+// page fault) per request. Keeping 8 MiB before trimming and growing 1 MiB at a time avoids that
+// (the figures are in bench/RESULTS.md). Memory left by
 // a burst is still given back: the session sweeper calls malloc_trim once the burst is over.
 void tune_allocator() {
 #if defined(__GLIBC__)

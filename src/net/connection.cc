@@ -28,8 +28,8 @@ constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadSize = 64 * 1024;  // at most this much per socket read
 // The read buffer's first allocation, kept for the connection's life (pooled reuse included):
 // a typical response (header + JSON body) or a burst of SSE events in one recv, and it grows for
-// larger ones; held open by every stream, so kept small (16 KiB cost 12 KiB per open stream). Beast
-// reads max(512, free capacity), so an empty buffer meant 512-byte reads and regrowth per response.
+// larger ones; held open by every stream, so kept small (bench/RESULTS.md has the memory per
+// stream). Beast reads max(512, free capacity): an empty buffer would mean 512-byte reads.
 constexpr std::size_t kInitialReadBuffer = 4 * 1024;
 // WhileWaiting::kReleaseBuffer: an unparsed tail up to this size is kept in an allocation of its
 // own size while the read waits; a larger one (a big event half in) keeps the whole buffer.
@@ -164,8 +164,8 @@ asio::awaitable<error_code> Connection::read_some(WhileWaiting waiting) {
   co_return parse_buffered();
 }
 
-// Thousands of streams may each wait minutes between events; a buffer each would be a fifth of
-// their memory (4 KiB of about 20). Asio has no read that waits without a buffer but async_wait,
+// Thousands of streams may each wait minutes between events; a buffer each would be a large share
+// of their memory (bench/RESULTS.md). Asio has no read that waits without a buffer but async_wait,
 // which re-arms epoll (a syscall more per read); so what is there is read at once, and otherwise
 // the buffer is freed, the wait is a one-byte read (under the stream's deadline), and the rest
 // follows with a non-blocking recv. A stream that idles pays two recvs more per wake-up.
