@@ -12,8 +12,8 @@
 // Contract: these answer only when they are sure to agree with the tree-based decoders, and return
 // nullopt for anything else: an unknown or duplicate key, an unexpected type, tool calls, content
 // parts, an error envelope, `stats` / `timings`, more than one choice or a choice whose index is
-// not 0, a number that is not a plain integer, invalid JSON. The callers then decode the payload the general way. The
-// upstream_decode fuzz target checks the agreement on every input.
+// not 0, a number that is not a plain integer, invalid JSON. The callers then decode the payload
+// the general way. The upstream_decode fuzz target checks the agreement on every input.
 #pragma once
 
 #include "openai_wire/upstream_codec.h"

@@ -2,7 +2,8 @@
 //
 //   auto providers = ProviderSet::create(config);           // Result<ProviderSet>, per thread
 //   roci::Provider& lmstudio = providers->primary();         // built from config.inference
-//   auto other = providers->for_selector("mock");            // "mock:mock-model" selectors, built lazily
+//   auto other = providers->for_selector("mock");            // "mock:mock-model" selectors, built
+//   lazily
 //
 // Every provider is built by roci::ProviderRegistry. The primary's spec comes from
 // `config.inference` (provider, base_url, default_model, api_key, http, mock) over the kind's

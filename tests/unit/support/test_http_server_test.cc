@@ -8,8 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <thread>
 
-#include "support/test_http_client.h"
 #include "support/test_certs.h"
+#include "support/test_http_client.h"
 
 namespace roci::testing {
 namespace {
