@@ -1,7 +1,7 @@
 // Model resolution (server/model_resolver.h, resolve_model_id) against a list of 1,000 LM Studio
 // model ids: an exact id (the last one listed), a unique case-insensitive substring, the default
 // model (""), and an unknown name (the error listing the models). Figure: ns per resolution.
-#include "server/model_resolver.h"
+#include "server/routing/model_resolver.h"
 
 #include <benchmark/benchmark.h>
 

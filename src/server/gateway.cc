@@ -1,11 +1,11 @@
 #include "server/gateway.h"
 
-#include "server/admission_queue.h"
-#include "server/auth.h"
-#include "server/cors.h"
-#include "server/metrics.h"
-#include "server/model_catalog.h"
-#include "server/provider_set.h"
+#include "server/routing/admission_queue.h"
+#include "server/http/auth.h"
+#include "server/http/cors.h"
+#include "server/observability/metrics.h"
+#include "server/routing/model_catalog.h"
+#include "server/routing/provider_set.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>

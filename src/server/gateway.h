@@ -22,7 +22,7 @@
 #pragma once
 
 #include "config/gateway_config.h"
-#include "server/session.h"
+#include "server/http/session.h"
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>

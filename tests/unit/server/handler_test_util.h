@@ -3,11 +3,11 @@
 #pragma once
 
 #include "config/gateway_config.h"
-#include "server/admission_queue.h"
-#include "server/metrics.h"
-#include "server/model_catalog.h"
-#include "server/provider_set.h"
-#include "server/request_context.h"
+#include "server/routing/admission_queue.h"
+#include "server/observability/metrics.h"
+#include "server/routing/model_catalog.h"
+#include "server/routing/provider_set.h"
+#include "server/http/request_context.h"
 
 #include <roci/provider/chat_stream.h>
 #include <roci/provider/provider.h>

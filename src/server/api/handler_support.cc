@@ -1,0 +1,83 @@
+#include "server/api/handler_support.h"
+
+#include "config/gateway_config.h"
+#include "server/api/http_error.h"
+#include "server/routing/model_catalog.h"
+#include "server/routing/model_resolver.h"
+
+namespace roci::server {
+
+openai_wire::RequestLimits request_limits(const config::LimitsSection& limits) {
+  openai_wire::RequestLimits out;
+  out.max_depth = limits.max_json_depth;
+  out.max_messages = limits.max_messages;
+  out.max_string_bytes = limits.max_string_bytes;
+  out.max_tokens_ceiling = limits.max_tokens_ceiling;
+  return out;
+}
+
+void apply_generation_defaults(GenerationSettings& settings,
+                               const config::InferenceSection& inference) {
+  if (!settings.max_tokens && inference.default_max_tokens != 0) {
+    settings.max_tokens = inference.default_max_tokens;
+  }
+  if (!settings.temperature && inference.default_temperature >= 0) {
+    settings.temperature = inference.default_temperature;
+  }
+}
+
+asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
+                                                           std::string requested,
+                                                           ModelPurpose purpose) {
+  const auto& config = ctx.worker.config;
+  auto resolved = co_await resolve_model(std::move(requested), purpose, config.inference,
+                                         ctx.worker.providers, ctx.worker.catalog);
+  if (!resolved) {
+    co_await fail(ctx, resolved.error());
+    co_return std::nullopt;
+  }
+  ctx.log.upstream_wait += resolved->upstream_wait;
+  ctx.log.model = resolved->model;
+  UpstreamTimer queued(ctx.log);
+  auto slot = co_await ctx.worker.admission.acquire();
+  queued.stop();
+  if (!slot) {
+    co_await fail(ctx, slot.error());
+    co_return std::nullopt;
+  }
+  if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+    co_await fail(ctx, Error::cancelled());
+    co_return std::nullopt;
+  }
+  co_return Admitted{std::move(*resolved), std::move(*slot)};
+}
+
+bool is_cancelled(const asio::cancellation_state& state) {
+  return state.cancelled() != asio::cancellation_type::none;
+}
+
+asio::awaitable<void> fail(RequestContext& ctx, Error e) {
+  if (e.kind == ErrorKind::kCancelled) {
+    // Nothing can be written; send_error would only record it, without another suspension.
+    ctx.log.status = 499;
+    ctx.log.error_kind = e.kind;
+    ctx.log.error_message = std::move(e.message);
+    co_return;
+  }
+  co_await send_error(ctx, e);
+}
+
+asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& resolved, Error e) {
+  if (e.kind == ErrorKind::kModelNotFound && resolved.provider != nullptr) {
+    ctx.worker.catalog.invalidate(resolved.provider->name());
+  }
+  co_await fail(ctx, std::move(e));
+}
+
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace roci::server

@@ -1,0 +1,89 @@
+// Small pieces every request handler shares: request limits and generation defaults from the
+// config, upstream-wait timing, admission, and the one way a handler fails.
+//
+//   auto parsed = openai_wire::parse_chat_request(body, request_limits(config.limits));
+//   apply_generation_defaults(parsed->request.settings, config.inference);   // 100 / 0.7
+//   auto admitted = co_await resolve_and_admit(ctx, model, ModelPurpose::kChat);  // or nullopt
+//   UpstreamTimer timer(ctx.log);  ... co_await provider.generate(...) ...  timer.stop();
+//   co_return co_await fail(ctx, error);       // envelope, SSE error event, or nothing (client
+//   gone)
+#pragma once
+
+#include "openai_wire/downstream_codec.h"
+#include "server/routing/admission_queue.h"
+#include "server/routing/model_resolver.h"
+#include "server/http/request_context.h"
+
+#include <roci/core/error.h>
+#include <roci/core/types.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace roci::config {
+struct InferenceSection;
+struct LimitsSection;
+}  // namespace roci::config
+
+namespace roci::server {
+
+openai_wire::RequestLimits request_limits(const config::LimitsSection& limits);
+
+// The seed's defaults for fields the client left out: max_tokens (inference.default_max_tokens,
+// 100; 0 disables) and temperature (inference.default_temperature, 0.7; negative disables).
+void apply_generation_defaults(GenerationSettings& settings,
+                               const config::InferenceSection& inference);
+
+// Adds the time between construction and stop() (or destruction) to log.upstream_wait.
+class UpstreamTimer {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit UpstreamTimer(RequestLog& log) : log_(&log), start_(Clock::now()) {}
+  ~UpstreamTimer() { stop(); }
+  UpstreamTimer(const UpstreamTimer&) = delete;
+  UpstreamTimer& operator=(const UpstreamTimer&) = delete;
+  void stop() {
+    if (log_ != nullptr) log_->upstream_wait += Clock::now() - start_;
+    log_ = nullptr;
+  }
+
+ private:
+  RequestLog* log_;
+  Clock::time_point start_;
+};
+
+// What resolve_and_admit() leaves: the model and the admission slot, held until the response
+// ended (the slot is released with this object).
+struct Admitted {
+  ResolvedModel resolved;
+  AdmissionQueue::Slot slot;
+};
+
+// resolve_model (recorded in ctx.log), then a slot of the shared AdmissionQueue; time spent queued
+// counts as upstream wait (the gateway waits for upstream capacity, it does not work). Shared by
+// every inference endpoint. On failure (kQueueFull: 429 + Retry-After; kCancelled; resolution
+// errors) the error was answered and it returns nullopt.
+asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
+                                                           std::string requested,
+                                                           ModelPurpose purpose);
+
+// True when the session cancelled this handler (client gone). A cancellation that arrives after an
+// operation completed but before its handler ran is lost for that operation (and later ones are not
+// cancelled either), so handlers check this after each upstream await:
+//   if (is_cancelled(co_await asio::this_coro::cancellation_state)) ...   // no allocation
+bool is_cancelled(const asio::cancellation_state& state);
+
+// Answers with `e` through send_error (the envelope, or an SSE error event once streaming) and
+// records it; for kCancelled only records (499). When the upstream says the model is unknown,
+// forgets the cached model list so the next resolution sees the upstream's current models.
+asio::awaitable<void> fail(RequestContext& ctx, Error e);
+asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& resolved, Error e);
+
+// Unix seconds now (`created` when the upstream did not say).
+std::int64_t unix_seconds();
+
+}  // namespace roci::server

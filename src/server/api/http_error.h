@@ -1,0 +1,42 @@
+// The one place that maps an roci::Error to an HTTP status and OpenAI error envelope.
+//
+//   if (!r) co_return co_await send_error(ctx, r.error());
+//
+// ARCHITECTURE.md §3 is the table; to_http_error implements it and nothing else picks a status.
+#pragma once
+
+#include "server/http/request_context.h"
+
+#include <roci/core/error.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <string>
+#include <string_view>
+
+namespace roci::server {
+
+struct HttpError {
+  int status;
+  std::string type;  // OpenAI error `type`: invalid_request_error, api_error, ...
+  std::string code;  // OpenAI error `code` ("" -> null)
+};
+
+HttpError to_http_error(const Error& e);
+
+// Error::code of a kUnauthenticated error for a request that carried no key: rendered as a null
+// `code`, as OpenAI does (a wrong key is "invalid_api_key").
+inline constexpr std::string_view kMissingApiKeyCode = "missing_api_key";
+
+// The OpenAI error envelope body for `e` (`{"error":{"message","type","param","code",...}}`,
+// plus `available_models` for kModelNotFound).
+std::string error_body(const Error& e);
+
+// Answers the request with `e`:
+//  - headers not sent yet: the envelope with the mapped status (Retry-After when
+//    e.retry_after_secs is set and the status is 429);
+//  - headers already sent (streaming): one SSE error event, then end_event_stream();
+//  - kCancelled: nothing is written (the client is gone).
+// Always records ctx.log.status (499 for kCancelled), error_kind and error_message.
+asio::awaitable<void> send_error(RequestContext& ctx, const Error& e);
+
+}  // namespace roci::server

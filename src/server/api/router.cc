@@ -1,0 +1,132 @@
+#include "server/api/router.h"
+
+#include "server/api/handlers.h"
+#include "server/api/http_error.h"
+
+#include <boost/url/decode_view.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <string>
+
+namespace roci::server {
+namespace {
+
+constexpr std::string_view kModelsPrefix = "/v1/models/";
+
+struct RouteSpec {
+  std::string_view path;
+  Route route;
+  http::verb method;
+  std::string_view allow;
+};
+
+constexpr RouteSpec kRoutes[] = {
+    {"/v1/chat/completions", Route::kChatCompletions, http::verb::post, "POST"},
+    {"/v1/completions", Route::kCompletions, http::verb::post, "POST"},
+    {"/v1/embeddings", Route::kEmbeddings, http::verb::post, "POST"},
+    {"/v1/models", Route::kModels, http::verb::get, "GET"},
+    {"/health", Route::kHealth, http::verb::get, "GET"},
+    {"/metrics", Route::kMetrics, http::verb::get, "GET"},
+};
+
+std::string decode_id(std::string_view raw) {
+  auto pct = boost::urls::make_pct_string_view(raw);
+  if (!pct) return std::string(raw);  // malformed escapes: keep as sent; the handler 404s it
+  std::string out;
+  out.reserve(pct->decoded_size());
+  for (char c : **pct) out.push_back(c);
+  return out;
+}
+
+std::string_view verb_name(const ClientRequest& req) {
+  auto m = req.method_string();
+  return m.empty() ? std::string_view("?") : std::string_view(m.data(), m.size());
+}
+
+}  // namespace
+
+RouteMatch match_route(http::verb method, std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  RouteMatch m;
+  for (const RouteSpec& spec : kRoutes) {
+    if (path == spec.path) {
+      m.route = spec.route;
+      m.label = spec.path;
+      m.method_allowed = method == spec.method;
+      m.allow = spec.allow;
+      return m;
+    }
+  }
+  if (path.size() > kModelsPrefix.size() && path.starts_with(kModelsPrefix)) {
+    m.route = Route::kModel;
+    m.label = "/v1/models/{id}";
+    m.method_allowed = method == http::verb::get;
+    m.allow = "GET";
+    m.model_id = decode_id(path.substr(kModelsPrefix.size()));
+  }
+  return m;
+}
+
+namespace {
+
+std::string_view path_of(const ClientRequest& req) {
+  const std::string_view target = req.target();
+  return target.substr(0, target.find('?'));
+}
+
+asio::awaitable<void> answer_unknown_route(RequestContext& ctx) {
+  Error e{.kind = ErrorKind::kNotFound,
+          .message = "Unknown route: " + std::string(verb_name(ctx.request)) + " " +
+                     std::string(path_of(ctx.request)) +
+                     ". The gateway serves /v1/chat/completions, /v1/completions, "
+                     "/v1/embeddings, /v1/models, /health, /metrics.",
+          .code = "unknown_route"};
+  co_await send_error(ctx, e);
+}
+
+// `allow` views a constant of kRoutes.
+asio::awaitable<void> answer_method_not_allowed(RequestContext& ctx, std::string_view allow) {
+  Error e{.kind = ErrorKind::kMethodNotAllowed,
+          .message = "Method " + std::string(verb_name(ctx.request)) + " is not allowed on " +
+                     std::string(path_of(ctx.request)) + ". Allowed: " + std::string(allow) + "."};
+  ctx.log.error_kind = e.kind;
+  ctx.log.error_message = e.message;
+  const int status = to_http_error(e).status;
+  Headers allow_header;
+  allow_header.emplace_back("Allow", std::string(allow));
+  std::string body = error_body(e);
+  auto sent = co_await ctx.writer.send(status, "application/json", std::move(body),
+                                       std::move(allow_header));
+  ctx.log.status = sent ? status : 499;
+}
+
+}  // namespace
+
+// Not a coroutine: it hands back the handler's own awaitable, so no frame of the router stays
+// alive for as long as the request runs (minutes, for a stream).
+asio::awaitable<void> dispatch(RequestContext& ctx) {
+  RouteMatch m = match_route(ctx.request.method(), ctx.request.target());
+  ctx.log.route = std::string(m.label);
+  if (m.route == Route::kNotFound) return answer_unknown_route(ctx);
+  if (!m.method_allowed) return answer_method_not_allowed(ctx, m.allow);
+  switch (m.route) {
+    case Route::kChatCompletions:
+      return handle_chat_completions(ctx);
+    case Route::kCompletions:
+      return handle_completions(ctx);
+    case Route::kEmbeddings:
+      return handle_embeddings(ctx);
+    case Route::kModels:
+      return handle_models(ctx);
+    case Route::kModel:
+      return handle_model(ctx, std::move(m.model_id));
+    case Route::kHealth:
+      return handle_health(ctx);
+    case Route::kMetrics:
+      return handle_metrics(ctx);
+    case Route::kNotFound:
+      break;
+  }
+  return answer_unknown_route(ctx);
+}
+
+}  // namespace roci::server

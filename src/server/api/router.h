@@ -1,0 +1,47 @@
+// Routing: exact method + path -> handler (handlers.h). The session calls dispatch() once per
+// request, after the request is read and bounded.
+//
+//   RouteMatch m = match_route(http::verb::get, "/v1/models/TheBloke%2FMistral?x=1");
+//   // m.route == Route::kModel, m.method_allowed, m.model_id == "TheBloke/Mistral"
+//
+// Paths are exact (no prefix aliases, no trailing-slash variants); the query string is ignored for
+// matching. Unknown paths get a 404 OpenAI envelope, known paths with the wrong method a 405 with
+// an Allow header (OPTIONS included, except CORS preflights: the session answers those, cors.h).
+#pragma once
+
+#include "server/http/request_context.h"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <string>
+#include <string_view>
+
+namespace roci::server {
+
+enum class Route {
+  kChatCompletions,  // POST /v1/chat/completions
+  kCompletions,      // POST /v1/completions
+  kEmbeddings,       // POST /v1/embeddings
+  kModels,           // GET /v1/models
+  kModel,            // GET /v1/models/{id}
+  kHealth,           // GET /health
+  kMetrics,          // GET /metrics
+  kNotFound,
+};
+
+struct RouteMatch {
+  Route route = Route::kNotFound;
+  // Bounded label for logs and metrics: the route's path pattern, "other" when unknown.
+  std::string_view label = "other";
+  bool method_allowed = false;  // false with a known route: 405
+  std::string_view allow;       // the Allow header value for a 405 ("POST", "GET")
+  std::string model_id;         // kModel: the URL-decoded id (may contain '/')
+};
+
+// Pure: method + request target (path and optional query) -> route.
+RouteMatch match_route(http::verb method, std::string_view target);
+
+// Routes ctx.request, sets ctx.log.route, and runs the handler (or answers 404 / 405 itself).
+asio::awaitable<void> dispatch(RequestContext& ctx);
+
+}  // namespace roci::server

@@ -1,0 +1,177 @@
+#include "server/http/http1_response_writer.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/status.hpp>
+
+#include <array>
+#include <charconv>
+#include <ctime>
+
+namespace roci::server {
+namespace {
+
+using std::chrono::steady_clock;
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kCrlf = "\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+// Pending output past which queue_event writes at once; a buffer grown past it is let go after
+// the write.
+constexpr std::size_t kMaxQueuedEventBytes = 64u << 10;
+
+// "Sun, 06 Nov 1994 08:49:37 GMT", formatted at most once per second per thread.
+std::string_view http_date() {
+  thread_local char buf[64];
+  thread_local std::size_t len = 0;
+  thread_local std::time_t last = 0;
+  const std::time_t now = std::time(nullptr);
+  if (now != last) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    len = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    last = now;
+  }
+  return {buf, len};
+}
+
+// Appends "name: value\r\n"; CR and LF are dropped (no header injection through values).
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ");
+  for (char c : value) {
+    if (c != '\r' && c != '\n') out.push_back(c);
+  }
+  out.append(kCrlf);
+}
+
+asio::const_buffer buf(std::string_view s) { return {s.data(), s.size()}; }
+
+}  // namespace
+
+std::string& Http1ResponseWriter::start_head(int status, std::string_view content_type,
+                                             const Headers& extra) {
+  std::string& out = conn_.pending_output;
+  out.clear();
+  out.append(request_.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  char digits[8];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, status);
+  out.append(digits, end).push_back(' ');
+  const auto reason = http::obsolete_reason(static_cast<http::status>(status));
+  out.append(reason.empty() || reason == "<unknown-status>" ? std::string_view("Unknown")
+                                                            : std::string_view(reason));
+  out.append(kCrlf);
+  if (!content_type.empty()) append_field(out, "Content-Type", content_type);
+  for (const auto& [name, value] : extra) append_field(out, name, value);
+  for (const auto& [name, value] : common_) append_field(out, name, value);
+  out.append("Server: roci\r\nDate: ").append(http_date()).append(kCrlf);
+  append_field(out, "X-Request-Id", log_.request_id);
+  if (conn_.stopping.load(std::memory_order_relaxed)) keep_alive_ = false;
+  out.append(keep_alive_ ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+  return out;
+}
+
+template <class Buffers>
+asio::awaitable<Result<void>> Http1ResponseWriter::write(const Buffers& buffers) {
+  conn_.node.arm(conn_.write_timeout);
+  auto [ec, n] = co_await asio::async_write(conn_.socket, buffers, kUseTuple);
+  conn_.node.disarm();
+  bytes_out_ += n;
+  log_.bytes_out = bytes_out_;
+  if (!ec) co_return Result<void>{};
+  broken_ = true;
+  state_ = State::kDone;
+  log_.status = 499;
+  co_return Error::cancelled(conn_.node.timed_out
+                                 ? "the client did not read the response in time"
+                                 : "the client connection failed: " + ec.message());
+}
+
+asio::awaitable<Result<void>> Http1ResponseWriter::send(int status, std::string_view content_type,
+                                                        std::string body, Headers extra) {
+  if (broken_) co_return Error::cancelled();
+  if (state_ != State::kNone) co_return Error::internal("a response was already sent");
+  std::string& out = start_head(status, content_type, extra);
+  if (status == 204) {  // no body, and no Content-Length (RFC 9110 8.6)
+    body.clear();
+    out.append(kCrlf);
+  } else {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, body.size());
+    out.append("Content-Length: ").append(digits, end).append("\r\n\r\n");
+  }
+  state_ = State::kDone;
+  log_.status = status;
+  const std::array<asio::const_buffer, 2> buffers{buf(out), buf(body)};
+  auto written = co_await write(buffers);  // head and body in one gather write
+  out.clear();
+  co_return written;
+}
+
+asio::awaitable<Result<void>> Http1ResponseWriter::start_event_stream(Headers extra) {
+  if (broken_) co_return Error::cancelled();
+  if (state_ != State::kNone) co_return Error::internal("a response was already sent");
+  // HTTP/1.0 has no chunked encoding: the body ends when the connection closes.
+  chunked_ = request_.version() >= 11;
+  if (!chunked_) keep_alive_ = false;
+  std::string& out = start_head(200, "text/event-stream", extra);
+  out.append("Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n");
+  out.append(chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "\r\n");
+  state_ = State::kStreaming;  // the head stays pending until the first write
+  log_.status = 200;
+  log_.stream = true;
+  co_return Result<void>{};
+}
+
+void Http1ResponseWriter::append_event(std::string_view event) {
+  std::string& out = conn_.pending_output;
+  if (!chunked_) {
+    out.append(event);
+    return;
+  }
+  char size_line[20];
+  auto [end, ec] = std::to_chars(size_line, size_line + 16, event.size(), 16);
+  end[0] = '\r';
+  end[1] = '\n';
+  out.append(size_line, static_cast<std::size_t>(end + 2 - size_line)).append(event).append(kCrlf);
+}
+
+asio::awaitable<Result<void>> Http1ResponseWriter::write_pending() {
+  std::string& out = conn_.pending_output;
+  if (out.empty()) co_return Result<void>{};
+  auto written = co_await write(buf(out));
+  out.clear();
+  if (out.capacity() > kMaxQueuedEventBytes) std::string().swap(out);  // a burst's buffer: let go
+  co_return written;
+}
+
+asio::awaitable<Result<void>> Http1ResponseWriter::send_event(std::string_view event) {
+  if (broken_) co_return Error::cancelled();
+  if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
+  if (!event.empty()) append_event(event);  // an empty chunk would end the body
+  co_return co_await write_pending();
+}
+
+asio::awaitable<Result<void>> Http1ResponseWriter::queue_event(std::string_view event) {
+  if (broken_) co_return Error::cancelled();
+  if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
+  if (!event.empty()) append_event(event);
+  if (conn_.pending_output.size() < kMaxQueuedEventBytes) co_return Result<void>{};
+  co_return co_await write_pending();
+}
+
+asio::awaitable<Result<void>> Http1ResponseWriter::flush() {
+  if (broken_) co_return Error::cancelled();
+  if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
+  co_return co_await write_pending();
+}
+
+asio::awaitable<Result<void>> Http1ResponseWriter::end_event_stream() {
+  if (broken_) co_return Error::cancelled();
+  if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
+  state_ = State::kDone;
+  if (chunked_) conn_.pending_output.append(kLastChunk);
+  co_return co_await write_pending();
+}
+
+}  // namespace roci::server

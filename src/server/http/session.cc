@@ -1,0 +1,476 @@
+#include "server/http/session.h"
+
+#include "config/gateway_config.h"
+#include "server/observability/access_log.h"
+#include "server/http/cors.h"
+#include "server/http/http1_response_writer.h"
+#include "server/api/http_error.h"
+#include "server/observability/metrics.h"
+#include "server/http/request_gate.h"
+#include "server/http/request_id.h"
+#include "server/api/router.h"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace roci::server {
+namespace {
+
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using std::chrono::seconds;
+using std::chrono::steady_clock;
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kFirstReadBytes = 16 * 1024;
+// The sweeper trims the allocator when the sessions fell to a quarter of a peak of at least this.
+constexpr std::size_t kTrimMinPeakSessions = 256;
+constexpr std::size_t kLingerMaxBytes = 1 << 20;
+constexpr seconds kLingerTime{2};
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+struct ConnectionCount {
+  std::atomic<int>& count;
+  ~ConnectionCount() { count.fetch_sub(1, std::memory_order_relaxed); }
+};
+
+// One request, from its head to its line in the access log. Owned by the session rather than by the
+// coroutine reading it, so that the catch site can still answer it.
+struct RequestInProgress {
+  http::request_parser<http::string_body> parser;
+  RequestLog log;
+  std::optional<Http1ResponseWriter> writer;  // once the head is read
+  std::optional<RequestContext> ctx;          // once the head is read
+  bool pipelined = false;                     // sent before the previous response was complete
+  bool recorded = false;                      // in the metrics and the access log already
+};
+
+class Session {
+ public:
+  Session(tcp::socket socket, SessionEnv& env, bool reject)
+      : env_(env), config_(env.worker.config), socket_(std::move(socket)), reject_(reject) {
+    node_.socket = &socket_;
+    env_.sessions.push_back(node_);
+    pending_output_.reserve(512);
+  }
+
+  asio::awaitable<void> run();
+
+ private:
+  // What read_request() leaves to do.
+  enum class Next { kHandle, kNextRequest, kClose };
+  // Reads the next request and answers what needs no handler (the gate's refusals, 404 / 405,
+  // preflights).
+  asio::awaitable<Next> read_request();
+  // Starts current_ for a request whose head is about to be read.
+  RequestInProgress& start_request(bool pipelined);
+  // Request id, route label, writer, context, CORS fields and in-flight gauge of the request whose
+  // head was read.
+  RouteMatch open_request(RequestInProgress& current);
+  // Answers a request the gate did not admit; its body, if any, stays unread.
+  asio::awaitable<Next> answer_at_gate(const GateDecision& gate, const RouteMatch& match);
+  // Reads the body. False when the request is over (answered, or the connection ended).
+  asio::awaitable<bool> read_body();
+  // Runs the handler of the request read_request() left; false when the connection must close. A
+  // coroutine of its own, with a small frame: it is what stays alive while a stream runs.
+  asio::awaitable<bool> handle_request();
+  asio::awaitable<void> run_handler(RequestContext& ctx);
+  // Answers an error the session detected itself; the connection then closes.
+  asio::awaitable<void> answer(const Error& e);
+  // The catch site's work: logs `failure`, answers 500 when nothing was sent yet.
+  asio::awaitable<void> answer_failure(std::exception_ptr failure);
+  void record_request();
+  asio::awaitable<void> close(bool linger);
+
+  // What watch_client_close shares with its callback, which may run after the handler ended.
+  struct CloseWatch {
+    asio::cancellation_signal cancel_handler;
+    bool eof_is_half_close = false;  // a pipelined request: the client's EOF cancels nothing
+    bool handler_done = false;
+    bool client_gone = false;
+    bool next_request_seen = false;  // bytes of a next request arrived meanwhile
+    char peek_byte = 0;  // target of the MSG_PEEK receive (the byte stays in the socket)
+  };
+  // Watches the socket while the handler runs; when the client closes or resets it (or the socket
+  // is cancelled or closed under us), emits a terminal cancellation to the handler.
+  void watch_client_close(std::shared_ptr<CloseWatch> watch);
+
+  SessionEnv& env_;
+  const config::GatewayConfig& config_;
+  tcp::socket socket_;
+  beast::flat_buffer buffer_;   // request bytes read and not parsed yet
+  std::string pending_output_;  // ResponseConnection::pending_output
+  SessionNode node_;
+  std::optional<RequestInProgress> current_;
+  bool reject_;                   // accepted past limits.max_connections
+  bool first_ = true;             // no request read yet
+  bool next_sent_early_ = false;  // the close watch saw the next request arrive
+  bool linger_ = false;           // unread request bytes may remain: drain before closing
+};
+
+RequestInProgress& Session::start_request(bool pipelined) {
+  RequestInProgress& current = current_.emplace();
+  current.parser.header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(config_.limits.max_header_bytes, UINT32_MAX)));
+  current.parser.body_limit(config_.limits.max_body_bytes);
+  current.pipelined = pipelined;
+  return current;
+}
+
+RouteMatch Session::open_request(RequestInProgress& current) {
+  ClientRequest& req = current.parser.get();
+  current.log.start = steady_clock::now();
+  current.log.request_id = request_id_for(req["X-Request-Id"]);
+  RouteMatch match = match_route(req.method(), req.target());
+  current.log.route = std::string(match.label);
+  current.writer.emplace(
+      ResponseConnection{socket_, node_, pending_output_, env_.stopping, env_.write_timeout}, req,
+      current.log);
+  current.ctx.emplace(RequestContext{req, *current.writer, current.log, env_.worker});
+  if (env_.cors != nullptr) {
+    current.writer->set_common_headers(env_.cors->response_headers(req[http::field::origin]));
+  }
+  env_.worker.metrics.request_started();
+  return match;
+}
+
+void Session::record_request() {
+  if (!current_ || current_->recorded) return;
+  RequestInProgress& current = *current_;
+  current.recorded = true;
+  if (current.writer) current.log.bytes_out = current.writer->bytes_out();
+  const auto& req = current.parser.get();
+  env_.worker.metrics.record(current.log);
+  log_access(current.log, req.method_string(), req.target());
+}
+
+asio::awaitable<void> Session::answer(const Error& e) {
+  current_->writer->force_close();
+  co_await send_error(*current_->ctx, e);
+}
+
+asio::awaitable<void> Session::run_handler(RequestContext& ctx) {
+  // Cancellation reaches the handler as kCancelled values, not exceptions.
+  co_await asio::this_coro::throw_if_cancelled(false);
+  if (env_.dispatch != nullptr) {
+    co_await (*env_.dispatch)(ctx);
+  } else {
+    co_await dispatch(ctx);
+  }
+}
+
+// A plain callback rather than a coroutine racing the handler: one receive per request. A MSG_PEEK
+// receive rather than a wait for readability: it waits on the socket's existing epoll registration,
+// and the peeked byte stays for the session's next read. Callbacks that run after the handler
+// finished do nothing.
+void Session::watch_client_close(std::shared_ptr<CloseWatch> watch) {
+  char* byte = &watch->peek_byte;
+  auto on_peek = [watch = std::move(watch)](const beast::error_code& ec, std::size_t n) {
+    if (watch->handler_done) return;
+    if (!ec && n > 0) {  // a next request: the client is still there
+      watch->next_request_seen = true;
+      return;
+    }
+    if (ec == asio::error::eof && watch->eof_is_half_close) return;
+    // EOF or reset, or the socket was cancelled or closed under us (deadline sweep, shutdown).
+    watch->client_gone = true;
+    watch->cancel_handler.emit(asio::cancellation_type::terminal);
+  };
+  socket_.async_receive(asio::buffer(byte, 1), tcp::socket::message_peek, std::move(on_peek));
+}
+
+asio::awaitable<void> Session::close(bool linger) {
+  beast::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  if (linger && !ec && !node_.timed_out) {
+    // Unread request bytes would make the kernel answer with RST and the client could lose our
+    // response: drain for a bounded time first (nginx's lingering close).
+    static thread_local char junk[4096];
+    std::size_t total = 0;
+    node_.arm(kLingerTime);
+    while (total < kLingerMaxBytes) {
+      auto [read_ec, n] = co_await socket_.async_read_some(asio::buffer(junk), kUseTuple);
+      if (read_ec) break;
+      total += n;
+    }
+    node_.disarm();
+  }
+  socket_.close(ec);
+}
+
+asio::awaitable<bool> Session::read_body() {
+  RequestInProgress& current = *current_;
+  const auto& req = current.parser.get();
+  if (beast::iequals(req[http::field::expect], "100-continue") && req.version() >= 11) {
+    node_.arm(env_.write_timeout);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue), kUseTuple);
+    node_.disarm();
+    if (ec) {
+      current.log.status = 499;
+      co_return false;
+    }
+  }
+  node_.arm(seconds(config_.server.request_body_timeout_secs));
+  auto [ec, n] = co_await http::async_read(socket_, buffer_, current.parser, kUseTuple);
+  node_.disarm();
+  if (!ec) co_return true;
+  if (ec == http::error::body_limit) {
+    linger_ = true;
+    // A named Error: GCC 12 miscompiles the destruction of a braced temporary inside a co_await
+    // expression (a double free).
+    const Error e{.kind = ErrorKind::kPayloadTooLarge,
+                  .message = "Request body exceeds limits.max_body_bytes (" +
+                             std::to_string(config_.limits.max_body_bytes) + " bytes)."};
+    co_await answer(e);
+  } else if (is_request_error(ec)) {
+    linger_ = true;
+    co_await answer(Error::invalid_request("Malformed request body: " + ec.message() + "."));
+  } else {  // timeout, EOF or reset: nothing can be sent
+    // No error_kind for a slow client: kTimeout would count as an upstream error.
+    current.log.status = node_.timed_out ? 408 : 499;
+    if (!node_.timed_out) current.log.error_kind = ErrorKind::kCancelled;
+    current.log.error_message = node_.timed_out
+                                    ? "request body not received in time"
+                                    : "client closed the connection while sending the body";
+  }
+  co_return false;
+}
+
+asio::awaitable<Session::Next> Session::answer_at_gate(const GateDecision& gate,
+                                                       const RouteMatch& match) {
+  RequestInProgress& current = *current_;
+  Http1ResponseWriter& writer = *current.writer;
+  if (gate.bad_head || !current.parser.is_done()) {  // request bytes stay unread
+    writer.force_close();
+    linger_ = true;
+  }
+  if (gate.close) writer.force_close();
+  switch (gate.action) {
+    case GateAction::kRefuse:
+      co_await send_error(*current.ctx, gate.error);
+      break;
+    case GateAction::kPreflight:
+      writer.set_common_headers(
+          env_.cors->preflight_headers(current.parser.get()[http::field::origin], match.allow));
+      (void)co_await writer.send(204, std::string_view(), std::string(), Headers{});
+      break;
+    case GateAction::kRoute:
+      co_await dispatch(*current.ctx);  // the router's 404 / 405
+      break;
+    case GateAction::kAdmit:
+      break;
+  }
+  record_request();
+  co_return writer.keep_alive() ? Next::kNextRequest : Next::kClose;
+}
+
+asio::awaitable<Session::Next> Session::read_request() {
+  const auto& server = config_.server;
+  const bool first = std::exchange(first_, false);
+  // Sent before the previous response was complete: already read, or seen by the close watch.
+  const bool pipelined = buffer_.size() > 0 || std::exchange(next_sent_early_, false);
+  // 1. The start of the request: idle keep-alive limit (first request: the header limit).
+  if (buffer_.size() == 0) {
+    if (env_.stopping.load(std::memory_order_relaxed)) co_return Next::kClose;
+    node_.idle = true;
+    node_.arm(seconds(first ? server.request_header_timeout_secs : server.idle_keep_alive_secs));
+    auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(kFirstReadBytes), kUseTuple);
+    node_.idle = false;
+    if (ec) co_return Next::kClose;
+    buffer_.commit(n);
+  }
+
+  // 2. The head, bounded in time from its first byte (from accept for the first request).
+  RequestInProgress& current = start_request(pipelined);
+  if (!first) node_.arm(seconds(server.request_header_timeout_secs));
+  auto [ec, n] = co_await http::async_read_header(socket_, buffer_, current.parser, kUseTuple);
+  node_.disarm();
+  if (node_.timed_out || (ec && !is_request_error(ec))) {
+    current_.reset();  // slowloris, EOF, reset: not a request, just close
+    co_return Next::kClose;
+  }
+
+  // 3. The gate: every answer that needs no body.
+  const RouteMatch match = open_request(current);
+  const GateDecision gate = check_request_head(current.parser.get(), ec, match,
+                                               GatePolicy{.limits = config_.limits,
+                                                          .auth = env_.auth,
+                                                          .cors = env_.cors,
+                                                          .over_connection_limit = reject_});
+  if (gate.action != GateAction::kAdmit) co_return co_await answer_at_gate(gate, match);
+
+  // 4. The body.
+  if (!current.parser.is_done() && !co_await read_body()) {
+    record_request();
+    co_return Next::kClose;
+  }
+  co_return Next::kHandle;  // a known route and method, and its body
+}
+
+asio::awaitable<bool> Session::handle_request() {
+  RequestInProgress& current = *current_;
+  // 5. The handler, cancelled if the client goes away meanwhile.
+  bool client_gone = false;
+  if (buffer_.size() > 0) {
+    co_await run_handler(*current.ctx);  // the next request is read already: nothing to watch
+  } else {
+    // Free the read buffer for the handler's duration (a stream can last minutes); the next request
+    // allocates it again.
+    buffer_.shrink_to_fit();
+    auto executor = co_await asio::this_coro::executor;
+    auto watch = std::make_shared<CloseWatch>();
+    watch->eof_is_half_close = current.pipelined;
+    watch_client_close(watch);
+    std::exception_ptr handler_ex;
+    try {
+      co_await asio::co_spawn(
+          executor, run_handler(*current.ctx),
+          asio::bind_cancellation_slot(watch->cancel_handler.slot(), asio::use_awaitable));
+    } catch (...) {
+      handler_ex = std::current_exception();
+    }
+    watch->handler_done = true;
+    beast::error_code ignored;
+    socket_.cancel(ignored);  // ends the watch; nothing else is pending on the socket now
+    client_gone = watch->client_gone;
+    next_sent_early_ = watch->next_request_seen;
+    if (handler_ex && !client_gone) std::rethrow_exception(handler_ex);  // to the catch site
+  }
+  Http1ResponseWriter& writer = *current.writer;
+  if (client_gone || writer.broken()) {
+    current.log.status = 499;
+    if (!current.log.error_kind || *current.log.error_kind != ErrorKind::kCancelled) {
+      current.log.error_kind = ErrorKind::kCancelled;
+      current.log.error_message = "client closed the connection";
+    }
+    record_request();
+    co_return false;
+  }
+  if (!writer.headers_sent()) {
+    co_await answer(Error::internal("The handler produced no response (request id " +
+                                    current.log.request_id + ")."));
+  } else if (writer.streaming()) {
+    (void)co_await writer.end_event_stream();  // the handler did not close its stream
+  }
+  record_request();
+  co_return writer.keep_alive() && !env_.stopping.load(std::memory_order_relaxed);
+}
+
+asio::awaitable<void> Session::answer_failure(std::exception_ptr failure) {
+  std::string what = "unknown exception";
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  spdlog::error("session: unhandled exception: {}", what);
+  if (current_ && current_->writer && !current_->writer->headers_sent() &&
+      !current_->writer->broken()) {
+    co_await answer(Error::internal("Internal error in the gateway (request id " +
+                                    current_->log.request_id + "); see its log."));
+  }
+  if (current_ && current_->ctx && current_->log.status == 0) current_->log.status = 500;
+  record_request();
+}
+
+// The connection's loop: one request after the other, in order, each answered once.
+asio::awaitable<void> Session::run() {
+  beast::error_code ec;
+  socket_.set_option(tcp::no_delay(true), ec);
+  std::exception_ptr failure;
+  try {
+    while (true) {
+      const Next next = co_await read_request();
+      if (next == Next::kClose || (next == Next::kHandle && !co_await handle_request())) break;
+      current_.reset();
+    }
+  } catch (...) {  // the one catch site: a bug, not a client problem
+    failure = std::current_exception();
+  }
+  if (failure) co_await answer_failure(failure);
+  co_await close(linger_);
+}
+
+}  // namespace
+
+asio::awaitable<void> run_session(tcp::socket socket, SessionEnv& env, bool reject) {
+  ConnectionCount count{env.connections};
+  Session session(std::move(socket), env, reject);
+  co_await session.run();
+}
+
+asio::awaitable<void> run_deadline_sweeper(SessionEnv& env, std::chrono::milliseconds interval) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  std::size_t peak = 0;  // most sessions seen since the last trim
+  for (;;) {
+    timer.expires_after(interval);
+    auto [ec] = co_await timer.async_wait(kUseTuple);
+    if (ec) co_return;
+    const auto now = steady_clock::now();
+    std::size_t live = 0;
+    for (SessionNode& node : env.sessions) {
+      ++live;
+      if (node.deadline <= now) {
+        node.deadline = SessionNode::kNever;
+        node.timed_out = true;
+        beast::error_code cancel_ec;
+        node.socket->cancel(cancel_ec);  // the pending step completes with operation_aborted
+      }
+    }
+    // After a burst of connections ended, give the freed memory back to the OS: glibc returns only
+    // the top of a heap on free(), and one live block near the top pins everything below it;
+    // malloc_trim also releases free pages inside the heap. Once per burst, not per request
+    // (bench/RESULTS.md, "Memory after a burst").
+    peak = std::max(peak, live);
+    if (peak >= kTrimMinPeakSessions && live <= peak / 4) {
+#if defined(__GLIBC__)
+      ::malloc_trim(0);
+#endif
+      peak = live;
+    }
+  }
+}
+
+void close_idle_sessions(SessionEnv& env) {
+  for (SessionNode& node : env.sessions) {
+    if (node.idle) {
+      beast::error_code ec;
+      node.socket->cancel(ec);
+    }
+  }
+}
+
+void close_all_sessions(SessionEnv& env) {
+  for (SessionNode& node : env.sessions) {
+    beast::error_code ec;
+    node.socket->cancel(ec);
+    node.socket->close(ec);
+  }
+}
+
+}  // namespace roci::server

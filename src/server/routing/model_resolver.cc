@@ -1,0 +1,355 @@
+#include "server/routing/model_resolver.h"
+
+#include "config/gateway_config.h"
+#include "server/routing/provider_set.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+namespace roci::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
+}
+
+bool icontains(std::string_view haystack, std::string_view needle) {
+  if (needle.empty()) return true;
+  auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                        [](char x, char y) { return lower(x) == lower(y); });
+  return it != haystack.end();
+}
+
+// "x@q4_k_m" -> "x".
+std::string_view strip_variant_suffix(std::string_view id) {
+  auto at = id.rfind('@');
+  return at == std::string_view::npos || at == 0 ? id : id.substr(0, at);
+}
+
+std::string join(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) {
+    if (!out.empty()) out += ", ";
+    out += id;
+  }
+  return out;
+}
+
+bool is_embedding_model(const ModelInfo& m) {
+  if (!m.type.empty()) return m.type == "embeddings" || m.type == "embedding";
+  return icontains(m.id, "embed");
+}
+
+Error not_allowed(std::string_view requested, std::span<const std::string> allowed) {
+  std::vector<std::string> list(allowed.begin(), allowed.end());
+  // The message first: argument evaluation order is unspecified (std::move(list) could run first).
+  std::string message = "Model \"" + std::string(requested) +
+                        "\" is not allowed. Allowed models: " + join(list) + ".";
+  return Error::model_not_found(std::move(message), std::move(list));
+}
+
+Error not_found(std::string_view requested, std::vector<std::string> available, bool restricted) {
+  std::string message = "Model \"" + std::string(requested) + "\" not found. ";
+  if (available.empty()) {
+    message += restricted ? "None of the allowed models (inference.allowed_models) is available."
+                          : "The provider lists no models: load one (LM Studio: the Developer "
+                            "tab or `lms load <model>`).";
+  } else {
+    message += "Available models: " + join(available) + ".";
+  }
+  return Error::model_not_found(std::move(message), std::move(available));
+}
+
+std::vector<std::string> to_strings(const std::vector<std::string_view>& ids) {
+  return {ids.begin(), ids.end()};
+}
+
+// The allowed ids of `models` as views (no string copies on the request path).
+std::vector<std::string_view> usable_ids(const std::vector<ModelInfo>& models,
+                                         std::span<const std::string> allowed,
+                                         std::string_view provider_name) {
+  std::vector<std::string_view> ids;
+  ids.reserve(models.size());
+  for (const auto& m : models) {
+    if (is_allowed(m.id, allowed, provider_name)) ids.emplace_back(m.id);
+  }
+  return ids;
+}
+
+// Rules 3 and 4 over `ids`: `id` set on a match; `ambiguous` lists the matches when there are
+// several different models; both empty when nothing matches.
+struct Match {
+  std::optional<std::string_view> id;
+  std::vector<std::string_view> ambiguous;
+};
+
+Match match(std::string_view requested, const std::vector<std::string_view>& ids) {
+  for (std::string_view id : ids) {
+    if (id == requested) return {id, {}};
+  }
+  std::vector<std::string_view> hits;
+  for (std::string_view id : ids) {
+    if (icontains(id, requested)) hits.push_back(id);
+  }
+  if (hits.empty()) return {};
+  if (hits.size() == 1) return {hits.front(), {}};
+  // A case-insensitive exact match wins over longer ids that contain it.
+  for (std::string_view id : hits) {
+    if (iequals(id, requested)) return {id, {}};
+  }
+  // Numbered instances of one model ("x", "x:2", "x:3") are one match: the base id (or the
+  // first listed instance when the base is not listed).
+  std::string_view base = strip_instance_suffix(hits.front());
+  bool one_model = std::all_of(hits.begin(), hits.end(), [&](std::string_view id) {
+    return strip_instance_suffix(id) == base;
+  });
+  if (one_model) {
+    for (std::string_view id : hits) {
+      if (id == base) return {id, {}};
+    }
+    return {hits.front(), {}};
+  }
+  return {std::nullopt, std::move(hits)};
+}
+
+Error ambiguous(std::string_view requested, const std::vector<std::string_view>& hits,
+                std::vector<std::string> available) {
+  std::string message = "Model \"" + std::string(requested) + "\" is ambiguous: it matches " +
+                        join(to_strings(hits)) + ". Use the full id.";
+  return Error::model_not_found(std::move(message), std::move(available));
+}
+
+// Rule 2 without an available default: the loaded model, preferring the request's purpose.
+std::optional<std::string> pick_default(const std::vector<ModelInfo>& models,
+                                        std::span<const std::string> allowed,
+                                        std::string_view provider_name, ModelPurpose purpose) {
+  const ModelInfo* first_loaded = nullptr;
+  const ModelInfo* first_listed = nullptr;
+  const ModelInfo* any_loaded = nullptr;
+  const ModelInfo* any_listed = nullptr;
+  for (const auto& m : models) {
+    if (!is_allowed(m.id, allowed, provider_name)) continue;
+    bool fits = is_embedding_model(m) == (purpose == ModelPurpose::kEmbedding);
+    if (m.loaded() && any_loaded == nullptr) any_loaded = &m;
+    if (any_listed == nullptr) any_listed = &m;
+    if (!fits) continue;
+    if (m.loaded() && first_loaded == nullptr) first_loaded = &m;
+    if (first_listed == nullptr) first_listed = &m;
+  }
+  for (const ModelInfo* m : {first_loaded, first_listed, any_loaded, any_listed}) {
+    if (m != nullptr) return m->id;
+  }
+  return std::nullopt;
+}
+
+Result<std::string> resolve_default(const std::vector<ModelInfo>* available,
+                                    const ResolverOptions& o) {
+  const std::string_view configured = o.default_model;
+  if (available == nullptr) {
+    if (configured.empty() && !o.allowed_models.empty()) return o.allowed_models.front();
+    return std::string(configured.empty() ? o.fallback_model : configured);
+  }
+  if (!configured.empty()) {
+    Match hit = match(configured, usable_ids(*available, {}, o.provider_name));
+    if (hit.id) {
+      if (!is_allowed(*hit.id, o.allowed_models, o.provider_name)) {
+        return not_allowed(configured, o.allowed_models);
+      }
+      return std::string(*hit.id);
+    }
+    // Not an available id (or ambiguous): an alias for the loaded model.
+  }
+  if (auto picked = pick_default(*available, o.allowed_models, o.provider_name, o.purpose)) {
+    return std::move(*picked);
+  }
+  std::string_view as_is = configured.empty() ? o.fallback_model : configured;
+  if (!o.allowed_models.empty() && !is_allowed(as_is, o.allowed_models, o.provider_name)) {
+    return not_allowed(as_is, o.allowed_models);
+  }
+  return std::string(as_is);
+}
+
+}  // namespace
+
+SelectorSplit split_selector(std::string_view requested, const ProviderRegistry& registry) {
+  auto colon = requested.find(':');
+  if (colon == std::string_view::npos) return {{}, requested};
+  std::string_view prefix = requested.substr(0, colon);
+  if (!registry.contains(prefix)) return {{}, requested};
+  return {prefix, requested.substr(colon + 1)};
+}
+
+std::string_view strip_instance_suffix(std::string_view id) {
+  auto colon = id.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == id.size()) return id;
+  std::string_view tail = id.substr(colon + 1);
+  bool digits = std::all_of(tail.begin(), tail.end(),
+                            [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  return digits ? id.substr(0, colon) : id;
+}
+
+bool same_model(std::string_view resolved, std::string_view served, bool allow_snapshot_suffix) {
+  if (served.empty() || served == resolved) return true;
+  std::string_view r = strip_variant_suffix(strip_instance_suffix(resolved));
+  std::string_view s = strip_variant_suffix(strip_instance_suffix(served));
+  if (iequals(r, s)) return true;
+  if (allow_snapshot_suffix && s.size() > r.size() && iequals(s.substr(0, r.size()), r) &&
+      s[r.size()] == '-') {
+    return true;
+  }
+  return false;
+}
+
+bool is_allowed(std::string_view id, std::span<const std::string> allowed,
+                std::string_view provider_name) {
+  if (allowed.empty()) return true;
+  std::string_view base = strip_instance_suffix(id);
+  std::string_view plain = strip_variant_suffix(base);
+  for (const auto& a : allowed) {
+    if (a == id || a == base || a == plain) return true;
+    if (!provider_name.empty() && a.size() == provider_name.size() + 1 + id.size() &&
+        a.compare(0, provider_name.size(), provider_name) == 0 && a[provider_name.size()] == ':' &&
+        a.compare(provider_name.size() + 1, std::string::npos, id) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> allowed_ids(const std::vector<ModelInfo>& models,
+                                     std::span<const std::string> allowed,
+                                     std::string_view provider_name) {
+  std::vector<std::string> ids;
+  for (const auto& m : models) {
+    if (is_allowed(m.id, allowed, provider_name)) ids.push_back(m.id);
+  }
+  return ids;
+}
+
+std::vector<ModelInfo> filter_allowed(const std::vector<ModelInfo>& models,
+                                      std::span<const std::string> allowed,
+                                      std::string_view provider_name) {
+  std::vector<ModelInfo> out;
+  for (const auto& m : models) {
+    if (is_allowed(m.id, allowed, provider_name)) out.push_back(m);
+  }
+  return out;
+}
+
+Result<std::string> resolve_model_id(std::string_view requested,
+                                     const std::vector<ModelInfo>* available,
+                                     const ResolverOptions& o) {
+  if (o.is_primary && (requested.empty() || requested == o.default_model)) {
+    return resolve_default(available, o);
+  }
+  if (requested.empty()) {
+    return Error::invalid_request(
+        "the model selector names a provider but no model: use "
+        "\"" +
+            std::string(o.provider_name) + ":<model id>\"",
+        "model");
+  }
+  const bool restricted = !o.allowed_models.empty();
+  if (available == nullptr) {
+    // Upstream list unavailable: pass through, still honouring allowed_models.
+    if (!restricted) return std::string(requested);
+    std::vector<std::string_view> allowed(o.allowed_models.begin(), o.allowed_models.end());
+    Match hit = match(requested, allowed);
+    if (hit.id) return std::string(*hit.id);
+    if (!hit.ambiguous.empty()) return ambiguous(requested, hit.ambiguous, to_strings(allowed));
+    return not_allowed(requested, o.allowed_models);
+  }
+  // The common case first, without building anything: an exact, allowed id.
+  for (const auto& m : *available) {
+    if (m.id == requested && is_allowed(m.id, o.allowed_models, o.provider_name)) return m.id;
+  }
+  const std::vector<std::string_view> usable =
+      usable_ids(*available, o.allowed_models, o.provider_name);
+  Match hit = match(requested, usable);
+  if (hit.id) return std::string(*hit.id);
+  if (!hit.ambiguous.empty()) return ambiguous(requested, hit.ambiguous, to_strings(usable));
+  if (restricted) {
+    // Does it exist at all? Then it is a policy refusal, not a missing model.
+    Match anywhere = match(requested, usable_ids(*available, {}, o.provider_name));
+    if (anywhere.id || !anywhere.ambiguous.empty()) return not_allowed(requested, o.allowed_models);
+  }
+  return not_found(requested, to_strings(usable), restricted);
+}
+
+asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, ModelPurpose purpose,
+                                                     const config::InferenceSection& inference,
+                                                     ProviderSet& providers,
+                                                     ModelCatalog& catalog) {
+  SelectorSplit split = split_selector(requested, providers.registry());
+  ResolvedModel out;
+  if (split.provider.empty()) {
+    out.provider = &providers.primary();
+  } else {
+    auto p = providers.for_selector(split.provider);
+    if (!p) co_return p.error();
+    out.provider = *p;
+  }
+  const bool is_primary = out.provider == &providers.primary();
+  const auto start = Clock::now();
+  auto list = co_await catalog.models(*out.provider);
+  out.upstream_wait = Clock::now() - start;
+  if (!list) {
+    if (list.error().kind == ErrorKind::kCancelled) co_return list.error();
+    spdlog::debug("model list of {} unavailable ({}); passing \"{}\" through", out.provider->name(),
+                  list.error().message, split.model);
+  } else {
+    out.catalog = std::move(*list);
+  }
+  ResolverOptions options{
+      .provider_name = out.provider->name(),
+      .is_primary = is_primary,
+      .default_model = is_primary ? std::string_view(inference.default_model) : std::string_view(),
+      .fallback_model = out.provider->model_id(),
+      .allowed_models = inference.allowed_models,
+      .purpose = purpose};
+  auto id = resolve_model_id(split.model, out.catalog.get(), options);
+  if (!id) co_return id.error();
+  out.model = std::move(*id);
+  co_return out;
+}
+
+std::optional<Error> check_served_model(const ResolvedModel& resolved, std::string_view served,
+                                        const config::InferenceSection& inference) {
+  const std::string_view provider = resolved.provider != nullptr ? resolved.provider->name() : "";
+  const bool lmstudio = resolved.provider != nullptr && resolved.provider->kind() == "lmstudio";
+  if (same_model(resolved.model, served, /*allow_snapshot_suffix=*/!lmstudio)) return std::nullopt;
+  if (inference.accept_model_mismatch) {
+    spdlog::warn(
+        "{} served model \"{}\" for the requested \"{}\" (accepted: "
+        "inference.accept_model_mismatch)",
+        provider, served, resolved.model);
+    return std::nullopt;
+  }
+  std::vector<std::string> available;
+  if (resolved.catalog) {
+    available = allowed_ids(*resolved.catalog, inference.allowed_models, provider);
+  }
+  std::string message =
+      lmstudio
+          ? "LM Studio served model \"" + std::string(served) + "\" instead of the requested \"" +
+                resolved.model + "\" (LM Studio substitutes the loaded model for unknown names)."
+          : "The upstream (" + std::string(provider) + ") served model \"" + std::string(served) +
+                "\" instead of the requested \"" + resolved.model + "\".";
+  if (!available.empty()) message += " Available models: " + join(available) + ".";
+  message += " Load the requested model, or set inference.accept_model_mismatch to accept this.";
+  Error e = Error::upstream(std::move(message));
+  e.code = "model_mismatch";
+  e.param = "model";
+  e.available_models = std::move(available);
+  return e;
+}
+
+}  // namespace roci::server

@@ -1,0 +1,120 @@
+#include "server/routing/provider_set.h"
+
+#include "config/gateway_config.h"
+
+#include <roci/core/model_selector.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+namespace roci::server {
+namespace {
+
+// inference.http as upstream options, with each retry logged (warn; a stale keep-alive resend at
+// debug) and counted by `count_retry`.
+HttpOptions gateway_http_options(const config::GatewayConfig& config,
+                                 std::function<void()> count_retry) {
+  HttpOptions http = config::to_http_options(config.inference.http);
+  // The workers' event loops run for the process's life: expired upstream connections are
+  // closed on time, not at the next request (a quiet gateway holds no sockets to LM Studio).
+  http.close_idle_on_timer = true;
+  http.on_retry = [count = std::move(count_retry)](const HttpRetry& retry) {
+    if (retry.stale_connection) {
+      spdlog::debug("upstream keep-alive connection found closed, resending on a new one: {}",
+                    retry.cause);
+      return;
+    }
+    spdlog::warn("upstream retry {}/{} in {} ms: {}", retry.attempt, retry.max_retries,
+                 retry.delay.count(), retry.cause);
+    if (count) count();
+  };
+  return http;
+}
+
+// inference.mock as the mock's options. It lists inference.mock.models (by default the seed's
+// example names), plus the configured default and allowed models; other names are a 404.
+MockOptions gateway_mock_options(const config::InferenceSection& inference) {
+  MockOptions options;
+  options.models = inference.mock.models;
+  options.completion_tokens = inference.mock.completion_tokens;
+  options.token_delay = std::chrono::milliseconds(inference.mock.token_delay_ms);
+  auto add_model = [&options](const std::string& m) {
+    if (!m.empty() &&
+        std::find(options.models.begin(), options.models.end(), m) == options.models.end()) {
+      options.models.push_back(m);
+    }
+  };
+  add_model(inference.default_model);
+  for (const auto& m : inference.allowed_models) add_model(m);
+  return options;
+}
+
+}  // namespace
+
+Result<ProviderSpec> ProviderSet::primary_spec(const config::GatewayConfig& config,
+                                               const ProviderRegistry& registry) {
+  const auto& inference = config.inference;
+  auto spec = registry.spec_from_env(inference.provider, inference.default_model);
+  if (!spec) {
+    Error e = spec.error();
+    e.message = "inference.provider: " + e.message;
+    e.param = "inference.provider";
+    return e;
+  }
+  spec->base_url = inference.base_url;  // "" -> the kind's default, not the environment's
+  spec->origin.base_url = "inference.base_url";
+  if (!inference.api_key.empty()) {
+    spec->api_key = inference.api_key;
+    spec->origin.api_key = "inference.api_key";
+  } else {
+    spec->origin.api_key += " or inference.api_key";
+  }
+  spec->mock = gateway_mock_options(inference);
+  return spec;
+}
+
+Result<ProviderSet> ProviderSet::create(const config::GatewayConfig& config,
+                                        std::function<void()> count_retry) {
+  RociConfig env = RociConfig::from_env();
+  env.http = gateway_http_options(config, std::move(count_retry));
+  ProviderRegistry registry(std::move(env));
+  auto spec = primary_spec(config, registry);
+  if (!spec) return spec.error();
+  auto primary = registry.create(*spec);
+  if (!primary) return primary.error();
+  return ProviderSet(std::move(*primary), std::move(registry));
+}
+
+ProviderSet::ProviderSet(std::unique_ptr<Provider> primary, RociConfig env)
+    : ProviderSet(std::move(primary), ProviderRegistry(std::move(env))) {}
+
+ProviderSet::ProviderSet(std::unique_ptr<Provider> primary, ProviderRegistry registry)
+    : primary_(std::move(primary)), registry_(std::move(registry)) {}
+
+ProviderSet::ProviderSet(ProviderSet&&) noexcept = default;
+ProviderSet& ProviderSet::operator=(ProviderSet&&) noexcept = default;
+ProviderSet::~ProviderSet() = default;
+
+Result<Provider*> ProviderSet::for_selector(std::string_view provider_name) {
+  if (provider_name == primary_->name()) return primary_.get();
+  if (auto it = others_.find(provider_name); it != others_.end()) return it->second.get();
+  // Built once per thread on first use, from the environment's spec for the kind.
+  auto created = registry_.create(LanguageModel::Known{std::string(provider_name), {}});
+  if (!created) {
+    Error e = created.error();
+    if (e.kind == ErrorKind::kInvalidRequest && e.param.empty()) e.param = "model";
+    return e;
+  }
+  Provider* raw = created->get();
+  others_.emplace(std::string(provider_name), std::move(*created));
+  return raw;
+}
+
+void ProviderSet::add(std::string name, std::unique_ptr<Provider> provider) {
+  others_[std::move(name)] = std::move(provider);
+}
+
+}  // namespace roci::server

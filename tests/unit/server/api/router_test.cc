@@ -1,0 +1,70 @@
+#include "server/api/router.h"
+
+#include <gtest/gtest.h>
+
+namespace roci::server {
+namespace {
+
+using http::verb;
+
+TEST(MatchRoute, ExactPaths) {
+  EXPECT_EQ(match_route(verb::post, "/v1/chat/completions").route, Route::kChatCompletions);
+  EXPECT_EQ(match_route(verb::post, "/v1/completions").route, Route::kCompletions);
+  EXPECT_EQ(match_route(verb::post, "/v1/embeddings").route, Route::kEmbeddings);
+  EXPECT_EQ(match_route(verb::get, "/v1/models").route, Route::kModels);
+  EXPECT_EQ(match_route(verb::get, "/health").route, Route::kHealth);
+  EXPECT_EQ(match_route(verb::get, "/metrics").route, Route::kMetrics);
+  EXPECT_TRUE(match_route(verb::post, "/v1/chat/completions").method_allowed);
+  EXPECT_EQ(match_route(verb::post, "/v1/chat/completions").label, "/v1/chat/completions");
+}
+
+TEST(MatchRoute, QueryStringIsIgnored) {
+  auto m = match_route(verb::get, "/v1/models?limit=3");
+  EXPECT_EQ(m.route, Route::kModels);
+  EXPECT_TRUE(m.method_allowed);
+  EXPECT_EQ(match_route(verb::get, "/health?").route, Route::kHealth);
+}
+
+TEST(MatchRoute, NoPrefixAliasesOrTrailingSlashes) {
+  for (const char* path : {"/chat/completions", "/v1/chat/completions/", "/v1", "/", "/v1/models/",
+                           "/V1/models", "/healthz", "/favicon.ico", ""}) {
+    auto m = match_route(verb::get, path);
+    EXPECT_EQ(m.route, Route::kNotFound) << path;
+    EXPECT_EQ(m.label, "other") << path;
+  }
+}
+
+TEST(MatchRoute, ModelIdMayContainSlashes) {
+  auto m = match_route(verb::get, "/v1/models/TheBloke/Mistral-7B-Instruct-v0.2-GGUF");
+  EXPECT_EQ(m.route, Route::kModel);
+  EXPECT_TRUE(m.method_allowed);
+  EXPECT_EQ(m.model_id, "TheBloke/Mistral-7B-Instruct-v0.2-GGUF");
+  EXPECT_EQ(m.label, "/v1/models/{id}");
+}
+
+TEST(MatchRoute, ModelIdIsUrlDecoded) {
+  EXPECT_EQ(match_route(verb::get, "/v1/models/TheBloke%2FMistral-7B").model_id,
+            "TheBloke/Mistral-7B");
+  EXPECT_EQ(match_route(verb::get, "/v1/models/qwen3%3A8b?x=1").model_id, "qwen3:8b");
+  EXPECT_EQ(match_route(verb::get, "/v1/models/a%20b").model_id, "a b");
+  // Malformed escapes are kept as sent (the handler answers 404).
+  EXPECT_EQ(match_route(verb::get, "/v1/models/bad%zz").model_id, "bad%zz");
+}
+
+TEST(MatchRoute, WrongMethodNamesTheAllowedOne) {
+  auto m = match_route(verb::get, "/v1/chat/completions");
+  EXPECT_EQ(m.route, Route::kChatCompletions);
+  EXPECT_FALSE(m.method_allowed);
+  EXPECT_EQ(m.allow, "POST");
+  auto o = match_route(verb::options, "/v1/models");
+  EXPECT_FALSE(o.method_allowed);
+  EXPECT_EQ(o.allow, "GET");
+  auto d = match_route(verb::delete_, "/v1/models/x");
+  EXPECT_EQ(d.route, Route::kModel);
+  EXPECT_FALSE(d.method_allowed);
+  EXPECT_EQ(d.allow, "GET");
+  EXPECT_FALSE(match_route(verb::post, "/health").method_allowed);
+}
+
+}  // namespace
+}  // namespace roci::server
