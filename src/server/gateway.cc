@@ -1,9 +1,11 @@
 #include "server/gateway.h"
 
-#include "server/routing/admission_queue.h"
+#include "server/observability/startup_report.h"
+
 #include "server/http/auth.h"
 #include "server/http/cors.h"
 #include "server/observability/metrics.h"
+#include "server/routing/admission_queue.h"
 #include "server/routing/model_catalog.h"
 #include "server/routing/provider_set.h"
 
@@ -184,6 +186,9 @@ void Gateway::start() {
     threads_.emplace_back([w = worker.get()] { w->ioc.run(); });
   }
   spdlog::info("listening on {} ({} I/O thread{})", url(), threads, threads == 1 ? "" : "s");
+  Provider& primary = workers_[0]->providers.primary();
+  spdlog::info("{}", describe_gateway(config_, primary));
+  asio::co_spawn(workers_[0]->ioc, probe_upstream_once(primary), asio::detached);
   if (auth_->enabled()) {
     spdlog::info("auth: an API key is required ({} key{} configured; /health {}, /metrics {})",
                  auth_->key_count(), auth_->key_count() == 1 ? "" : "s",

@@ -170,6 +170,7 @@ struct GenerationChoice {
   std::string reasoning;
   std::vector<ToolCall> tool_calls;
   FinishReason finish_reason = FinishReason::kStop;
+  boost::json::value logprobs;  // the upstream's `logprobs` object for this choice; null if none
   friend bool operator==(const GenerationChoice&, const GenerationChoice&) = default;
 };
 
@@ -185,6 +186,9 @@ struct GenerationResult {
   std::int64_t created = 0;
   std::string system_fingerprint;
   std::optional<ProviderStats> stats;
+  // The upstream's `logprobs` object of the first choice, untouched (asked for with
+  // settings.extra["logprobs"] / ["top_logprobs"]); null when the upstream sent none.
+  boost::json::value logprobs;
   // n > 1: the other choices, in index order; usage above covers them all. Empty otherwise.
   std::vector<GenerationChoice> other_choices;
 };
@@ -196,6 +200,9 @@ struct GenerationResult {
 struct TextDelta {
   std::string text;
   int choice = 0;
+  // The chunk's `logprobs` object for these tokens, untouched; null when the upstream sent none.
+  // A delta may carry logprobs with empty text.
+  boost::json::value logprobs;
 };
 struct ReasoningDelta {
   std::string text;

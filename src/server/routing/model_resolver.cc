@@ -150,6 +150,11 @@ std::optional<std::string> pick_default(const std::vector<ModelInfo>& models,
   return std::nullopt;
 }
 
+bool lists(const std::vector<ModelInfo>& available, std::string_view id) {
+  return std::any_of(available.begin(), available.end(),
+                     [id](const ModelInfo& m) { return m.id == id; });
+}
+
 Result<std::string> resolve_default(const std::vector<ModelInfo>* available,
                                     const ResolverOptions& o) {
   const std::string_view configured = o.default_model;
@@ -250,6 +255,12 @@ Result<std::string> resolve_model_id(std::string_view requested,
   if (o.is_primary && (requested.empty() || requested == o.default_model)) {
     return resolve_default(available, o);
   }
+  if (o.is_primary && o.local_model_alias && requested == kLocalModelAlias &&
+      !(available != nullptr && lists(*available, requested))) {
+    ResolverOptions loaded = o;  // rule 2 without a configured default: the loaded model
+    loaded.default_model = {};
+    return resolve_default(available, loaded);
+  }
   if (requested.empty()) {
     return Error::invalid_request(
         "the model selector names a provider but no model: use "
@@ -314,6 +325,8 @@ asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, Mode
       .default_model = is_primary ? std::string_view(inference.default_model) : std::string_view(),
       .fallback_model = out.provider->model_id(),
       .allowed_models = inference.allowed_models,
+      .local_model_alias =
+          is_primary && (out.provider->kind() == "lmstudio" || out.provider->kind() == "llamacpp"),
       .purpose = purpose};
   auto id = resolve_model_id(split.model, out.catalog.get(), options);
   if (!id) co_return id.error();

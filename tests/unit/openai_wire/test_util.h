@@ -111,6 +111,7 @@ struct AssembledStream {
   std::optional<Error> error;
   int chunks = 0;
   int text_deltas = 0;
+  std::vector<boost::json::value> logprobs;  // each text delta's `logprobs`, when it had one
   bool saw_done = false;
 };
 
@@ -136,6 +137,7 @@ inline AssembledStream assemble(std::string_view sse, std::string_view upstream 
       if (const auto* t = std::get_if<TextDelta>(&part)) {
         out.text += t->text;
         ++out.text_deltas;
+        if (!t->logprobs.is_null()) out.logprobs.push_back(t->logprobs);
       } else if (const auto* r = std::get_if<ReasoningDelta>(&part)) {
         out.reasoning += r->text;
       } else if (const auto* c = std::get_if<ToolCallDelta>(&part)) {
