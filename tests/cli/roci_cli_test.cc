@@ -111,6 +111,21 @@ TEST(RociChatSession, CtrlCAtThePromptSaysHowToLeave) {
 
 // --- One prompt ---
 
+TEST(RociChat, CtrlCOnAPromptExits130AndClosesTheUpstream) {
+  FakeUpstream fake;
+  Fault slow;
+  slow.path = "/v1/chat/completions";
+  slow.token_delay = 300ms;
+  fake.script(slow);
+  Terminal t(roci_cli_binary(), {"chat", "lmstudio:llama3.3", "one two three four five six"},
+             lmstudio_env(fake));
+  ASSERT_TRUE(t.expect("Echo:")) << t.output();
+  t.type(Terminal::kCtrlC);
+  EXPECT_TRUE(fake.wait_for_client_close(3s));
+  EXPECT_EQ(t.wait(), 130) << t.output();
+  EXPECT_THAT(t.output(), HasSubstr("roci: interrupted"));
+}
+
 TEST(RociChat, PipedStdinAndThePromptAreSentTogether) {
   FakeUpstream fake;
   Piped p(roci_cli_binary(), {"chat", "lmstudio:llama3.3", "review this"},
