@@ -30,6 +30,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,8 +76,9 @@ class Provider {
   virtual asio::awaitable<Result<EmbeddingResult>> embed(EmbeddingRequest request);
   virtual asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request);
 
-  // Synchronous pull stream over stream() (runs on the sync runtime thread; text_stream.h).
-  Result<TextStream> stream_text(const ProviderRequest& request);
+  // Synchronous pull stream over stream() (runs on the sync runtime thread; text_stream.h). A stop
+  // requested through `stop` (from any thread) ends the open, next() and result(): kCancelled.
+  Result<TextStream> stream_text(const ProviderRequest& request, std::stop_token stop = {});
 };
 
 }  // namespace roci
