@@ -83,7 +83,30 @@ test('the playground streams an answer, with ttft and tokens/s under it', async 
   assert.match(answer, /hello from the browser test/);
   assert.match(await text('#pg-log .msg.assistant:last-child .meta'), /ttft \d/);
   assert.equal(await page.evaluate(() => localStorage.getItem('roci.model')), 'qwen3-8b');
+});
+
+test('a second turn keeps the history, and code blocks show as code with a copy button', async () => {
+  const sent = [];
+  const onRequest = (r) => { if (r.url().endsWith('/v1/chat/completions')) sent.push(JSON.parse(r.postData())); };
+  page.on('request', onRequest);
+  const prompt = 'Print it:\n```python\nprint("<b>hi</b>")\n```';
+  await page.$eval('#pg-input', (e, v) => { e.value = v; }, prompt);
+  await page.click('#pg-send');
+  await page.waitForFunction(() => document.querySelectorAll('#pg-log .msg.assistant').length === 2 &&
+    /tok\/s/.test(document.querySelector('#pg-log .msg.assistant:last-child .meta').textContent));
+  const code = await text('#pg-log .msg.assistant:last-child pre code');
+  assert.equal(code, 'print("<b>hi</b>")');
+  assert.equal(await page.$('#pg-log b'), null);
+  assert.ok(await page.$('#pg-log .msg.assistant:last-child .codeblock button'));
+  assert.equal(await page.$$eval('#pg-log .msg.user', (ms) => ms.length), 2);
+  page.off('request', onRequest);
+  assert.deepEqual(sent[0].messages.map((m) => m.role), ['user', 'assistant', 'user']);
+  assert.equal(sent[0].stream, true);
+  assert.equal(sent[0].model, 'qwen3-8b');
+  await new Promise((r) => setTimeout(r, 5500));  // the charts' next poll has both requests
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${shots}/console-light.png` });
+  await page.screenshot({ path: `${shots}/console-full.png`, fullPage: true });  // docs/console.png
 });
 
 test('Stop aborts the stream and the gateway cancels the upstream request', async () => {
@@ -117,7 +140,6 @@ test('the live list shows the playground\'s requests and one made with curl', as
   const rows = await page.$$eval('#requests-body tr', (rs) => rs.map((r) => r.textContent));
   assert.ok(rows.some((r) => /\/v1\/chat\/completions \(stream\)/.test(r) && /200/.test(r)), rows.join('\n'));
   assert.ok(rows.some((r) => /499 cancelled/.test(r)), 'the stopped request shows as cancelled');
-  await page.evaluate(() => document.getElementById('requests').scrollIntoView());
   await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
   await page.evaluate(() => window.scrollTo(0, 0));
   await new Promise((r) => setTimeout(r, 200));

@@ -54,7 +54,8 @@ TEST(AdminApi, StatusSaysWhenTheUpstreamIsDown) {
                                {"INFERENCE_INFERENCE_HTTP_MAX_RETRIES", "0"}}});
   auto res = http_call(gw.port, "GET", "/admin/status");
   ASSERT_EQ(res.status, 200) << res.body;
-  const auto& b = res.json().at("backends").as_array()[0].as_object();
+  const json::value body = res.json();
+  const auto& b = body.at("backends").as_array()[0].as_object();
   EXPECT_FALSE(b.at("reachable").as_bool());
   EXPECT_FALSE(b.at("detail").as_string().empty());
 }
@@ -166,7 +167,7 @@ TEST(AdminApi, TheFeedEndsOnShutdown) {
   EXPECT_EQ(gw.process->stop(SIGTERM, 5s), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
   EXPECT_FALSE(feed.read_event(1s));
-  EXPECT_TRUE(feed.closed());
+  EXPECT_TRUE(feed.wait_for_close(1s));
 }
 
 TEST(Console, FilesAreServedWithEtagsAnd304) {

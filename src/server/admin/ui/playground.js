@@ -8,18 +8,26 @@ const MODEL_STORAGE = 'roci.model';
 let history = [];  // {role, content} of finished turns
 let controller = null;
 
+// Splits a fenced code part ("python\nprint(1)\n", or "python print(1) " from a server that
+// lost the newlines) into its language and code.
+function splitFence(part) {
+  const nl = part.indexOf('\n');
+  if (nl >= 0) return { lang: part.slice(0, nl).trim(), code: part.slice(nl + 1).replace(/\n$/, '') };
+  const m = /^\s*([A-Za-z0-9_+#.-]{1,20})\s+([\s\S]*)$/.exec(part);
+  return m ? { lang: m[1], code: m[2].trim() } : { lang: '', code: part.trim() };
+}
+
 // Text with ``` fences: code blocks as <pre><code> with a copy button, the rest as text.
 function renderAnswer(target, text) {
-  const parts = text.split(/^```/m);
+  const parts = text.split('```');
   const nodes = [];
   parts.forEach((part, i) => {
-    if (i % 2 === 0) {
-      if (part) nodes.push(el('div', { class: 'text', text: part.replace(/^\n+|\n+$/g, '') }));
+    if (i % 2 === 0 || i === parts.length - 1) {  // text, or an unclosed fence's rest
+      const t = (i % 2 === 0 ? part : '```' + part).replace(/^\n+|\n+$/g, '');
+      if (t.trim()) nodes.push(el('div', { class: 'text', text: t }));
       return;
     }
-    const nl = part.indexOf('\n');
-    const lang = nl >= 0 ? part.slice(0, nl).trim() : '';
-    const code = (nl >= 0 ? part.slice(nl + 1) : part).replace(/\n$/, '');
+    const { lang, code } = splitFence(part);
     const button = el('button', { type: 'button', class: 'small ghost', text: 'Copy', 'aria-label': 'Copy code' });
     button.addEventListener('click', () => copyText(code, button));
     nodes.push(el('div', { class: 'codeblock' },
