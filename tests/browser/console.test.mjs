@@ -103,7 +103,6 @@ test('a second turn keeps the history, and code blocks show as code with a copy 
   assert.deepEqual(sent[0].messages.map((m) => m.role), ['user', 'assistant', 'user']);
   assert.equal(sent[0].stream, true);
   assert.equal(sent[0].model, 'qwen3-8b');
-  await new Promise((r) => setTimeout(r, 5500));  // the charts' next poll has both requests
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${shots}/console-light.png` });
   await page.screenshot({ path: `${shots}/console-full.png`, fullPage: true });  // docs/console.png
