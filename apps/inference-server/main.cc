@@ -28,6 +28,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace {
 
@@ -129,7 +130,10 @@ int main(int argc, char** argv) {
   }
 
   roci::server::Gateway::block_shutdown_signals();  // until run_until_signal() handles them
-  roci::server::Gateway gateway(config);
+  roci::server::GatewayOptions options;
+  options.version = roci::apps::kVersion;
+  options.config_file = config_file.value_or("");
+  roci::server::Gateway gateway(config, std::move(options));
   try {
     gateway.start();
   } catch (const std::exception& e) {

@@ -294,6 +294,9 @@ std::vector<ConfigKey> make_keys() {
         header_names()),
     key("cors.max_age_secs", field(+[](C& c) -> auto& { return c.cors.max_age_secs; }),
         between(0, 86400)),
+
+    key("ui.enabled", field(+[](C& c) -> auto& { return c.ui.enabled; })),
+    key("ui.log_content", field(+[](C& c) -> auto& { return c.ui.log_content; })),
   };
   // clang-format on
 }

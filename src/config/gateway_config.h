@@ -128,6 +128,12 @@ struct CorsSection {
   int max_age_secs = 600;  // Access-Control-Max-Age: how long browsers cache a preflight
 };
 
+// The web console (GET /ui) and its admin API (/admin/...).
+struct UiSection {
+  bool enabled = true;       // false: /ui, the / redirect and /admin/... answer 404
+  bool log_content = false;  // the live request feed carries request and answer text
+};
+
 struct GatewayConfig {
   ServerSection server;
   InferenceSection inference;
@@ -135,6 +141,7 @@ struct GatewayConfig {
   LogSection log;
   AuthSection auth;
   CorsSection cors;
+  UiSection ui;
 };
 
 struct ConfigProblem {

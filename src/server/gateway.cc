@@ -1,7 +1,7 @@
 #include "server/gateway.h"
 
+#include "server/admin/admin_state.h"
 #include "server/observability/startup_report.h"
-
 #include "server/http/auth.h"
 #include "server/http/cors.h"
 #include "server/observability/metrics.h"
@@ -96,7 +96,7 @@ struct Gateway::Worker {
   Worker(const config::GatewayConfig& config, ProviderSet set, MetricsShard& shard,
          AdmissionQueue& admission, Gateway& gateway)
       : providers(std::move(set)),
-        context{config, providers, shard, admission, catalog},
+        context{config, providers, shard, admission, catalog, gateway.admin_.get()},
         env{context,
             gateway.stopping_,
             gateway.connections_,
@@ -129,6 +129,15 @@ void Gateway::start() {
                           : std::max(1u, std::thread::hardware_concurrency());
   auth_ = std::make_unique<const ApiKeyCheck>(config_.auth);
   cors_ = std::make_unique<const CorsPolicy>(config_.cors);
+  admin_ =
+      std::make_unique<admin::AdminState>(admin::AdminOptions{.version = options_.version,
+                                                              .config_file = options_.config_file,
+                                                              .enabled = config_.ui.enabled,
+                                                              .log_content = config_.ui.log_content,
+                                                              .keys_required = auth_->enabled(),
+                                                              .threads = threads,
+                                                              .stopping = &stopping_,
+                                                              .connections = &connections_});
   admission_ = std::make_unique<AdmissionQueue>(AdmissionQueue::Options{
       .max_concurrent = config_.limits.max_concurrent_upstream,
       .max_queue = config_.limits.max_queue,
@@ -189,6 +198,10 @@ void Gateway::start() {
   Provider& primary = workers_[0]->providers.primary();
   spdlog::info("{}", describe_gateway(config_, primary));
   asio::co_spawn(workers_[0]->ioc, probe_upstream_once(primary), asio::detached);
+  if (config_.ui.enabled) {
+    spdlog::info("web console: {}/ui/ ({})", url(),
+                 auth_->enabled() ? "an API key is asked for" : "loopback clients only");
+  }
   if (auth_->enabled()) {
     spdlog::info("auth: an API key is required ({} key{} configured; /health {}, /metrics {})",
                  auth_->key_count(), auth_->key_count() == 1 ? "" : "s",

@@ -39,6 +39,9 @@ class AdmissionQueue;
 class ApiKeyCheck;
 class CorsPolicy;
 class MetricsRegistry;
+namespace admin {
+class AdminState;
+}
 
 struct GatewayOptions {
   // Tests: replaces the router's dispatch for routed requests (see session.h).
@@ -46,6 +49,9 @@ struct GatewayOptions {
   // Write deadline for every response write (a client that stops reading is dropped). Unset:
   // server.write_timeout_secs.
   std::optional<std::chrono::seconds> write_timeout;
+  // What the web console's /admin/status shows: the version string and the config file in use.
+  std::string version;
+  std::string config_file;
 };
 
 class Gateway {
@@ -88,8 +94,9 @@ class Gateway {
   GatewayOptions options_;
   std::unique_ptr<AdmissionQueue> admission_;
   std::unique_ptr<MetricsRegistry> metrics_;
-  std::unique_ptr<const ApiKeyCheck> auth_;  // auth.*, shared read-only by every worker
-  std::unique_ptr<const CorsPolicy> cors_;   // cors.*, likewise
+  std::unique_ptr<const ApiKeyCheck> auth_;   // auth.*, shared read-only by every worker
+  std::unique_ptr<const CorsPolicy> cors_;    // cors.*, likewise
+  std::unique_ptr<admin::AdminState> admin_;  // the web console's ring and series (thread-safe)
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   asio::ip::tcp::endpoint endpoint_;

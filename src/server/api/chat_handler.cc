@@ -12,6 +12,7 @@
 // call) is destroyed, which closes the upstream connection.
 #include "config/gateway_config.h"
 #include "openai_wire/downstream_codec.h"
+#include "server/admin/request_event.h"
 #include "server/api/handler_support.h"
 #include "server/api/handlers.h"
 #include "server/routing/model_resolver.h"
@@ -52,6 +53,7 @@ asio::awaitable<std::optional<PreparedChat>> prepare_chat(RequestContext& ctx) {
     co_return std::nullopt;
   }
   ctx.log.stream = parsed->stream;
+  if (config.ui.log_content) admin::note_prompt(ctx.log, parsed->request.messages);
   apply_generation_defaults(parsed->request.settings, config.inference);
   auto admitted =
       co_await resolve_and_admit(ctx, std::move(parsed->request.model), ModelPurpose::kChat);
@@ -76,6 +78,7 @@ asio::awaitable<void> answer_once(RequestContext& ctx, PreparedChat& chat) {
     co_return co_await fail(ctx, std::move(*mismatch));
   }
   ctx.log.usage = result->usage;
+  if (ctx.worker.config.ui.log_content) admin::note_answer(ctx.log, result->text);
   const std::string id = result->id.empty() ? openai_wire::new_completion_id() : result->id;
   const std::string_view model = result->model.empty() ? resolved.model : result->model;
   const std::int64_t created = result->created != 0 ? result->created : unix_seconds();
@@ -157,6 +160,10 @@ asio::awaitable<Result<void>> pump_events(RequestContext& ctx, ChatStream& strea
       co_return co_await queue_stream_end(ctx, encoder, *finish, include_usage);
     }
     if (!ctx.log.time_to_first_token) ctx.log.time_to_first_token = Clock::now() - ctx.log.start;
+    if (const auto* text = std::get_if<TextDelta>(&**part);
+        text != nullptr && ctx.worker.config.ui.log_content) {
+      admin::note_answer(ctx.log, text->text);
+    }
     // Parts that arrived together share one write; otherwise the part is written now, and the
     // next is read only once the kernel took it (backpressure, §4).
     event = encoder.encode(**part);

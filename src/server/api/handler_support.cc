@@ -30,6 +30,7 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
                                                            std::string requested,
                                                            ModelPurpose purpose) {
   const auto& config = ctx.worker.config;
+  ctx.log.requested_model = requested;
   auto resolved = co_await resolve_model(std::move(requested), purpose, config.inference,
                                          ctx.worker.providers, ctx.worker.catalog);
   if (!resolved) {
@@ -38,6 +39,7 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
   }
   ctx.log.upstream_wait += resolved->upstream_wait;
   ctx.log.model = resolved->model;
+  ctx.log.backend = std::string(resolved->provider->name());
   UpstreamTimer queued(ctx.log);
   auto slot = co_await ctx.worker.admission.acquire();
   queued.stop();

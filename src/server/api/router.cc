@@ -1,5 +1,7 @@
 #include "server/api/router.h"
 
+#include "config/gateway_config.h"
+#include "server/admin/admin_handlers.h"
 #include "server/api/handlers.h"
 #include "server/api/http_error.h"
 
@@ -26,7 +28,19 @@ constexpr RouteSpec kRoutes[] = {
     {"/v1/models", Route::kModels, http::verb::get, "GET"},
     {"/health", Route::kHealth, http::verb::get, "GET"},
     {"/metrics", Route::kMetrics, http::verb::get, "GET"},
+    {"/", Route::kRoot, http::verb::get, "GET"},
+    {"/ui", Route::kUi, http::verb::get, "GET"},
+    {"/admin/status", Route::kAdminStatus, http::verb::get, "GET"},
+    {"/admin/events", Route::kAdminEvents, http::verb::get, "GET"},
+    {"/admin/series", Route::kAdminSeries, http::verb::get, "GET"},
 };
+
+constexpr std::string_view kUiPrefix = "/ui/";
+
+bool is_console(Route route) {
+  return route == Route::kRoot || route == Route::kUi || route == Route::kAdminStatus ||
+         route == Route::kAdminEvents || route == Route::kAdminSeries;
+}
 
 std::string decode_id(std::string_view raw) {
   auto pct = boost::urls::make_pct_string_view(raw);
@@ -53,8 +67,17 @@ RouteMatch match_route(http::verb method, std::string_view target) {
       m.label = spec.path;
       m.method_allowed = method == spec.method;
       m.allow = spec.allow;
+      m.console = is_console(spec.route);
       return m;
     }
+  }
+  if (path.starts_with(kUiPrefix)) {
+    m.route = Route::kUi;
+    m.label = "/ui";
+    m.method_allowed = method == http::verb::get;
+    m.allow = "GET";
+    m.console = true;
+    return m;
   }
   if (path.size() > kModelsPrefix.size() && path.starts_with(kModelsPrefix)) {
     m.route = Route::kModel;
@@ -78,7 +101,7 @@ asio::awaitable<void> answer_unknown_route(RequestContext& ctx) {
           .message = "Unknown route: " + std::string(verb_name(ctx.request)) + " " +
                      std::string(path_of(ctx.request)) +
                      ". The gateway serves /v1/chat/completions, /v1/completions, "
-                     "/v1/embeddings, /v1/models, /health, /metrics.",
+                     "/v1/embeddings, /v1/models, /health, /metrics, and the web console at /ui.",
           .code = "unknown_route"};
   co_await send_error(ctx, e);
 }
@@ -106,6 +129,7 @@ asio::awaitable<void> answer_method_not_allowed(RequestContext& ctx, std::string
 asio::awaitable<void> dispatch(RequestContext& ctx) {
   RouteMatch m = match_route(ctx.request.method(), ctx.request.target());
   ctx.log.route = std::string(m.label);
+  if (m.console && !ctx.worker.config.ui.enabled) return answer_unknown_route(ctx);
   if (m.route == Route::kNotFound) return answer_unknown_route(ctx);
   if (!m.method_allowed) return answer_method_not_allowed(ctx, m.allow);
   switch (m.route) {
@@ -123,6 +147,16 @@ asio::awaitable<void> dispatch(RequestContext& ctx) {
       return handle_health(ctx);
     case Route::kMetrics:
       return handle_metrics(ctx);
+    case Route::kRoot:
+      return admin::handle_root(ctx);
+    case Route::kUi:
+      return admin::handle_ui(ctx);
+    case Route::kAdminStatus:
+      return admin::handle_admin_status(ctx);
+    case Route::kAdminEvents:
+      return admin::handle_admin_events(ctx);
+    case Route::kAdminSeries:
+      return admin::handle_admin_series(ctx);
     case Route::kNotFound:
       break;
   }

@@ -26,6 +26,11 @@ enum class Route {
   kModel,            // GET /v1/models/{id}
   kHealth,           // GET /health
   kMetrics,          // GET /metrics
+  kRoot,             // GET /: browsers (Accept: text/html) are sent to /ui
+  kUi,               // GET /ui, /ui/{file}: the web console's files
+  kAdminStatus,      // GET /admin/status
+  kAdminEvents,      // GET /admin/events (server-sent events)
+  kAdminSeries,      // GET /admin/series
   kNotFound,
 };
 
@@ -36,6 +41,8 @@ struct RouteMatch {
   bool method_allowed = false;  // false with a known route: 405
   std::string_view allow;       // the Allow header value for a 405 ("POST", "GET")
   std::string model_id;         // kModel: the URL-decoded id (may contain '/')
+  // The gateway's own pages and admin API (kRoot, kUi, kAdmin*): answered only while ui.enabled.
+  bool console = false;
 };
 
 // Pure: method + request target (path and optional query) -> route.

@@ -22,6 +22,7 @@
 #include <roci/core/types.h>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
@@ -78,7 +79,9 @@ struct RequestLog {
   std::string request_id;
   std::string route;  // "/v1/chat/completions", ... ("other" for unknown paths: bounded label set)
   std::string model;  // resolved model id ("" when none)
-  int status = 0;     // 499 when the client went away
+  std::string requested_model;  // the model the client named ("" when none)
+  std::string backend;          // the provider instance that served it ("" when none)
+  int status = 0;               // 499 when the client went away
   std::optional<Usage> usage;
   std::size_t bytes_out = 0;
   bool stream = false;
@@ -88,12 +91,19 @@ struct RequestLog {
   std::optional<std::chrono::nanoseconds> time_to_first_token;
   std::optional<ErrorKind> error_kind;  // set when the request failed
   std::string error_message;            // for the log line (never secrets)
+  // Only with ui.log_content (the console's live feed): the last user message and the answer
+  // text, each cut at admin::kMaxEventText bytes.
+  std::string content_prompt;
+  std::string content_answer;
 };
 
 class ProviderSet;
 class MetricsShard;
 class AdmissionQueue;
 class ModelCatalog;
+namespace admin {
+class AdminState;
+}
 
 // Per I/O thread. Nothing here is shared with another thread except the AdmissionQueue (which is
 // thread-safe) and the immutable config.
@@ -103,6 +113,7 @@ struct WorkerContext {
   MetricsShard& metrics;
   AdmissionQueue& admission;
   ModelCatalog& catalog;
+  admin::AdminState* admin = nullptr;  // the console's shared state (admin_state.h); may be null
 };
 
 struct RequestContext {
@@ -112,6 +123,7 @@ struct RequestContext {
   ResponseWriter& writer;
   RequestLog& log;
   WorkerContext& worker;
+  asio::ip::address peer = {};  // the client's address (the console's loopback rule)
 };
 
 }  // namespace roci::server

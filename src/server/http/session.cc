@@ -1,6 +1,7 @@
 #include "server/http/session.h"
 
 #include "config/gateway_config.h"
+#include "server/admin/admin_state.h"
 #include "server/observability/access_log.h"
 #include "server/http/cors.h"
 #include "server/http/http1_response_writer.h"
@@ -150,7 +151,10 @@ RouteMatch Session::open_request(RequestInProgress& current) {
   current.writer.emplace(
       ResponseConnection{socket_, node_, pending_output_, env_.stopping, env_.write_timeout}, req,
       current.log);
-  current.ctx.emplace(RequestContext{req, *current.writer, current.log, env_.worker});
+  beast::error_code peer_ec;
+  const auto peer = socket_.remote_endpoint(peer_ec);
+  current.ctx.emplace(
+      RequestContext{req, *current.writer, current.log, env_.worker, peer.address()});
   if (env_.cors != nullptr) {
     current.writer->set_common_headers(env_.cors->response_headers(req[http::field::origin]));
   }
@@ -166,6 +170,7 @@ void Session::record_request() {
   const auto& req = current.parser.get();
   env_.worker.metrics.record(current.log);
   log_access(current.log, req.method_string(), req.target());
+  if (env_.worker.admin != nullptr) env_.worker.admin->record(current.log, req.method_string());
 }
 
 asio::awaitable<void> Session::answer(const Error& e) {

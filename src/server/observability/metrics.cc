@@ -180,7 +180,8 @@ void MetricsShard::record(const RequestLog& log) {
       tokens_per_second_.observe(log.usage->completion_tokens / seconds(gen));
     }
   }
-  if (log.status == 499) bump(cancellations_, 1);
+  // A reader leaving the console's event feed is how that feed ends, not a cancelled request.
+  if (log.status == 499 && log.route != "/admin/events") bump(cancellations_, 1);
   if (log.error_kind == ErrorKind::kUnauthenticated) bump(auth_failures_, 1);
   if (log.error_kind) {
     for (std::size_t i = 0; i < std::size(kUpstreamErrorKinds); ++i) {

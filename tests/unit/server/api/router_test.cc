@@ -26,12 +26,27 @@ TEST(MatchRoute, QueryStringIsIgnored) {
 }
 
 TEST(MatchRoute, NoPrefixAliasesOrTrailingSlashes) {
-  for (const char* path : {"/chat/completions", "/v1/chat/completions/", "/v1", "/", "/v1/models/",
+  for (const char* path : {"/chat/completions", "/v1/chat/completions/", "/v1", "/v1/models/",
                            "/V1/models", "/healthz", "/favicon.ico", ""}) {
     auto m = match_route(verb::get, path);
     EXPECT_EQ(m.route, Route::kNotFound) << path;
     EXPECT_EQ(m.label, "other") << path;
   }
+}
+
+TEST(MatchRoute, ConsoleRoutes) {
+  EXPECT_EQ(match_route(verb::get, "/").route, Route::kRoot);
+  EXPECT_EQ(match_route(verb::get, "/ui").route, Route::kUi);
+  auto asset = match_route(verb::get, "/ui/app.js?v=1");
+  EXPECT_EQ(asset.route, Route::kUi);
+  EXPECT_EQ(asset.label, "/ui");
+  EXPECT_TRUE(asset.console);
+  EXPECT_EQ(match_route(verb::get, "/admin/status").route, Route::kAdminStatus);
+  EXPECT_EQ(match_route(verb::get, "/admin/events").route, Route::kAdminEvents);
+  EXPECT_EQ(match_route(verb::get, "/admin/series").route, Route::kAdminSeries);
+  EXPECT_FALSE(match_route(verb::post, "/admin/status").method_allowed);
+  EXPECT_FALSE(match_route(verb::get, "/v1/models").console);
+  EXPECT_EQ(match_route(verb::get, "/admin").route, Route::kNotFound);
 }
 
 TEST(MatchRoute, ModelIdMayContainSlashes) {
