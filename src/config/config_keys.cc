@@ -195,9 +195,9 @@ ConfigKey key(std::string path, Field f, Check check = {}, bool secret = false) 
 
 // Keys the gateway reads once at start-up (the listeners, the threads, the shared admission
 // queue): a reload reports their change and keeps the running value.
-constexpr std::string_view kRestartKeys[] = {
-    "server.host", "server.port", "server.threads", "limits.max_concurrent_upstream",
-    "limits.max_queue", "limits.queue_timeout_secs"};
+constexpr std::string_view kRestartKeys[] = {"server.host",      "server.port",
+                                             "server.threads",   "limits.max_concurrent_upstream",
+                                             "limits.max_queue", "limits.queue_timeout_secs"};
 
 std::vector<ConfigKey> mark_restart_keys(std::vector<ConfigKey> keys) {
   for (auto& k : keys) {

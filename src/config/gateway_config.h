@@ -93,7 +93,7 @@ struct LimitsSection {
 
 // The gateway's log (apps/inference-server; src/server/observability/logging.h). Reloadable.
 struct LogSection {
-  std::string level = "info";  // error | warn | info | debug | trace
+  std::string level = "info";   // error | warn | info | debug | trace
   std::string format = "text";  // text | json (one JSON object per line, stable field names)
   std::string file;             // "": stderr; else appended to, reopened on reload (SIGHUP)
 };

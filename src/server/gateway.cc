@@ -90,9 +90,10 @@ struct Gateway::Worker {
 
   // Throws std::runtime_error when the providers cannot be built.
   Worker(MetricsShard& shard, AdmissionQueue& admission, Gateway& gateway)
-      : states(*gateway.live_, WorkerResources{.metrics = shard,
-                                               .admission = admission,
-                                               .count_retry = [&shard] { shard.upstream_retry(); }}),
+      : states(*gateway.live_,
+               WorkerResources{.metrics = shard,
+                               .admission = admission,
+                               .count_retry = [&shard] { shard.upstream_retry(); }}),
         env{states,
             shard,
             gateway.stopping_,

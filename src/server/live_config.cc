@@ -73,9 +73,10 @@ void WorkerStates::refresh() {
   auto state = rebuild_worker_state(state_.get(), next, resources_);
   if (!state) {
     failed_generation_ = next->generation;
-    spdlog::error("reload: an I/O thread cannot apply configuration generation {} ({}); it keeps "
-                  "serving with generation {}",
-                  next->generation, state.error().message, state_->shared->generation);
+    spdlog::error(
+        "reload: an I/O thread cannot apply configuration generation {} ({}); it keeps "
+        "serving with generation {}",
+        next->generation, state.error().message, state_->shared->generation);
     return;
   }
   state_ = std::move(*state);

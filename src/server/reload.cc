@@ -38,9 +38,10 @@ bool reload_gateway(Gateway& gateway, const config::ConfigSources& sources) {
   std::string changed;
   for (const auto& c : changes) {
     if (c.needs_restart) {
-      spdlog::warn("reload: {} changed ({} -> {}) but takes effect only after a restart; it stays "
-                   "{} until then",
-                   c.key, c.before, c.after, c.before);
+      spdlog::warn(
+          "reload: {} changed ({} -> {}) but takes effect only after a restart; it stays "
+          "{} until then",
+          c.key, c.before, c.after, c.before);
     } else {
       changed += (changed.empty() ? "" : ", ") + c.key;
     }

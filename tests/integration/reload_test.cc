@@ -74,9 +74,8 @@ TEST(Reload, ValidFileChangesAllowedModelsAndApiKeysForNewRequests) {
             404);
 
   dir.write("keys.txt", "# gateway keys\nkey-two\n");
-  dir.write("gw.yaml",
-            "inference:\n  allowed_models: [qwen3, llama3.3]\nauth:\n  api_keys_file: " +
-                dir.file("keys.txt") + "\n");
+  dir.write("gw.yaml", "inference:\n  allowed_models: [qwen3, llama3.3]\nauth:\n  api_keys_file: " +
+                           dir.file("keys.txt") + "\n");
   ASSERT_TRUE(reload(gw, "configuration reloaded: generation 2")) << gw.log();
   EXPECT_NE(gw.log().find("changed: inference.allowed_models, auth.api_keys, auth.api_keys_file"),
             std::string::npos)
@@ -85,10 +84,9 @@ TEST(Reload, ValidFileChangesAllowedModelsAndApiKeysForNewRequests) {
   EXPECT_EQ(http_call(gw.port, "POST", "/v1/chat/completions", chat_body("llama3.3", "hi")).status,
             401);
   const Fields key_two{{"Authorization", "Bearer key-two"}};
-  EXPECT_EQ(
-      http_call(gw.port, "POST", "/v1/chat/completions", chat_body("llama3.3", "hi"), key_two)
-          .status,
-      200);
+  EXPECT_EQ(http_call(gw.port, "POST", "/v1/chat/completions", chat_body("llama3.3", "hi"), key_two)
+                .status,
+            200);
 
   // The keys file alone changed: a reload reads it again.
   dir.write("keys.txt", "key-three\n");

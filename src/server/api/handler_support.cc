@@ -30,6 +30,7 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
                                                            std::string requested,
                                                            ModelPurpose purpose) {
   const auto& config = ctx.worker.config;
+  ctx.log.requested_model = requested;
   auto resolved = co_await resolve_model(std::move(requested), purpose, config.inference,
                                          ctx.worker.providers, ctx.worker.catalog);
   if (!resolved) {
@@ -38,6 +39,7 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
   }
   ctx.log.upstream_wait += resolved->upstream_wait;
   ctx.log.model = resolved->model;
+  ctx.log.backend = resolved->provider->name();
   UpstreamTimer queued(ctx.log);
   auto slot = co_await ctx.worker.admission.acquire();
   queued.stop();
@@ -50,6 +52,11 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
     co_return std::nullopt;
   }
   co_return Admitted{std::move(*resolved), std::move(*slot)};
+}
+
+void forward_request_id(const RequestContext& ctx, std::optional<TransportOptions>& transport) {
+  if (!transport) transport.emplace();
+  transport->headers.emplace_back("X-Request-Id", ctx.log.request_id);
 }
 
 bool is_cancelled(const asio::cancellation_state& state) {

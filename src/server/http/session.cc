@@ -1,15 +1,16 @@
 #include "server/http/session.h"
 
 #include "config/gateway_config.h"
-#include "server/live_config.h"
-#include "server/observability/access_log.h"
+#include "server/api/http_error.h"
+#include "server/api/router.h"
 #include "server/http/cors.h"
 #include "server/http/http1_response_writer.h"
-#include "server/api/http_error.h"
-#include "server/observability/metrics.h"
 #include "server/http/request_gate.h"
 #include "server/http/request_id.h"
-#include "server/api/router.h"
+#include "server/live_config.h"
+#include "server/observability/access_log.h"
+#include "server/observability/logging.h"
+#include "server/observability/metrics.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -78,6 +79,8 @@ class Session {
   Session(tcp::socket socket, SessionEnv& env, bool reject)
       : env_(env), socket_(std::move(socket)), reject_(reject) {
     node_.socket = &socket_;
+    beast::error_code ec;
+    peer_ = socket_.remote_endpoint(ec);
     env_.sessions.push_back(node_);
     pending_output_.reserve(512);
   }
@@ -133,6 +136,7 @@ class Session {
 
   SessionEnv& env_;
   tcp::socket socket_;
+  tcp::endpoint peer_;          // the client's address, for the access log
   beast::flat_buffer buffer_;   // request bytes read and not parsed yet
   std::string pending_output_;  // ResponseConnection::pending_output
   SessionNode node_;
@@ -158,6 +162,7 @@ RouteMatch Session::open_request(RequestInProgress& current) {
   ClientRequest& req = current.parser.get();
   current.log.start = steady_clock::now();
   current.log.request_id = request_id_for(req["X-Request-Id"]);
+  current.log.client = peer_;
   RouteMatch match = match_route(req.method(), req.target());
   current.log.route = std::string(match.label);
   current.writer.emplace(
@@ -286,9 +291,8 @@ asio::awaitable<Session::Next> Session::answer_at_gate(const GateDecision& gate,
       co_await send_error(*current.ctx, gate.error);
       break;
     case GateAction::kPreflight:
-      writer.set_common_headers(
-          current.state->shared->cors.preflight_headers(current.parser.get()[http::field::origin],
-                                                        match.allow));
+      writer.set_common_headers(current.state->shared->cors.preflight_headers(
+          current.parser.get()[http::field::origin], match.allow));
       (void)co_await writer.send(204, std::string_view(), std::string(), Headers{});
       break;
     case GateAction::kRoute:
@@ -403,7 +407,8 @@ asio::awaitable<void> Session::answer_failure(std::exception_ptr failure) {
     what = e.what();
   } catch (...) {
   }
-  spdlog::error("session: unhandled exception: {}", what);
+  log_request(spdlog::level::err, current_ ? current_->log.request_id : std::string("-"),
+              "session: unhandled exception: {}", what);
   if (current_ && current_->writer && !current_->writer->headers_sent() &&
       !current_->writer->broken()) {
     co_await answer(Error::internal("Internal error in the gateway (request id " +

@@ -117,7 +117,8 @@ class GatewaySink final : public spdlog::sinks::base_sink<std::mutex> {
     } else {
       if (logger == kRequestLogger && payload.starts_with("id=")) {
         const auto space = payload.find(' ');
-        const std::string_view id = payload.substr(3, space == payload.npos ? payload.npos : space - 3);
+        const std::string_view id =
+            payload.substr(3, space == payload.npos ? payload.npos : space - 3);
         w.key("request_id"_js).string(id);
         payload = space == payload.npos ? std::string_view() : payload.substr(space + 1);
       }

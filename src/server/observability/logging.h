@@ -4,7 +4,8 @@
 //
 //   if (auto why = configure_logging(config.log); !why.empty()) fail(why);  // start-up, reload
 //   spdlog::info("listening on {}", url);                                    // any line
-//   log_request(spdlog::level::warn, ctx.log.request_id, "upstream retry {}", n);  // about a request
+//   log_request(spdlog::level::warn, ctx.log.request_id, "upstream retry {}", n);  // about a
+//   request
 //
 // Three loggers share the sink: the default one ("inference-server"), "request" (lines about one
 // request: log_request) and "access" (the access line, access_log.h). Levels follow log.level.
@@ -50,8 +51,7 @@ void log_request(spdlog::level::level_enum level, std::string_view request_id,
                  spdlog::format_string_t<Args...> format, Args&&... args) {
   spdlog::logger& logger = request_logger();
   if (!logger.should_log(level)) return;
-  logger.log(level, "id={} {}", request_id,
-             fmt::format(format, std::forward<Args>(args)...));
+  logger.log(level, "id={} {}", request_id, fmt::format(format, std::forward<Args>(args)...));
 }
 
 }  // namespace roci::server
