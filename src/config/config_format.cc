@@ -79,6 +79,32 @@ std::string describe_effective_config(const GatewayConfig& config) {
   return std::string(out.c_str()) + "\n";
 }
 
+std::vector<ConfigChange> diff_config(const GatewayConfig& before, const GatewayConfig& after) {
+  std::vector<ConfigChange> changes;
+  for (const auto& key : detail::config_keys()) {
+    const detail::Value a = detail::read(before, key);
+    const detail::Value b = detail::read(after, key);
+    if (a == b) continue;
+    ConfigChange change{.key = key.path, .needs_restart = key.restart};
+    if (key.secret) {
+      change.before = detail::secret_placeholder(a);
+      change.after = detail::secret_placeholder(b);
+      if (change.before == change.after) change.after += ", changed";
+    } else {
+      change.before = detail::render(a);
+      change.after = detail::render(b);
+    }
+    changes.push_back(std::move(change));
+  }
+  return changes;
+}
+
+void keep_restart_values(GatewayConfig& next, const GatewayConfig& running) {
+  for (const auto& key : detail::config_keys()) {
+    if (key.restart) detail::assign(next, key, detail::read(running, key));
+  }
+}
+
 std::map<std::string, std::string> environ_map() {
   std::map<std::string, std::string> env;
   for (char** entry = environ; entry && *entry; ++entry) {

@@ -193,10 +193,24 @@ ConfigKey key(std::string path, Field f, Check check = {}, bool secret = false) 
   return {std::move(path), std::move(env), std::move(f), std::move(check), secret};
 }
 
+// Keys the gateway reads once at start-up (the listeners, the threads, the shared admission
+// queue): a reload reports their change and keeps the running value.
+constexpr std::string_view kRestartKeys[] = {"server.host",      "server.port",
+                                             "server.threads",   "limits.max_concurrent_upstream",
+                                             "limits.max_queue", "limits.queue_timeout_secs"};
+
+std::vector<ConfigKey> mark_restart_keys(std::vector<ConfigKey> keys) {
+  for (auto& k : keys) {
+    k.restart = std::find(std::begin(kRestartKeys), std::end(kRestartKeys), k.path) !=
+                std::end(kRestartKeys);
+  }
+  return keys;
+}
+
 std::vector<ConfigKey> make_keys() {
   using C = GatewayConfig;
   // clang-format off
-  return {
+  return mark_restart_keys({
     key("server.host", field(+[](C& c) -> auto& { return c.server.host; }), not_empty()),
     key("server.port", field(+[](C& c) -> auto& { return c.server.port; }), between(0, 65535)),
     key("server.threads", field(+[](C& c) -> auto& { return c.server.threads; }), between(0, 1024)),
@@ -281,6 +295,9 @@ std::vector<ConfigKey> make_keys() {
 
     key("log.level", field(+[](C& c) -> auto& { return c.log.level; }),
         one_of({"error", "warn", "info", "debug", "trace"})),
+    key("log.format", field(+[](C& c) -> auto& { return c.log.format; }),
+        one_of({"text", "json"})),
+    key("log.file", field(+[](C& c) -> auto& { return c.log.file; })),
 
     key("auth.api_keys", field(+[](C& c) -> auto& { return c.auth.api_keys; }), api_key_list(),
         /*secret=*/true),
@@ -297,7 +314,7 @@ std::vector<ConfigKey> make_keys() {
 
     key("ui.enabled", field(+[](C& c) -> auto& { return c.ui.enabled; })),
     key("ui.log_content", field(+[](C& c) -> auto& { return c.ui.log_content; })),
-  };
+  });
   // clang-format on
 }
 

@@ -91,8 +91,11 @@ struct LimitsSection {
   int max_tokens_ceiling = 1 << 20;
 };
 
+// The gateway's log (apps/inference-server; src/server/observability/logging.h). Reloadable.
 struct LogSection {
-  std::string level = "info";  // error | warn | info | debug | trace
+  std::string level = "info";   // error | warn | info | debug | trace
+  std::string format = "text";  // text | json (one JSON object per line, stable field names)
+  std::string file;             // "": stderr; else appended to, reopened on reload (SIGHUP)
 };
 
 // Gateway API keys. With at least one key every request needs `Authorization: Bearer <key>` or
@@ -180,6 +183,17 @@ std::string format_problems(const std::vector<ConfigProblem>& problems);
 // auth.api_keys "(2 keys)" / "(not set)"; for --check-config and debug logs. Loads back once the
 // secret lines are removed (the placeholders themselves are refused as keys).
 std::string describe_effective_config(const GatewayConfig& config);
+
+// One key whose effective value differs between two configurations (a reload).
+struct ConfigChange {
+  std::string key;             // "inference.allowed_models"
+  std::string before, after;   // rendered values; for secrets what describe_effective_config prints
+  bool needs_restart = false;  // read once at start-up (listen address, threads, admission queue)
+};
+// Every key whose value differs, in key-table order.
+std::vector<ConfigChange> diff_config(const GatewayConfig& before, const GatewayConfig& after);
+// Sets every restart-only key of `next` to its value in `running` (what a reload cannot change).
+void keep_restart_values(GatewayConfig& next, const GatewayConfig& running);
 
 // The process environment as name -> value.
 std::map<std::string, std::string> environ_map();

@@ -32,6 +32,7 @@ struct HttpRetry {
   std::chrono::milliseconds delay{0};  // the backoff before it
   std::string cause;                   // why the previous attempt failed, naming the upstream
   bool stale_connection = false;       // a dead pooled keep-alive connection, resent at once
+  std::string request_id;  // the request's X-Request-Id field (TransportOptions::headers), or ""
 };
 
 struct HttpOptions {

@@ -133,10 +133,14 @@ struct ResponseFormat {
   friend bool operator==(const ResponseFormat&, const ResponseFormat&) = default;
 };
 
-// Per-request overrides of the provider's HTTP deadlines.
+// Per-request overrides of the provider's HTTP deadlines, and header fields to send.
 struct TransportOptions {
   std::optional<std::chrono::milliseconds> first_byte_timeout;
   std::optional<std::chrono::milliseconds> request_timeout;
+  // Sent with the upstream request after the provider's own fields, e.g. {"X-Request-Id", id}
+  // (correlates logs; an HttpRetry carries it). Names and values must be valid field text (no
+  // CR, LF or NUL): the request fails with kInvalidRequest otherwise.
+  std::vector<std::pair<std::string, std::string>> headers;
   friend bool operator==(const TransportOptions&, const TransportOptions&) = default;
 };
 
@@ -269,6 +273,7 @@ struct EmbeddingRequest {
   std::optional<int> dimensions;
   std::string encoding_format;  // "" | "float" | "base64"
   boost::json::object extra;
+  std::optional<TransportOptions> transport;
 };
 struct EmbeddingResult {
   std::string model;
@@ -281,6 +286,7 @@ struct CompletionRequest {
   std::string model;
   std::vector<std::string> prompt;  // one or more prompts
   GenerationSettings settings;
+  std::optional<TransportOptions> transport;
 };
 struct CompletionChoice {
   std::string text;

@@ -126,6 +126,8 @@ net::HttpRequest OpenAiCompatibleProvider::make_request(
   if (transport) {
     request.first_byte_timeout = transport->first_byte_timeout;
     request.total_timeout = transport->request_timeout;
+    request.headers.insert(request.headers.end(), transport->headers.begin(),
+                           transport->headers.end());
   }
   return request;
 }
@@ -347,9 +349,9 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_models(
 
 asio::awaitable<Result<EmbeddingResult>> OpenAiCompatibleProvider::embed(EmbeddingRequest request) {
   default_model(request.model);
-  auto body =
-      co_await exchange(make_request(verb::post, api_path_ + "/embeddings",
-                                     openai_wire::encode_embedding_request(request), std::nullopt));
+  auto body = co_await exchange(make_request(verb::post, api_path_ + "/embeddings",
+                                             openai_wire::encode_embedding_request(request),
+                                             request.transport));
   if (!body) co_return body.error();
   co_return openai_wire::decode_embedding_response(*body, label_);
 }
@@ -359,7 +361,7 @@ asio::awaitable<Result<CompletionResult>> OpenAiCompatibleProvider::complete(
   default_model(request.model);
   auto body = co_await exchange(make_request(verb::post, api_path_ + "/completions",
                                              openai_wire::encode_completion_request(request),
-                                             std::nullopt));
+                                             request.transport));
   if (!body) co_return body.error();
   co_return openai_wire::decode_completion_response(*body, label_);
 }

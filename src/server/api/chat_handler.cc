@@ -59,6 +59,7 @@ asio::awaitable<std::optional<PreparedChat>> prepare_chat(RequestContext& ctx) {
       co_await resolve_and_admit(ctx, std::move(parsed->request.model), ModelPurpose::kChat);
   if (!admitted) co_return std::nullopt;
   parsed->request.model = admitted->resolved.model;
+  forward_request_id(ctx, parsed->request.transport);
   co_return PreparedChat{.admitted = std::move(*admitted),
                          .request = std::move(parsed->request),
                          .stream = parsed->stream,

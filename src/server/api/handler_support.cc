@@ -39,7 +39,7 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
   }
   ctx.log.upstream_wait += resolved->upstream_wait;
   ctx.log.model = resolved->model;
-  ctx.log.backend = std::string(resolved->provider->name());
+  ctx.log.backend = resolved->provider->name();
   UpstreamTimer queued(ctx.log);
   auto slot = co_await ctx.worker.admission.acquire();
   queued.stop();
@@ -52,6 +52,11 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
     co_return std::nullopt;
   }
   co_return Admitted{std::move(*resolved), std::move(*slot)};
+}
+
+void forward_request_id(const RequestContext& ctx, std::optional<TransportOptions>& transport) {
+  if (!transport) transport.emplace();
+  transport->headers.emplace_back("X-Request-Id", ctx.log.request_id);
 }
 
 bool is_cancelled(const asio::cancellation_state& state) {

@@ -10,9 +10,9 @@
 #pragma once
 
 #include "openai_wire/downstream_codec.h"
+#include "server/http/request_context.h"
 #include "server/routing/admission_queue.h"
 #include "server/routing/model_resolver.h"
-#include "server/http/request_context.h"
 
 #include <roci/core/error.h>
 #include <roci/core/types.h>
@@ -37,6 +37,10 @@ openai_wire::RequestLimits request_limits(const config::LimitsSection& limits);
 // 100; 0 disables) and temperature (inference.default_temperature, 0.7; negative disables).
 void apply_generation_defaults(GenerationSettings& settings,
                                const config::InferenceSection& inference);
+
+// Sends the request id upstream as X-Request-Id (TransportOptions::headers): the upstream's logs
+// and the gateway's retry lines carry it. Every handler that calls a provider does this.
+void forward_request_id(const RequestContext& ctx, std::optional<TransportOptions>& transport);
 
 // Adds the time between construction and stop() (or destruction) to log.upstream_wait.
 class UpstreamTimer {
@@ -63,10 +67,10 @@ struct Admitted {
   AdmissionQueue::Slot slot;
 };
 
-// resolve_model (recorded in ctx.log), then a slot of the shared AdmissionQueue; time spent queued
-// counts as upstream wait (the gateway waits for upstream capacity, it does not work). Shared by
-// every inference endpoint. On failure (kQueueFull: 429 + Retry-After; kCancelled; resolution
-// errors) the error was answered and it returns nullopt.
+// resolve_model (recorded in ctx.log: requested_model, model, backend), then a slot of the shared
+// AdmissionQueue; time spent queued counts as upstream wait (the gateway waits for upstream
+// capacity, it does not work). Shared by every inference endpoint. On failure (kQueueFull: 429 +
+// Retry-After; kCancelled; resolution errors) the error was answered and it returns nullopt.
 asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
                                                            std::string requested,
                                                            ModelPurpose purpose);

@@ -35,6 +35,7 @@ asio::awaitable<void> handle_completions(RequestContext& ctx) {
   auto admitted = co_await resolve_and_admit(ctx, std::move(parsed->model), ModelPurpose::kChat);
   if (!admitted) co_return;
   parsed->model = admitted->resolved.model;
+  forward_request_id(ctx, parsed->transport);
 
   UpstreamTimer timer(ctx.log);
   auto result = co_await admitted->resolved.provider->complete(std::move(*parsed));
@@ -61,6 +62,7 @@ asio::awaitable<void> handle_embeddings(RequestContext& ctx) {
       co_await resolve_and_admit(ctx, std::move(parsed->model), ModelPurpose::kEmbedding);
   if (!admitted) co_return;
   parsed->model = admitted->resolved.model;
+  forward_request_id(ctx, parsed->transport);
 
   UpstreamTimer timer(ctx.log);
   auto result = co_await admitted->resolved.provider->embed(std::move(*parsed));

@@ -23,6 +23,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
@@ -74,13 +75,17 @@ class ResponseWriter {
   virtual bool headers_sent() const = 0;
 };
 
-// What the access log line and the metrics record for one request. Handlers fill what they know.
+// What the access log line and the metrics record for one request. The session fills the
+// connection's fields; handlers fill what they know (resolve_and_admit: requested_model, model,
+// backend; the answer: usage, time_to_first_token), and every handler of a new route or API dialect
+// fills the same fields.
 struct RequestLog {
   std::string request_id;
+  asio::ip::tcp::endpoint client;  // the peer's address (formatted only when logged)
   std::string route;  // "/v1/chat/completions", ... ("other" for unknown paths: bounded label set)
-  std::string model;  // resolved model id ("" when none)
-  std::string requested_model;  // the model the client named ("" when none)
-  std::string backend;          // the provider instance that served it ("" when none)
+  std::string requested_model;  // as the client wrote it ("" when it named none)
+  std::string model;            // resolved model id ("" when none): the metrics' model label
+  std::string backend;          // provider instance (a fleet: the backend) that served it
   int status = 0;               // 499 when the client went away
   std::optional<Usage> usage;
   std::size_t bytes_out = 0;

@@ -1,6 +1,7 @@
 #include "server/observability/metrics.h"
 
 #include "server/api/handlers.h"
+#include "server/observability/process_metrics.h"
 
 #include <algorithm>
 #include <charconv>
@@ -313,6 +314,7 @@ std::string MetricsRegistry::render() const {
   out.append("roci_connections_open ");
   append_number(out, gauges_.connections_open ? gauges_.connections_open() : std::int64_t{0});
   out.append("\n");
+  append_process_metrics(out);
   return out;
 }
 

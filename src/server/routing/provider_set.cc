@@ -1,6 +1,7 @@
 #include "server/routing/provider_set.h"
 
 #include "config/gateway_config.h"
+#include "server/observability/logging.h"
 
 #include <roci/core/model_selector.h>
 
@@ -22,13 +23,15 @@ HttpOptions gateway_http_options(const config::GatewayConfig& config,
   // closed on time, not at the next request (a quiet gateway holds no sockets to LM Studio).
   http.close_idle_on_timer = true;
   http.on_retry = [count = std::move(count_retry)](const HttpRetry& retry) {
+    const std::string_view id = retry.request_id.empty() ? "-" : retry.request_id;
     if (retry.stale_connection) {
-      spdlog::debug("upstream keep-alive connection found closed, resending on a new one: {}",
-                    retry.cause);
+      log_request(spdlog::level::debug, id,
+                  "upstream keep-alive connection found closed, resending on a new one: {}",
+                  retry.cause);
       return;
     }
-    spdlog::warn("upstream retry {}/{} in {} ms: {}", retry.attempt, retry.max_retries,
-                 retry.delay.count(), retry.cause);
+    log_request(spdlog::level::warn, id, "upstream retry {}/{} in {} ms: {}", retry.attempt,
+                retry.max_retries, retry.delay.count(), retry.cause);
     if (count) count();
   };
   return http;
