@@ -279,6 +279,13 @@ std::vector<ConfigKey> make_keys() {
     key("limits.max_tokens_ceiling",
         field(+[](C& c) -> auto& { return c.limits.max_tokens_ceiling; }), at_least(1)),
 
+    key("responses.store_max_entries",
+        field(+[](C& c) -> auto& { return c.responses.store_max_entries; }), at_least(0)),
+    key("responses.store_max_bytes",
+        field(+[](C& c) -> auto& { return c.responses.store_max_bytes; }), at_least(1)),
+    key("responses.store_ttl_secs",
+        field(+[](C& c) -> auto& { return c.responses.store_ttl_secs; }), at_least(1)),
+
     key("log.level", field(+[](C& c) -> auto& { return c.log.level; }),
         one_of({"error", "warn", "info", "debug", "trace"})),
 

@@ -1,6 +1,7 @@
 #include "server/gateway.h"
 
 #include "server/routing/admission_queue.h"
+#include "server/api/response_store.h"
 #include "server/http/auth.h"
 #include "server/http/cors.h"
 #include "server/observability/metrics.h"
@@ -94,7 +95,7 @@ struct Gateway::Worker {
   Worker(const config::GatewayConfig& config, ProviderSet set, MetricsShard& shard,
          AdmissionQueue& admission, Gateway& gateway)
       : providers(std::move(set)),
-        context{config, providers, shard, admission, catalog},
+        context{config, providers, shard, admission, catalog, gateway.responses_.get()},
         env{context,
             gateway.stopping_,
             gateway.connections_,
@@ -131,6 +132,10 @@ void Gateway::start() {
       .max_concurrent = config_.limits.max_concurrent_upstream,
       .max_queue = config_.limits.max_queue,
       .queue_timeout = std::chrono::seconds(config_.limits.queue_timeout_secs)});
+  responses_ = std::make_unique<ResponseStore>(
+      ResponseStore::Options{.max_entries = config_.responses.store_max_entries,
+                             .max_bytes = config_.responses.store_max_bytes,
+                             .ttl = std::chrono::seconds(config_.responses.store_ttl_secs)});
   metrics_ = std::make_unique<MetricsRegistry>(
       static_cast<std::size_t>(threads),
       GaugeSources{

@@ -36,6 +36,7 @@
 namespace roci::server {
 
 class AdmissionQueue;
+class ResponseStore;
 class ApiKeyCheck;
 class CorsPolicy;
 class MetricsRegistry;
@@ -87,6 +88,7 @@ class Gateway {
   config::GatewayConfig config_;
   GatewayOptions options_;
   std::unique_ptr<AdmissionQueue> admission_;
+  std::unique_ptr<ResponseStore> responses_;  // shared by every worker
   std::unique_ptr<MetricsRegistry> metrics_;
   std::unique_ptr<const ApiKeyCheck> auth_;  // auth.*, shared read-only by every worker
   std::unique_ptr<const CorsPolicy> cors_;   // cors.*, likewise

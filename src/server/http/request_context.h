@@ -95,6 +95,7 @@ class MetricsShard;
 struct ErrorRenderer;  // server/api/http_error.h
 class AdmissionQueue;
 class ModelCatalog;
+class ResponseStore;
 
 // Per I/O thread. Nothing here is shared with another thread except the AdmissionQueue (which is
 // thread-safe) and the immutable config.
@@ -104,6 +105,8 @@ struct WorkerContext {
   MetricsShard& metrics;
   AdmissionQueue& admission;
   ModelCatalog& catalog;
+  // The Responses API store (shared by every thread; thread-safe). Null: nothing is stored.
+  ResponseStore* responses = nullptr;
 };
 
 struct RequestContext {
