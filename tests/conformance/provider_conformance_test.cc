@@ -218,7 +218,7 @@ TEST_P(ProviderConformance, ResponsesDialectRoundTrip) {
       head, openai_wire::response_output(*generated),
       openai_wire::response_outcome(generated->finish_reason), generated->usage, 2));
   EXPECT_EQ(object.at("status"), "completed");
-  EXPECT_EQ(object.at("output").at(0).at("content").at(0).at("text"), generated->text);
+  EXPECT_EQ(object.at("output").at(0).at("content").at(0).at("text").as_string(), generated->text);
   EXPECT_GT(object.at("usage").at("output_tokens").as_int64(), 0);
 
   auto streamed = run(stream_all(provider_.get(), request));
@@ -233,7 +233,8 @@ TEST_P(ProviderConformance, ResponsesDialectRoundTrip) {
   EXPECT_EQ(text.rfind("event: response.created\n", 0), 0u);
   EXPECT_NE(text.find("event: response.completed\n"), std::string::npos);
   auto final_response = boost::json::parse(events.final_response());
-  EXPECT_EQ(final_response.at("output").at(0).at("content").at(0).at("text"), streamed->text);
+  EXPECT_EQ(final_response.at("output").at(0).at("content").at(0).at("text").as_string(),
+            streamed->text);
 }
 
 TEST_P(ProviderConformance, ResponsesDialectToolCall) {

@@ -194,7 +194,7 @@ TEST(ResponsesHandler, StoredThenContinuedThenDeleted) {
   EXPECT_EQ(messages[1].content, "Hello there");
   EXPECT_EQ(messages[2].content, "What is my name?");
   auto events = stream_events(h.writer);
-  EXPECT_EQ(events.back().at("response").at("previous_response_id"), id);
+  EXPECT_EQ(events.back().at("response").at("previous_response_id").as_string(), id);
   EXPECT_EQ(h.responses.size(), 2u);  // the streamed answer too
 
   h.run(with_method(http::verb::delete_, id));
