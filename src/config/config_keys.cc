@@ -195,9 +195,19 @@ ConfigKey key(std::string path, Field f, Check check = {}, bool secret = false) 
 
 // Keys the gateway reads once at start-up (the listeners, the threads, the shared admission
 // queue): a reload reports their change and keeps the running value.
-constexpr std::string_view kRestartKeys[] = {"server.host",      "server.port",
-                                             "server.threads",   "limits.max_concurrent_upstream",
-                                             "limits.max_queue", "limits.queue_timeout_secs"};
+// Read once at start: the listeners, the threads, the shared admission queue, the Responses
+// store's bounds and the web console's state.
+constexpr std::string_view kRestartKeys[] = {"server.host",
+                                             "server.port",
+                                             "server.threads",
+                                             "limits.max_concurrent_upstream",
+                                             "limits.max_queue",
+                                             "limits.queue_timeout_secs",
+                                             "responses.store_max_entries",
+                                             "responses.store_max_bytes",
+                                             "responses.store_ttl_secs",
+                                             "ui.enabled",
+                                             "ui.log_content"};
 
 std::vector<ConfigKey> mark_restart_keys(std::vector<ConfigKey> keys) {
   for (auto& k : keys) {
@@ -292,6 +302,13 @@ std::vector<ConfigKey> make_keys() {
         field(+[](C& c) -> auto& { return c.limits.max_string_bytes; }), at_least(1)),
     key("limits.max_tokens_ceiling",
         field(+[](C& c) -> auto& { return c.limits.max_tokens_ceiling; }), at_least(1)),
+
+    key("responses.store_max_entries",
+        field(+[](C& c) -> auto& { return c.responses.store_max_entries; }), at_least(0)),
+    key("responses.store_max_bytes",
+        field(+[](C& c) -> auto& { return c.responses.store_max_bytes; }), at_least(1)),
+    key("responses.store_ttl_secs",
+        field(+[](C& c) -> auto& { return c.responses.store_ttl_secs; }), at_least(1)),
 
     key("log.level", field(+[](C& c) -> auto& { return c.log.level; }),
         one_of({"error", "warn", "info", "debug", "trace"})),

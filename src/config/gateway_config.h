@@ -91,6 +91,14 @@ struct LimitsSection {
   int max_tokens_ceiling = 1 << 20;
 };
 
+// The Responses API store (POST /v1/responses with `store`, GET / DELETE /v1/responses/{id},
+// previous_response_id): in memory, shared by every thread; the oldest go first past a bound.
+struct ResponsesSection {
+  std::size_t store_max_entries = 1000;     // 0: nothing is stored
+  std::size_t store_max_bytes = 64u << 20;  // memory the stored responses may hold
+  int store_ttl_secs = 3600;                // a stored response is forgotten after this
+};
+
 // The gateway's log (apps/inference-server; src/server/observability/logging.h). Reloadable.
 struct LogSection {
   std::string level = "info";   // error | warn | info | debug | trace
@@ -141,6 +149,7 @@ struct GatewayConfig {
   ServerSection server;
   InferenceSection inference;
   LimitsSection limits;
+  ResponsesSection responses;
   LogSection log;
   AuthSection auth;
   CorsSection cors;

@@ -1,6 +1,7 @@
 #include "server/gateway.h"
 
 #include "server/admin/admin_state.h"
+#include "server/api/response_store.h"
 #include "server/live_config.h"
 #include "server/observability/metrics.h"
 #include "server/observability/startup_report.h"
@@ -102,7 +103,8 @@ struct Gateway::Worker {
                WorkerResources{.metrics = shard,
                                .admission = admission,
                                .count_retry = [&shard] { shard.upstream_retry(); },
-                               .admin = gateway.admin_.get()}),
+                               .admin = gateway.admin_.get(),
+                               .responses = gateway.responses_.get()}),
         env{states,
             shard,
             gateway.stopping_,
@@ -145,6 +147,10 @@ void Gateway::start() {
       .max_concurrent = config_.limits.max_concurrent_upstream,
       .max_queue = config_.limits.max_queue,
       .queue_timeout = std::chrono::seconds(config_.limits.queue_timeout_secs)});
+  responses_ = std::make_unique<ResponseStore>(
+      ResponseStore::Options{.max_entries = config_.responses.store_max_entries,
+                             .max_bytes = config_.responses.store_max_bytes,
+                             .ttl = std::chrono::seconds(config_.responses.store_ttl_secs)});
   metrics_ = std::make_unique<MetricsRegistry>(
       static_cast<std::size_t>(threads),
       GaugeSources{

@@ -45,6 +45,7 @@ namespace roci::server {
 
 class AdmissionQueue;
 class LiveConfig;
+class ResponseStore;
 class MetricsRegistry;
 namespace admin {
 class AdminState;
@@ -110,6 +111,7 @@ class Gateway {
   config::GatewayConfig config_;
   GatewayOptions options_;
   std::unique_ptr<AdmissionQueue> admission_;
+  std::unique_ptr<ResponseStore> responses_;  // shared by every worker
   std::unique_ptr<MetricsRegistry> metrics_;
   std::unique_ptr<LiveConfig> live_;  // what new requests are served with (live_config.h)
   std::unique_ptr<admin::AdminState> admin_;  // the web console's ring and series (thread-safe)

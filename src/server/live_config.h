@@ -78,6 +78,7 @@ struct WorkerResources {
   AdmissionQueue& admission;
   std::function<void()> count_retry;  // MetricsShard::upstream_retry of the thread's shard
   admin::AdminState* admin = nullptr;  // the web console's shared state; may be null
+  ResponseStore* responses = nullptr;  // the Responses API store (thread-safe); may be null
 };
 
 // THE reload hook: the thread's state for `next`, given the state it served `previous` with

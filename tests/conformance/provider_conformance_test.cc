@@ -2,6 +2,7 @@
 // OpenAiProvider against the fake OpenAI, LlamaCppProvider against the fake llama.cpp
 // llama-server, and LmStudioProvider against that llama-server too (LM Studio's fallbacks).
 // Every provider must give the same shape of answer through the same interface.
+#include "openai_wire/downstream_responses.h"
 #include "support/fake_upstream.h"
 #include "unit/providers/provider_test_util.h"
 
@@ -198,6 +199,58 @@ TEST_P(ProviderConformance, DroppingAStreamMidwayIsClean) {
   auto after = run(provider_->generate(user_request("still there?")));
   ASSERT_TRUE(after) << after.error();
   EXPECT_FALSE(after->text.empty());
+}
+
+// The Responses dialect over every provider: a Responses body parsed by the gateway's codec, served
+// by the provider, rendered back as a response object and as the Responses event stream.
+TEST_P(ProviderConformance, ResponsesDialectRoundTrip) {
+  auto parsed = openai_wire::parse_responses_request(
+      R"({"input":"Hello, how are you?","instructions":"Be brief.","max_output_tokens":64})", {});
+  ASSERT_TRUE(parsed) << parsed.error();
+  ProviderRequest request = parsed->request;
+  request.messages.insert(request.messages.begin(), ModelMessage::system(*parsed->instructions));
+  openai_wire::ResponseHead head{
+      .id = "resp_c", .model = "m", .created_at = 1, .echo = parsed->echo};
+
+  auto generated = run(provider_->generate(request));
+  ASSERT_TRUE(generated) << generated.error();
+  auto object = boost::json::parse(openai_wire::encode_response(
+      head, openai_wire::response_output(*generated),
+      openai_wire::response_outcome(generated->finish_reason), generated->usage, 2));
+  EXPECT_EQ(object.at("status"), "completed");
+  EXPECT_EQ(object.at("output").at(0).at("content").at(0).at("text").as_string(), generated->text);
+  EXPECT_GT(object.at("usage").at("output_tokens").as_int64(), 0);
+
+  auto streamed = run(stream_all(provider_.get(), request));
+  ASSERT_TRUE(streamed) << streamed.error();
+  ASSERT_TRUE(streamed->finish);
+  openai_wire::ResponsesEventEncoder events(head);
+  std::string text = events.open();
+  for (const auto& part : streamed->parts) {
+    if (!std::holds_alternative<Finish>(part)) text += events.encode(part);
+  }
+  text += events.finish(*streamed->finish);
+  EXPECT_EQ(text.rfind("event: response.created\n", 0), 0u);
+  EXPECT_NE(text.find("event: response.completed\n"), std::string::npos);
+  auto final_response = boost::json::parse(events.final_response());
+  EXPECT_EQ(final_response.at("output").at(0).at("content").at(0).at("text").as_string(),
+            streamed->text);
+}
+
+TEST_P(ProviderConformance, ResponsesDialectToolCall) {
+  if (!GetParam().tool_calls) GTEST_SKIP() << GetParam().name << " cannot answer with tool calls";
+  auto parsed = openai_wire::parse_responses_request(
+      R"({"input":"call: {\"city\":\"Paris\"}","tools":[{"type":"function","name":"get_weather",
+          "parameters":{"type":"object","properties":{"city":{"type":"string"}}}}]})",
+      {});
+  ASSERT_TRUE(parsed) << parsed.error();
+  auto generated = run(provider_->generate(parsed->request));
+  ASSERT_TRUE(generated) << generated.error();
+  const auto output = openai_wire::response_output(*generated);
+  ASSERT_EQ(output.size(), 1u);
+  EXPECT_EQ(output[0].type, openai_wire::ResponseOutputItem::Type::kFunctionCall);
+  EXPECT_EQ(output[0].name, "get_weather");
+  EXPECT_EQ(boost::json::parse(output[0].text), boost::json::parse(R"({"city":"Paris"})"));
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -13,18 +13,21 @@ namespace roci::server {
 namespace {
 
 constexpr std::string_view kModelsPrefix = "/v1/models/";
+constexpr std::string_view kResponsesPrefix = "/v1/responses/";
 
 struct RouteSpec {
   std::string_view path;
   Route route;
   http::verb method;
   std::string_view allow;
+  const ErrorRenderer* errors = nullptr;  // null: OpenAI's envelope
 };
 
 constexpr RouteSpec kRoutes[] = {
     {"/v1/chat/completions", Route::kChatCompletions, http::verb::post, "POST"},
     {"/v1/completions", Route::kCompletions, http::verb::post, "POST"},
     {"/v1/embeddings", Route::kEmbeddings, http::verb::post, "POST"},
+    {"/v1/responses", Route::kResponses, http::verb::post, "POST"},
     {"/v1/models", Route::kModels, http::verb::get, "GET"},
     {"/health", Route::kHealth, http::verb::get, "GET"},
     {"/metrics", Route::kMetrics, http::verb::get, "GET"},
@@ -68,6 +71,7 @@ RouteMatch match_route(http::verb method, std::string_view target) {
       m.method_allowed = method == spec.method;
       m.allow = spec.allow;
       m.console = is_console(spec.route);
+      m.errors = spec.errors;
       return m;
     }
   }
@@ -85,6 +89,12 @@ RouteMatch match_route(http::verb method, std::string_view target) {
     m.method_allowed = method == http::verb::get;
     m.allow = "GET";
     m.model_id = decode_id(path.substr(kModelsPrefix.size()));
+  } else if (path.size() > kResponsesPrefix.size() && path.starts_with(kResponsesPrefix)) {
+    m.route = Route::kResponse;
+    m.label = "/v1/responses/{id}";
+    m.method_allowed = method == http::verb::get || method == http::verb::delete_;
+    m.allow = "GET, DELETE";
+    m.model_id = decode_id(path.substr(kResponsesPrefix.size()));
   }
   return m;
 }
@@ -101,7 +111,8 @@ asio::awaitable<void> answer_unknown_route(RequestContext& ctx) {
           .message = "Unknown route: " + std::string(verb_name(ctx.request)) + " " +
                      std::string(path_of(ctx.request)) +
                      ". The gateway serves /v1/chat/completions, /v1/completions, "
-                     "/v1/embeddings, /v1/models, /health, /metrics, and the web console at /ui.",
+                     "/v1/embeddings, /v1/responses, /v1/models, /health, /metrics, and the web "
+                     "console at /ui.",
           .code = "unknown_route"};
   co_await send_error(ctx, e);
 }
@@ -116,7 +127,7 @@ asio::awaitable<void> answer_method_not_allowed(RequestContext& ctx, std::string
   const int status = to_http_error(e).status;
   Headers allow_header;
   allow_header.emplace_back("Allow", std::string(allow));
-  std::string body = error_body(e);
+  std::string body = error_renderer(ctx).body(e, to_http_error(e));
   auto sent = co_await ctx.writer.send(status, "application/json", std::move(body),
                                        std::move(allow_header));
   ctx.log.status = sent ? status : 499;
@@ -139,6 +150,10 @@ asio::awaitable<void> dispatch(RequestContext& ctx) {
       return handle_completions(ctx);
     case Route::kEmbeddings:
       return handle_embeddings(ctx);
+    case Route::kResponses:
+      return handle_responses(ctx);
+    case Route::kResponse:
+      return handle_stored_response(ctx, std::move(m.model_id));
     case Route::kModels:
       return handle_models(ctx);
     case Route::kModel:

@@ -9,6 +9,7 @@
 // an Allow header (OPTIONS included, except CORS preflights: the session answers those, cors.h).
 #pragma once
 
+#include "server/api/http_error.h"
 #include "server/http/request_context.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -22,6 +23,8 @@ enum class Route {
   kChatCompletions,  // POST /v1/chat/completions
   kCompletions,      // POST /v1/completions
   kEmbeddings,       // POST /v1/embeddings
+  kResponses,        // POST /v1/responses
+  kResponse,         // GET, DELETE /v1/responses/{id}
   kModels,           // GET /v1/models
   kModel,            // GET /v1/models/{id}
   kHealth,           // GET /health
@@ -40,7 +43,10 @@ struct RouteMatch {
   std::string_view label = "other";
   bool method_allowed = false;  // false with a known route: 405
   std::string_view allow;       // the Allow header value for a 405 ("POST", "GET")
-  std::string model_id;         // kModel: the URL-decoded id (may contain '/')
+  std::string model_id;         // kModel: the URL-decoded id (may contain '/'); kResponse: the id
+  // The route's dialect's error renderer (the session puts it in RequestContext::errors, so the
+  // gate's errors too are in the client's dialect); null: OpenAI's envelope.
+  const ErrorRenderer* errors = nullptr;
   // The gateway's own pages and admin API (kRoot, kUi, kAdmin*): answered only while ui.enabled.
   bool console = false;
 };

@@ -104,11 +104,13 @@ struct RequestLog {
 
 class ProviderSet;
 class MetricsShard;
+struct ErrorRenderer;  // server/api/http_error.h
 class AdmissionQueue;
 class ModelCatalog;
 namespace admin {
 class AdminState;
 }
+class ResponseStore;
 
 // Per I/O thread. Nothing here is shared with another thread except the AdmissionQueue (which is
 // thread-safe) and the immutable config.
@@ -119,6 +121,8 @@ struct WorkerContext {
   AdmissionQueue& admission;
   ModelCatalog& catalog;
   admin::AdminState* admin = nullptr;  // the console's shared state (admin_state.h); may be null
+  // The Responses API store (shared by every thread; thread-safe). Null: nothing is stored.
+  ResponseStore* responses = nullptr;
 };
 
 struct RequestContext {
@@ -129,6 +133,8 @@ struct RequestContext {
   RequestLog& log;
   WorkerContext& worker;
   asio::ip::address peer = {};  // the client's address (the console's loopback rule)
+  // How errors are written: the route's dialect (RouteMatch::errors); null is OpenAI's envelope.
+  const ErrorRenderer* errors = nullptr;
 };
 
 }  // namespace roci::server

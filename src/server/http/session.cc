@@ -173,7 +173,7 @@ RouteMatch Session::open_request(RequestInProgress& current) {
   beast::error_code peer_ec;
   const auto peer = socket_.remote_endpoint(peer_ec);
   current.ctx.emplace(RequestContext{req, *current.writer, current.log, current.state->context,
-                                     peer.address()});
+                                     peer.address(), match.errors});
   current.writer->set_common_headers(
       current.state->shared->cors.response_headers(req[http::field::origin]));
   env_.metrics.request_started();

@@ -30,6 +30,8 @@ namespace roci::server {
 inline constexpr std::string_view kRouteLabels[] = {"/v1/chat/completions",
                                                     "/v1/completions",
                                                     "/v1/embeddings",
+                                                    "/v1/responses",
+                                                    "/v1/responses/{id}",
                                                     "/v1/models",
                                                     "/v1/models/{id}",
                                                     "/health",

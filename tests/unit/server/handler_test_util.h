@@ -3,11 +3,12 @@
 #pragma once
 
 #include "config/gateway_config.h"
-#include "server/routing/admission_queue.h"
+#include "server/api/response_store.h"
+#include "server/http/request_context.h"
 #include "server/observability/metrics.h"
+#include "server/routing/admission_queue.h"
 #include "server/routing/model_catalog.h"
 #include "server/routing/provider_set.h"
-#include "server/http/request_context.h"
 
 #include <roci/provider/chat_stream.h>
 #include <roci/provider/provider.h>
@@ -271,7 +272,8 @@ struct Harness {
   static asio::awaitable<void> run_one(Harness* h,
                                        std::function<asio::awaitable<void>(RequestContext&)> fn) {
     co_await asio::this_coro::throw_if_cancelled(false);
-    WorkerContext worker{h->config, h->providers, h->metrics, h->admission, h->catalog};
+    WorkerContext worker{h->config,    h->providers, h->metrics,
+                         h->admission, h->catalog,   &h->responses};
     RequestContext ctx{h->request, h->writer, h->log, worker};
     co_await fn(ctx);
   }
@@ -284,6 +286,7 @@ struct Harness {
   MetricsShard metrics;
   AdmissionQueue admission;
   ModelCatalog catalog;
+  ResponseStore responses{ResponseStore::Options{}};
   ClientRequest request;
   FakeWriter writer;
   RequestLog log;

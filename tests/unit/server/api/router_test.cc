@@ -18,6 +18,24 @@ TEST(MatchRoute, ExactPaths) {
   EXPECT_EQ(match_route(verb::post, "/v1/chat/completions").label, "/v1/chat/completions");
 }
 
+TEST(MatchRoute, ResponsesRoutes) {
+  auto create = match_route(verb::post, "/v1/responses");
+  EXPECT_EQ(create.route, Route::kResponses);
+  EXPECT_TRUE(create.method_allowed);
+  EXPECT_EQ(create.label, "/v1/responses");
+  for (verb v : {verb::get, verb::delete_}) {
+    auto one = match_route(v, "/v1/responses/resp_abc?x=1");
+    EXPECT_EQ(one.route, Route::kResponse);
+    EXPECT_TRUE(one.method_allowed);
+    EXPECT_EQ(one.model_id, "resp_abc");
+    EXPECT_EQ(one.label, "/v1/responses/{id}");
+  }
+  auto wrong = match_route(verb::post, "/v1/responses/resp_abc");
+  EXPECT_FALSE(wrong.method_allowed);
+  EXPECT_EQ(wrong.allow, "GET, DELETE");
+  EXPECT_EQ(match_route(verb::get, "/v1/responses/").route, Route::kNotFound);
+}
+
 TEST(MatchRoute, QueryStringIsIgnored) {
   auto m = match_route(verb::get, "/v1/models?limit=3");
   EXPECT_EQ(m.route, Route::kModels);
