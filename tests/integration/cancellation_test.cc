@@ -31,6 +31,18 @@ TEST(GatewayCancellation, MidStream) {
   EXPECT_TRUE(gw.process->wait_for_output("status=499")) << gw.log();
 }
 
+TEST(GatewayCancellation, MidMessagesStream) {
+  FakeOptions o;
+  o.token_delay = 200ms;
+  GatewayUnderTest gw({.fake = o});
+  TestConnection c(gw.port);
+  c.send(raw_post("/v1/messages",
+                  chat_body("llama3.3", "a b c d e f g h i j", true, R"("max_tokens":64)")));
+  c.read_until("text_delta");
+  EXPECT_LT(close_and_measure(c, *gw.fake), 150ms);
+  EXPECT_TRUE(gw.process->wait_for_output("status=499")) << gw.log();
+}
+
 TEST(GatewayCancellation, BeforeTheFirstByte) {
   GatewayUnderTest gw({});
   Fault f;
