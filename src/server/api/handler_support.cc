@@ -56,7 +56,7 @@ bool is_cancelled(const asio::cancellation_state& state) {
   return state.cancelled() != asio::cancellation_type::none;
 }
 
-asio::awaitable<void> fail(RequestContext& ctx, Error e) {
+asio::awaitable<void> fail(RequestContext& ctx, Error e, StreamEncoder* stream) {
   if (e.kind == ErrorKind::kCancelled) {
     // Nothing can be written; send_error would only record it, without another suspension.
     ctx.log.status = 499;
@@ -64,7 +64,7 @@ asio::awaitable<void> fail(RequestContext& ctx, Error e) {
     ctx.log.error_message = std::move(e.message);
     co_return;
   }
-  co_await send_error(ctx, e);
+  co_await send_error(ctx, e, stream);
 }
 
 asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& resolved, Error e) {

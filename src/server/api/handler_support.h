@@ -5,14 +5,15 @@
 //   apply_generation_defaults(parsed->request.settings, config.inference);   // 100 / 0.7
 //   auto admitted = co_await resolve_and_admit(ctx, model, ModelPurpose::kChat);  // or nullopt
 //   UpstreamTimer timer(ctx.log);  ... co_await provider.generate(...) ...  timer.stop();
-//   co_return co_await fail(ctx, error);       // envelope, SSE error event, or nothing (client
-//   gone)
+//   co_return co_await fail(ctx, error);  // the dialect's body, SSE error event, or nothing
+//                                         // (client gone)
 #pragma once
 
 #include "openai_wire/downstream_codec.h"
+#include "server/api/http_error.h"
+#include "server/http/request_context.h"
 #include "server/routing/admission_queue.h"
 #include "server/routing/model_resolver.h"
-#include "server/http/request_context.h"
 
 #include <roci/core/error.h>
 #include <roci/core/types.h>
@@ -80,7 +81,8 @@ bool is_cancelled(const asio::cancellation_state& state);
 // Answers with `e` through send_error (the envelope, or an SSE error event once streaming) and
 // records it; for kCancelled only records (499). When the upstream says the model is unknown,
 // forgets the cached model list so the next resolution sees the upstream's current models.
-asio::awaitable<void> fail(RequestContext& ctx, Error e);
+// `stream`: the dialect's stream encoder once an event stream is open (its error event).
+asio::awaitable<void> fail(RequestContext& ctx, Error e, StreamEncoder* stream = nullptr);
 asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& resolved, Error e);
 
 // Unix seconds now (`created` when the upstream did not say).

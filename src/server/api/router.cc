@@ -17,6 +17,7 @@ struct RouteSpec {
   Route route;
   http::verb method;
   std::string_view allow;
+  const ErrorRenderer* errors = nullptr;  // null: OpenAI's envelope
 };
 
 constexpr RouteSpec kRoutes[] = {
@@ -53,6 +54,7 @@ RouteMatch match_route(http::verb method, std::string_view target) {
       m.label = spec.path;
       m.method_allowed = method == spec.method;
       m.allow = spec.allow;
+      m.errors = spec.errors;
       return m;
     }
   }
@@ -93,7 +95,7 @@ asio::awaitable<void> answer_method_not_allowed(RequestContext& ctx, std::string
   const int status = to_http_error(e).status;
   Headers allow_header;
   allow_header.emplace_back("Allow", std::string(allow));
-  std::string body = error_body(e);
+  std::string body = error_renderer(ctx).body(e, to_http_error(e));
   auto sent = co_await ctx.writer.send(status, "application/json", std::move(body),
                                        std::move(allow_header));
   ctx.log.status = sent ? status : 499;

@@ -9,6 +9,7 @@
 // an Allow header (OPTIONS included, except CORS preflights: the session answers those, cors.h).
 #pragma once
 
+#include "server/api/http_error.h"
 #include "server/http/request_context.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -36,6 +37,9 @@ struct RouteMatch {
   bool method_allowed = false;  // false with a known route: 405
   std::string_view allow;       // the Allow header value for a 405 ("POST", "GET")
   std::string model_id;         // kModel: the URL-decoded id (may contain '/')
+  // The route's dialect's error renderer (the session puts it in RequestContext::errors, so the
+  // gate's errors too are in the client's dialect); null: OpenAI's envelope.
+  const ErrorRenderer* errors = nullptr;
 };
 
 // Pure: method + request target (path and optional query) -> route.

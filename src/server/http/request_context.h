@@ -92,6 +92,7 @@ struct RequestLog {
 
 class ProviderSet;
 class MetricsShard;
+struct ErrorRenderer;  // server/api/http_error.h
 class AdmissionQueue;
 class ModelCatalog;
 
@@ -112,6 +113,8 @@ struct RequestContext {
   ResponseWriter& writer;
   RequestLog& log;
   WorkerContext& worker;
+  // How errors are written: the route's dialect (RouteMatch::errors); null is OpenAI's envelope.
+  const ErrorRenderer* errors = nullptr;
 };
 
 }  // namespace roci::server

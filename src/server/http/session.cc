@@ -150,7 +150,7 @@ RouteMatch Session::open_request(RequestInProgress& current) {
   current.writer.emplace(
       ResponseConnection{socket_, node_, pending_output_, env_.stopping, env_.write_timeout}, req,
       current.log);
-  current.ctx.emplace(RequestContext{req, *current.writer, current.log, env_.worker});
+  current.ctx.emplace(RequestContext{req, *current.writer, current.log, env_.worker, match.errors});
   if (env_.cors != nullptr) {
     current.writer->set_common_headers(env_.cors->response_headers(req[http::field::origin]));
   }
