@@ -4,6 +4,8 @@
 // (the gate's included) with the gateway's usual statuses.
 #include "integration/gateway_fixture.h"
 
+#include <gmock/gmock.h>
+
 namespace roci::testing {
 namespace {
 

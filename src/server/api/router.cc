@@ -1,5 +1,6 @@
 #include "server/api/router.h"
 
+#include "server/api/anthropic_errors.h"
 #include "server/api/handlers.h"
 #include "server/api/http_error.h"
 
@@ -24,6 +25,8 @@ constexpr RouteSpec kRoutes[] = {
     {"/v1/chat/completions", Route::kChatCompletions, http::verb::post, "POST"},
     {"/v1/completions", Route::kCompletions, http::verb::post, "POST"},
     {"/v1/embeddings", Route::kEmbeddings, http::verb::post, "POST"},
+    {"/v1/messages", Route::kMessages, http::verb::post, "POST", &kAnthropicErrors},
+    {"/v1/messages/count_tokens", Route::kCountTokens, http::verb::post, "POST", &kAnthropicErrors},
     {"/v1/models", Route::kModels, http::verb::get, "GET"},
     {"/health", Route::kHealth, http::verb::get, "GET"},
     {"/metrics", Route::kMetrics, http::verb::get, "GET"},
@@ -76,12 +79,14 @@ std::string_view path_of(const ClientRequest& req) {
 }
 
 asio::awaitable<void> answer_unknown_route(RequestContext& ctx) {
-  Error e{.kind = ErrorKind::kNotFound,
-          .message = "Unknown route: " + std::string(verb_name(ctx.request)) + " " +
-                     std::string(path_of(ctx.request)) +
-                     ". The gateway serves /v1/chat/completions, /v1/completions, "
-                     "/v1/embeddings, /v1/models, /health, /metrics.",
-          .code = "unknown_route"};
+  Error e{
+      .kind = ErrorKind::kNotFound,
+      .message = "Unknown route: " + std::string(verb_name(ctx.request)) + " " +
+                 std::string(path_of(ctx.request)) +
+                 ". The gateway serves /v1/chat/completions, /v1/completions, "
+                 "/v1/embeddings, /v1/messages, /v1/messages/count_tokens, /v1/models, /health, "
+                 "/metrics.",
+      .code = "unknown_route"};
   co_await send_error(ctx, e);
 }
 
@@ -117,6 +122,10 @@ asio::awaitable<void> dispatch(RequestContext& ctx) {
       return handle_completions(ctx);
     case Route::kEmbeddings:
       return handle_embeddings(ctx);
+    case Route::kMessages:
+      return handle_messages(ctx);
+    case Route::kCountTokens:
+      return handle_count_tokens(ctx);
     case Route::kModels:
       return handle_models(ctx);
     case Route::kModel:

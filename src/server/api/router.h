@@ -23,6 +23,8 @@ enum class Route {
   kChatCompletions,  // POST /v1/chat/completions
   kCompletions,      // POST /v1/completions
   kEmbeddings,       // POST /v1/embeddings
+  kMessages,         // POST /v1/messages (Anthropic)
+  kCountTokens,      // POST /v1/messages/count_tokens (Anthropic)
   kModels,           // GET /v1/models
   kModel,            // GET /v1/models/{id}
   kHealth,           // GET /health

@@ -27,9 +27,16 @@
 namespace roci::server {
 
 // Route labels (router.h's RouteMatch::label values); anything else is counted as "other".
-inline constexpr std::string_view kRouteLabels[] = {
-    "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models",
-    "/v1/models/{id}",      "/health",         "/metrics",       "other"};
+inline constexpr std::string_view kRouteLabels[] = {"/v1/chat/completions",
+                                                    "/v1/completions",
+                                                    "/v1/embeddings",
+                                                    "/v1/messages",
+                                                    "/v1/messages/count_tokens",
+                                                    "/v1/models",
+                                                    "/v1/models/{id}",
+                                                    "/health",
+                                                    "/metrics",
+                                                    "other"};
 inline constexpr std::size_t kRouteCount = std::size(kRouteLabels);
 inline constexpr std::size_t kMaxModelLabels = 64;
 

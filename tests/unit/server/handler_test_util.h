@@ -3,11 +3,11 @@
 #pragma once
 
 #include "config/gateway_config.h"
-#include "server/routing/admission_queue.h"
+#include "server/http/request_context.h"
 #include "server/observability/metrics.h"
+#include "server/routing/admission_queue.h"
 #include "server/routing/model_catalog.h"
 #include "server/routing/provider_set.h"
-#include "server/http/request_context.h"
 
 #include <roci/provider/chat_stream.h>
 #include <roci/provider/provider.h>
@@ -272,7 +272,7 @@ struct Harness {
                                        std::function<asio::awaitable<void>(RequestContext&)> fn) {
     co_await asio::this_coro::throw_if_cancelled(false);
     WorkerContext worker{h->config, h->providers, h->metrics, h->admission, h->catalog};
-    RequestContext ctx{h->request, h->writer, h->log, worker};
+    RequestContext ctx{h->request, h->writer, h->log, worker, h->errors};
     co_await fn(ctx);
   }
 
@@ -287,6 +287,7 @@ struct Harness {
   ClientRequest request;
   FakeWriter writer;
   RequestLog log;
+  const ErrorRenderer* errors = nullptr;  // the route's error renderer (null: OpenAI's)
   bool done = false;
 };
 
