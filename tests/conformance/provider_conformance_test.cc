@@ -8,6 +8,8 @@
 #include "anthropic_wire/messages_codec.h"
 #include "openai_wire/sse_parser.h"
 
+#include <boost/json.hpp>
+
 #include <roci/provider/llamacpp_provider.h>
 #include <roci/provider/lmstudio_provider.h>
 #include <roci/provider/mock_provider.h>
@@ -262,7 +264,7 @@ TEST_P(ProviderConformance, MessagesDialectToolUseRoundTrip) {
       R"("tools":[{"name":"get_weather","description":"Weather","input_schema":{"type":"object"}}])";
   auto first = run(provider_->generate(
       messages_request(R"({"model":"m","max_tokens":64,)" + tools +
-                       R"(,"messages":[{"role":"user","content":"call: {"city":"Paris"}"}]})")));
+                       R"(,"messages":[{"role":"user","content":"call: {\"city\":\"Paris\"}"}]})")));
   ASSERT_TRUE(first) << first.error();
   const auto message = boost::json::parse(
       anthropic_wire::encode_message(*first, "msg_conformance", first->model, {}));

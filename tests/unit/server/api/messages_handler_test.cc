@@ -95,16 +95,16 @@ TEST(MessagesHandler, ErrorsInAnthropicsEnvelope) {
   h.run(handle_messages, body(false, ""));  // no max_tokens
   ASSERT_TRUE(h.writer.response);
   EXPECT_EQ(h.writer.response->status, 400);
-  EXPECT_EQ(h.writer.body_json(),
-            json::parse(R"({"type":"error","error":{"type":"invalid_request_error","message":)"
-                        R"("max_tokens is required: the maximum number of tokens to generate )"
-                        R"((an integer >= 1)"
-}
-})"));
-  h.run(handle_messages, R"({"model":"nope","max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
-ASSERT_TRUE(h.writer.response);
-EXPECT_EQ(h.writer.response->status, 404);
-EXPECT_EQ(h.writer.body_json().at("error").at("type"), "not_found_error");
+  const auto missing = h.writer.body_json().as_object();
+  EXPECT_EQ(missing.size(), 2u);
+  EXPECT_EQ(missing.at("type"), "error");
+  EXPECT_EQ(missing.at("error").at("type"), "invalid_request_error");
+  EXPECT_TRUE(missing.at("error").at("message").as_string().starts_with("max_tokens is required"));
+  h.run(handle_messages,
+        R"({"model":"nope","max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
+  ASSERT_TRUE(h.writer.response);
+  EXPECT_EQ(h.writer.response->status, 404);
+  EXPECT_EQ(h.writer.body_json().at("error").at("type"), "not_found_error");
 }
 
 TEST(MessagesHandler, CountTokensEstimatesAndNeverGenerates) {
