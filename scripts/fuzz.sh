@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (clang-14, ASan+UBSan) and runs each for a bounded time.
 # Usage: scripts/fuzz.sh [seconds-per-target] [target...]
 #   targets: chat_request sse_parser upstream_decode config_loader model_selector responses_request
-#   (default: all)
+#            messages_request (default: all)
 #   scripts/fuzz.sh 20                 # CI: 20 s each
 #   scripts/fuzz.sh 3600 sse_parser    # an hour on one target
 #   ROCI_FUZZ_JOBS=2 scripts/fuzz.sh 3600   # 2 parallel libFuzzer jobs per target (-jobs/-workers)
@@ -19,7 +19,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ROCI_FUZZ_BUILD_DIR:-$root/build/fuzz}
 build_jobs=${ROCI_FUZZ_BUILD_JOBS:-2}
 jobs=${ROCI_FUZZ_JOBS:-1}
-all_targets=(chat_request sse_parser upstream_decode config_loader model_selector responses_request)
+all_targets=(chat_request sse_parser upstream_decode config_loader model_selector responses_request
+  messages_request)
 
 seconds=30
 if (($# > 0)); then
@@ -59,6 +60,8 @@ seed_target() {
     config_loader) mapfile -t fixtures < <(find "$root/config" -name '*.yaml') ;;
     responses_request)
       mapfile -t fixtures < <(find "$root/tests/support/fixtures/responses" -name '*.request.json') ;;
+    messages_request)
+      mapfile -t fixtures < <(find "$root/tests/support/fixtures/anthropic" -name 'request_*.json') ;;
   esac
   local f
   for f in "${fixtures[@]}"; do  # flattened names: lmstudio/stream_basic.sse -> lmstudio_stream_basic.sse
@@ -70,7 +73,7 @@ seed_target() {
 
 dict_for() {
   case "$1" in
-    chat_request | responses_request) echo "$root/fuzz/dict/json.dict" ;;
+    chat_request | responses_request | messages_request) echo "$root/fuzz/dict/json.dict" ;;
     sse_parser) echo "$root/fuzz/dict/sse.dict" ;;
     upstream_decode)
       cat "$root/fuzz/dict/json.dict" "$root/fuzz/dict/sse.dict" >"$build/upstream_decode.dict"

@@ -13,4 +13,8 @@ asio::awaitable<Result<CompletionResult>> Provider::complete(CompletionRequest r
                                " has no text completions endpoint (/v1/completions)");
 }
 
+asio::awaitable<Result<int>> Provider::count_tokens(ProviderRequest request) {
+  co_return Error::unsupported(std::string(name()) + " cannot count tokens");
+}
+
 }  // namespace roci

@@ -51,6 +51,7 @@ class LlamaCppProvider final : public Provider {
   Capabilities capabilities(std::string_view model) const override;
   asio::awaitable<Result<EmbeddingResult>> embed(EmbeddingRequest request) override;
   asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request) override;
+  asio::awaitable<Result<int>> count_tokens(ProviderRequest request) override;
 
  private:
   std::string name_;

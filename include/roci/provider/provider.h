@@ -75,6 +75,9 @@ class Provider {
   // Optional endpoints; the defaults return ErrorKind::kUnsupported.
   virtual asio::awaitable<Result<EmbeddingResult>> embed(EmbeddingRequest request);
   virtual asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request);
+  // The exact number of prompt tokens `request` makes for its model (chat template applied), asked
+  // of the upstream's tokenizer; never a completion call. llama.cpp: /apply-template + /tokenize.
+  virtual asio::awaitable<Result<int>> count_tokens(ProviderRequest request);
 
   // Synchronous pull stream over stream() (runs on the sync runtime thread; text_stream.h). A stop
   // requested through `stop` (from any thread) ends the open, next() and result(): kCancelled.

@@ -78,4 +78,8 @@ asio::awaitable<Result<CompletionResult>> LlamaCppProvider::complete(CompletionR
   return impl_->complete(std::move(request));
 }
 
+asio::awaitable<Result<int>> LlamaCppProvider::count_tokens(ProviderRequest request) {
+  return impl_->count_tokens(std::move(request));
+}
+
 }  // namespace roci

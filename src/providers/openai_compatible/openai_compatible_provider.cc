@@ -366,4 +366,19 @@ asio::awaitable<Result<CompletionResult>> OpenAiCompatibleProvider::complete(
   co_return openai_wire::decode_completion_response(*body, label_);
 }
 
+asio::awaitable<Result<int>> OpenAiCompatibleProvider::count_tokens(ProviderRequest request) {
+  default_model(request.model);
+  auto templated = co_await exchange(make_request(
+      verb::post, root_path_ + "/apply-template",
+      openai_wire::encode_chat_request(request, false, dialect_.wire), request.transport));
+  if (!templated) co_return templated.error();
+  auto prompt = openai_wire::decode_applied_template(*templated, label_);
+  if (!prompt) co_return prompt.error();
+  auto tokens = co_await exchange(make_request(verb::post, root_path_ + "/tokenize",
+                                               openai_wire::encode_tokenize_request(*prompt),
+                                               request.transport));
+  if (!tokens) co_return tokens.error();
+  co_return openai_wire::decode_token_count(*tokens, label_);
+}
+
 }  // namespace roci

@@ -93,6 +93,8 @@ class OpenAiCompatibleProvider {
   Capabilities capabilities(std::string_view model) const;
   asio::awaitable<Result<EmbeddingResult>> embed(EmbeddingRequest request);
   asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request);
+  // llama-server only (LlamaCppProvider): POST /apply-template, then POST /tokenize of its prompt.
+  asio::awaitable<Result<int>> count_tokens(ProviderRequest request);
 
  private:
   // "LM Studio at http://localhost:1234": the upstream name used in every message.

@@ -9,9 +9,9 @@
 //            "stream_idle_timeout_secs":60,"keep_alive_secs":4,"max_idle_connections":10},
 //    "queue":{"length":0,"in_flight":1,"max_concurrent":4,"max_queue":64}}
 #include "config/gateway_config.h"
-#include "server/routing/admission_queue.h"
 #include "server/api/handler_support.h"
 #include "server/api/handlers.h"
+#include "server/routing/admission_queue.h"
 #include "server/routing/model_catalog.h"
 #include "server/routing/provider_set.h"
 

@@ -2,6 +2,7 @@
 
 #include "config/gateway_config.h"
 #include "server/admin/admin_handlers.h"
+#include "server/api/anthropic_errors.h"
 #include "server/api/handlers.h"
 #include "server/api/http_error.h"
 
@@ -28,6 +29,8 @@ constexpr RouteSpec kRoutes[] = {
     {"/v1/completions", Route::kCompletions, http::verb::post, "POST"},
     {"/v1/embeddings", Route::kEmbeddings, http::verb::post, "POST"},
     {"/v1/responses", Route::kResponses, http::verb::post, "POST"},
+    {"/v1/messages", Route::kMessages, http::verb::post, "POST", &kAnthropicErrors},
+    {"/v1/messages/count_tokens", Route::kCountTokens, http::verb::post, "POST", &kAnthropicErrors},
     {"/v1/models", Route::kModels, http::verb::get, "GET"},
     {"/health", Route::kHealth, http::verb::get, "GET"},
     {"/metrics", Route::kMetrics, http::verb::get, "GET"},
@@ -111,8 +114,8 @@ asio::awaitable<void> answer_unknown_route(RequestContext& ctx) {
           .message = "Unknown route: " + std::string(verb_name(ctx.request)) + " " +
                      std::string(path_of(ctx.request)) +
                      ". The gateway serves /v1/chat/completions, /v1/completions, "
-                     "/v1/embeddings, /v1/responses, /v1/models, /health, /metrics, and the web "
-                     "console at /ui.",
+                     "/v1/embeddings, /v1/responses, /v1/messages, /v1/messages/count_tokens, "
+                     "/v1/models, /health, /metrics, and the web console at /ui.",
           .code = "unknown_route"};
   co_await send_error(ctx, e);
 }
@@ -154,6 +157,10 @@ asio::awaitable<void> dispatch(RequestContext& ctx) {
       return handle_responses(ctx);
     case Route::kResponse:
       return handle_stored_response(ctx, std::move(m.model_id));
+    case Route::kMessages:
+      return handle_messages(ctx);
+    case Route::kCountTokens:
+      return handle_count_tokens(ctx);
     case Route::kModels:
       return handle_models(ctx);
     case Route::kModel:

@@ -25,6 +25,8 @@ enum class Route {
   kEmbeddings,       // POST /v1/embeddings
   kResponses,        // POST /v1/responses
   kResponse,         // GET, DELETE /v1/responses/{id}
+  kMessages,         // POST /v1/messages (Anthropic)
+  kCountTokens,      // POST /v1/messages/count_tokens (Anthropic)
   kModels,           // GET /v1/models
   kModel,            // GET /v1/models/{id}
   kHealth,           // GET /health

@@ -41,11 +41,13 @@ inline std::string read_fixture(const std::string& relative) {
   return ss.str();
 }
 
-// Every fixture path (relative, sorted) whose name ends with `suffix`.
+// Every fixture path (relative, sorted) whose name ends with `suffix`. The Anthropic API's fixtures
+// (anthropic/) are not OpenAI wire shapes: tests/unit/anthropic_wire covers them.
 inline std::vector<std::string> fixtures_with_suffix(const std::string& suffix) {
   std::vector<std::string> out;
   for (const auto& e : std::filesystem::recursive_directory_iterator(fixtures_dir())) {
     const std::string rel = std::filesystem::relative(e.path(), fixtures_dir()).generic_string();
+    if (rel.starts_with("anthropic/")) continue;
     if (e.is_regular_file() && rel.ends_with(suffix)) out.push_back(rel);
   }
   std::sort(out.begin(), out.end());

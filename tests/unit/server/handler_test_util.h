@@ -272,9 +272,17 @@ struct Harness {
   static asio::awaitable<void> run_one(Harness* h,
                                        std::function<asio::awaitable<void>(RequestContext&)> fn) {
     co_await asio::this_coro::throw_if_cancelled(false);
-    WorkerContext worker{h->config,    h->providers, h->metrics,
-                         h->admission, h->catalog,   &h->responses};
-    RequestContext ctx{h->request, h->writer, h->log, worker};
+    WorkerContext worker{.config = h->config,
+                         .providers = h->providers,
+                         .metrics = h->metrics,
+                         .admission = h->admission,
+                         .catalog = h->catalog,
+                         .responses = &h->responses};
+    RequestContext ctx{.request = h->request,
+                       .writer = h->writer,
+                       .log = h->log,
+                       .worker = worker,
+                       .errors = h->errors};
     co_await fn(ctx);
   }
 
@@ -290,6 +298,7 @@ struct Harness {
   ClientRequest request;
   FakeWriter writer;
   RequestLog log;
+  const ErrorRenderer* errors = nullptr;  // the route's error renderer (null: OpenAI's)
   bool done = false;
 };
 

@@ -101,3 +101,20 @@ TEST(MatchRoute, WrongMethodNamesTheAllowedOne) {
 
 }  // namespace
 }  // namespace roci::server
+
+namespace roci::server {
+namespace {
+
+TEST(MatchRoute, MessagesRoutesRenderErrorsInAnthropicsShape) {
+  auto messages = match_route(http::verb::post, "/v1/messages?beta=true");  // Claude Code's query
+  EXPECT_EQ(messages.route, Route::kMessages);
+  EXPECT_TRUE(messages.method_allowed);
+  EXPECT_NE(messages.errors, nullptr);
+  auto count = match_route(http::verb::post, "/v1/messages/count_tokens");
+  EXPECT_EQ(count.route, Route::kCountTokens);
+  EXPECT_EQ(count.errors, messages.errors);
+  EXPECT_EQ(match_route(http::verb::post, "/v1/chat/completions").errors, nullptr);
+}
+
+}  // namespace
+}  // namespace roci::server

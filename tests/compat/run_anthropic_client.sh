@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Starts the fake LM Studio and inference-server in front of it (twice: without and with an API key),
+# installs the official `@anthropic-ai/sdk` npm package (pinned in package.json) and runs
+# anthropic_client.test.mjs with node's test runner: messages.create, messages.stream, tools,
+# count_tokens and Anthropic's error classes, as Claude Code and Anthropic SDK programs use them.
+# Usage: run_anthropic_client.sh <inference-server> <fake-upstream> <work dir>
+set -euo pipefail
+gateway_bin=$1 fake_bin=$2 work=$3
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$work"
+cp "$here/package.json" "$here/anthropic_client.test.mjs" "$work/"
+if [[ ! -d $work/node_modules/@anthropic-ai/sdk ]]; then
+  (cd "$work" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+# Waits for "<marker>HOST:PORT" in a log file and prints http://HOST:PORT.
+wait_url() {
+  local log=$1 marker=$2
+  for _ in $(seq 1 400); do
+    if line=$(grep -m1 -o "$marker.*" "$log" 2>/dev/null); then
+      echo "${line#"$marker"}" | sed 's#^http://##; s#^#http://#'
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "timed out waiting for '$marker' in $log:" >&2; cat "$log" >&2; return 1
+}
+
+"$fake_bin" --mode lmstudio --models TheBloke/Mistral-7B-Instruct-v0.2-GGUF,TheBloke/Llama-2-7B-Chat-GGUF \
+  --token-delay-ms 30 >"$work/fake.log" 2>&1 &
+pids+=($!)
+fake_url=$(wait_url "$work/fake.log" "listening on ")
+
+INFERENCE_INFERENCE_PROVIDER=lmstudio INFERENCE_INFERENCE_BASE_URL=$fake_url INFERENCE_SERVER_PORT=0 \
+  INFERENCE_SERVER_THREADS=1 "$gateway_bin" >"$work/gateway.log" 2>&1 &
+pids+=($!)
+gateway_url=$(wait_url "$work/gateway.log" "inference-server listening on ")
+
+INFERENCE_INFERENCE_PROVIDER=lmstudio INFERENCE_INFERENCE_BASE_URL=$fake_url INFERENCE_SERVER_PORT=0 \
+  INFERENCE_SERVER_THREADS=1 INFERENCE_AUTH_API_KEYS=sk-compat-gateway-key \
+  "$gateway_bin" >"$work/gateway-keyed.log" 2>&1 &
+pids+=($!)
+keyed_url=$(wait_url "$work/gateway-keyed.log" "inference-server listening on ")
+
+cd "$work"
+ROCI_GATEWAY_URL=$gateway_url ROCI_KEYED_GATEWAY_URL=$keyed_url ROCI_GATEWAY_KEY=sk-compat-gateway-key \
+  ROCI_FAKE_URL=$fake_url node --test anthropic_client.test.mjs
