@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   request.messages.push_back(roci::ModelMessage::user("Extract the contact from: " + text));
   request.settings.max_tokens = 512;
 
-  auto contact = roci::generate_object<Contact>(*provider, request, {.repair = true});
+  auto contact =
+      roci::generate_object<Contact>(*provider, request, roci::ObjectOptions{.repair = true});
   if (!contact) {
     std::cerr << "Error: " << contact.error().message << "\n";
     return 1;
