@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -106,6 +107,9 @@ roci::Tool calculator() {
                     [](const json::value& args) -> roci::ToolOutput {
                       auto v = Calculator(args.at("expression").as_string()).run();
                       if (!v) return v.error();
+                      if (std::floor(*v) == *v && std::fabs(*v) < 1e15) {
+                        return json::value(static_cast<std::int64_t>(*v));  // 391, not 3.91E2
+                      }
                       return json::value(*v);
                     });
 }

@@ -35,7 +35,7 @@ TEST(MockPlanSteps, EachCallAfterTheUserMessageFollowsItsStep) {
   auto third = make_plan({}, loop_request(2), "mock-model");  // a step without tool_call: text
   ASSERT_TRUE(third) << third.error();
   EXPECT_TRUE(third->choices[0].tool_calls.empty());
-  EXPECT_EQ(third->choices[0].text(), " According to t: result 0; t: result 1.");
+  EXPECT_EQ(third->choices[0].text(), "According to t: result 0; t: result 1.");
 
   auto past = make_plan({}, loop_request(5), "mock-model");  // past the plan: text
   ASSERT_TRUE(past) << past.error();
