@@ -217,7 +217,11 @@ std::chrono::seconds first_byte_timeout(const HttpSection& http);
 std::chrono::seconds stream_idle_timeout(const HttpSection& http);
 std::chrono::seconds stream_timeout(const HttpSection& http);
 std::chrono::seconds keep_alive(const HttpSection& http);
-// The section as the SDK's upstream options (size limits keep HttpOptions' defaults).
+// The section as the SDK's upstream options (size limits keep HttpOptions' defaults); their error
+// messages name the config keys (http_option_key).
 roci::HttpOptions to_http_options(const HttpSection& http);
+// The config key of an HttpOptions member ("first_byte_timeout" ->
+// "inference.http.first_byte_timeout_secs"); "HttpOptions::<member>" for a fixed limit.
+std::string http_option_key(std::string_view member);
 
 }  // namespace roci::config

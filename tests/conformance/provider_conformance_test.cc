@@ -15,6 +15,8 @@
 #include <roci/provider/lmstudio_provider.h>
 #include <roci/provider/mock_provider.h>
 #include <roci/provider/openai_provider.h>
+#include <roci/sdk/generate.h>
+#include <roci/sdk/object.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -336,6 +338,57 @@ TEST_P(ProviderConformance, MessagesDialectToolUseRoundTrip) {
   auto second = run(provider_->generate(messages_request(next)));
   ASSERT_TRUE(second) << second.error();
   EXPECT_TRUE(second->tool_calls.empty());
+}
+
+// The SDK over every provider: generate_text's tool loop and generate_object, awaited on this
+// test's own io_context.
+TEST_P(ProviderConformance, ToolLoopRunsTheToolAndEndsWithTheAnswer) {
+  if (!GetParam().tool_calls) GTEST_SKIP() << GetParam().name << " cannot answer with tool calls";
+  std::vector<std::string> cities;
+  const ToolDefinition d = weather_tool();
+  Tool weather(d.name, d.description, d.parameters, [&](const boost::json::value& args) {
+    cities.emplace_back(args.at("city").as_string());
+    return std::string("sunny");
+  });
+  auto loop = run(generate_text_async(*provider_, user_request(R"(call: {"city":"Paris"})"),
+                                      GenerateOptions{.tools = {weather}}));
+  ASSERT_TRUE(loop) << loop.error();
+  EXPECT_THAT(cities, ::testing::ElementsAre("Paris"));
+  ASSERT_EQ(loop->steps.size(), 2u);
+  ASSERT_EQ(loop->steps[0].tool_results.size(), 1u);
+  EXPECT_EQ(loop->steps[0].tool_results[0].output, "sunny");
+  EXPECT_EQ(loop->finish_reason, FinishReason::kStop);
+  EXPECT_FALSE(loop->text.empty());
+  EXPECT_FALSE(loop->model.empty());
+  int total = 0;
+  for (const auto& step : loop->steps) total += step.response.usage.value_or(Usage{}).total_tokens;
+  EXPECT_EQ(loop->usage.total_tokens, total);
+  EXPECT_EQ(loop->response_messages.size(), 3u);
+}
+
+boost::json::value city_schema() {
+  return boost::json::parse(
+      R"({"type":"object","required":["city"],"properties":{"city":{"type":"string"}}})");
+}
+
+TEST_P(ProviderConformance, GenerateObjectReturnsTheValidatedObject) {
+  if (fake_) fake_->script({.path = "/v1/chat/completions", .answer = R"({"city":"Paris"})"});
+  auto got =
+      run(generate_object_async(*provider_, user_request("Where is the Louvre?"), city_schema()));
+  ASSERT_TRUE(got) << got.error();
+  EXPECT_TRUE(got->object.at("city").is_string());
+  EXPECT_EQ(got->attempts, 1);
+}
+
+TEST_P(ProviderConformance, GenerateObjectNamesATruncatedAnswer) {
+  if (fake_) {
+    fake_->script({.path = "/v1/chat/completions", .answer = R"({"city": "Paris", "x": 1})"});
+  }
+  auto got = run(
+      generate_object_async(*provider_, user_request("Where is the Louvre?", 2), city_schema()));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "output_truncated") << got.error();
+  EXPECT_FALSE(got.error().model_output.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -1,5 +1,7 @@
 #include "providers/openai_compatible/openai_compatible_provider.h"
 
+#include "core/model_match.h"
+
 #include "providers/openai_compatible/openai_chat_stream.h"
 
 #include <algorithm>
@@ -204,6 +206,11 @@ asio::awaitable<Result<std::vector<ModelInfo>>> OpenAiCompatibleProvider::fetch_
 }
 
 void OpenAiCompatibleProvider::refine_capabilities(const std::vector<ModelInfo>& models) {
+  std::string loaded = models.size() == 1 ? models.front().id : std::string();
+  for (const auto& model : models) {
+    if (loaded.empty() && model.loaded() && model.type != "embeddings") loaded = model.id;
+  }
+  if (!loaded.empty()) loaded_model_ = std::move(loaded);
   for (const auto& model : models) {
     if (model.id.empty()) continue;
     Capabilities base =
@@ -229,8 +236,19 @@ asio::awaitable<Result<std::vector<ModelInfo>>> OpenAiCompatibleProvider::list_m
 }
 
 Capabilities OpenAiCompatibleProvider::capabilities(std::string_view model) const {
-  const std::string_view id = model.empty() ? std::string_view(config_.model) : model;
+  std::string_view id = model.empty() ? std::string_view(config_.model) : model;
   if (auto it = refined_.find(id); it != refined_.end()) return it->second;
+  // The name as the server resolves it (model_match: a unique substring, an instance), or the
+  // loaded model for "" and LM Studio's "local-model" placeholder.
+  if (!refined_.empty()) {
+    std::vector<std::string_view> ids;
+    for (const auto& [listed, caps] : refined_) ids.emplace_back(listed);
+    auto hit = model_match::match(id, ids);
+    if (hit.id && !id.empty()) return refined_.find(*hit.id)->second;
+    if ((id.empty() || id == model_match::kLocalModelAlias) && !loaded_model_.empty()) {
+      if (auto it = refined_.find(loaded_model_); it != refined_.end()) return it->second;
+    }
+  }
   return dialect_.default_capabilities ? dialect_.default_capabilities(id) : Capabilities{};
 }
 

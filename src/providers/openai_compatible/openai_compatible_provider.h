@@ -126,6 +126,9 @@ class OpenAiCompatibleProvider {
   std::optional<Error> config_error_;
   std::unique_ptr<net::HttpClient> client_;
   std::map<std::string, Capabilities, std::less<>> refined_;  // from /api/v0/models
+  // The model a name that lists none means ("" or "local-model"): the first loaded model of the
+  // last list, or its only model (llama.cpp). Empty until a list was read.
+  std::string loaded_model_;
 };
 
 // Capabilities implied by one /api/v0/models entry, starting from `base`: loaded_context_length
