@@ -54,11 +54,11 @@ void BM_ToolLoopTwoSteps(benchmark::State& state) {
   roci::MockProvider provider;
   asio::io_context io;
   const auto r = request();
-  const roci::Tool tool = weather();
+  roci::GenerateOptions options;
+  options.tools.push_back(weather());
   for (auto _ : state) {
     run(io, [&]() -> asio::awaitable<void> {
-      auto got =
-          co_await roci::generate_text_async(provider, r, roci::GenerateOptions{.tools = {tool}});
+      auto got = co_await roci::generate_text_async(provider, r, options);
       if (!got || got->steps.size() != 2) std::abort();
       benchmark::DoNotOptimize(got);
     });

@@ -99,12 +99,11 @@ struct Gateway::Worker {
 
   // Throws std::runtime_error when the providers cannot be built.
   Worker(MetricsShard& shard, AdmissionQueue& admission, Gateway& gateway)
-      : states(*gateway.live_,
-               WorkerResources{.metrics = shard,
-                               .admission = admission,
-                               .count_retry = [&shard] { shard.upstream_retry(); },
-                               .admin = gateway.admin_.get(),
-                               .responses = gateway.responses_.get()}),
+      : states(*gateway.live_, WorkerResources{.metrics = shard,
+                                               .admission = admission,
+                                               .count_retry = [&shard] { shard.upstream_retry(); },
+                                               .admin = gateway.admin_.get(),
+                                               .responses = gateway.responses_.get()}),
         env{states,
             shard,
             gateway.stopping_,

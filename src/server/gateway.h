@@ -113,7 +113,7 @@ class Gateway {
   std::unique_ptr<AdmissionQueue> admission_;
   std::unique_ptr<ResponseStore> responses_;  // shared by every worker
   std::unique_ptr<MetricsRegistry> metrics_;
-  std::unique_ptr<LiveConfig> live_;  // what new requests are served with (live_config.h)
+  std::unique_ptr<LiveConfig> live_;          // what new requests are served with (live_config.h)
   std::unique_ptr<admin::AdminState> admin_;  // the web console's ring and series (thread-safe)
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;

@@ -52,8 +52,8 @@ Result<std::shared_ptr<WorkerState>> rebuild_worker_state(const WorkerState* pre
     catalog = std::make_shared<ModelCatalog>();
   }
   // The context refers into the objects the state owns (shared_ptr targets never move).
-  WorkerContext context{next->config, *providers, resources.metrics, resources.admission, *catalog,
-                        resources.admin, resources.responses};
+  WorkerContext context{next->config, *providers,      resources.metrics,  resources.admission,
+                        *catalog,     resources.admin, resources.responses};
   return std::make_shared<WorkerState>(WorkerState{.shared = std::move(next),
                                                    .providers = std::move(providers),
                                                    .catalog = std::move(catalog),

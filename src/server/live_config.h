@@ -76,7 +76,7 @@ struct WorkerState {
 struct WorkerResources {
   MetricsShard& metrics;
   AdmissionQueue& admission;
-  std::function<void()> count_retry;  // MetricsShard::upstream_retry of the thread's shard
+  std::function<void()> count_retry;   // MetricsShard::upstream_retry of the thread's shard
   admin::AdminState* admin = nullptr;  // the web console's shared state; may be null
   ResponseStore* responses = nullptr;  // the Responses API store (thread-safe); may be null
 };

@@ -127,7 +127,7 @@ TEST(GatewayMessages, ErrorsAreInAnthropicsShape) {
   EXPECT_EQ(anthropic_error(large).at("type"), "request_too_large");
 
   auto media = http_call(gw.port, "POST", "/v1/messages", messages_body("llama3.3", "x"),
-                         {{"Content-Type", "text/plain"}});
+                         {{"Content-Type", "text/html"}});
   EXPECT_EQ(media.status, 415);
   EXPECT_EQ(anthropic_error(media).at("type"), "invalid_request_error");
 

@@ -57,14 +57,16 @@ TEST(GatewayPassthrough, LogprobsOfAStreamComeBackWithTheirChunks) {
   std::vector<json::value> expected;  // every non-null logprobs the upstream sent, in order
   for (const auto& data : sse_data(upstream)) {
     if (data == "[DONE]") continue;
-    for (const auto& c : json::parse(data).at("choices").as_array()) {
+    const json::value chunk = json::parse(data);
+    for (const auto& c : chunk.at("choices").as_array()) {
       if (!c.at("logprobs").is_null()) expected.push_back(c.at("logprobs"));
     }
   }
   std::vector<json::value> got;
   for (const auto& data : sse_data(res.body)) {
     if (data == "[DONE]") continue;
-    for (const auto& c : json::parse(data).at("choices").as_array()) {
+    const json::value chunk = json::parse(data);
+    for (const auto& c : chunk.at("choices").as_array()) {
       if (!c.at("logprobs").is_null()) got.push_back(c.at("logprobs"));
     }
   }

@@ -4,7 +4,6 @@
 #include "server/admin/admin_state.h"
 #include "server/api/http_error.h"
 #include "server/api/router.h"
-#include "server/observability/access_log.h"
 #include "server/http/cors.h"
 #include "server/http/http1_response_writer.h"
 #include "server/http/request_gate.h"
