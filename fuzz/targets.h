@@ -40,9 +40,9 @@ struct NamedTarget {
   void (*run)(const std::uint8_t*, std::size_t);
 };
 inline constexpr NamedTarget kTargets[] = {
-    {"chat_request", fuzz_chat_request},       {"sse_parser", fuzz_sse_parser},
-    {"upstream_decode", fuzz_upstream_decode}, {"config_loader", fuzz_config_loader},
-    {"model_selector", fuzz_model_selector},   {"responses_request", fuzz_responses_request},
+    {"chat_request", fuzz_chat_request},         {"sse_parser", fuzz_sse_parser},
+    {"upstream_decode", fuzz_upstream_decode},   {"config_loader", fuzz_config_loader},
+    {"model_selector", fuzz_model_selector},     {"responses_request", fuzz_responses_request},
     {"messages_request", fuzz_messages_request},
 };
 

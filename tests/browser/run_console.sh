@@ -16,42 +16,23 @@ fi
 mkdir -p "$work/screenshots"
 work=$(cd "$work" && pwd)
 cp "$here/package.json" "$here/console.test.mjs" "$work/"
-if [[ ! -d $work/node_modules/puppeteer-core ]]; then
-  (cd "$work" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
-fi
-
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-# Waits for "<marker>HOST:PORT" in a log file and prints http://HOST:PORT.
-wait_url() {
-  local log=$1 marker=$2
-  for _ in $(seq 1 400); do
-    if line=$(grep -m1 -o "$marker[^ ]*" "$log" 2>/dev/null); then
-      echo "${line#"$marker"}" | sed 's#^http://##; s#^#http://#'
-      return 0
-    fi
-    sleep 0.05
-  done
-  echo "timed out waiting for '$marker' in $log:" >&2; cat "$log" >&2; return 1
-}
+# shellcheck source=../support/harness.sh
+source "$here/../support/harness.sh"
+npm_install "$work" puppeteer-core
 
 hostile='<img src=x onerror=window.__pwned=1>'
-"$fake_bin" --mode lmstudio --models "qwen3-8b,llama-3.2-1b,$hostile" --loaded qwen3-8b \
-  --token-delay-ms 25 >"$work/fake.log" 2>&1 &
-pids+=($!)
+start "$work/fake.log" "$fake_bin" --mode lmstudio --models "qwen3-8b,llama-3.2-1b,$hostile" \
+  --loaded qwen3-8b --token-delay-ms 25
 fake_url=$(wait_url "$work/fake.log" "listening on ")
 
-INFERENCE_INFERENCE_PROVIDER=lmstudio INFERENCE_INFERENCE_BASE_URL=$fake_url INFERENCE_SERVER_PORT=0 \
-  INFERENCE_SERVER_THREADS=2 "$gateway_bin" >"$work/gateway.log" 2>&1 &
-pids+=($!)
+# One gateway without keys, one that requires an API key (auth.api_keys).
+start "$work/gateway.log" env INFERENCE_INFERENCE_PROVIDER=lmstudio \
+  INFERENCE_INFERENCE_BASE_URL="$fake_url" INFERENCE_SERVER_PORT=0 INFERENCE_SERVER_THREADS=2 \
+  "$gateway_bin"
 gateway_url=$(wait_url "$work/gateway.log" "inference-server listening on ")
-
-INFERENCE_INFERENCE_PROVIDER=lmstudio INFERENCE_INFERENCE_BASE_URL=$fake_url INFERENCE_SERVER_PORT=0 \
-  INFERENCE_SERVER_THREADS=1 INFERENCE_AUTH_API_KEYS=sk-console-test-key \
-  "$gateway_bin" >"$work/gateway-keyed.log" 2>&1 &
-pids+=($!)
+start "$work/gateway-keyed.log" env INFERENCE_INFERENCE_PROVIDER=lmstudio \
+  INFERENCE_INFERENCE_BASE_URL="$fake_url" INFERENCE_SERVER_PORT=0 INFERENCE_SERVER_THREADS=1 \
+  INFERENCE_AUTH_API_KEYS=sk-console-test-key "$gateway_bin"
 keyed_url=$(wait_url "$work/gateway-keyed.log" "inference-server listening on ")
 
 cd "$work"

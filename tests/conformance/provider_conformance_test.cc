@@ -317,9 +317,9 @@ TEST_P(ProviderConformance, MessagesDialectToolUseRoundTrip) {
   if (!GetParam().tool_calls) GTEST_SKIP() << "this provider answers no tool calls";
   const std::string tools =
       R"("tools":[{"name":"get_weather","description":"Weather","input_schema":{"type":"object"}}])";
-  auto first = run(provider_->generate(
-      messages_request(R"({"model":"m","max_tokens":64,)" + tools +
-                       R"(,"messages":[{"role":"user","content":"call: {\"city\":\"Paris\"}"}]})")));
+  auto first = run(provider_->generate(messages_request(
+      R"({"model":"m","max_tokens":64,)" + tools +
+      R"(,"messages":[{"role":"user","content":"call: {\"city\":\"Paris\"}"}]})")));
   ASSERT_TRUE(first) << first.error();
   const auto message = boost::json::parse(
       anthropic_wire::encode_message(*first, "msg_conformance", first->model, {}));

@@ -240,7 +240,8 @@ TEST(Streaming, StreamLimitCoversTheWholeBody) {
     total += piece->size();
   }
   EXPECT_LE(total, 100u);
-  EXPECT_EQ(error.message, "Test Upstream's response exceeded 100 bytes (HttpOptions::max_stream_bytes).");
+  EXPECT_EQ(error.message,
+            "Test Upstream's response exceeded 100 bytes (HttpOptions::max_stream_bytes).");
 }
 
 }  // namespace
