@@ -23,7 +23,8 @@ HttpOptions gateway_http_options(const config::GatewayConfig& config,
   // closed on time, not at the next request (a quiet gateway holds no sockets to LM Studio).
   http.close_idle_on_timer = true;
   http.on_retry = [count = std::move(count_retry)](const HttpRetry& retry) {
-    const std::string_view id = retry.request_id.empty() ? "-" : retry.request_id;
+    const std::string_view id =
+        retry.request_id.empty() ? std::string_view("-") : std::string_view(retry.request_id);
     if (retry.stale_connection) {
       log_request(spdlog::level::debug, id,
                   "upstream keep-alive connection found closed, resending on a new one: {}",
