@@ -25,15 +25,7 @@ start "$work/fake.log" "$fake_bin" --mode lmstudio --models "qwen3-8b,llama-3.2-
   --loaded qwen3-8b --token-delay-ms 25
 fake_url=$(wait_url "$work/fake.log" "listening on ")
 
-# One gateway without keys, one that requires an API key (auth.api_keys).
-start "$work/gateway.log" env INFERENCE_INFERENCE_PROVIDER=lmstudio \
-  INFERENCE_INFERENCE_BASE_URL="$fake_url" INFERENCE_SERVER_PORT=0 INFERENCE_SERVER_THREADS=2 \
-  "$gateway_bin"
-gateway_url=$(wait_url "$work/gateway.log" "inference-server listening on ")
-start "$work/gateway-keyed.log" env INFERENCE_INFERENCE_PROVIDER=lmstudio \
-  INFERENCE_INFERENCE_BASE_URL="$fake_url" INFERENCE_SERVER_PORT=0 INFERENCE_SERVER_THREADS=1 \
-  INFERENCE_AUTH_API_KEYS=sk-console-test-key "$gateway_bin"
-keyed_url=$(wait_url "$work/gateway-keyed.log" "inference-server listening on ")
+start_gateways "$work" "$gateway_bin" "$fake_url" 2 sk-console-test-key
 
 cd "$work"
 ROCI_GATEWAY_URL=$gateway_url ROCI_KEYED_GATEWAY_URL=$keyed_url ROCI_GATEWAY_KEY=sk-console-test-key \

@@ -15,15 +15,7 @@ start "$work/fake.log" "$fake_bin" --mode lmstudio \
   --models TheBloke/Mistral-7B-Instruct-v0.2-GGUF,TheBloke/Llama-2-7B-Chat-GGUF --token-delay-ms 30
 fake_url=$(wait_url "$work/fake.log" "listening on ")
 
-# One gateway without keys, one that requires an API key (auth.api_keys).
-start "$work/gateway.log" env INFERENCE_INFERENCE_PROVIDER=lmstudio \
-  INFERENCE_INFERENCE_BASE_URL="$fake_url" INFERENCE_SERVER_PORT=0 INFERENCE_SERVER_THREADS=1 \
-  "$gateway_bin"
-gateway_url=$(wait_url "$work/gateway.log" "inference-server listening on ")
-start "$work/gateway-keyed.log" env INFERENCE_INFERENCE_PROVIDER=lmstudio \
-  INFERENCE_INFERENCE_BASE_URL="$fake_url" INFERENCE_SERVER_PORT=0 INFERENCE_SERVER_THREADS=1 \
-  INFERENCE_AUTH_API_KEYS=sk-compat-gateway-key "$gateway_bin"
-keyed_url=$(wait_url "$work/gateway-keyed.log" "inference-server listening on ")
+start_gateways "$work" "$gateway_bin" "$fake_url" 1 sk-compat-gateway-key
 
 cd "$work"
 ROCI_GATEWAY_URL=$gateway_url ROCI_KEYED_GATEWAY_URL=$keyed_url ROCI_GATEWAY_KEY=sk-compat-gateway-key \

@@ -41,26 +41,6 @@ Error console_unavailable() {
   return Error::internal("The web console's state is missing (the gateway was built without it).");
 }
 
-asio::awaitable<ProviderHealth> probe(RequestContext& ctx, Provider& provider) {
-  UpstreamTimer timer(ctx.log);
-  auto probed = co_await provider.health();
-  timer.stop();
-  ProviderHealth health;
-  if (probed) {
-    health = std::move(*probed);
-  } else {
-    health.reachable = false;
-    health.detail = probed.error().message;
-  }
-  if (health.reachable && health.loaded_models.empty()) {
-    UpstreamTimer list_timer(ctx.log);
-    auto loaded = co_await ctx.worker.catalog.loaded_models(provider);
-    list_timer.stop();
-    if (loaded) health.loaded_models = std::move(*loaded);
-  }
-  co_return health;
-}
-
 void write_gateway(openai_wire::JsonWriter& w, const AdminState& admin,
                    const AdmissionQueue& admission) {
   const AdminOptions& o = admin.options();
@@ -151,10 +131,11 @@ asio::awaitable<void> handle_ui(RequestContext& ctx) {
 asio::awaitable<void> handle_admin_status(RequestContext& ctx) {
   if (!co_await admit_console_request(ctx)) co_return;
   Provider& provider = ctx.worker.providers.primary();
-  const ProviderHealth health = co_await probe(ctx, provider);
-  if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+  auto probed = co_await probe_health(ctx, provider);
+  if (!probed || is_cancelled(co_await asio::this_coro::cancellation_state)) {
     co_return co_await fail(ctx, Error::cancelled());
   }
+  const ProviderHealth& health = *probed;
   std::string body;
   openai_wire::JsonWriter w(body);
   w.begin_object();

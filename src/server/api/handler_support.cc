@@ -87,4 +87,27 @@ std::int64_t unix_seconds() {
       .count();
 }
 
+asio::awaitable<Result<ProviderHealth>> probe_health(RequestContext& ctx, Provider& provider) {
+  UpstreamTimer timer(ctx.log);
+  auto probed = co_await provider.health();
+  timer.stop();
+  ProviderHealth health;
+  if (probed) {
+    health = std::move(*probed);
+  } else if (probed.error().kind == ErrorKind::kCancelled) {
+    co_return probed.error();
+  } else {
+    health.reachable = false;
+    health.detail = probed.error().message;
+  }
+  if (health.reachable && health.loaded_models.empty()) {
+    // Some providers only know loaded state from their model list (cached, so cheap).
+    UpstreamTimer list_timer(ctx.log);
+    auto loaded = co_await ctx.worker.catalog.loaded_models(provider);
+    list_timer.stop();
+    if (loaded) health.loaded_models = std::move(*loaded);
+  }
+  co_return health;
+}
+
 }  // namespace roci::server

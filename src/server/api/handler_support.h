@@ -76,6 +76,11 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
                                                            std::string requested,
                                                            ModelPurpose purpose);
 
+// `provider`'s health for /health and the console: its probe (never a completion), with the
+// loaded models from the catalog when the probe names none. A failed probe is an unreachable
+// health carrying the error's message; only kCancelled is an error. Waits count as upstream wait.
+asio::awaitable<Result<ProviderHealth>> probe_health(RequestContext& ctx, Provider& provider);
+
 // True when the session cancelled this handler (client gone). A cancellation that arrives after an
 // operation completed but before its handler ran is lost for that operation (and later ones are not
 // cancelled either), so handlers check this after each upstream await:
