@@ -309,12 +309,16 @@ void ResponsesEventEncoder::close_item(std::string& out) {
   open_tool_index_ = -1;
   const ResponseOutputItem& item = output_.back();
   const auto index = static_cast<std::int64_t>(output_.size() - 1);
+  // The literals stay outside the generic lambda: clang 14 does not evaluate a consteval call
+  // there and leaves an undefined symbol.
+  constexpr JsonLiteral item_id_key = "item_id"_js;
+  constexpr JsonLiteral output_index_key = "output_index"_js;
   auto members = [&](auto&& body) {
     std::string m;
     JsonWriter w(m);
     w.begin_object();
-    w.key("item_id"_js).string(item.id);
-    w.key("output_index"_js).integer(index);
+    w.key(item_id_key).string(item.id);
+    w.key(output_index_key).integer(index);
     body(w);
     w.end_object();
     return m.substr(1, m.size() - 2);
