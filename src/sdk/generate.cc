@@ -18,13 +18,6 @@ bool cancelled(const asio::cancellation_state& state) {
 
 Error cancelled_loop() { return Error::cancelled("generate_text was cancelled"); }
 
-void add_usage(Usage& total, const std::optional<Usage>& step) {
-  if (!step) return;
-  total.prompt_tokens += step->prompt_tokens;
-  total.completion_tokens += step->completion_tokens;
-  total.total_tokens += step->total_tokens;
-}
-
 // One checked model call: the request was checked by the caller; the served model is checked
 // here (`accepted` remembers a served model already found to be the requested one).
 asio::awaitable<Result<GenerationResult>> call_model(Provider& provider,
@@ -111,7 +104,7 @@ asio::awaitable<Result<GenerateTextResult>> generate_text_async(Provider& provid
         co_await call_model(provider, request, options.accept_model_substitution, accepted);
     if (cancelled(co_await asio::this_coro::cancellation_state)) co_return cancelled_loop();
     if (!response) co_return response.error();
-    add_usage(out.usage, response->usage);
+    if (response->usage) out.usage += *response->usage;
     GenerationStep& current = out.steps.emplace_back();
     current.response = std::move(*response);
     for (auto& message : to_messages(current.response)) {
