@@ -4,14 +4,31 @@
 #include "server/observability/process_metrics.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
+#include <tuple>
 
 namespace roci::server {
 namespace {
 
 constexpr auto kRelaxed = std::memory_order_relaxed;
-constexpr char kSep = '\x1f';
+// roci_requests_total's label set as one integer: route index, status, label slot.
+std::uint64_t request_key(std::size_t route, int status, std::size_t slot) {
+  return (std::uint64_t{route} << 48) | (std::uint64_t{static_cast<std::uint32_t>(status)} << 16) |
+         std::uint64_t{slot};
+}
+
+struct RequestKey {
+  std::size_t route;
+  int status;
+  std::size_t slot;
+};
+
+RequestKey split_request_key(std::uint64_t key) {
+  return {static_cast<std::size_t>(key >> 48), static_cast<int>((key >> 16) & 0xffffffffu),
+          static_cast<std::size_t>(key & 0xffffu)};
+}
 
 // Single-writer increment: a plain load + store, no locked read-modify-write.
 template <class T, class U>
@@ -23,7 +40,7 @@ constexpr ErrorKind kUpstreamErrorKinds[] = {ErrorKind::kUpstreamError,
                                              ErrorKind::kUpstreamUnreachable, ErrorKind::kTimeout,
                                              ErrorKind::kRateLimited};
 
-std::size_t route_index(std::string_view route) {
+constexpr std::size_t route_index(std::string_view route) {
   for (std::size_t i = 0; i + 1 < kRouteCount; ++i) {
     if (kRouteLabels[i] == route) return i;
   }
@@ -31,11 +48,14 @@ std::size_t route_index(std::string_view route) {
 }
 
 // Routes whose usage has generated (output) tokens; embeddings and count_tokens report input only.
-bool generates_tokens(std::size_t route) {
-  const std::string_view label = kRouteLabels[route];
-  return label == "/v1/chat/completions" || label == "/v1/completions" ||
-         label == "/v1/responses" || label == "/v1/messages";
-}
+constexpr auto kGeneratesTokens = [] {
+  std::array<bool, kRouteCount> out{};
+  for (std::string_view r :
+       {"/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/messages"}) {
+    out[route_index(r)] = true;
+  }
+  return out;
+}();
 
 double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
 
@@ -219,18 +239,12 @@ std::pair<std::size_t, SeriesSlot*> MetricsShard::find_series(std::string_view m
   return {slot, entry};
 }
 
-std::atomic<std::uint64_t>& MetricsShard::request_counter(std::string_view route, int status,
-                                                          std::string_view model) {
-  key_scratch_.assign(route);
-  key_scratch_.push_back(kSep);
-  char buf[12];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, status);
-  key_scratch_.append(buf, end);
-  key_scratch_.push_back(kSep);
-  key_scratch_.append(model);
-  if (auto it = requests_.find(key_scratch_); it != requests_.end()) return it->second;
+std::atomic<std::uint64_t>& MetricsShard::request_counter(std::size_t route, int status,
+                                                          std::size_t slot) {
+  const std::uint64_t key = request_key(route, status, slot);
+  if (auto it = requests_.find(key); it != requests_.end()) return it->second;
   std::lock_guard lock(labels_mutex_);  // only when a label set appears for the first time
-  return requests_.try_emplace(key_scratch_).first->second;
+  return requests_.try_emplace(key).first->second;
 }
 
 void MetricsShard::record(const RequestLog& log) {
@@ -242,7 +256,7 @@ void MetricsShard::record(const RequestLog& log) {
                                  : log.model.empty() ? std::string_view()
                                                      : std::string_view("other");
   const auto [slot, series] = find_series(model, log.backend);
-  bump(request_counter(kRouteLabels[route], log.status, labels_.pair(slot).model), 1);
+  bump(request_counter(route, log.status, slot), 1);
   series->duration[route]->observe(seconds(total));
   overhead_.observe(seconds(std::max<nanoseconds>(total - log.upstream_wait, nanoseconds(0))));
   if (log.time_to_first_token) series->ttft.observe(seconds(*log.time_to_first_token));
@@ -252,7 +266,7 @@ void MetricsShard::record(const RequestLog& log) {
     bump(series->prompt_tokens, input);
     bump(series->completion_tokens, output);
     series->input_tokens.observe(input);
-    if (generates_tokens(route)) series->output_tokens.observe(output);
+    if (kGeneratesTokens[route]) series->output_tokens.observe(output);
     // Streams: the time between output tokens after the first one.
     if (log.stream && log.time_to_first_token && output >= 2 && total > *log.time_to_first_token) {
       series->time_per_output_token.observe(seconds(total - *log.time_to_first_token) /
@@ -284,23 +298,23 @@ std::string MetricsRegistry::render() const {
   std::string out;
   out.reserve(16 << 10);
 
-  // requests_total: merged across shards, sorted by label set.
-  std::map<std::string, std::uint64_t, std::less<>> requests;
+  // requests_total: merged across shards (and across providers of one model), sorted by labels.
+  std::map<std::tuple<std::string_view, int, std::string_view>, std::uint64_t> requests;
   for (const auto& shard : shards_) {
     std::lock_guard lock(shard->labels_mutex_);
-    for (const auto& [key, count] : shard->requests_) requests[key] += count.load(kRelaxed);
+    for (const auto& [key, count] : shard->requests_) {
+      const auto [route, status, slot] = split_request_key(key);
+      requests[{kRouteLabels[route], status, labels_->pair(slot).model}] += count.load(kRelaxed);
+    }
   }
   header(out, "roci_requests_total", "counter", "Requests answered, by route, status and model.");
-  for (const auto& [key, count] : requests) {
-    const auto a = key.find(kSep);
-    const auto b = key.find(kSep, a + 1);
+  for (const auto& [labels, count] : requests) {
+    const auto& [route, status, model] = labels;
     out.append("roci_requests_total{route=\"")
-        .append(escape_label_value(std::string_view(key).substr(0, a)))
-        .append("\",status=\"")
-        .append(std::string_view(key).substr(a + 1, b - a - 1))
-        .append("\",model=\"")
-        .append(escape_label_value(std::string_view(key).substr(b + 1)))
-        .append("\"} ");
+        .append(escape_label_value(route))
+        .append("\",status=\"");
+    append_number(out, static_cast<std::int64_t>(status));
+    out.append("\",model=\"").append(escape_label_value(model)).append("\"} ");
     append_number(out, count);
     out.append("\n");
   }

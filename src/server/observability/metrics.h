@@ -159,8 +159,7 @@ class MetricsShard {
 
  private:
   friend class MetricsRegistry;
-  std::atomic<std::uint64_t>& request_counter(std::string_view route, int status,
-                                              std::string_view model);
+  std::atomic<std::uint64_t>& request_counter(std::size_t route, int status, std::size_t slot);
   // The slot of (model, provider) label values, created on first use. Writer thread only.
   std::pair<std::size_t, SeriesSlot*> find_series(std::string_view model,
                                                   std::string_view provider);
@@ -181,9 +180,8 @@ class MetricsShard {
   std::size_t last_known_ = 0;
 
   mutable std::mutex labels_mutex_;  // writer: inserts only; scrape: whole walk
-  // Key: route '\x1f' status '\x1f' model.
-  std::map<std::string, std::atomic<std::uint64_t>, std::less<>> requests_;
-  std::string key_scratch_;  // writer thread only
+  // Key: request_key(route index, status, label slot) (metrics.cc).
+  std::map<std::uint64_t, std::atomic<std::uint64_t>> requests_;
 
   Histogram overhead_{kOverheadBuckets};
   std::atomic<std::int64_t> in_flight_{0};
