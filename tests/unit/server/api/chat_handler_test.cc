@@ -52,6 +52,9 @@ TEST(ChatHandler, NonStreamBodyHasTheOpenAiShape) {
   auto body = h.writer.body_json().as_object();
   EXPECT_EQ(body.at("object"), "chat.completion");
   EXPECT_EQ(body.at("model"), "mock-model");
+  EXPECT_EQ(h.log.model, "mock-model");
+  EXPECT_TRUE(h.log.model_listed);  // resolved against the provider's list
+  EXPECT_FALSE(h.log.backend.empty());
   EXPECT_TRUE(body.at("id").as_string().starts_with("chatcmpl-"));
   const auto& choice = body.at("choices").as_array().at(0).as_object();
   EXPECT_EQ(choice.at("message").at("role"), "assistant");
@@ -443,6 +446,9 @@ TEST(ChatHandler, UnreachableCatalogPassesTheNameToTheUpstream) {
   ASSERT_EQ(h.recording().requests.size(), 1u);
   EXPECT_EQ(h.recording().requests[0].model, "my-model");
   EXPECT_EQ(h.writer.response->status, 502);
+  // Not resolved against a list: the client's string is no metrics label (metrics.h).
+  EXPECT_EQ(h.log.model, "my-model");
+  EXPECT_FALSE(h.log.model_listed);
 }
 
 TEST(ChatHandler, QueueFullIs429WithRetryAfter) {
