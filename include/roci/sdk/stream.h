@@ -47,6 +47,8 @@
 // clang-format on
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/error.h>
 #include <roci/provider/provider.h>
 #include <roci/provider/text_stream.h>
@@ -72,7 +74,7 @@ struct StepDelta {
 
 // The pull stream of a tool loop (see above). Not thread-safe: one reader at a time; only the
 // stop token may be used from other threads.
-class StepStream {
+class ROCI_EXPORT StepStream {
  public:
   struct State;
   explicit StepStream(std::unique_ptr<State> state);
@@ -92,7 +94,7 @@ class StepStream {
 };
 
 // The tool loop, streamed (see above). `options.tools` may be empty: one streamed step.
-Result<StepStream> stream_text(Provider& provider, ProviderRequest request, GenerateOptions options,
-                               std::stop_token stop = {});
+ROCI_EXPORT Result<StepStream> stream_text(Provider& provider, ProviderRequest request,
+                                           GenerateOptions options, std::stop_token stop = {});
 
 }  // namespace roci
