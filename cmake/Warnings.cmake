@@ -33,5 +33,17 @@ function(roci_test name)
     ROCI_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     ROCI_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/support/fixtures"
     ROCI_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES TIMEOUT 120)
+  if(ROCI_SANITIZE)
+    # A sanitized binary spends most of a second starting (ASan registers every global, LSan
+    # scans them at exit): a process per test would cost more than the tests. Each binary runs
+    # in ROCI_SANITIZE_TEST_SHARDS gtest shards instead (a failure names the gtest test).
+    foreach(_i RANGE 1 ${ROCI_SANITIZE_TEST_SHARDS})
+      math(EXPR _index "${_i} - 1")
+      add_test(NAME ${name}.shard${_i} COMMAND ${name})
+      set_tests_properties(${name}.shard${_i} PROPERTIES TIMEOUT 600 ENVIRONMENT
+        "GTEST_SHARD_INDEX=${_index};GTEST_TOTAL_SHARDS=${ROCI_SANITIZE_TEST_SHARDS}")
+    endforeach()
+  else()
+    gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES TIMEOUT 120)
+  endif()
 endfunction()

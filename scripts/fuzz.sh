@@ -43,7 +43,8 @@ command -v "$CXX" >/dev/null || {
 # ---- configure and build (only the fuzz targets and the three libraries they link)
 if ! grep -q '^ROCI_BUILD_FUZZ:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DROCI_BUILD_FUZZ=ON \
-    -DROCI_BUILD_TESTS=OFF -DROCI_BUILD_EXAMPLES=OFF -DROCI_BUILD_BENCH=OFF >/dev/null
+    -DROCI_BUILD_TESTS=OFF -DROCI_BUILD_EXAMPLES=OFF -DROCI_BUILD_BENCH=OFF \
+    -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=12 >/dev/null
 fi
 cmake --build "$build" -j "$build_jobs" --target "${targets[@]/%/_fuzz}"
 

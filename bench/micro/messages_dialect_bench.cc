@@ -24,7 +24,7 @@ std::string messages_body(bool stream) {
   return json::serialize(root);
 }
 
-roci::GenerationResult answer() {
+roci::GenerationResult sixty_word_answer() {
   roci::GenerationResult r;
   for (int i = 0; i < 60; ++i) r.text += "word ";
   r.usage = roci::Usage{250, 60, 310};
@@ -35,7 +35,7 @@ roci::GenerationResult answer() {
 void BM_Dialect_Chat_Once(benchmark::State& state) {
   const std::string body = roci::bench::make_chat_body(1000);
   const roci::openai_wire::RequestLimits limits;
-  const auto result = answer();
+  const auto result = sixty_word_answer();
   for (auto _ : state) {
     auto parsed = roci::openai_wire::parse_chat_request(body, limits);
     benchmark::DoNotOptimize(parsed);
@@ -48,7 +48,7 @@ void BM_Dialect_Chat_Once(benchmark::State& state) {
 void BM_Dialect_Messages_Once(benchmark::State& state) {
   const std::string body = messages_body(false);
   const roci::openai_wire::RequestLimits limits;
-  const auto result = answer();
+  const auto result = sixty_word_answer();
   for (auto _ : state) {
     auto parsed = roci::anthropic_wire::parse_messages_request(body, limits);
     if (!parsed) {

@@ -14,17 +14,9 @@ namespace roci::fuzz {
 namespace {
 
 using detail::as_view;
+using detail::check_rejection;
 using detail::is_json;
-
-void check_rejection(const Error& e, std::string_view parser) {
-  FUZZ_CHECK(e.kind == ErrorKind::kInvalidRequest, std::string(parser) + " rejected with kind " +
-                                                       std::string(to_string(e.kind)) + ": " +
-                                                       e.message);
-  FUZZ_CHECK(!e.message.empty(), std::string(parser) + " rejected without a message");
-  const std::string body =
-      openai_wire::encode_error_body(e.message, "invalid_request_error", e.param, e.code);
-  FUZZ_CHECK(is_json(body, /*strict_utf8=*/true), "400 body is not UTF-8 JSON: " + body);
-}
+using detail::openai_error_body;
 
 }  // namespace
 
@@ -43,7 +35,7 @@ void fuzz_chat_request(const std::uint8_t* data, std::size_t size) {
 
   auto chat = openai_wire::parse_chat_request(body, limits);
   if (!chat) {
-    check_rejection(chat.error(), "parse_chat_request");
+    check_rejection(chat.error(), "parse_chat_request", openai_error_body);
   } else {
     for (bool lmstudio : {false, true}) {
       const openai_wire::UpstreamDialect dialect{lmstudio, lmstudio};
@@ -67,7 +59,7 @@ void fuzz_chat_request(const std::uint8_t* data, std::size_t size) {
 
   auto embedding = openai_wire::parse_embedding_request(body, limits);
   if (!embedding) {
-    check_rejection(embedding.error(), "parse_embedding_request");
+    check_rejection(embedding.error(), "parse_embedding_request", openai_error_body);
   } else {
     FUZZ_CHECK(is_json(openai_wire::encode_embedding_request(*embedding), true),
                "encode_embedding_request gave invalid JSON");
@@ -75,7 +67,7 @@ void fuzz_chat_request(const std::uint8_t* data, std::size_t size) {
 
   auto completion = openai_wire::parse_completion_request(body, limits);
   if (!completion) {
-    check_rejection(completion.error(), "parse_completion_request");
+    check_rejection(completion.error(), "parse_completion_request", openai_error_body);
   } else {
     FUZZ_CHECK(is_json(openai_wire::encode_completion_request(*completion), true),
                "encode_completion_request gave invalid JSON");

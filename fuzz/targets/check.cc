@@ -1,5 +1,7 @@
 #include "targets/check.h"
 
+#include "openai_wire/downstream_codec.h"
+
 #include <boost/json/parser.hpp>
 
 #include <cstdio>
@@ -37,6 +39,20 @@ std::uint64_t InputRng::next() {  // splitmix64
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
+}
+
+void check_rejection(const Error& e, std::string_view parser,
+                     std::string (*render_body)(const Error&)) {
+  FUZZ_CHECK(e.kind == ErrorKind::kInvalidRequest, std::string(parser) + " rejected with kind " +
+                                                       std::string(to_string(e.kind)) + ": " +
+                                                       e.message);
+  FUZZ_CHECK(!e.message.empty(), std::string(parser) + " rejected without a message");
+  const std::string body = render_body(e);
+  FUZZ_CHECK(is_json(body, /*strict_utf8=*/true), "400 body is not UTF-8 JSON: " + body);
+}
+
+std::string openai_error_body(const Error& e) {
+  return openai_wire::encode_error_body(e.message, "invalid_request_error", e.param, e.code);
 }
 
 }  // namespace roci::fuzz::detail

@@ -7,6 +7,8 @@
 // under the gtest replay it fails the test binary.
 #pragma once
 
+#include <roci/core/error.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -24,6 +26,14 @@ namespace roci::fuzz::detail {
 // True when `text` is one JSON document. With strict_utf8 false, invalid UTF-8 inside strings is
 // tolerated (structure only).
 bool is_json(std::string_view text, bool strict_utf8);
+
+// A parser's rejection: kInvalidRequest with a message, and the dialect's 400 body for it
+// (`render_body`) is UTF-8 JSON. `parser` names the parser in the failure message.
+void check_rejection(const Error& e, std::string_view parser,
+                     std::string (*render_body)(const Error&));
+
+// The OpenAI dialect's 400 body for a rejection.
+std::string openai_error_body(const Error& e);
 
 inline std::string_view as_view(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};

@@ -14,16 +14,11 @@ namespace roci::fuzz {
 namespace {
 
 using detail::as_view;
+using detail::check_rejection;
 using detail::is_json;
 
-void check_rejection(const Error& e, std::string_view parser) {
-  FUZZ_CHECK(e.kind == ErrorKind::kInvalidRequest, std::string(parser) + " rejected with kind " +
-                                                       std::string(to_string(e.kind)) + ": " +
-                                                       e.message);
-  FUZZ_CHECK(!e.message.empty(), std::string(parser) + " rejected without a message");
-  const std::string body =
-      anthropic_wire::encode_error_body(anthropic_wire::error_type(400), e.message);
-  FUZZ_CHECK(is_json(body, /*strict_utf8=*/true), "400 body is not UTF-8 JSON: " + body);
+std::string anthropic_error_body(const Error& e) {
+  return anthropic_wire::encode_error_body(anthropic_wire::error_type(400), e.message);
 }
 
 // The text of the request's messages, as a model might echo it back.
@@ -78,9 +73,10 @@ void fuzz_messages_request(const std::uint8_t* data, std::size_t size) {
   }
   auto parsed = anthropic_wire::parse_messages_request(body, limits);
   auto counted = anthropic_wire::parse_count_tokens_request(body, limits);
-  if (!counted) check_rejection(counted.error(), "parse_count_tokens_request");
+  if (!counted)
+    check_rejection(counted.error(), "parse_count_tokens_request", anthropic_error_body);
   if (!parsed) {
-    check_rejection(parsed.error(), "parse_messages_request");
+    check_rejection(parsed.error(), "parse_messages_request", anthropic_error_body);
     return;
   }
   FUZZ_CHECK(counted.has_value(), "count_tokens rejected a body /v1/messages accepts");

@@ -28,14 +28,7 @@ void fuzz_responses_request(const std::uint8_t* data, std::size_t size) {
   }
   auto parsed = openai_wire::parse_responses_request(body, limits);
   if (!parsed) {
-    const Error& e = parsed.error();
-    FUZZ_CHECK(e.kind == ErrorKind::kInvalidRequest,
-               "parse_responses_request rejected with kind " + std::string(to_string(e.kind)));
-    FUZZ_CHECK(!e.message.empty(), "a rejection without a message");
-    FUZZ_CHECK(
-        is_json(openai_wire::encode_error_body(e.message, "invalid_request_error", e.param, e.code),
-                /*strict_utf8=*/true),
-        "400 body is not UTF-8 JSON");
+    detail::check_rejection(parsed.error(), "parse_responses_request", detail::openai_error_body);
     return;
   }
   FUZZ_CHECK(is_json("{" + parsed->echo + "}", /*strict_utf8=*/true),

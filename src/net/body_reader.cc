@@ -1,19 +1,12 @@
 #include "net/body_reader.h"
 
 #include "net/connection_pool.h"
+#include "net/coro_util.h"
 
 #include <boost/asio/this_coro.hpp>
 #include <exception>
 
 namespace roci::net {
-namespace {
-
-bool is_cancelled(asio::cancellation_state state) {
-  return state.cancelled() != asio::cancellation_type::none;
-}
-
-}  // namespace
-
 PooledBodyReader::PooledBodyReader(ExchangeRunner& runner, std::unique_ptr<Connection> connection,
                                    ExchangeDeadlines deadlines, std::string_view limit_setting)
     : runner_(&runner),

@@ -1,5 +1,7 @@
 #include "net/connection.h"
 
+#include "net/coro_util.h"
+
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <sys/socket.h>
@@ -24,7 +26,6 @@ namespace {
 
 namespace http = beast::http;
 using error_code = boost::system::error_code;
-constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadSize = 64 * 1024;  // at most this much per socket read
 // The read buffer's first allocation, kept for the connection's life (pooled reuse included):
 // a typical response (header + JSON body) or a burst of SSE events in one recv, and it grows for

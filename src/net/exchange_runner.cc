@@ -1,6 +1,7 @@
 #include "net/exchange_runner.h"
 
 #include "net/connection_pool.h"
+#include "net/coro_util.h"
 #include "net/tls_context.h"
 
 #include <algorithm>
@@ -24,16 +25,11 @@ namespace roci::net {
 namespace {
 
 using error_code = boost::system::error_code;
-constexpr auto kToken = asio::as_tuple(asio::use_awaitable);
 // Longer budgets are treated as "no deadline" (and cannot overflow time_point arithmetic).
 constexpr std::chrono::milliseconds kMaxBudget = std::chrono::hours(24 * 365);
 
 std::chrono::milliseconds clamp_budget(std::chrono::milliseconds budget) {
   return std::clamp(budget, std::chrono::milliseconds(0), kMaxBudget);
-}
-
-bool is_cancelled(asio::cancellation_state state) {
-  return state.cancelled() != asio::cancellation_type::none;
 }
 
 bool valid_target(std::string_view s) {

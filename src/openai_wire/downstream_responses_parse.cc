@@ -56,7 +56,7 @@ Result<std::string> required_string(const json::object& obj, std::string_view ke
 }
 
 // A content part of an input message: input_text / output_text / refusal (text), input_image.
-Result<ContentPart> parse_part(const json::value& v, const std::string& path) {
+Result<ContentPart> parse_input_part(const json::value& v, const std::string& path) {
   if (!v.is_object()) return field_error(path, "a content part object", v);
   const auto& obj = v.get_object();
   const auto* type = obj.if_contains("type");
@@ -120,7 +120,7 @@ Result<ModelMessage> parse_message(const json::object& obj, const std::string& p
   }
   const auto& parts = content->get_array();
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    auto part = parse_part(parts[i], at(content_path, i));
+    auto part = parse_input_part(parts[i], at(content_path, i));
     if (!part) return part.error();
     m.parts.push_back(std::move(*part));
   }
@@ -145,7 +145,7 @@ Result<std::string> call_output(const json::object& obj, const std::string& path
   }
   std::string text;
   for (std::size_t i = 0; i < out->get_array().size(); ++i) {
-    auto part = parse_part(out->get_array()[i], at(out_path, i));
+    auto part = parse_input_part(out->get_array()[i], at(out_path, i));
     if (!part) return part.error();
     if (part->type != ContentPartType::kText) {
       return unsupported(at(out_path, i), "a non-text function_call_output part");
@@ -220,7 +220,7 @@ Result<std::vector<ModelMessage>> parse_input(const json::value* v, const Reques
   return messages;
 }
 
-Result<ToolDefinition> parse_tool(const json::value& v, const std::string& path) {
+Result<ToolDefinition> parse_responses_tool(const json::value& v, const std::string& path) {
   if (!v.is_object()) return field_error(path, "a tool object {\"type\":\"function\", ...}", v);
   const auto& obj = v.get_object();
   const auto* type = obj.if_contains("type");
@@ -254,7 +254,7 @@ Result<ToolDefinition> parse_tool(const json::value& v, const std::string& path)
   return tool;
 }
 
-Result<ToolChoice> parse_tool_choice(const json::value& v) {
+Result<ToolChoice> parse_responses_tool_choice(const json::value& v) {
   constexpr std::string_view kAllowed =
       "\"none\", \"auto\", \"required\" or {\"type\":\"function\",\"name\":...}";
   if (v.is_string()) {
@@ -546,13 +546,13 @@ Result<ResponsesRequest> parse_responses_request(std::string_view body,
       }
       std::vector<ToolDefinition> tools;
       for (std::size_t i = 0; i < v.get_array().size(); ++i) {
-        auto t = parse_tool(v.get_array()[i], at("tools", i));
+        auto t = parse_responses_tool(v.get_array()[i], at("tools", i));
         if (!t) return t.error();
         tools.push_back(std::move(*t));
       }
       req.tools = std::move(tools);
     } else if (key == "tool_choice") {
-      auto c = parse_tool_choice(v);
+      auto c = parse_responses_tool_choice(v);
       if (!c) return c.error();
       req.tool_choice = std::move(*c);
     } else if (key == "text") {

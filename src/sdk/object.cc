@@ -96,13 +96,6 @@ Result<json::value> read_answer(const GenerationResult& answer, const json::valu
   return value;
 }
 
-void add_usage(Usage& total, const std::optional<Usage>& step) {
-  if (!step) return;
-  total.prompt_tokens += step->prompt_tokens;
-  total.completion_tokens += step->completion_tokens;
-  total.total_tokens += step->total_tokens;
-}
-
 }  // namespace
 
 asio::awaitable<Result<ObjectResult<json::value>>> generate_object_async(Provider& provider,
@@ -121,7 +114,7 @@ asio::awaitable<Result<ObjectResult<json::value>>> generate_object_async(Provide
                                                          options.accept_model_substitution)) {
       co_return *mismatch;
     }
-    add_usage(out.usage, answer->usage);
+    if (answer->usage) out.usage += *answer->usage;
     auto value = read_answer(*answer, schema);
     if (value) {
       out.object = std::move(*value);

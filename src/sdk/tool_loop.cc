@@ -9,13 +9,6 @@
 namespace roci::sdk {
 namespace {
 
-void add_usage(Usage& total, const std::optional<Usage>& step) {
-  if (!step) return;
-  total.prompt_tokens += step->prompt_tokens;
-  total.completion_tokens += step->completion_tokens;
-  total.total_tokens += step->total_tokens;
-}
-
 // Text, finish reason and model are the last step's.
 void with_last_step(GenerateTextResult& out) {
   const GenerationResult& last = out.steps.back().response;
@@ -56,7 +49,7 @@ asio::awaitable<std::optional<Error>> ToolLoop::check_model(const std::string& s
 
 asio::awaitable<Result<bool>> ToolLoop::finish_step(GenerationResult answer) {
   co_await asio::this_coro::throw_if_cancelled(false);
-  add_usage(result_.usage, answer.usage);
+  if (answer.usage) result_.usage += *answer.usage;
   GenerationStep& current = result_.steps.emplace_back();
   current.response = std::move(answer);
   for (auto& message : to_messages(current.response)) {

@@ -16,7 +16,7 @@ namespace json = boost::json;
 using Fields = std::vector<std::pair<std::string, std::string>>;
 using namespace std::chrono_literals;
 
-constexpr const char* kKey = "sk-roci-console-5d1e";
+constexpr const char* kConsoleKey = "sk-roci-console-5d1e";
 
 json::object data_of(const std::string& event) {
   const auto at = event.find("data: ");
@@ -203,14 +203,14 @@ TEST(Console, RootRedirectsBrowsersOnly) {
 }
 
 TEST(Console, WithKeysTheFilesArePublicAndTheAdminApiNeedsAKey) {
-  GatewayUnderTest gw({.env = {{"INFERENCE_AUTH_API_KEYS", kKey}}});
+  GatewayUnderTest gw({.env = {{"INFERENCE_AUTH_API_KEYS", kConsoleKey}}});
   EXPECT_EQ(http_call(gw.port, "GET", "/ui/").status, 200);
   EXPECT_EQ(http_call(gw.port, "GET", "/", {}, {{"Accept", "text/html"}}).status, 302);
   for (const char* path : {"/admin/status", "/admin/events", "/admin/series"}) {
     EXPECT_EQ(http_call(gw.port, "GET", path).status, 401) << path;
   }
   auto status = http_call(gw.port, "GET", "/admin/status", {},
-                          {{"Authorization", std::string("Bearer ") + kKey}});
+                          {{"Authorization", std::string("Bearer ") + kConsoleKey}});
   EXPECT_EQ(status.status, 200);
   EXPECT_TRUE(status.json().at("gateway").at("keys_required").as_bool());
 }

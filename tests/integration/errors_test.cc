@@ -6,8 +6,6 @@ namespace {
 
 namespace json = boost::json;
 
-json::object error_of(const TestResponse& res) { return res.json().at("error").as_object(); }
-
 TEST(GatewayErrors, InvalidParametersAre400NamingTheField) {
   GatewayUnderTest gw({});
   struct Case {

@@ -27,12 +27,6 @@ GatewaySetup small_limits() {
                   {"INFERENCE_LIMITS_MAX_HEADER_BYTES", "4096"}}};
 }
 
-json::object error_of(const TestResponse& res) {
-  const auto v = res.json();
-  if (!v.is_object() || !v.as_object().contains("error")) return {};
-  return v.at("error").as_object();
-}
-
 std::string param_of(const TestResponse& res) {
   const auto e = error_of(res);
   const auto* p = e.if_contains("param");
@@ -86,10 +80,6 @@ std::size_t chat_requests(const FakeUpstream& fake) {
   std::size_t n = 0;
   for (const auto& r : fake.requests()) n += r.path() == "/v1/chat/completions" ? 1 : 0;
   return n;
-}
-
-std::chrono::milliseconds since(Clock::time_point t0) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
 }
 
 TEST(HostileInput, JsonLimitsFromTheConfigAre400NamingTheLimit) {

@@ -17,6 +17,19 @@
 
 namespace roci::testing {
 
+// The `error` object of an error answer; empty when the body has none.
+inline boost::json::object error_of(const TestResponse& res) {
+  const auto v = res.json();
+  if (!v.is_object() || !v.as_object().contains("error")) return {};
+  return v.at("error").as_object();
+}
+
+// Milliseconds since `t0` on the steady clock.
+inline std::chrono::milliseconds since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               t0);
+}
+
 inline unsigned short port_of(const std::string& url) {
   auto u = boost::urls::parse_uri(url);
   return u ? static_cast<unsigned short>(u->port_number()) : 0;

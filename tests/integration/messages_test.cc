@@ -11,7 +11,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* kKey = "sk-roci-messages-test";
+constexpr const char* kMessagesKey = "sk-roci-messages-test";
 
 std::string messages_body(std::string_view model, std::string_view prompt, bool stream = false,
                           std::string_view extra = R"("max_tokens":64)") {
@@ -142,7 +142,7 @@ TEST(GatewayMessages, ErrorsAreInAnthropicsShape) {
 }
 
 TEST(GatewayMessages, AuthenticationErrorForAMissingOrWrongKey) {
-  GatewayUnderTest gw({.env = {{"INFERENCE_AUTH_API_KEYS", kKey}}});
+  GatewayUnderTest gw({.env = {{"INFERENCE_AUTH_API_KEYS", kMessagesKey}}});
   const std::string body = messages_body("llama3.3", "x");
   auto none = http_call(gw.port, "POST", "/v1/messages", body);
   EXPECT_EQ(none.status, 401);
@@ -150,10 +150,10 @@ TEST(GatewayMessages, AuthenticationErrorForAMissingOrWrongKey) {
   auto wrong = http_call(gw.port, "POST", "/v1/messages", body, {{"x-api-key", "sk-wrong"}});
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(anthropic_error(wrong).at("type"), "authentication_error");
-  auto x_api_key = http_call(gw.port, "POST", "/v1/messages", body, {{"x-api-key", kKey}});
+  auto x_api_key = http_call(gw.port, "POST", "/v1/messages", body, {{"x-api-key", kMessagesKey}});
   EXPECT_EQ(x_api_key.status, 200) << x_api_key.body;
   auto bearer = http_call(gw.port, "POST", "/v1/messages", body,
-                          {{"Authorization", std::string("Bearer ") + kKey}});
+                          {{"Authorization", std::string("Bearer ") + kMessagesKey}});
   EXPECT_EQ(bearer.status, 200) << bearer.body;
 }
 

@@ -16,10 +16,6 @@ using std::chrono::milliseconds;
 
 constexpr std::string_view kModelsRequest = "GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n";
 
-milliseconds since(Clock::time_point t) {
-  return std::chrono::duration_cast<milliseconds>(Clock::now() - t);
-}
-
 TEST(GatewayOverload, ConnectionsPastTheLimitGetAQuick503WhileAdmittedOnesKeepTheirLatency) {
   GatewayUnderTest gw({.fake = std::nullopt,
                        .provider = "mock",

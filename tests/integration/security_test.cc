@@ -23,8 +23,6 @@ GatewaySetup keyed(std::map<std::string, std::string> env = {}) {
 
 Fields bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
 
-json::object error_of(const TestResponse& res) { return res.json().at("error").as_object(); }
-
 TEST(GatewayAuth, MissingKeyIs401InTheOpenAiEnvelope) {
   GatewayUnderTest gw(keyed());
   auto res = http_call(gw.port, "POST", "/v1/chat/completions", chat_body("llama3.3", "hi"));

@@ -26,12 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kChat = "/v1/chat/completions";
 
-json::object error_of(const TestResponse& res) {
-  const auto v = res.json();
-  if (!v.is_object() || !v.as_object().contains("error")) return {};
-  return v.at("error").as_object();
-}
-
 std::string message_of(const json::object& error) {
   const auto* m = error.if_contains("message");
   return m && m->is_string() ? std::string(m->as_string()) : std::string();

@@ -1,8 +1,8 @@
 #!/bin/sh
 # package_install_shared: libroci as a shared library, used as users do.
 #  1. configure roci with BUILD_SHARED_LIBS=ON (no tests, examples or benchmarks; no build type:
-#     no optimisation and no debug info, the quickest compile), build the `roci` target alone and
-#     install the SDK component into a scratch prefix;
+#     no optimisation and no debug info; a unity build as the presets: the quickest compile), build
+#     the `roci` target alone and install the SDK component into a scratch prefix;
 #  2. the installed library: libroci.so with a SONAME, no static SDK libraries, and a dynamic
 #     symbol table that has the public API (roci::generate_text) and hides the private code
 #     (roci::sdk::, roci::net::);
@@ -32,6 +32,7 @@ mkdir -p "$work"
 echo "== 1. build and install libroci.so"
 cmake -S "$roci_source" -B "$work/lib" -G "$generator" -DCMAKE_CXX_COMPILER="$cxx" \
   -DCMAKE_BUILD_TYPE= -DBUILD_SHARED_LIBS=ON -DROCI_LINKER="$linker" \
+  -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=12 \
   -DROCI_BUILD_TESTS=OFF -DROCI_BUILD_EXAMPLES=OFF -DROCI_BUILD_BENCH=OFF >/dev/null
 cmake --build "$work/lib" --target roci -j 2
 cmake --install "$work/lib" --component sdk --prefix "$prefix"

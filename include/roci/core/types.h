@@ -38,6 +38,13 @@ struct Usage {
   int completion_tokens = 0;
   int total_tokens = 0;
   friend bool operator==(const Usage&, const Usage&) = default;
+  // Adds another call's counts (a multi-step result's total).
+  Usage& operator+=(const Usage& other) {
+    prompt_tokens += other.prompt_tokens;
+    completion_tokens += other.completion_tokens;
+    total_tokens += other.total_tokens;
+    return *this;
+  }
 };
 
 // One part of a multi-part message. kOther keeps a part type roci does not model (input_audio,

@@ -39,6 +39,7 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
   }
   ctx.log.upstream_wait += resolved->upstream_wait;
   ctx.log.model = resolved->model;
+  ctx.log.model_listed = resolved->catalog != nullptr;
   ctx.log.backend = resolved->provider->name();
   UpstreamTimer queued(ctx.log);
   auto slot = co_await ctx.worker.admission.acquire();

@@ -61,7 +61,8 @@ asio::awaitable<void> answer_once(RequestContext& ctx, Dialect& dialect, Prepare
   if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
     co_return co_await fail(ctx, Error::cancelled());
   }
-  if (auto mismatch = check_served_model(resolved, result->model, ctx.worker.config.inference)) {
+  if (auto mismatch = check_served_model(resolved, result->model, ctx.worker.config.inference,
+                                         ctx.log.request_id)) {
     co_return co_await fail(ctx, std::move(*mismatch));
   }
   ctx.log.usage = result->usage;
@@ -89,7 +90,8 @@ asio::awaitable<std::unique_ptr<ChatStream>> open_stream(RequestContext& ctx, Pr
   if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
     refused = Error::cancelled();
   } else {
-    refused = check_served_model(resolved, (*opened)->info().model, ctx.worker.config.inference);
+    refused = check_served_model(resolved, (*opened)->info().model, ctx.worker.config.inference,
+                                 ctx.log.request_id);
   }
   if (!refused) co_return std::move(*opened);
   opened->reset();  // closes the upstream before we answer

@@ -41,7 +41,8 @@ asio::awaitable<void> handle_completions(RequestContext& ctx) {
   auto result = co_await admitted->resolved.provider->complete(std::move(*parsed));
   timer.stop();
   if (!result) co_return co_await fail_upstream(ctx, admitted->resolved, result.error());
-  if (auto mismatch = check_served_model(admitted->resolved, result->model, config.inference)) {
+  if (auto mismatch = check_served_model(admitted->resolved, result->model, config.inference,
+                                         ctx.log.request_id)) {
     co_return co_await fail(ctx, std::move(*mismatch));
   }
   ctx.log.usage = result->usage;
@@ -69,7 +70,8 @@ asio::awaitable<void> handle_embeddings(RequestContext& ctx) {
   timer.stop();
   if (!result) co_return co_await fail_upstream(ctx, admitted->resolved, result.error());
   // LM Studio answers with the "@quant" variant id; same_model accepts that.
-  if (auto mismatch = check_served_model(admitted->resolved, result->model, config.inference)) {
+  if (auto mismatch = check_served_model(admitted->resolved, result->model, config.inference,
+                                         ctx.log.request_id)) {
     co_return co_await fail(ctx, std::move(*mismatch));
   }
   ctx.log.usage = result->usage;

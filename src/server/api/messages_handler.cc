@@ -94,6 +94,8 @@ asio::awaitable<void> handle_count_tokens(RequestContext& ctx) {
   if (!resolved) co_return co_await fail(ctx, resolved.error());
   ctx.log.upstream_wait += resolved->upstream_wait;
   ctx.log.model = resolved->model;
+  ctx.log.model_listed = resolved->catalog != nullptr;
+  ctx.log.backend = resolved->provider->name();
   ProviderRequest& request = parsed->request;
   request.model = resolved->model;
   const int estimate = estimate_prompt_tokens(request);

@@ -49,6 +49,7 @@ asio::awaitable<void> handle_model(RequestContext& ctx, std::string id) {
     co_return co_await fail(ctx, Error::model_not_found(std::move(message), std::move(ids)));
   }
   ctx.log.model = it->id;
+  ctx.log.model_listed = true;
   auto sent = co_await ctx.writer.send(200, "application/json", openai_wire::encode_model(*it));
   if (!sent) co_await fail(ctx, sent.error());
 }

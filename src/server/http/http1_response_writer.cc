@@ -1,5 +1,7 @@
 #include "server/http/http1_response_writer.h"
 
+#include "net/coro_util.h"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -14,7 +16,6 @@ namespace {
 
 using std::chrono::steady_clock;
 
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
 // Pending output past which queue_event writes at once; a buffer grown past it is let go after
@@ -74,7 +75,7 @@ std::string& Http1ResponseWriter::start_head(int status, std::string_view conten
 template <class Buffers>
 asio::awaitable<Result<void>> Http1ResponseWriter::write(const Buffers& buffers) {
   conn_.node.arm(conn_.write_timeout);
-  auto [ec, n] = co_await asio::async_write(conn_.socket, buffers, kUseTuple);
+  auto [ec, n] = co_await asio::async_write(conn_.socket, buffers, net::kToken);
   conn_.node.disarm();
   bytes_out_ += n;
   log_.bytes_out = bytes_out_;

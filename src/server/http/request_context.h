@@ -84,9 +84,12 @@ struct RequestLog {
   asio::ip::tcp::endpoint client;  // the peer's address (formatted only when logged)
   std::string route;  // "/v1/chat/completions", ... ("other" for unknown paths: bounded label set)
   std::string requested_model;  // as the client wrote it ("" when it named none)
-  std::string model;            // resolved model id ("" when none): the metrics' model label
-  std::string backend;          // provider instance (a fleet: the backend) that served it
-  int status = 0;               // 499 when the client went away
+  std::string model;            // resolved model id ("" when none)
+  // `model` was resolved against the provider's model list (not passed through because the list
+  // was unavailable): only then is it the metrics' model label (metrics.h), else "other".
+  bool model_listed = false;
+  std::string backend;  // provider instance (a fleet: the backend) that served it
+  int status = 0;       // 499 when the client went away
   std::optional<Usage> usage;
   std::size_t bytes_out = 0;
   bool stream = false;

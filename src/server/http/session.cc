@@ -1,6 +1,7 @@
 #include "server/http/session.h"
 
 #include "config/gateway_config.h"
+#include "net/coro_util.h"
 #include "server/admin/admin_state.h"
 #include "server/api/http_error.h"
 #include "server/api/router.h"
@@ -45,15 +46,13 @@ namespace {
 
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
-using std::chrono::seconds;
 using std::chrono::steady_clock;
 
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kFirstReadBytes = 16 * 1024;
 // The sweeper trims the allocator when the sessions fell to a quarter of a peak of at least this.
 constexpr std::size_t kTrimMinPeakSessions = 256;
 constexpr std::size_t kLingerMaxBytes = 1 << 20;
-constexpr seconds kLingerTime{2};
+constexpr std::chrono::seconds kLingerTime{2};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 struct ConnectionCount {
@@ -113,8 +112,8 @@ class Session {
   asio::awaitable<void> answer_failure(std::exception_ptr failure);
   void record_request();
   asio::awaitable<void> close(bool linger);
-  seconds write_timeout() {
-    return env_.write_timeout.value_or(seconds(config().server.write_timeout_secs));
+  std::chrono::seconds write_timeout() {
+    return env_.write_timeout.value_or(std::chrono::seconds(config().server.write_timeout_secs));
   }
 
   // What watch_client_close shares with its callback, which may run after the handler ended.
@@ -235,7 +234,7 @@ asio::awaitable<void> Session::close(bool linger) {
     std::size_t total = 0;
     node_.arm(kLingerTime);
     while (total < kLingerMaxBytes) {
-      auto [read_ec, n] = co_await socket_.async_read_some(asio::buffer(junk), kUseTuple);
+      auto [read_ec, n] = co_await socket_.async_read_some(asio::buffer(junk), net::kToken);
       if (read_ec) break;
       total += n;
     }
@@ -249,15 +248,15 @@ asio::awaitable<bool> Session::read_body() {
   const auto& req = current.parser.get();
   if (beast::iequals(req[http::field::expect], "100-continue") && req.version() >= 11) {
     node_.arm(write_timeout());
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue), kUseTuple);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue), net::kToken);
     node_.disarm();
     if (ec) {
       current.log.status = 499;
       co_return false;
     }
   }
-  node_.arm(seconds(config().server.request_body_timeout_secs));
-  auto [ec, n] = co_await http::async_read(socket_, buffer_, current.parser, kUseTuple);
+  node_.arm(std::chrono::seconds(config().server.request_body_timeout_secs));
+  auto [ec, n] = co_await http::async_read(socket_, buffer_, current.parser, net::kToken);
   node_.disarm();
   if (!ec) co_return true;
   if (ec == http::error::body_limit) {
@@ -312,8 +311,8 @@ asio::awaitable<Session::Next> Session::answer_at_gate(const GateDecision& gate,
 
 asio::awaitable<Session::Next> Session::read_request() {
   // Read now: the request may start with a newer configuration than the one current now.
-  const seconds header_timeout(config().server.request_header_timeout_secs);
-  const seconds idle_timeout(config().server.idle_keep_alive_secs);
+  const std::chrono::seconds header_timeout(config().server.request_header_timeout_secs);
+  const std::chrono::seconds idle_timeout(config().server.idle_keep_alive_secs);
   const bool first = std::exchange(first_, false);
   // Sent before the previous response was complete: already read, or seen by the close watch.
   const bool pipelined = buffer_.size() > 0 || std::exchange(next_sent_early_, false);
@@ -322,7 +321,7 @@ asio::awaitable<Session::Next> Session::read_request() {
     if (env_.stopping.load(std::memory_order_relaxed)) co_return Next::kClose;
     node_.idle = true;
     node_.arm(first ? header_timeout : idle_timeout);
-    auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(kFirstReadBytes), kUseTuple);
+    auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(kFirstReadBytes), net::kToken);
     node_.idle = false;
     if (ec) co_return Next::kClose;
     buffer_.commit(n);
@@ -331,7 +330,7 @@ asio::awaitable<Session::Next> Session::read_request() {
   // 2. The head, bounded in time from its first byte (from accept for the first request).
   RequestInProgress& current = start_request(pipelined);
   if (!first) node_.arm(header_timeout);
-  auto [ec, n] = co_await http::async_read_header(socket_, buffer_, current.parser, kUseTuple);
+  auto [ec, n] = co_await http::async_read_header(socket_, buffer_, current.parser, net::kToken);
   node_.disarm();
   if (node_.timed_out || (ec && !is_request_error(ec))) {
     current_.reset();  // slowloris, EOF, reset: not a request, just close
@@ -454,7 +453,7 @@ asio::awaitable<void> run_deadline_sweeper(SessionEnv& env, std::chrono::millise
   std::size_t peak = 0;  // most sessions seen since the last trim
   for (;;) {
     timer.expires_after(interval);
-    auto [ec] = co_await timer.async_wait(kUseTuple);
+    auto [ec] = co_await timer.async_wait(net::kToken);
     if (ec) co_return;
     const auto now = steady_clock::now();
     std::size_t live = 0;

@@ -2,12 +2,15 @@
 
 #include "config/gateway_config.h"
 #include "core/model_match.h"
+#include "server/observability/logging.h"
 #include "server/routing/provider_set.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
+#include <set>
 #include <utility>
 
 namespace roci::server {
@@ -20,6 +23,22 @@ using model_match::iequals;
 using model_match::Match;
 using model_match::match;
 using model_match::strip_variant_suffix;
+
+// True the first time (provider, requested, served) is reported in this process. Bounded: past
+// kMaxReportedMismatches triples, new ones are not remembered and answer false.
+constexpr std::size_t kMaxReportedMismatches = 256;
+bool first_mismatch_report(std::string_view provider, std::string_view requested,
+                           std::string_view served) {
+  static std::mutex mutex;
+  static std::set<std::string, std::less<>> reported;
+  std::string key;
+  key.reserve(provider.size() + requested.size() + served.size() + 2);
+  key.append(provider).append(1, '\x1f').append(requested).append(1, '\x1f').append(served);
+  std::lock_guard lock(mutex);
+  if (reported.contains(key) || reported.size() >= kMaxReportedMismatches) return false;
+  reported.insert(std::move(key));
+  return true;
+}
 
 std::string join(const std::vector<std::string>& ids) {
   std::string out;
@@ -273,15 +292,18 @@ asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, Mode
 }
 
 std::optional<Error> check_served_model(const ResolvedModel& resolved, std::string_view served,
-                                        const config::InferenceSection& inference) {
+                                        const config::InferenceSection& inference,
+                                        std::string_view request_id) {
   const std::string_view provider = resolved.provider != nullptr ? resolved.provider->name() : "";
   const bool lmstudio = resolved.provider != nullptr && resolved.provider->kind() == "lmstudio";
   if (same_model(resolved.model, served, /*allow_snapshot_suffix=*/!lmstudio)) return std::nullopt;
   if (inference.accept_model_mismatch) {
-    spdlog::warn(
-        "{} served model \"{}\" for the requested \"{}\" (accepted: "
-        "inference.accept_model_mismatch)",
-        provider, served, resolved.model);
+    const bool first = first_mismatch_report(provider, resolved.model, served);
+    log_request(first ? spdlog::level::warn : spdlog::level::debug, request_id,
+                "{} served model \"{}\" for the requested \"{}\" (accepted: "
+                "inference.accept_model_mismatch){}",
+                provider, served, resolved.model,
+                first ? "; further answers with this pair are logged at debug level" : "");
     return std::nullopt;
   }
   std::vector<std::string> available;

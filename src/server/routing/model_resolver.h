@@ -6,7 +6,8 @@
 //   if (!r) co_return co_await send_error(ctx, r.error());      // 404 listing the models
 //   request.model = r->model;
 //   auto result = co_await r->provider->generate(std::move(request));
-//   if (auto e = check_served_model(*r, result->model, config.inference)) ...   // BT#619
+//   if (auto e = check_served_model(*r, result->model, config.inference, ctx.log.request_id))
+//     ...                                                                       // BT#619
 //
 // Rules, in order (resolve_model_id is the pure core; every rule has a unit test):
 //  1. "provider:model" routes to that provider only when the prefix is a registered provider kind
@@ -124,10 +125,13 @@ asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, Mode
                                                      ProviderSet& providers, ModelCatalog& catalog);
 
 // The BT#619 check after the upstream answered. nullopt when `served` is the resolved model or
-// inference.accept_model_mismatch is set (then a warning is logged). Otherwise kUpstreamError
-// (HTTP 502, code "model_mismatch"): "LM Studio served model X instead of the requested Y (LM
-// Studio substitutes the loaded model for unknown names). Available models: ...".
+// inference.accept_model_mismatch is set: then a warning about request `request_id` is logged
+// once per (provider, requested, served) per process (the first 256 such triples), the later
+// ones at debug level, so nothing is written per request at log level warn. Otherwise
+// kUpstreamError (HTTP 502, code "model_mismatch"): "LM Studio served model X instead of the
+// requested Y (LM Studio substitutes the loaded model for unknown names). Available models: ...".
 std::optional<Error> check_served_model(const ResolvedModel& resolved, std::string_view served,
-                                        const config::InferenceSection& inference);
+                                        const config::InferenceSection& inference,
+                                        std::string_view request_id);
 
 }  // namespace roci::server

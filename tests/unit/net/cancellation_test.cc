@@ -25,29 +25,6 @@ using namespace roci::net::testing;
 using namespace boost::asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
 
-// Runs `op`, emits a terminal cancellation after `after`, returns the op's value.
-template <class T>
-T run_cancelled_after(asio::io_context& ioc, asio::awaitable<T> op, Ms after) {
-  asio::cancellation_signal signal;
-  asio::steady_timer timer(ioc, after);
-  std::optional<T> out;
-  std::exception_ptr error;
-  asio::co_spawn(ioc, std::move(op),
-                 asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, T value) {
-                   error = e;
-                   if (!e) out.emplace(std::move(value));
-                   timer.cancel();
-                 }));
-  timer.async_wait([&](boost::system::error_code ec) {
-    if (!ec) signal.emit(asio::cancellation_type::terminal);
-  });
-  ioc.restart();
-  ioc.run_for(2s);
-  if (error) std::rethrow_exception(error);
-  if (!out) throw std::runtime_error("the cancelled operation did not complete");
-  return std::move(*out);
-}
-
 void answer_never(ScriptConnection& conn) {
   conn.read_request();
   conn.wait_client_close();

@@ -11,8 +11,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <exception>
 #include <optional>
@@ -41,6 +44,31 @@ T run(boost::asio::io_context& ioc, boost::asio::awaitable<T> op, Ms limit = 5s)
   ioc.run_for(limit);
   if (error) std::rethrow_exception(error);
   if (!out) throw std::runtime_error("the operation did not complete in time");
+  return std::move(*out);
+}
+
+// Runs `op`, emits a terminal cancellation after `after` and returns the op's value (at most
+// 3 s; an exception from `op` is rethrown).
+template <class T>
+T run_cancelled_after(boost::asio::io_context& ioc, boost::asio::awaitable<T> op, Ms after) {
+  boost::asio::cancellation_signal signal;
+  boost::asio::steady_timer timer(ioc, after);
+  std::optional<T> out;
+  std::exception_ptr error;
+  boost::asio::co_spawn(
+      ioc, std::move(op),
+      boost::asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, T value) {
+        error = e;
+        if (!e) out.emplace(std::move(value));
+        timer.cancel();
+      }));
+  timer.async_wait([&](boost::system::error_code ec) {
+    if (!ec) signal.emit(boost::asio::cancellation_type::terminal);
+  });
+  ioc.restart();
+  ioc.run_for(3s);
+  if (error) std::rethrow_exception(error);
+  if (!out) throw std::runtime_error("the cancelled operation did not complete");
   return std::move(*out);
 }
 

@@ -56,25 +56,6 @@ TestHttpServer::Script fail_first(std::atomic<int>& count, int failures, int sta
   };
 }
 
-template <class T>
-T run_cancelled_after(asio::io_context& ioc, asio::awaitable<T> op, Ms after) {
-  asio::cancellation_signal signal;
-  asio::steady_timer timer(ioc, after);
-  std::optional<T> out;
-  asio::co_spawn(ioc, std::move(op),
-                 asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr, T value) {
-                   out.emplace(std::move(value));
-                   timer.cancel();
-                 }));
-  timer.async_wait([&](boost::system::error_code ec) {
-    if (!ec) signal.emit(asio::cancellation_type::terminal);
-  });
-  ioc.restart();
-  ioc.run_for(3s);
-  if (!out) throw std::runtime_error("the cancelled operation did not complete");
-  return std::move(*out);
-}
-
 TEST(HttpClientRetry, A503IsRetriedAndTheSecondAnswerReturned) {
   std::atomic<int> count{0};
   TestHttpServer server(fail_first(count, 1));

@@ -17,16 +17,16 @@ namespace {
 namespace json = boost::json;
 using testing::read_fixture;
 
-const RequestLimits kLimits{};
+const RequestLimits kResponsesLimits{};
 
 ResponsesRequest parse_ok(std::string_view body) {
-  auto r = parse_responses_request(body, kLimits);
+  auto r = parse_responses_request(body, kResponsesLimits);
   EXPECT_TRUE(r) << (r ? "" : r.error().message);
   return r ? std::move(*r) : ResponsesRequest{};
 }
 
 Error parse_error(std::string_view body) {
-  auto r = parse_responses_request(body, kLimits);
+  auto r = parse_responses_request(body, kResponsesLimits);
   EXPECT_FALSE(r) << "accepted: " << body;
   return r ? Error{} : r.error();
 }

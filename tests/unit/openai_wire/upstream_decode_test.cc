@@ -6,14 +6,14 @@
 namespace roci::openai_wire {
 namespace {
 
-constexpr std::string_view kLms = "LM Studio";
+constexpr std::string_view kLmStudio = "LM Studio";
 
 TEST(DecodeChatResponseTest, ContentMayBeNullOrMissing) {
   for (
       std::string_view body :
       {R"({"choices":[{"index":0,"message":{"role":"assistant","content":null},"finish_reason":"stop"}]})",
        R"({"choices":[{"index":0,"message":{"role":"assistant"},"finish_reason":"stop"}]})"}) {
-    auto r = decode_chat_response(body, kLms);
+    auto r = decode_chat_response(body, kLmStudio);
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->text, "");
     EXPECT_EQ(r->finish_reason, FinishReason::kStop);
@@ -24,7 +24,7 @@ TEST(DecodeChatResponseTest, ContentMayBeNullOrMissing) {
 TEST(DecodeChatResponseTest, ContentPartsArrayIsFlattenedToText) {
   auto r = decode_chat_response(R"({"choices":[{"message":{"content":[
       {"type":"text","text":"Hello"},{"type":"text","text":" world"}]},"finish_reason":"stop"}]})",
-                                kLms);
+                                kLmStudio);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->text, "Hello world");
 }
@@ -32,12 +32,12 @@ TEST(DecodeChatResponseTest, ContentPartsArrayIsFlattenedToText) {
 TEST(DecodeChatResponseTest, ReadsReasoningFromEitherField) {
   auto a = decode_chat_response(
       R"({"choices":[{"message":{"content":"4","reasoning_content":"2+2"},"finish_reason":"stop"}]})",
-      kLms);
+      kLmStudio);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->reasoning, "2+2");
   auto b = decode_chat_response(
       R"({"choices":[{"message":{"content":"4","reasoning":"adding"},"finish_reason":"stop"}]})",
-      kLms);
+      kLmStudio);
   ASSERT_TRUE(b);
   EXPECT_EQ(b->reasoning, "adding");
 }
@@ -47,7 +47,7 @@ TEST(DecodeChatResponseTest, NumericToolCallIdsBecomeStrings) {
       {"id":365174485,"type":"function","function":{"name":"f","arguments":"{}"}},
       {"id":"call_abc","type":"function","function":{"name":"g","arguments":{"x":1}}}]},
       "finish_reason":null}]})",
-                                kLms);
+                                kLmStudio);
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_EQ(r->tool_calls.size(), 2u);
   EXPECT_EQ(r->tool_calls[0], (ToolCall{"365174485", "f", "{}"}));
@@ -58,7 +58,7 @@ TEST(DecodeChatResponseTest, NumericToolCallIdsBecomeStrings) {
 TEST(DecodeChatResponseTest, MalformedBodiesAreUpstreamErrors) {
   for (std::string_view body : {"", "not json", "[1,2]", "{}", R"({"choices":[]})",
                                 R"({"choices":[{"index":0}]})", R"({"choices":"x"})"}) {
-    auto r = decode_chat_response(body, kLms);
+    auto r = decode_chat_response(body, kLmStudio);
     ASSERT_FALSE(r) << body;
     EXPECT_EQ(r.error().kind, ErrorKind::kUpstreamError) << body;
     EXPECT_NE(r.error().message.find("from LM Studio"), std::string::npos) << r.error().message;
@@ -66,19 +66,21 @@ TEST(DecodeChatResponseTest, MalformedBodiesAreUpstreamErrors) {
 }
 
 TEST(DecodeChatResponseTest, AnErrorBodyWithStatus200IsAnError) {
-  auto r = decode_chat_response(R"j({"error":"Unexpected endpoint or method. (POST /x)"})j", kLms);
+  auto r =
+      decode_chat_response(R"j({"error":"Unexpected endpoint or method. (POST /x)"})j", kLmStudio);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::kUpstreamError);
   EXPECT_EQ(r.error().upstream_status, 200);
   // `"error": null` is not an error.
   EXPECT_TRUE(decode_chat_response(
-      R"({"error":null,"choices":[{"message":{"content":"ok"},"finish_reason":"stop"}]})", kLms));
+      R"({"error":null,"choices":[{"message":{"content":"ok"},"finish_reason":"stop"}]})",
+      kLmStudio));
 }
 
 TEST(DecodeChatChunkTest, DecodesDeltasInOrder) {
   auto c = decode_chat_chunk(R"({"id":"chatcmpl-1","model":"m","created":5,"choices":[{"index":0,
       "delta":{"role":"assistant","reasoning_content":"hmm","content":"Hi"},"finish_reason":null}]})",
-                             kLms);
+                             kLmStudio);
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->info.id, "chatcmpl-1");
   EXPECT_EQ(c->info.model, "m");
@@ -96,7 +98,7 @@ TEST(DecodeChatResponseTest, EveryChoiceOfAnNAnswerIsKeptInIndexOrder) {
       {"index":1,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1",
        "type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}],
       "usage":{"prompt_tokens":1,"completion_tokens":9,"total_tokens":10}})",
-                                kLms);
+                                kLmStudio);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->text, "first");
   EXPECT_EQ(r->finish_reason, FinishReason::kStop);
@@ -111,7 +113,7 @@ TEST(DecodeChatResponseTest, EveryChoiceOfAnNAnswerIsKeptInIndexOrder) {
 
   auto bad = decode_chat_response(
       R"({"choices":[{"index":0,"message":{"content":"a"}},{"index":1,"finish_reason":"stop"}]})",
-      kLms);
+      kLmStudio);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().kind, ErrorKind::kUpstreamError);
 }
@@ -119,7 +121,7 @@ TEST(DecodeChatResponseTest, EveryChoiceOfAnNAnswerIsKeptInIndexOrder) {
 TEST(DecodeChatChunkTest, ChoicesOfAnNStreamKeepTheirIndex) {
   auto c = decode_chat_chunk(R"({"id":"c","choices":[{"index":1,"delta":{"content":"b"},
       "finish_reason":null}]})",
-                             kLms);
+                             kLmStudio);
   ASSERT_TRUE(c) << c.error().message;
   ASSERT_EQ(c->parts.size(), 1u);
   EXPECT_EQ(std::get<TextDelta>(c->parts[0]).text, "b");
@@ -129,7 +131,7 @@ TEST(DecodeChatChunkTest, ChoicesOfAnNStreamKeepTheirIndex) {
       {"index":0,"delta":{"reasoning_content":"r"},"finish_reason":"stop"},
       {"index":3,"delta":{"tool_calls":[{"index":0,"id":"t","function":{"name":"f"}}]},
        "finish_reason":"tool_calls"}]})",
-                                kLms);
+                                kLmStudio);
   ASSERT_TRUE(both) << both.error().message;
   ASSERT_EQ(both->parts.size(), 2u);
   EXPECT_EQ(std::get<ReasoningDelta>(both->parts[0]).choice, 0);
@@ -144,7 +146,7 @@ TEST(DecodeChatChunkTest, RoleOnlyAndEmptyContentGiveNoParts) {
        {R"({"choices":[{"index":0,"delta":{"role":"assistant","content":null}}]})",
         R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})",
         R"({"choices":[{"index":0,"delta":{}}]})"}) {
-    auto c = decode_chat_chunk(data, kLms);
+    auto c = decode_chat_chunk(data, kLmStudio);
     ASSERT_TRUE(c);
     EXPECT_TRUE(c->parts.empty()) << data;
   }
@@ -156,7 +158,7 @@ TEST(DecodeChatChunkTest, ToolCallDeltaIdsMayBeStringNumberOrNull) {
       {"index":1,"id":42,"function":{"name":"g"}},
       {"index":0,"id":null,"type":null,"function":{"name":null,"arguments":"{\"a\""}},
       {"function":{"arguments":":1}"}}]}}]})",
-                             kLms);
+                             kLmStudio);
   ASSERT_TRUE(c) << c.error().message;
   ASSERT_EQ(c->parts.size(), 4u);
   const auto& a = std::get<ToolCallDelta>(c->parts[0]);
@@ -177,20 +179,20 @@ TEST(DecodeChatChunkTest, ToolCallDeltaIdsMayBeStringNumberOrNull) {
 TEST(DecodeChatChunkTest, UsageOnTheFinishChunkOrATrailingChunk) {
   auto finish = decode_chat_chunk(R"({"choices":[{"index":0,"delta":{},"finish_reason":"length"}],
       "usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}})",
-                                  kLms);
+                                  kLmStudio);
   ASSERT_TRUE(finish);
   EXPECT_EQ(finish->finish_reason, FinishReason::kLength);
   EXPECT_EQ(finish->usage, (Usage{3, 4, 7}));
 
   auto trailing = decode_chat_chunk(
-      R"({"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}})", kLms);
+      R"({"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}})", kLmStudio);
   ASSERT_TRUE(trailing);
   EXPECT_TRUE(trailing->parts.empty());
   EXPECT_FALSE(trailing->finish_reason);
   EXPECT_EQ(trailing->usage, (Usage{3, 4, 7}));  // total computed when missing
 
   auto null_usage =
-      decode_chat_chunk(R"({"choices":[{"delta":{"content":"a"}}],"usage":null})", kLms);
+      decode_chat_chunk(R"({"choices":[{"delta":{"content":"a"}}],"usage":null})", kLmStudio);
   ASSERT_TRUE(null_usage);
   EXPECT_FALSE(null_usage->usage);
 }
@@ -219,7 +221,7 @@ TEST(DecodeChatChunkTest, ErrorPayloadsAreErrors) {
        {R"({"error":{"message":"Compute error."},"message":"Compute error."})",
         R"({"error":{"code":500,"message":"Compute error.","type":"server_error"}})",
         R"({"error":"Compute error."})"}) {
-    auto c = decode_chat_chunk(data, kLms);
+    auto c = decode_chat_chunk(data, kLmStudio);
     ASSERT_FALSE(c) << data;
     EXPECT_EQ(c.error().kind, ErrorKind::kUpstreamError);
     EXPECT_EQ(c.error().message, "LM Studio reported an error mid-stream: Compute error.");
@@ -229,7 +231,7 @@ TEST(DecodeChatChunkTest, ErrorPayloadsAreErrors) {
 TEST(DecodeChatChunkTest, MalformedChunksAreUpstreamErrors) {
   for (std::string_view data :
        {"{", "[DONE", "42", R"({"choices":[{"delta":{"tool_calls":[1]}}]})"}) {
-    auto c = decode_chat_chunk(data, kLms);
+    auto c = decode_chat_chunk(data, kLmStudio);
     ASSERT_FALSE(c) << data;
     EXPECT_EQ(c.error().kind, ErrorKind::kUpstreamError);
   }
@@ -243,7 +245,7 @@ TEST(DecodeModelListTest, ReadsLmStudioApiV1Models) {
       "max_context_length":262144,"format":"gguf",
       "capabilities":{"vision":true,"trained_for_tool_use":true}},
       {"type":"embedding","key":"nomic-embed","loaded_instances":[],"max_context_length":2048}]})",
-                                  kLms);
+                                  kLmStudio);
   ASSERT_TRUE(models) << models.error().message;
   ASSERT_EQ(models->size(), 2u);
   const auto& g = (*models)[0];
@@ -259,10 +261,10 @@ TEST(DecodeModelListTest, ReadsLmStudioApiV1Models) {
 }
 
 TEST(DecodeModelListTest, RejectsBodiesWithoutAList) {
-  EXPECT_FALSE(decode_model_list(R"({"object":"list"})", kLms));
-  EXPECT_FALSE(decode_model_list(R"({"data":{}})", kLms));
-  auto err =
-      decode_model_list(R"j({"error":"Unexpected endpoint or method. (GET /v1/modelz)"})j", kLms);
+  EXPECT_FALSE(decode_model_list(R"({"object":"list"})", kLmStudio));
+  EXPECT_FALSE(decode_model_list(R"({"data":{}})", kLmStudio));
+  auto err = decode_model_list(R"j({"error":"Unexpected endpoint or method. (GET /v1/modelz)"})j",
+                               kLmStudio);
   ASSERT_FALSE(err);
   EXPECT_EQ(err.error().code, "upstream_endpoint_not_found");
 }
@@ -273,14 +275,14 @@ TEST(DecodeEmbeddingResponseTest, OrdersByIndexAndDecodesBase64) {
       {"object":"embedding","embedding":"AACAPwAAAMA=","index":1},
       {"object":"embedding","embedding":[0.5,-1,2],"index":0}],
       "model":"m","usage":{"prompt_tokens":4,"total_tokens":4}})",
-                                     kLms);
+                                     kLmStudio);
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_EQ(r->embeddings.size(), 2u);
   EXPECT_EQ(r->embeddings[0], (std::vector<double>{0.5, -1, 2}));
   EXPECT_EQ(r->embeddings[1], (std::vector<double>{1.0, -2.0}));
   EXPECT_EQ(r->usage, (Usage{4, 0, 4}));
-  EXPECT_FALSE(decode_embedding_response(R"({"data":[{"embedding":["x"]}]})", kLms));
-  EXPECT_FALSE(decode_embedding_response(R"({"data":[{"embedding":"!!"}]})", kLms));
+  EXPECT_FALSE(decode_embedding_response(R"({"data":[{"embedding":["x"]}]})", kLmStudio));
+  EXPECT_FALSE(decode_embedding_response(R"({"data":[{"embedding":"!!"}]})", kLmStudio));
 }
 
 }  // namespace

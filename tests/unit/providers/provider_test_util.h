@@ -9,6 +9,7 @@
 #include <roci/core/error.h>
 #include <roci/core/types.h>
 #include <roci/provider/provider.h>
+#include <roci/provider/roci_config.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -31,6 +32,11 @@
 #include <vector>
 
 namespace roci::test {
+
+// The SDK's configuration as if no ROCI_*/LMSTUDIO_*/OPENAI_* variable were set.
+inline RociConfig config_without_env() {
+  return RociConfig::from_env([](const char*) -> const char* { return nullptr; });
+}
 
 namespace asio = boost::asio;
 

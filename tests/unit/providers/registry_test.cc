@@ -18,10 +18,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-RociConfig config_without_env() {
-  return RociConfig::from_env([](const char*) -> const char* { return nullptr; });
-}
-
 TEST(ProviderRegistryTest, BuiltinNames) {
   ProviderRegistry registry(config_without_env());
   EXPECT_THAT(registry.names(), ElementsAre("llamacpp", "lmstudio", "mock", "openai"));

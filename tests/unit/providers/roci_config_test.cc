@@ -1,4 +1,6 @@
 // RociConfig::from_env: every variable, defaults, empty values.
+#include "unit/providers/provider_test_util.h"
+
 #include <roci/provider/roci_config.h>
 
 #include <gtest/gtest.h>
@@ -8,10 +10,6 @@
 
 namespace roci::test {
 namespace {
-
-RociConfig config_without_env() {
-  return RociConfig::from_env([](const char*) -> const char* { return nullptr; });
-}
 
 TEST(RociConfigTest, DefaultsWithoutEnvironment) {
   const RociConfig config = config_without_env();

@@ -40,7 +40,7 @@ TEST(StreamText, FreeFunctionFormWorks) {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-Tool weather_tool(int* calls = nullptr) {
+Tool sunny_tool(int* calls = nullptr) {
   return Tool("get_weather", "The weather in a city.",
               json::parse(R"({"type":"object","required":["city"],
                               "properties":{"city":{"type":"string"}}})"),
@@ -51,7 +51,7 @@ Tool weather_tool(int* calls = nullptr) {
 }
 
 // The mock's plan: one tool call per entry, then an answer.
-ProviderRequest planned(int tool_steps) {
+ProviderRequest weather_plan(int tool_steps) {
   ProviderRequest request;
   request.messages.push_back(ModelMessage::user("go"));
   json::array steps;
@@ -64,7 +64,7 @@ ProviderRequest planned(int tool_steps) {
 }
 
 // What a reader of a StepStream sees, per step.
-struct Read {
+struct StepsRead {
   std::vector<std::string> text;              // text per step
   std::vector<std::optional<Finish>> finish;  // the finish per step
   std::vector<ToolExecution> tools;           // tool-result deltas, in order
@@ -72,8 +72,8 @@ struct Read {
   int tool_call_fragments = 0;
 };
 
-Read read_all(StepStream& stream) {
-  Read out;
+StepsRead read_steps(StepStream& stream) {
+  StepsRead out;
   int last_step = 0;
   while (auto d = stream.next()) {
     EXPECT_GE(d->step, last_step);  // steps never go back
@@ -96,9 +96,10 @@ Read read_all(StepStream& stream) {
 TEST(StreamTextLoop, StreamsEveryStepRunsTheToolAndEndsLikeGenerateText) {
   MockProvider provider;
   int calls = 0;
-  auto stream = stream_text(provider, planned(1), GenerateOptions{.tools = {weather_tool(&calls)}});
+  auto stream =
+      stream_text(provider, weather_plan(1), GenerateOptions{.tools = {sunny_tool(&calls)}});
   ASSERT_TRUE(stream) << stream.error();
-  Read read = read_all(*stream);
+  StepsRead read = read_steps(*stream);
   EXPECT_FALSE(stream->error());
   EXPECT_EQ(calls, 1);
   ASSERT_EQ(read.text.size(), 2u);
@@ -114,7 +115,8 @@ TEST(StreamTextLoop, StreamsEveryStepRunsTheToolAndEndsLikeGenerateText) {
 
   auto result = stream->result();
   ASSERT_TRUE(result) << result.error();
-  auto generated = generate_text(provider, planned(1), GenerateOptions{.tools = {weather_tool()}});
+  auto generated =
+      generate_text(provider, weather_plan(1), GenerateOptions{.tools = {sunny_tool()}});
   ASSERT_TRUE(generated) << generated.error();
   EXPECT_EQ(result->text, generated->text);
   EXPECT_EQ(result->finish_reason, FinishReason::kStop);
@@ -141,8 +143,8 @@ TEST(StreamTextLoop, StreamsEveryStepRunsTheToolAndEndsLikeGenerateText) {
 TEST(StreamTextLoop, StopsAtTheStepLimitWithTheLastToolsRun) {
   MockProvider provider;
   int calls = 0;
-  auto stream = stream_text(provider, planned(3),
-                            GenerateOptions{.tools = {weather_tool(&calls)}, .max_steps = 2});
+  auto stream = stream_text(provider, weather_plan(3),
+                            GenerateOptions{.tools = {sunny_tool(&calls)}, .max_steps = 2});
   ASSERT_TRUE(stream) << stream.error();
   auto result = stream->result();  // without pulling deltas first
   ASSERT_TRUE(result) << result.error();
@@ -157,7 +159,7 @@ TEST(StreamTextLoop, WithoutToolsIsOneStreamedStep) {
   MockProvider provider;
   auto stream = stream_text(provider, seed_request(), GenerateOptions{});
   ASSERT_TRUE(stream) << stream.error();
-  Read read = read_all(*stream);
+  StepsRead read = read_steps(*stream);
   auto generated = generate_text(provider, seed_request());
   ASSERT_TRUE(generated);
   ASSERT_EQ(read.text.size(), 1u);
@@ -170,12 +172,12 @@ TEST(StreamTextLoop, WithoutToolsIsOneStreamedStep) {
 
 TEST(StreamTextLoop, AnInvalidRequestIsRefusedBeforeSending) {
   MockProvider provider;
-  auto zero = stream_text(provider, planned(1), GenerateOptions{.max_steps = 0});
+  auto zero = stream_text(provider, weather_plan(1), GenerateOptions{.max_steps = 0});
   ASSERT_FALSE(zero);
   EXPECT_EQ(zero.error().kind, ErrorKind::kInvalidRequest);
-  auto request = planned(1);
+  auto request = weather_plan(1);
   request.settings.temperature = 3.5;
-  auto hot = stream_text(provider, request, GenerateOptions{.tools = {weather_tool()}});
+  auto hot = stream_text(provider, request, GenerateOptions{.tools = {sunny_tool()}});
   ASSERT_FALSE(hot);
   EXPECT_EQ(hot.error().kind, ErrorKind::kInvalidRequest);
   EXPECT_NE(hot.error().message.find("temperature"), std::string::npos);
@@ -189,7 +191,7 @@ TEST(StreamTextLoop, AStopEndsARunningToolAtOnce) {
               co_return std::string("done");
             });
   MockProvider provider;
-  auto request = planned(0);
+  auto request = weather_plan(0);
   request.settings.extra["mock"] = json::object{
       {"steps", json::array{json::object{
                     {"tool_call", json::object{{"name", "slow"}, {"arguments", "{}"}}}}}}};
@@ -222,9 +224,9 @@ TEST_F(StreamTextLoopHttp, RunsTheLoopOverTwoStreamedRequests) {
   ProviderRequest request;
   request.messages.push_back(ModelMessage::user(R"(call: get_weather {"city":"Oslo"})"));
   int calls = 0;
-  auto stream = stream_text(provider_, request, GenerateOptions{.tools = {weather_tool(&calls)}});
+  auto stream = stream_text(provider_, request, GenerateOptions{.tools = {sunny_tool(&calls)}});
   ASSERT_TRUE(stream) << stream.error();
-  Read read = read_all(*stream);
+  StepsRead read = read_steps(*stream);
   ASSERT_FALSE(stream->error()) << *stream->error();
   EXPECT_EQ(calls, 1);
   EXPECT_GT(read.tool_call_fragments, 1);  // the arguments arrived in pieces
@@ -257,7 +259,7 @@ TEST_F(StreamTextLoopHttp, AnUnknownModelIsRefusedWhenTheFirstStepOpens) {
   ProviderRequest request;
   request.model = "no-such-model";
   request.messages.push_back(ModelMessage::user("hi"));
-  auto stream = stream_text(provider, request, GenerateOptions{.tools = {weather_tool()}});
+  auto stream = stream_text(provider, request, GenerateOptions{.tools = {sunny_tool()}});
   ASSERT_FALSE(stream);
   EXPECT_EQ(stream.error().code, "model_mismatch");
 }

@@ -232,6 +232,21 @@ inline ModelInfo model(std::string id, std::string state = "", std::string type 
   return m;
 }
 
+// LM Studio with one loaded chat model, qwen3-8b.
+inline std::unique_ptr<RecordingProvider> lmstudio_with_qwen() {
+  return std::make_unique<RecordingProvider>(
+      "lmstudio", std::vector<ModelInfo>{model("qwen3-8b", "loaded", "llm")});
+}
+
+// LM Studio with a loaded chat model, an unloaded one and an unloaded embedding model.
+inline std::unique_ptr<RecordingProvider> lmstudio_with_three_models() {
+  return std::make_unique<RecordingProvider>(
+      "lmstudio",
+      std::vector<ModelInfo>{model("qwen3-8b", "loaded", "llm"),
+                             model("TheBloke/Mistral-7B-Instruct-v0.2-GGUF", "not-loaded", "llm"),
+                             model("text-embedding-nomic", "not-loaded", "embeddings")});
+}
+
 // Everything a handler needs, on one io_context.
 struct Harness {
   explicit Harness(std::unique_ptr<Provider> primary,

@@ -1,8 +1,8 @@
 // POST /v1/chat/completions through a recording ResponseWriter, with MockProvider or a scripted
 // provider: body shape, the streaming contract (ARCHITECTURE.md §4), defaults, served-model
 // validation, admission, cancellation.
-#include "unit/server/handler_test_util.h"
 #include "server/api/handlers.h"
+#include "unit/server/handler_test_util.h"
 
 #include <roci/provider/mock_provider.h>
 
@@ -34,10 +34,10 @@ std::string chat_body(std::string_view model, bool stream, std::string_view extr
   return body + "}";
 }
 
-std::unique_ptr<RecordingProvider> lmstudio(std::vector<ModelInfo> models = {
-                                                model("qwen3-8b", "loaded"),
-                                                model("TheBloke/Mistral-7B-Instruct-v0.2-GGUF",
-                                                      "not-loaded")}) {
+std::unique_ptr<RecordingProvider> lmstudio_with(std::vector<ModelInfo> models = {
+                                                     model("qwen3-8b", "loaded"),
+                                                     model("TheBloke/Mistral-7B-Instruct-v0.2-GGUF",
+                                                           "not-loaded")}) {
   return std::make_unique<RecordingProvider>("lmstudio", std::move(models));
 }
 
@@ -52,6 +52,9 @@ TEST(ChatHandler, NonStreamBodyHasTheOpenAiShape) {
   auto body = h.writer.body_json().as_object();
   EXPECT_EQ(body.at("object"), "chat.completion");
   EXPECT_EQ(body.at("model"), "mock-model");
+  EXPECT_EQ(h.log.model, "mock-model");
+  EXPECT_TRUE(h.log.model_listed);  // resolved against the provider's list
+  EXPECT_FALSE(h.log.backend.empty());
   EXPECT_TRUE(body.at("id").as_string().starts_with("chatcmpl-"));
   const auto& choice = body.at("choices").as_array().at(0).as_object();
   EXPECT_EQ(choice.at("message").at("role"), "assistant");
@@ -119,7 +122,7 @@ TEST(ChatHandler, NChoicesFromTheMockPlainAndStreamed) {
 }
 
 TEST(ChatHandler, StreamEventSequence) {
-  Harness h(lmstudio());
+  Harness h(lmstudio_with());
   h.run(handle_chat_completions, chat_body("qwen3", true));
   EXPECT_FALSE(h.writer.response);
   EXPECT_TRUE(h.writer.started);
@@ -149,7 +152,7 @@ TEST(ChatHandler, StreamEventSequence) {
 }
 
 TEST(ChatHandler, TrailingUsageChunkOnlyWithIncludeUsage) {
-  Harness h(lmstudio());
+  Harness h(lmstudio_with());
   h.run(handle_chat_completions,
         chat_body("qwen3", true, R"("stream_options":{"include_usage":true})"));
   auto payloads = h.writer.payloads();
@@ -161,7 +164,7 @@ TEST(ChatHandler, TrailingUsageChunkOnlyWithIncludeUsage) {
 }
 
 TEST(ChatHandler, EachPartIsWrittenWhenTheNextOneIsNotHereYet) {
-  auto provider = lmstudio();
+  auto provider = lmstudio_with();
   provider->stream_parts = {TextDelta{"a"}, TextDelta{"b"}, TextDelta{"c"},
                             Finish{FinishReason::kStop, Usage{1, 3, 4}, {}}};
   Harness h(std::move(provider));
@@ -174,7 +177,7 @@ TEST(ChatHandler, EachPartIsWrittenWhenTheNextOneIsNotHereYet) {
 }
 
 TEST(ChatHandler, PartsThatArrivedTogetherShareOneWrite) {
-  auto provider = lmstudio();
+  auto provider = lmstudio_with();
   provider->stream_parts = {TextDelta{"a"}, TextDelta{"b"}, TextDelta{"c"},
                             Finish{FinishReason::kStop, Usage{1, 3, 4}, {}}};
   provider->stream_all_ready = true;
@@ -190,7 +193,7 @@ TEST(ChatHandler, PartsThatArrivedTogetherShareOneWrite) {
 }
 
 TEST(ChatHandler, QueuedPartsGoOutBeforeAMidStreamError) {
-  auto provider = lmstudio();
+  auto provider = lmstudio_with();
   provider->stream_parts = {TextDelta{"a"}, TextDelta{"b"}};
   provider->stream_error = Error::upstream("LM Studio closed the connection mid-stream");
   provider->stream_all_ready = true;
@@ -240,7 +243,7 @@ TEST(ChatHandler, StreamSetupErrorKeepsItsStatus) {
 }
 
 TEST(ChatHandler, StreamSetupUpstreamFailureIs502) {
-  auto provider = lmstudio();
+  auto provider = lmstudio_with();
   provider->fail_with = Error::unreachable("LM Studio is not reachable at http://localhost:1234");
   Harness h(std::move(provider));
   h.run(handle_chat_completions, chat_body("qwen3", true));
@@ -264,7 +267,7 @@ TEST(ChatHandler, MidStreamCutIsAnErrorEventWithoutDone) {
 }
 
 TEST(ChatHandler, ScriptedMidStreamErrorClosesTheUpstream) {
-  auto provider = lmstudio();
+  auto provider = lmstudio_with();
   provider->stream_parts = {TextDelta{"Once"}};
   provider->stream_error = Error::upstream("LM Studio closed the connection mid-stream");
   Harness h(std::move(provider));
@@ -276,7 +279,7 @@ TEST(ChatHandler, ScriptedMidStreamErrorClosesTheUpstream) {
 }
 
 TEST(ChatHandler, ClientGoneMidStreamStopsAndClosesTheUpstream) {
-  auto provider = lmstudio();
+  auto provider = lmstudio_with();
   provider->stream_parts = {TextDelta{"a"}, TextDelta{"b"}, TextDelta{"c"},
                             Finish{FinishReason::kStop, Usage{1, 3, 4}, {}}};
   Harness h(std::move(provider));
@@ -293,7 +296,7 @@ TEST(ChatHandler, ClientGoneMidStreamStopsAndClosesTheUpstream) {
 }
 
 TEST(ChatHandler, DefaultsAppliedWhenAbsent) {
-  Harness h(lmstudio());
+  Harness h(lmstudio_with());
   h.run(handle_chat_completions, chat_body("qwen3", false));
   ASSERT_EQ(h.recording().requests.size(), 1u);
   const auto& settings = h.recording().requests[0].settings;
@@ -303,7 +306,7 @@ TEST(ChatHandler, DefaultsAppliedWhenAbsent) {
 }
 
 TEST(ChatHandler, ClientValuesAndConfiguredDefaultsWin) {
-  Harness h(lmstudio());
+  Harness h(lmstudio_with());
   h.run(handle_chat_completions, chat_body("qwen3", false, R"("max_tokens":5,"temperature":0.1)"));
   ASSERT_EQ(h.recording().requests.size(), 1u);
   EXPECT_EQ(h.recording().requests[0].settings.max_tokens, 5);
@@ -318,7 +321,7 @@ TEST(ChatHandler, ClientValuesAndConfiguredDefaultsWin) {
 }
 
 TEST(ChatHandler, ServedModelMismatchIs502ListingTheModels) {
-  auto provider = lmstudio();
+  auto provider = lmstudio_with();
   provider->served_model = "gemma-3-1b-it-qat:2";  // BT#619: the loaded model answered instead
   Harness h(std::move(provider));
   h.run(handle_chat_completions, chat_body("mistral", false));
@@ -334,7 +337,7 @@ TEST(ChatHandler, ServedModelMismatchIs502ListingTheModels) {
 }
 
 TEST(ChatHandler, StreamedMismatchIsRefusedBeforeTheHeaders) {
-  auto provider = lmstudio();
+  auto provider = lmstudio_with();
   provider->served_model = "gemma-3-1b-it-qat";
   Harness h(std::move(provider));
   h.run(handle_chat_completions, chat_body("mistral", true));
@@ -345,7 +348,7 @@ TEST(ChatHandler, StreamedMismatchIsRefusedBeforeTheHeaders) {
 }
 
 TEST(ChatHandler, InstanceSuffixIsNotAMismatch) {
-  auto provider = lmstudio();
+  auto provider = lmstudio_with();
   provider->served_model = "qwen3-8b:2";
   Harness h(std::move(provider));
   h.run(handle_chat_completions, chat_body("qwen3", false));
@@ -355,7 +358,7 @@ TEST(ChatHandler, InstanceSuffixIsNotAMismatch) {
 }
 
 TEST(ChatHandler, AcceptedMismatchAnswersWithTheServedModel) {
-  auto provider = lmstudio();
+  auto provider = lmstudio_with();
   provider->served_model = "gemma-3-1b-it-qat";
   Harness h(std::move(provider));
   h.config.inference.accept_model_mismatch = true;
@@ -366,7 +369,7 @@ TEST(ChatHandler, AcceptedMismatchAnswersWithTheServedModel) {
 }
 
 TEST(ChatHandler, InvalidRequestIs400NamingTheField) {
-  Harness h(lmstudio());
+  Harness h(lmstudio_with());
   h.run(handle_chat_completions, chat_body("qwen3", false, R"("temperature":3.5)"));
   ASSERT_TRUE(h.writer.response);
   EXPECT_EQ(h.writer.response->status, 400);
@@ -378,7 +381,7 @@ TEST(ChatHandler, InvalidRequestIs400NamingTheField) {
 
 // Every limits.* key the parser enforces comes from the config (request_limits).
 TEST(ChatHandler, ConfiguredJsonLimitsReachTheParser) {
-  Harness h(lmstudio());
+  Harness h(lmstudio_with());
   h.config.limits.max_string_bytes = 16;
   h.config.limits.max_json_depth = 4;
   h.config.limits.max_messages = 1;
@@ -413,7 +416,7 @@ TEST(ChatHandler, ConfiguredJsonLimitsReachTheParser) {
 }
 
 TEST(ChatHandler, UnknownModelIs404ListingAvailable) {
-  Harness h(lmstudio());
+  Harness h(lmstudio_with());
   h.run(handle_chat_completions, chat_body("phi-3", false));
   ASSERT_TRUE(h.writer.response);
   EXPECT_EQ(h.writer.response->status, 404);
@@ -424,7 +427,7 @@ TEST(ChatHandler, UnknownModelIs404ListingAvailable) {
 }
 
 TEST(ChatHandler, UpstreamModelNotFoundInvalidatesTheCatalog) {
-  auto provider = lmstudio();
+  auto provider = lmstudio_with();
   provider->fail_with = Error::model_not_found("Model \"qwen3-8b\" not found.", {"other"});
   Harness h(std::move(provider));
   h.run(handle_chat_completions, chat_body("qwen3", false));
@@ -435,7 +438,7 @@ TEST(ChatHandler, UpstreamModelNotFoundInvalidatesTheCatalog) {
 }
 
 TEST(ChatHandler, UnreachableCatalogPassesTheNameToTheUpstream) {
-  auto provider = lmstudio();
+  auto provider = lmstudio_with();
   provider->list_error = Error::unreachable("LM Studio is not reachable");
   provider->fail_with = Error::unreachable("LM Studio is not reachable at http://localhost:1234");
   Harness h(std::move(provider));
@@ -443,10 +446,13 @@ TEST(ChatHandler, UnreachableCatalogPassesTheNameToTheUpstream) {
   ASSERT_EQ(h.recording().requests.size(), 1u);
   EXPECT_EQ(h.recording().requests[0].model, "my-model");
   EXPECT_EQ(h.writer.response->status, 502);
+  // Not resolved against a list: the client's string is no metrics label (metrics.h).
+  EXPECT_EQ(h.log.model, "my-model");
+  EXPECT_FALSE(h.log.model_listed);
 }
 
 TEST(ChatHandler, QueueFullIs429WithRetryAfter) {
-  Harness h(lmstudio(), {.max_concurrent = 1, .max_queue = 0});
+  Harness h(lmstudio_with(), {.max_concurrent = 1, .max_queue = 0});
   std::optional<Result<AdmissionQueue::Slot>> held;
   asio::co_spawn(
       h.ioc,
@@ -467,7 +473,7 @@ TEST(ChatHandler, QueueFullIs429WithRetryAfter) {
 }
 
 TEST(ChatHandler, ClientGoneWhileQueuedLeavesTheQueue) {
-  Harness h(lmstudio(), {.max_concurrent = 1, .max_queue = 4});
+  Harness h(lmstudio_with(), {.max_concurrent = 1, .max_queue = 4});
   std::optional<Result<AdmissionQueue::Slot>> held;
   asio::co_spawn(
       h.ioc,

@@ -17,11 +17,6 @@ using testing::Harness;
 using testing::model;
 using testing::RecordingProvider;
 
-std::unique_ptr<RecordingProvider> lmstudio() {
-  return std::make_unique<RecordingProvider>(
-      "lmstudio", std::vector<ModelInfo>{model("qwen3-8b", "loaded", "llm")});
-}
-
 TEST(HandlerSupport, RequestLimitsComeFromTheLimitsSection) {
   config::LimitsSection limits;
   limits.max_json_depth = 7;
@@ -98,7 +93,7 @@ asio::awaitable<void> admit_twice(RequestContext& ctx, Observed* out) {
 }
 
 TEST(HandlerSupport, ResolveAndAdmitHoldsASlotAndRecordsTheModel) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_qwen());
   Observed seen;
   h.run([&](RequestContext& ctx) { return admit_twice(ctx, &seen); });
   EXPECT_TRUE(seen.first);
@@ -111,7 +106,8 @@ TEST(HandlerSupport, ResolveAndAdmitHoldsASlotAndRecordsTheModel) {
 }
 
 TEST(HandlerSupport, ResolveAndAdmitAnswersAFullQueue) {
-  Harness h(lmstudio(), AdmissionQueue::Options{.max_concurrent = 1, .max_queue = 0});
+  Harness h(testing::lmstudio_with_qwen(),
+            AdmissionQueue::Options{.max_concurrent = 1, .max_queue = 0});
   Observed seen;
   h.run([&](RequestContext& ctx) { return admit_twice(ctx, &seen); });
   EXPECT_TRUE(seen.first);
@@ -128,7 +124,7 @@ asio::awaitable<void> admit(RequestContext& ctx, std::string name, Observed* out
 }
 
 TEST(HandlerSupport, ResolveAndAdmitAnswersAnUnknownModel) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_qwen());
   h.config.inference.allowed_models = {"qwen3-8b"};
   Observed seen;
   h.run([&](RequestContext& ctx) { return admit(ctx, "mistral", &seen); });
@@ -140,7 +136,7 @@ TEST(HandlerSupport, ResolveAndAdmitAnswersAnUnknownModel) {
 }
 
 TEST(HandlerSupport, FailWithACancellationOnlyRecordsA499) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_qwen());
   h.run([](RequestContext& ctx) { return fail(ctx, Error::cancelled()); });
   EXPECT_FALSE(h.writer.response);
   EXPECT_EQ(h.log.status, 499);
@@ -163,7 +159,7 @@ asio::awaitable<void> upstream_forgot_the_model(RequestContext& ctx, Observed* o
 }
 
 TEST(HandlerSupport, FailUpstreamWithModelNotFoundForgetsTheCachedList) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_qwen());
   Observed seen;
   h.run([&](RequestContext& ctx) { return upstream_forgot_the_model(ctx, &seen); });
   ASSERT_TRUE(h.writer.response);

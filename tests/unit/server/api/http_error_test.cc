@@ -135,7 +135,7 @@ class RecordingWriter final : public ResponseWriter {
   bool headers_sent() const override { return streaming || status != 0; }
 };
 
-struct Harness {
+struct SendErrorHarness {
   config::GatewayConfig config;
   ProviderSet providers{ProviderSet::create(config).value()};
   MetricsShard metrics;
@@ -156,7 +156,7 @@ struct Harness {
 };
 
 TEST(SendError, QueueFullGetsRetryAfter) {
-  Harness h;
+  SendErrorHarness h;
   Error e{.kind = ErrorKind::kQueueFull, .message = "busy", .retry_after_secs = 3};
   h.run(e);
   EXPECT_EQ(h.writer.status, 429);
@@ -169,7 +169,7 @@ TEST(SendError, QueueFullGetsRetryAfter) {
 }
 
 TEST(SendError, TooManyConnectionsIs503WithoutRetryAfter) {
-  Harness h;
+  SendErrorHarness h;
   h.run(Error{.kind = ErrorKind::kTooManyConnections, .message = "full"});
   EXPECT_EQ(h.writer.status, 503);
   EXPECT_TRUE(h.writer.headers.empty());
@@ -180,7 +180,7 @@ TEST(SendError, TooManyConnectionsIs503WithoutRetryAfter) {
 }
 
 TEST(SendError, UnauthenticatedGetsWwwAuthenticateBearer) {
-  Harness h;
+  SendErrorHarness h;
   h.run(Error{.kind = ErrorKind::kUnauthenticated, .message = "no", .code = "invalid_api_key"});
   EXPECT_EQ(h.writer.status, 401);
   ASSERT_EQ(h.writer.headers.size(), 1u);
@@ -190,7 +190,7 @@ TEST(SendError, UnauthenticatedGetsWwwAuthenticateBearer) {
 }
 
 TEST(SendError, AfterHeadersItIsAnSseErrorEvent) {
-  Harness h;
+  SendErrorHarness h;
   h.writer.streaming = true;
   h.run(Error::upstream("engine died", 500));
   ASSERT_EQ(h.writer.events.size(), 1u);
@@ -211,7 +211,7 @@ std::string shouted_event(const Error& e, const HttpError& h) {
 const ErrorRenderer kShouted{.body = shouted_body, .event = shouted_event};
 
 TEST(SendError, TheDialectsRendererWritesTheBodyWithTheMappedStatus) {
-  Harness h;
+  SendErrorHarness h;
   h.ctx.errors = &kShouted;
   h.run(Error{.kind = ErrorKind::kQueueFull, .message = "busy"});
   EXPECT_EQ(h.writer.status, 429);
@@ -221,7 +221,7 @@ TEST(SendError, TheDialectsRendererWritesTheBodyWithTheMappedStatus) {
 }
 
 TEST(SendError, TheDialectsRendererWritesTheMidStreamEvent) {
-  Harness h;
+  SendErrorHarness h;
   h.ctx.errors = &kShouted;
   h.writer.streaming = true;
   h.run(Error::upstream("engine died", 500));
@@ -231,7 +231,7 @@ TEST(SendError, TheDialectsRendererWritesTheMidStreamEvent) {
 }
 
 TEST(SendError, CancelledWritesNothingAndLogs499) {
-  Harness h;
+  SendErrorHarness h;
   h.run(Error::cancelled());
   EXPECT_EQ(h.writer.status, 0);
   EXPECT_EQ(h.log.status, 499);

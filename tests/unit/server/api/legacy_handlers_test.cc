@@ -1,6 +1,6 @@
 // POST /v1/completions and POST /v1/embeddings (legacy_handlers.cc) on the handler harness.
-#include "unit/server/handler_test_util.h"
 #include "server/api/handlers.h"
+#include "unit/server/handler_test_util.h"
 
 #include <roci/provider/mock_provider.h>
 
@@ -14,14 +14,6 @@ namespace {
 using testing::Harness;
 using testing::model;
 using testing::RecordingProvider;
-
-std::unique_ptr<RecordingProvider> lmstudio() {
-  return std::make_unique<RecordingProvider>(
-      "lmstudio",
-      std::vector<ModelInfo>{model("qwen3-8b", "loaded", "llm"),
-                             model("TheBloke/Mistral-7B-Instruct-v0.2-GGUF", "not-loaded", "llm"),
-                             model("text-embedding-nomic", "not-loaded", "embeddings")});
-}
 
 TEST(LegacyHandlers, CompletionsWithTheMock) {
   Harness h(std::make_unique<MockProvider>());
@@ -45,7 +37,8 @@ TEST(LegacyHandlers, EmbeddingsWithTheMock) {
 }
 
 TEST(LegacyHandlers, UnsupportedOperationIs400) {
-  Harness h(lmstudio());  // RecordingProvider keeps Provider's default embed(): kUnsupported
+  Harness h(testing::lmstudio_with_three_models());  // RecordingProvider keeps Provider's default
+                                                     // embed(): kUnsupported
   h.run(handle_embeddings, R"({"model":"nomic","input":"hello"})");
   ASSERT_TRUE(h.writer.response);
   EXPECT_EQ(h.writer.response->status, 400);
@@ -53,7 +46,7 @@ TEST(LegacyHandlers, UnsupportedOperationIs400) {
 }
 
 TEST(LegacyHandlers, EmbeddingDefaultPrefersAnEmbeddingModel) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_three_models());
   h.run(handle_embeddings, R"({"input":"hello"})");
   EXPECT_EQ(h.log.model, "text-embedding-nomic");
 }
@@ -71,7 +64,7 @@ TEST(LegacyHandlers, CompletionsRefuseToStreamBeforeAdmission) {
 }
 
 TEST(LegacyHandlers, InvalidBodiesAre400AndNeverReachTheProvider) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_three_models());
   h.run(handle_completions, R"({"model":"qwen3-8b","prompt":7})");
   ASSERT_TRUE(h.writer.response);
   EXPECT_EQ(h.writer.response->status, 400);

@@ -25,18 +25,13 @@ std::string body(bool stream, std::string_view extra = R"("max_tokens":32)") {
   return b + "}";
 }
 
-std::unique_ptr<RecordingProvider> lmstudio() {
-  return std::make_unique<RecordingProvider>("lmstudio",
-                                             std::vector<ModelInfo>{model("qwen3-8b", "loaded")});
-}
-
 std::string event_type(const std::string& event) {
   const auto at = event.find("data: ");
   return std::string(json::parse(event.substr(at + 6)).at("type").as_string());
 }
 
 TEST(MessagesHandler, AnswersTheMessageObjectWithoutChatDefaults) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_qwen());
   h.errors = &kAnthropicErrors;
   h.run(handle_messages, body(false));
   ASSERT_TRUE(h.writer.response);
@@ -54,7 +49,7 @@ TEST(MessagesHandler, AnswersTheMessageObjectWithoutChatDefaults) {
 }
 
 TEST(MessagesHandler, StreamsAnthropicsEvents) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_qwen());
   h.errors = &kAnthropicErrors;
   h.run(handle_messages, body(true));
   EXPECT_TRUE(h.writer.started);
@@ -76,7 +71,7 @@ TEST(MessagesHandler, StreamsAnthropicsEvents) {
 }
 
 TEST(MessagesHandler, AFailureMidStreamIsAnErrorEvent) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_qwen());
   h.errors = &kAnthropicErrors;
   h.recording().stream_parts = {TextDelta{"Once"}};
   h.recording().stream_error = Error::upstream("LM Studio cut the stream");
@@ -90,7 +85,7 @@ TEST(MessagesHandler, AFailureMidStreamIsAnErrorEvent) {
 }
 
 TEST(MessagesHandler, ErrorsInAnthropicsEnvelope) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_qwen());
   h.errors = &kAnthropicErrors;
   h.run(handle_messages, body(false, ""));  // no max_tokens
   ASSERT_TRUE(h.writer.response);
@@ -108,7 +103,7 @@ TEST(MessagesHandler, ErrorsInAnthropicsEnvelope) {
 }
 
 TEST(MessagesHandler, CountTokensEstimatesAndNeverGenerates) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_qwen());
   h.errors = &kAnthropicErrors;
   h.run(handle_count_tokens,
         R"({"model":"qwen3-8b","messages":[{"role":"user","content":"Hello, world"}]})");

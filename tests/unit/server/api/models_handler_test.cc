@@ -1,7 +1,7 @@
 // GET /v1/models, GET /v1/models/{id}, GET /health (POST /v1/completions and /v1/embeddings:
 // legacy_handlers_test.cc).
-#include "unit/server/handler_test_util.h"
 #include "server/api/handlers.h"
+#include "unit/server/handler_test_util.h"
 
 #include <roci/provider/mock_provider.h>
 
@@ -16,14 +16,6 @@ using testing::Harness;
 using testing::model;
 using testing::RecordingProvider;
 
-std::unique_ptr<RecordingProvider> lmstudio() {
-  return std::make_unique<RecordingProvider>(
-      "lmstudio",
-      std::vector<ModelInfo>{model("qwen3-8b", "loaded", "llm"),
-                             model("TheBloke/Mistral-7B-Instruct-v0.2-GGUF", "not-loaded", "llm"),
-                             model("text-embedding-nomic", "not-loaded", "embeddings")});
-}
-
 std::vector<std::string> listed_ids(const json::value& body) {
   std::vector<std::string> ids;
   for (const auto& m : body.at("data").as_array()) ids.emplace_back(m.at("id").as_string());
@@ -31,7 +23,7 @@ std::vector<std::string> listed_ids(const json::value& body) {
 }
 
 TEST(ModelsHandler, ListsTheProviderModels) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_three_models());
   h.run(handle_models);
   ASSERT_TRUE(h.writer.response);
   EXPECT_EQ(h.writer.response->status, 200);
@@ -41,14 +33,14 @@ TEST(ModelsHandler, ListsTheProviderModels) {
 }
 
 TEST(ModelsHandler, AllowedModelsFilterTheList) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_three_models());
   h.config.inference.allowed_models = {"qwen3-8b"};
   h.run(handle_models);
   EXPECT_EQ(listed_ids(h.writer.body_json()), std::vector<std::string>{"qwen3-8b"});
 }
 
 TEST(ModelsHandler, UpstreamDownIsAnError) {
-  auto provider = lmstudio();
+  auto provider = testing::lmstudio_with_three_models();
   provider->list_error = Error::unreachable("LM Studio is not reachable at http://localhost:1234");
   Harness h(std::move(provider));
   h.run(handle_models);
@@ -57,7 +49,7 @@ TEST(ModelsHandler, UpstreamDownIsAnError) {
 }
 
 TEST(ModelHandler, KnownIdAndUnknownId) {
-  Harness h(lmstudio());
+  Harness h(testing::lmstudio_with_three_models());
   h.run([](RequestContext& ctx) {
     return handle_model(ctx, "TheBloke/Mistral-7B-Instruct-v0.2-GGUF");
   });
@@ -77,7 +69,7 @@ TEST(ModelHandler, KnownIdAndUnknownId) {
 }
 
 TEST(HealthHandler, ReachableUpstreamIs200WithConfigAndQueue) {
-  auto provider = lmstudio();
+  auto provider = testing::lmstudio_with_three_models();
   provider->health_answer.reachable = true;
   provider->health_answer.latency = std::chrono::microseconds(1500);
   provider->health_answer.base_url = "http://localhost:1234";
@@ -111,7 +103,7 @@ TEST(HealthHandler, ReachableUpstreamIs200WithConfigAndQueue) {
 }
 
 TEST(HealthHandler, UnreachableUpstreamIs503) {
-  auto provider = lmstudio();
+  auto provider = testing::lmstudio_with_three_models();
   provider->health_answer.reachable = false;
   provider->health_answer.detail = "connection refused";
   Harness h(std::move(provider));

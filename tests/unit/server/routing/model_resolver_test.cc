@@ -261,7 +261,7 @@ TEST(CheckServedModel, MismatchIsA502ErrorListingTheModels) {
                          .model = kMistral,
                          .catalog = std::make_shared<const std::vector<ModelInfo>>(catalog())};
   config::InferenceSection inference;
-  auto e = check_served_model(resolved, "gemma-3-1b-it-qat:2", inference);
+  auto e = check_served_model(resolved, "gemma-3-1b-it-qat:2", inference, "req-1");
   ASSERT_TRUE(e);
   EXPECT_EQ(e->kind, ErrorKind::kUpstreamError);
   EXPECT_FALSE(e->upstream_status);  // -> 502, not 500
@@ -272,10 +272,10 @@ TEST(CheckServedModel, MismatchIsA502ErrorListingTheModels) {
             std::string::npos)
       << e->message;
   EXPECT_NE(e->message.find("Available models: " + kEmbed), std::string::npos);
-  EXPECT_FALSE(check_served_model(resolved, kMistral, inference));
-  EXPECT_FALSE(check_served_model(resolved, kMistral + ":3", inference));
+  EXPECT_FALSE(check_served_model(resolved, kMistral, inference, "req-1"));
+  EXPECT_FALSE(check_served_model(resolved, kMistral + ":3", inference, "req-1"));
   inference.accept_model_mismatch = true;
-  EXPECT_FALSE(check_served_model(resolved, "gemma-3-1b-it-qat:2", inference));
+  EXPECT_FALSE(check_served_model(resolved, "gemma-3-1b-it-qat:2", inference, "req-1"));
 }
 
 TEST(ResolveModel, SelectorRoutesToAnotherConfiguredProvider) {
