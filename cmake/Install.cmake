@@ -1,17 +1,26 @@
-# `cmake --install` places libroci (headers, static libraries, CMake package, pkg-config file),
-# the inference-server binary, its systemd unit and example configs.
+# `cmake --install` places libroci (headers, libraries, CMake package, pkg-config file), the
+# inference-server binary, its systemd unit and example configs. The SDK alone is the component
+# "sdk" (cmake --install <build> --component sdk), all a build of the `roci` target needs.
 include(CMakePackageConfigHelpers)
 
-# The SDK's static libraries, each after the ones it depends on.
-set(_roci_sdk_libraries roci_core roci_openai_wire roci_net roci_providers roci_sdk)
+# The SDK's libraries as a program links them: the static modules, each after the ones it depends
+# on (roci itself is an INTERFACE target over them); or libroci.so.
+if(BUILD_SHARED_LIBS)
+  set(_roci_sdk_libraries roci)
+else()
+  set(_roci_sdk_libraries ${ROCI_SDK_MODULES})
+endif()
+set(_roci_installed_targets ${_roci_sdk_libraries} roci)
+list(REMOVE_DUPLICATES _roci_installed_targets)
 
-install(DIRECTORY include/roci DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS ${_roci_sdk_libraries} roci
+install(DIRECTORY include/roci DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT sdk)
+install(TARGETS ${_roci_installed_targets}
         EXPORT rociTargets
-        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT sdk
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT sdk NAMELINK_COMPONENT sdk
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(EXPORT rociTargets NAMESPACE roci:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/roci)
+install(EXPORT rociTargets NAMESPACE roci:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/roci
+        COMPONENT sdk)
 configure_package_config_file(cmake/rociConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/rociConfig.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/roci)
@@ -19,14 +28,20 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/rociConfigVersion.c
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/rociConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/rociConfigVersion.cmake
-        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/roci)
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/roci COMPONENT sdk)
 
 # roci.pc: the same libraries for pkg-config users. Boost's directories are named only when they
-# are not the compiler's own (Debian's libboost-*-dev install into them).
+# are not the compiler's own (Debian's libboost-*-dev install into them). libroci.so brings
+# OpenSSL itself (Requires.private); the static libraries need it on the link line (Requires).
 set(_roci_pc_libs "")
 foreach(_lib IN LISTS _roci_sdk_libraries)
   string(PREPEND _roci_pc_libs "-l${_lib} ")
 endforeach()
+if(BUILD_SHARED_LIBS)
+  set(ROCI_PC_REQUIRES "Requires.private: openssl")
+else()
+  set(ROCI_PC_REQUIRES "Requires: openssl")
+endif()
 get_target_property(_roci_boost_lib Boost::json LOCATION)
 get_filename_component(_roci_boost_libdir "${_roci_boost_lib}" DIRECTORY)
 if(NOT _roci_boost_libdir IN_LIST CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES)
@@ -53,7 +68,8 @@ foreach(_kind LIBDIR INCLUDEDIR)
   endif()
 endforeach()
 configure_file(cmake/roci.pc.in ${CMAKE_CURRENT_BINARY_DIR}/roci.pc @ONLY)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/roci.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/roci.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+        COMPONENT sdk)
 
 # The gateway's deployment files: the systemd unit, the default config its ExecStart names
 # (${prefix}/etc/roci/inference-server.yaml, from config/lmstudio.yaml) and every example config.

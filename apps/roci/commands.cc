@@ -6,6 +6,8 @@
 #include "prompt.h"
 #include "session.h"
 
+#include <roci/sdk/sync.h>
+
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
@@ -87,7 +89,7 @@ int run_chat(const ChatOptions& options, const ProviderRegistry& registry) {
     return usage(Error::invalid_request(
         "--no-stream needs a prompt (an interactive session streams its answers)"));
   }
-  auto model = check_model(*target, registry);
+  auto model = check_model(*target);
   if (!model) return report(model.error());
   if (!*prompt) {
     g_in_session.store(true);
@@ -115,7 +117,7 @@ int run_chat(const ChatOptions& options, const ProviderRegistry& registry) {
 int run_models(const ModelsOptions& options, const ProviderRegistry& registry) {
   auto target = connect(options.provider, options.connection, registry);
   if (!target) return report(target.error());
-  auto models = list_models(*target, registry);
+  auto models = list_models(*target->provider);
   if (!models) return report(models.error());
   if (options.json) {
     boost::json::array out;

@@ -1,16 +1,13 @@
 #include "connection.h"
 
-#include <algorithm>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
-#include <cctype>
-#include <set>
+#include "core/model_match.h"
+
+#include <roci/sdk/sync.h>
+
+#include <string_view>
 
 namespace roci::cli {
 namespace {
-
-namespace asio = boost::asio;
 
 bool ends_with_v1(const std::string& url) {
   std::string trimmed = url;
@@ -34,25 +31,9 @@ std::string with_v1(std::string url) {
   return has_path ? url : url + "/v1";
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-// "gemma-3:2" -> "gemma-3": LM Studio's numbered instances of one model.
-std::string base_of(const std::string& id) {
-  const auto colon = id.rfind(':');
-  if (colon == std::string::npos || colon + 1 == id.size()) return id;
-  const bool digits = std::all_of(id.begin() + static_cast<std::ptrdiff_t>(colon) + 1, id.end(),
-                                  [](unsigned char c) { return std::isdigit(c); });
-  return digits ? id.substr(0, colon) : id;
-}
-
-std::string listing(const std::vector<std::string>& ids) {
+std::string listing(const std::vector<std::string_view>& ids) {
   std::string out;
-  for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
+  for (auto id : ids) out += (out.empty() ? "" : ", ") + std::string(id);
   return out.empty() ? "none" : out;
 }
 
@@ -105,25 +86,11 @@ Result<Target> connect(const std::string& name, const Connection& connection,
   return target;
 }
 
-Result<std::vector<ModelInfo>> list_models(const Target& target, const ProviderRegistry& registry) {
-  auto provider = registry.create(target.spec);
-  if (!provider) return provider.error();
-  asio::io_context io;
-  auto listed = asio::co_spawn(io, (*provider)->list_models(), asio::use_future);
-  io.run();
-  provider->reset();  // its pooled connections belong to `io`: gone before it
-  try {
-    return listed.get();
-  } catch (const std::exception& e) {
-    return Error::internal(std::string("listing the models failed: ") + e.what());
-  }
-}
-
-Result<std::string> check_model(const Target& target, const ProviderRegistry& registry) {
+Result<std::string> check_model(const Target& target) {
   const std::string& wanted = target.model;
   if (wanted.empty()) return wanted;  // "lmstudio" alone: the provider's own model
-  if (target.spec.kind == "lmstudio" && wanted == "local-model") return wanted;
-  auto models = list_models(target, registry);
+  if (target.spec.kind == "lmstudio" && wanted == model_match::kLocalModelAlias) return wanted;
+  auto models = list_models(*target.provider);
   if (!models) {
     const auto kind = models.error().kind;
     const bool fatal =
@@ -134,25 +101,19 @@ Result<std::string> check_model(const Target& target, const ProviderRegistry& re
     return wanted;  // the server cannot list: the chat itself reports what is wrong
   }
   if (models->empty()) return wanted;
-  std::vector<std::string> ids;
+  std::vector<std::string_view> ids;
   for (const auto& m : *models) ids.push_back(m.id);
-  if (std::find(ids.begin(), ids.end(), wanted) != ids.end()) return wanted;
-  const std::string needle = lower(wanted);
-  std::set<std::string> matches;  // base ids
-  for (const auto& id : ids) {
-    if (lower(id) == needle) return id;
-    if (lower(id).find(needle) != std::string::npos) matches.insert(base_of(id));
-  }
-  if (matches.size() == 1) return *matches.begin();
-  if (matches.size() > 1) {
+  const auto hit = model_match::match(wanted, ids);
+  if (hit.id) return std::string(*hit.id);
+  if (!hit.ambiguous.empty()) {
     return Error::model_not_found("model \"" + wanted + "\" is ambiguous at " + target.where +
-                                      ": it matches " + listing({matches.begin(), matches.end()}) +
+                                      ": it matches " + listing(hit.ambiguous) +
                                       ". Use the full id.",
-                                  {matches.begin(), matches.end()});
+                                  {hit.ambiguous.begin(), hit.ambiguous.end()});
   }
   return Error::model_not_found("model \"" + wanted + "\" not found at " + target.where +
                                     ". Available models: " + listing(ids),
-                                ids);
+                                {ids.begin(), ids.end()});
 }
 
 }  // namespace roci::cli

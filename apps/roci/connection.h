@@ -34,14 +34,13 @@ struct Target {
 Result<Target> connect(const std::string& name, const Connection& connection,
                        const ProviderRegistry& registry);
 
-// The target's models, fetched with a provider of its own on a private io_context (blocking).
-Result<std::vector<ModelInfo>> list_models(const Target& target, const ProviderRegistry& registry);
-
-// The id to send for target.model: the listed id equal to it; else the one listed id containing it
-// (case-insensitive; instances "x" and "x:2" count as one); LM Studio's "local-model" (whatever is
-// loaded) as it is. Errors: kModelNotFound naming the server and listing its models (or the
-// matches, when several contain it); the listing's own error when the server cannot be reached or
-// refuses the key. A server that cannot list its models gets the name as given.
-Result<std::string> check_model(const Target& target, const ProviderRegistry& registry);
+// The id to send for target.model, by the gateway's rules (core/model_match.h) over the models
+// roci::list_models(provider) returns: the listed id equal to it; else the one listed id
+// containing it (case-insensitive; instances "x" and "x:2" count as one); LM Studio's
+// "local-model" (whatever is loaded) as it is. Errors: kModelNotFound naming the server and
+// listing its models (or the matches, when several different models contain it); the listing's
+// own error when the server cannot be reached or refuses the key. A server that cannot list its
+// models gets the name as given.
+Result<std::string> check_model(const Target& target);
 
 }  // namespace roci::cli

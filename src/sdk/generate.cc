@@ -4,7 +4,7 @@
 
 #include "providers/sync_runtime.h"
 #include "sdk/request_guard.h"
-#include "sdk/tool_runner.h"
+#include "sdk/tool_loop.h"
 
 #include <boost/asio/this_coro.hpp>
 #include <exception>
@@ -18,19 +18,14 @@ bool cancelled(const asio::cancellation_state& state) {
 
 Error cancelled_loop() { return Error::cancelled("generate_text was cancelled"); }
 
-// One checked model call: the request was checked by the caller; the served model is checked
-// here (`accepted` remembers a served model already found to be the requested one).
+// One checked model call (the request was checked by the caller).
 asio::awaitable<Result<GenerationResult>> call_model(Provider& provider,
-                                                     const ProviderRequest& request,
-                                                     bool accept_substitution,
-                                                     std::string& accepted) {
+                                                     const ProviderRequest& request) {
   auto result = co_await provider.generate(request);
   if (!result) co_return result.error();
-  if (result->model != accepted) {
-    auto mismatch = co_await sdk::check_served_model(provider, request.model, result->model,
-                                                     accept_substitution);
-    if (mismatch) co_return *mismatch;
-    accepted = result->model;
+  if (auto mismatch =
+          co_await sdk::check_served_model(provider, request.model, result->model, false)) {
+    co_return *mismatch;
   }
   co_return result;
 }
@@ -72,8 +67,7 @@ Result<GenerationResult> generate_text(Provider& provider, ProviderRequest reque
 asio::awaitable<Result<GenerationResult>> generate_text_async(Provider& provider,
                                                               ProviderRequest request) {
   if (auto invalid = sdk::check_request(request)) co_return *invalid;
-  std::string accepted;
-  co_return co_await call_model(provider, request, false, accepted);
+  co_return co_await call_model(provider, request);
 }
 
 Result<GenerateTextResult> generate_text(Provider& provider, ProviderRequest request,
@@ -86,52 +80,18 @@ asio::awaitable<Result<GenerateTextResult>> generate_text_async(Provider& provid
                                                                 ProviderRequest request,
                                                                 GenerateOptions options) {
   co_await asio::this_coro::throw_if_cancelled(false);
-  if (options.max_steps < 1) {
-    co_return Error::invalid_request(
-        "GenerateOptions::max_steps must be at least 1, got " + std::to_string(options.max_steps),
-        "max_steps");
-  }
-  if (!options.tools.empty()) {
-    if (!request.tools) request.tools.emplace();
-    for (const auto& tool : options.tools) request.tools->push_back(tool.definition());
-  }
-  if (auto invalid = sdk::check_request(request)) co_return *invalid;
-
-  GenerateTextResult out;
-  std::string accepted;
-  for (int step = 1;; ++step) {
-    auto response =
-        co_await call_model(provider, request, options.accept_model_substitution, accepted);
+  sdk::ToolLoop loop(provider, std::move(request), std::move(options), "generate_text");
+  if (auto invalid = loop.start()) co_return *invalid;
+  while (true) {
+    auto answer = co_await provider.generate(loop.request());
     if (cancelled(co_await asio::this_coro::cancellation_state)) co_return cancelled_loop();
-    if (!response) co_return response.error();
-    if (response->usage) out.usage += *response->usage;
-    GenerationStep& current = out.steps.emplace_back();
-    current.response = std::move(*response);
-    for (auto& message : to_messages(current.response)) {
-      request.messages.push_back(message);
-      out.response_messages.push_back(std::move(message));
-    }
-    const auto& calls = current.response.tool_calls;
-    if (!calls.empty() && !options.tools.empty()) {
-      current.tool_results = co_await sdk::run_tool_calls(options.tools, calls);
-      if (cancelled(co_await asio::this_coro::cancellation_state)) co_return cancelled_loop();
-      for (const auto& done : current.tool_results) {
-        auto message = ModelMessage::tool(done.call.id, done.output);
-        request.messages.push_back(message);
-        out.response_messages.push_back(std::move(message));
-      }
-    }
-    const bool wants_tools = !current.tool_results.empty();
-    if (!wants_tools || step >= options.max_steps) {
-      out.step_limit_reached = wants_tools;
-      break;
-    }
+    if (!answer) co_return answer.error();
+    if (auto mismatch = co_await loop.check_model(answer->model)) co_return *mismatch;
+    auto more = co_await loop.finish_step(std::move(*answer));
+    if (!more) co_return more.error();
+    if (!*more) break;
   }
-  const GenerationResult& last = out.steps.back().response;
-  out.text = last.text;
-  out.finish_reason = last.finish_reason;
-  out.model = last.model;
-  co_return out;
+  co_return loop.take_result();
 }
 
 }  // namespace roci

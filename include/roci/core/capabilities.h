@@ -7,6 +7,8 @@
 // LmStudioProvider refines them from /api/v0/models once it has listed the models.
 #pragma once
 
+#include <roci/export.h>
+
 #include <string>
 
 namespace roci {
@@ -25,6 +27,6 @@ struct Capabilities {
 
 // The seed table for LM Studio custom models: tools, streaming, JSON mode, system messages yes;
 // JSON schema, vision, reasoning no; 32,768 tokens of context.
-Capabilities lmstudio_default_capabilities();
+ROCI_EXPORT Capabilities lmstudio_default_capabilities();
 
 }  // namespace roci

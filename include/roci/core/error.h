@@ -11,6 +11,8 @@
 // The gateway maps ErrorKind to an HTTP status in exactly one place (server::to_http_error).
 #pragma once
 
+#include <roci/export.h>
+
 #include <boost/assert/source_location.hpp>
 #include <boost/system/result.hpp>
 #include <optional>
@@ -42,9 +44,9 @@ enum class ErrorKind {
   kInternal,              // a bug in roci (500)
 };
 
-std::string_view to_string(ErrorKind kind);
+ROCI_EXPORT std::string_view to_string(ErrorKind kind);
 
-struct Error {
+struct ROCI_EXPORT Error {
   ErrorKind kind = ErrorKind::kInternal;
   std::string message;                 // what happened and what to do; never contains secrets
   std::string param;                   // the request field at fault ("temperature"), if any
@@ -68,11 +70,11 @@ struct Error {
   static Error unsupported(std::string message);
 };
 
-bool operator==(const Error& a, const Error& b);
-std::ostream& operator<<(std::ostream& os, const Error& e);
+ROCI_EXPORT bool operator==(const Error& a, const Error& b);
+ROCI_EXPORT std::ostream& operator<<(std::ostream& os, const Error& e);
 
 // Thrown by Result<T>::value() when it holds an error (sync facades let it propagate).
-class RociException : public std::exception {
+class ROCI_EXPORT RociException : public std::exception {
  public:
   explicit RociException(Error error) : error_(std::move(error)) {}
   const char* what() const noexcept override { return error_.message.c_str(); }

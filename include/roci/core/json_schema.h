@@ -24,6 +24,8 @@
 // reported errors); neither throws on any schema or value.
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/error.h>
 
 #include <boost/json/value.hpp>
@@ -82,12 +84,12 @@ struct Report {
 // Errors (kInvalidRequest, message naming the schema location): a malformed or unsatisfiable
 // schema (enum with no fitting value, minimum above maximum, required property forbidden, false),
 // an unresolvable $ref, or a limit reached (a schema whose required content nests forever).
-Result<boost::json::value> generate_instance(const boost::json::value& schema,
-                                             const Limits& limits = {});
+ROCI_EXPORT Result<boost::json::value> generate_instance(const boost::json::value& schema,
+                                                         const Limits& limits = {});
 
 // Every violation of `schema` by `value` (up to Limits::max_errors), and the unsupported keywords
 // met on the way. Never fails: a malformed schema part is reported as an error at its location.
-Report validate_instance(const boost::json::value& schema, const boost::json::value& value,
-                         const Limits& limits = {});
+ROCI_EXPORT Report validate_instance(const boost::json::value& schema,
+                                     const boost::json::value& value, const Limits& limits = {});
 
 }  // namespace roci::json_schema

@@ -9,6 +9,8 @@
 // provider outside `known_providers` when that list is given, with a message naming the choices.
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/error.h>
 
 #include <span>
@@ -17,7 +19,7 @@
 
 namespace roci {
 
-class LanguageModel {
+class ROCI_EXPORT LanguageModel {
  public:
   struct Known {
     std::string provider_key;
@@ -42,7 +44,7 @@ class LanguageModel {
 };
 
 // The plain pair form used by ARCHITECTURE.md; same parsing rules.
-struct ModelSelector {
+struct ROCI_EXPORT ModelSelector {
   std::string provider;
   std::string model;
   static Result<ModelSelector> parse(std::string_view selector,

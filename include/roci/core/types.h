@@ -11,6 +11,8 @@
 //   settings.extra["ttl"] = 600;   // LM Studio: unload the JIT-loaded model after 10 idle minutes
 #pragma once
 
+#include <roci/export.h>
+
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
@@ -24,12 +26,12 @@
 namespace roci {
 
 enum class Role { kSystem, kDeveloper, kUser, kAssistant, kTool };
-std::string_view to_string(Role role);
-std::optional<Role> parse_role(std::string_view s);
+ROCI_EXPORT std::string_view to_string(Role role);
+ROCI_EXPORT std::optional<Role> parse_role(std::string_view s);
 
 enum class FinishReason { kStop, kLength, kToolCalls, kContentFilter, kError, kOther };
-std::string_view to_string(FinishReason reason);
-FinishReason parse_finish_reason(std::string_view s);  // unknown -> kOther
+ROCI_EXPORT std::string_view to_string(FinishReason reason);
+ROCI_EXPORT FinishReason parse_finish_reason(std::string_view s);  // unknown -> kOther
 
 struct Usage {
   int prompt_tokens = 0;
@@ -48,7 +50,7 @@ struct Usage {
 // One part of a multi-part message. kOther keeps a part type roci does not model (input_audio,
 // file, ...) as raw JSON so it is forwarded untouched.
 enum class ContentPartType { kText, kImageUrl, kOther };
-struct ContentPart {
+struct ROCI_EXPORT ContentPart {
   ContentPartType type = ContentPartType::kText;
   std::string text;         // kText
   std::string image_url;    // kImageUrl: http(s) URL or data: URL
@@ -69,7 +71,7 @@ struct ToolCall {
   friend bool operator==(const ToolCall&, const ToolCall&) = default;
 };
 
-struct ModelMessage {
+struct ROCI_EXPORT ModelMessage {
   Role role = Role::kUser;
   std::string content;               // text content; ignored when `parts` is non-empty
   std::vector<ContentPart> parts;    // multi-part content (text, images, ...)
@@ -110,7 +112,7 @@ struct GenerationSettings {
 };
 
 // The number of choices `settings` asks for: extra["n"] when it is an integer >= 1, else 1.
-int requested_choices(const GenerationSettings& settings);
+ROCI_EXPORT int requested_choices(const GenerationSettings& settings);
 
 struct ToolDefinition {
   std::string name;

@@ -15,6 +15,8 @@
 // asio's `||`) completes next() with ErrorKind::kCancelled and leaves the stream unusable.
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/error.h>
 #include <roci/core/types.h>
 
@@ -25,7 +27,7 @@ namespace roci {
 
 namespace asio = boost::asio;
 
-class ChatStream {
+class ROCI_EXPORT ChatStream {
  public:
   virtual ~ChatStream() = default;
 

@@ -14,6 +14,8 @@
 // messages are sent as `system` (chat templates rarely know the role).
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/provider/provider.h>
 
 #include <memory>
@@ -31,7 +33,7 @@ struct LlamaCppOptions {
 
 class OpenAiCompatibleProvider;
 
-class LlamaCppProvider final : public Provider {
+class ROCI_EXPORT LlamaCppProvider final : public Provider {
  public:
   explicit LlamaCppProvider(std::string model,
                             std::string base_url = std::string(kLlamaCppDefaultBaseUrl),

@@ -13,6 +13,8 @@
 // /lmstudio-greeting for health; /api/v0/models for loaded state, type and context length.
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/provider/provider.h>
 
 #include <memory>
@@ -35,7 +37,7 @@ inline constexpr std::string_view kLmStudioDefaultBaseUrl = "http://localhost:12
 
 class OpenAiCompatibleProvider;
 
-class LmStudioProvider final : public Provider {
+class ROCI_EXPORT LmStudioProvider final : public Provider {
  public:
   explicit LmStudioProvider(LmStudioModel model,
                             std::string base_url = std::string(kLmStudioDefaultBaseUrl),

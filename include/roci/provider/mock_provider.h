@@ -54,6 +54,8 @@
 // Cancellation: delays are asio timers; cancelling or destroying a stream stops it at once.
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/provider/provider.h>
 
 #include <chrono>
@@ -72,7 +74,7 @@ struct MockOptions {
   std::vector<std::string> models{"mock-model"};
 };
 
-class MockProvider final : public Provider {
+class ROCI_EXPORT MockProvider final : public Provider {
  public:
   // `model`: the model requests without one are served with; "" means options.models.front()
   // ("mock-model" when the list is empty). It joins the catalogue when it is not listed.

@@ -6,6 +6,8 @@
 // bundle). The key is sent as `Authorization: Bearer`; it is never logged or put in an Error.
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/provider/provider.h>
 
 #include <memory>
@@ -24,7 +26,7 @@ struct OpenAiOptions {
 
 class OpenAiCompatibleProvider;
 
-class OpenAiProvider final : public Provider {
+class ROCI_EXPORT OpenAiProvider final : public Provider {
  public:
   OpenAiProvider(std::string model, std::string api_key,
                  std::string base_url = std::string(kOpenAiDefaultBaseUrl),

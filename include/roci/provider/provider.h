@@ -21,6 +21,8 @@
 // (server/model_resolver.h), so there a provider always receives the model to use.
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/capabilities.h>
 #include <roci/core/error.h>
 #include <roci/core/http_options.h>
@@ -37,7 +39,7 @@
 
 namespace roci {
 
-class Provider {
+class ROCI_EXPORT Provider {
  public:
   virtual ~Provider() = default;
 

@@ -16,6 +16,8 @@
 // Threading: create() is const and touches no shared state; add() is not thread-safe.
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/error.h>
 #include <roci/core/model_selector.h>
 #include <roci/provider/provider.h>
@@ -31,7 +33,7 @@
 
 namespace roci {
 
-class ProviderRegistry {
+class ROCI_EXPORT ProviderRegistry {
  public:
   // Builds one provider from a spec whose kind is the registered one. Fills the kind's defaults;
   // refuses (kInvalidRequest) a spec it cannot build, naming the setting through spec.origin.
@@ -70,6 +72,6 @@ class ProviderRegistry {
 };
 
 // Registers llamacpp, lmstudio, mock and openai (one add() each).
-void register_builtin_providers(ProviderRegistry& registry);
+ROCI_EXPORT void register_builtin_providers(ProviderRegistry& registry);
 
 }  // namespace roci

@@ -9,6 +9,8 @@
 // ProviderRegistry turns it into one ProviderSpec per kind for "provider:model" selectors.
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/http_options.h>
 #include <roci/provider/mock_provider.h>
 
@@ -17,7 +19,7 @@
 
 namespace roci {
 
-struct RociConfig {
+struct ROCI_EXPORT RociConfig {
   std::string lmstudio_base_url{"http://localhost:1234"};
   std::string lmstudio_api_key;
   std::string openai_api_key;

@@ -15,6 +15,8 @@
 // `other_choices`, in index order. Without a Finish, finish_reason stays kStop and usage empty.
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/types.h>
 
 #include <map>
@@ -22,7 +24,7 @@
 
 namespace roci {
 
-class StreamResultBuilder {
+class ROCI_EXPORT StreamResultBuilder {
  public:
   void add(const StreamPart& part);
   // True once a Finish was added.

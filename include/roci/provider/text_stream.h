@@ -25,6 +25,8 @@
 // thread-safe: one reader at a time (only the stop token may be used from other threads).
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/error.h>
 #include <roci/core/types.h>
 #include <roci/provider/chat_stream.h>
@@ -45,7 +47,7 @@ struct StreamDelta {
   int choice = 0;  // the choice text / reasoning / tool_call belong to (n > 1), else 0
 };
 
-class TextStream {
+class ROCI_EXPORT TextStream {
  public:
   // `stop`: see "Stopping from another thread" above; the default token never stops.
   explicit TextStream(std::unique_ptr<ChatStream> stream, std::stop_token stop = {});

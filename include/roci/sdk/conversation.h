@@ -16,6 +16,8 @@
 // clang-format on
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/types.h>
 #include <roci/sdk/generate.h>
 
@@ -26,10 +28,10 @@
 namespace roci {
 
 // The documented estimate above.
-int estimate_tokens(const ModelMessage& message);
-int estimate_tokens(const std::vector<ModelMessage>& messages);
+ROCI_EXPORT int estimate_tokens(const ModelMessage& message);
+ROCI_EXPORT int estimate_tokens(const std::vector<ModelMessage>& messages);
 
-class Conversation {
+class ROCI_EXPORT Conversation {
  public:
   explicit Conversation(std::string system_prompt = {});
 

@@ -41,6 +41,8 @@
 // clang-format on
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/error.h>
 #include <roci/core/types.h>
 #include <roci/provider/provider.h>
@@ -92,21 +94,21 @@ struct GenerateTextResult {
 };
 
 // The message(s) to append for an answer: one assistant message with its text and tool calls.
-std::vector<ModelMessage> to_messages(const GenerationResult& result);
+ROCI_EXPORT std::vector<ModelMessage> to_messages(const GenerationResult& result);
 
 // One generation: checks the request, calls the provider, checks the served model.
-Result<GenerationResult> generate_text(Provider& provider, std::vector<ModelMessage> messages,
-                                       GenerationSettings settings,
-                                       std::vector<ToolDefinition> tools);
-Result<GenerationResult> generate_text(Provider& provider, ProviderRequest request);
-asio::awaitable<Result<GenerationResult>> generate_text_async(Provider& provider,
-                                                              ProviderRequest request);
+ROCI_EXPORT Result<GenerationResult> generate_text(Provider& provider,
+                                                   std::vector<ModelMessage> messages,
+                                                   GenerationSettings settings,
+                                                   std::vector<ToolDefinition> tools);
+ROCI_EXPORT Result<GenerationResult> generate_text(Provider& provider, ProviderRequest request);
+ROCI_EXPORT asio::awaitable<Result<GenerationResult>> generate_text_async(Provider& provider,
+                                                                          ProviderRequest request);
 
 // The tool loop (without tools: one checked generation with the step bookkeeping).
-Result<GenerateTextResult> generate_text(Provider& provider, ProviderRequest request,
-                                         GenerateOptions options);
-asio::awaitable<Result<GenerateTextResult>> generate_text_async(Provider& provider,
-                                                                ProviderRequest request,
-                                                                GenerateOptions options);
+ROCI_EXPORT Result<GenerateTextResult> generate_text(Provider& provider, ProviderRequest request,
+                                                     GenerateOptions options);
+ROCI_EXPORT asio::awaitable<Result<GenerateTextResult>> generate_text_async(
+    Provider& provider, ProviderRequest request, GenerateOptions options);
 
 }  // namespace roci

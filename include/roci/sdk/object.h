@@ -32,6 +32,8 @@
 // clang-format on
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/error.h>
 #include <roci/core/types.h>
 #include <roci/provider/provider.h>
@@ -66,13 +68,13 @@ concept DescribesSchema = requires {
   { T::json_schema() } -> std::convertible_to<boost::json::value>;
 };
 
-asio::awaitable<Result<ObjectResult<boost::json::value>>> generate_object_async(
+ROCI_EXPORT asio::awaitable<Result<ObjectResult<boost::json::value>>> generate_object_async(
     Provider& provider, ProviderRequest request, boost::json::value schema,
     ObjectOptions options = {});
-Result<ObjectResult<boost::json::value>> generate_object(Provider& provider,
-                                                         ProviderRequest request,
-                                                         boost::json::value schema,
-                                                         ObjectOptions options = {});
+ROCI_EXPORT Result<ObjectResult<boost::json::value>> generate_object(Provider& provider,
+                                                                     ProviderRequest request,
+                                                                     boost::json::value schema,
+                                                                     ObjectOptions options = {});
 
 namespace detail {
 // value_to<T> of a validated answer; a conversion that throws is "schema_mismatch".

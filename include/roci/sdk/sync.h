@@ -17,6 +17,8 @@
 // clang-format on
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/error.h>
 #include <roci/core/types.h>
 #include <roci/provider/provider.h>
@@ -25,9 +27,9 @@
 
 namespace roci {
 
-Result<std::vector<ModelInfo>> list_models(Provider& provider);
-Result<ProviderHealth> health(Provider& provider);
-Result<EmbeddingResult> embed(Provider& provider, EmbeddingRequest request);
-Result<CompletionResult> complete(Provider& provider, CompletionRequest request);
+ROCI_EXPORT Result<std::vector<ModelInfo>> list_models(Provider& provider);
+ROCI_EXPORT Result<ProviderHealth> health(Provider& provider);
+ROCI_EXPORT Result<EmbeddingResult> embed(Provider& provider, EmbeddingRequest request);
+ROCI_EXPORT Result<CompletionResult> complete(Provider& provider, CompletionRequest request);
 
 }  // namespace roci

@@ -27,6 +27,8 @@
 // clang-format on
 #pragma once
 
+#include <roci/export.h>
+
 #include <roci/core/error.h>
 #include <roci/core/types.h>
 
@@ -69,7 +71,7 @@ concept ToolResultType = requires(R r) {
 
 }  // namespace detail
 
-class Tool {
+class ROCI_EXPORT Tool {
  public:
   // The type-erased handler: parsed arguments in, output out, on the loop's executor.
   using Handler = std::function<asio::awaitable<ToolOutput>(boost::json::value arguments)>;

@@ -1,6 +1,7 @@
-// The usage examples at the top of include/roci/sdk/generate.h and stream.h, run as written: each
-// test holds the header's example verbatim between `// example:` markers, and a test checks that
-// the header still says exactly that, so neither can drift (or be reflowed) alone.
+// The usage examples at the top of include/roci/sdk/generate.h, stream.h and tool.h, run as
+// written: each test holds the header's example verbatim between `// example:` markers, and a
+// test checks that the header still says exactly that, so neither can drift (or be reflowed)
+// alone.
 #include <roci/provider/mock_provider.h>
 #include <roci/sdk/generate.h>
 #include <roci/sdk/stream.h>
@@ -53,6 +54,8 @@ int tool_example() {
 }
 
 int stream_example() {
+  roci::Tool weather("get_weather", "The weather in a city.", boost::json::value(),
+                     [](const boost::json::value&) { return std::string("sunny"); });
   // example: stream.h
   roci::MockProvider provider;  // or any roci::Provider, e.g. roci::LmStudioProvider
   roci::ProviderRequest request;
@@ -63,6 +66,17 @@ int stream_example() {
     if (!delta->text.empty()) std::cout << delta->text << std::flush;
   }
   if (stream->error()) return fail(*stream->error());  // the stream broke off
+  request.messages = {roci::ModelMessage::user("What is the weather in Paris?")};
+  auto loop = roci::stream_text(provider, request,
+                                roci::GenerateOptions{.tools = {weather}, .max_steps = 5});
+  if (!loop) return fail(loop.error());
+  while (auto d = loop->next()) {
+    if (d->tool_result) std::cout << "[" << d->tool_result->call.name << "] ";
+    std::cout << d->delta.text << std::flush;
+  }
+  auto result = loop->result();  // Result<GenerateTextResult>: every step, usage, messages
+  if (!result) return fail(result.error());
+  std::cout << "\n" << result->steps.size() << " steps\n";
   // example end
   return 0;
 }
@@ -140,7 +154,7 @@ TEST(HeaderExamples, ToolExampleRunsTheLoopToTheAnswer) {
   EXPECT_EQ(printed, "According to add: 0. (2 steps)\n");
 }
 
-TEST(HeaderExamples, StreamExamplePrintsEveryDelta) {
+TEST(HeaderExamples, StreamExamplesPrintEveryDeltaAndRunTheLoop) {
   testing::internal::CaptureStdout();
   const int status = stream_example();
   const std::string printed = testing::internal::GetCapturedStdout();
@@ -150,7 +164,7 @@ TEST(HeaderExamples, StreamExamplePrintsEveryDelta) {
       provider, {roci::ModelMessage::user("Explain quantum computing")}, {}, {});
   ASSERT_TRUE(expected) << expected.error();
   EXPECT_FALSE(expected->text.empty());
-  EXPECT_EQ(printed, expected->text);
+  EXPECT_EQ(printed, expected->text + "[get_weather] According to get_weather: sunny.\n2 steps\n");
 }
 
 }  // namespace
