@@ -11,7 +11,7 @@
 namespace roci::testing {
 namespace {
 
-constexpr std::string_view kModel = "qwen3-8b";
+constexpr std::string_view kQwen = "qwen3-8b";
 const std::string kLabels = R"(model="qwen3-8b",provider="lmstudio")";
 
 // The value of the sample `series` (name and labels exactly as rendered), or -1 when absent.
@@ -62,7 +62,7 @@ std::set<std::string> model_values(const std::string& text) {
 
 TEST(GatewayMetrics, AChatRequestAddsSeriesLabelledWithTheResolvedModelAndProvider) {
   FakeOptions o;
-  o.models = {{std::string(kModel)}};
+  o.models = {{std::string(kQwen)}};
   GatewayUnderTest gw({.fake = o});
   // "qwen3" resolves to qwen3-8b: the label is the resolved id, not what the client wrote.
   auto res = http_call(gw.port, "POST", "/v1/chat/completions",
@@ -102,7 +102,7 @@ TEST(GatewayMetrics, AChatRequestAddsSeriesLabelledWithTheResolvedModelAndProvid
       1)
       << after;
   EXPECT_EQ(after.find("no-such-model"), std::string::npos) << after;
-  EXPECT_EQ(model_values(after), (std::set<std::string>{"", std::string(kModel)})) << after;
+  EXPECT_EQ(model_values(after), (std::set<std::string>{"", std::string(kQwen)})) << after;
 }
 
 TEST(GatewayMetrics, AnAcceptedModelMismatchIsWarnedOncePerModelPair) {

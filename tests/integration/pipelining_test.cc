@@ -8,7 +8,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::string_view kModel = "llama3.3";
+constexpr std::string_view kLlama = "llama3.3";
 
 std::string get(std::string_view target, std::string_view extra_headers = {}) {
   return "GET " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
@@ -93,7 +93,7 @@ TEST_P(Pipelining, GetThenPostWithConnectionClose) {
   const std::string text = exchange_in_one_write(
       gw,
       get("/v1/models") +
-          raw_post("/v1/chat/completions", chat_body(kModel, "second"), "Connection: close\r\n"),
+          raw_post("/v1/chat/completions", chat_body(kLlama, "second"), "Connection: close\r\n"),
       GetParam());
   EXPECT_EQ(raw_statuses(text), (std::vector<int>{200, 200})) << text;
   expect_in_order(text, {"\"object\":\"list\"", "Echo: second"});
@@ -103,8 +103,8 @@ TEST_P(Pipelining, PostThenPostWithConnectionClose) {
   GatewayUnderTest gw({});
   const std::string text = exchange_in_one_write(
       gw,
-      raw_post("/v1/chat/completions", chat_body(kModel, "first")) +
-          raw_post("/v1/chat/completions", chat_body(kModel, "second"), "Connection: close\r\n"),
+      raw_post("/v1/chat/completions", chat_body(kLlama, "first")) +
+          raw_post("/v1/chat/completions", chat_body(kLlama, "second"), "Connection: close\r\n"),
       GetParam());
   EXPECT_EQ(raw_statuses(text), (std::vector<int>{200, 200})) << text;
   expect_in_order(text, {"Echo: first", "Echo: second"});
@@ -114,8 +114,8 @@ TEST_P(Pipelining, StreamThenPostWithConnectionClose) {
   GatewayUnderTest gw({});
   const std::string text =
       exchange_in_one_write(gw,
-                            raw_post("/v1/chat/completions", chat_body(kModel, "first", true)) +
-                                raw_post("/v1/chat/completions", chat_body(kModel, "second", true),
+                            raw_post("/v1/chat/completions", chat_body(kLlama, "first", true)) +
+                                raw_post("/v1/chat/completions", chat_body(kLlama, "second", true),
                                          "Connection: close\r\n"),
                             GetParam());
   EXPECT_EQ(raw_statuses(text), (std::vector<int>{200, 200})) << text;
@@ -136,10 +136,10 @@ TEST(PipeliningLate, SecondRequestSentWhileTheFirstRunsThenHalfClose) {
   slow.header_delay = 300ms;
   gw.fake->script(slow);
   TestConnection connection(gw.port);
-  connection.send(raw_post("/v1/chat/completions", chat_body(kModel, "first")));
+  connection.send(raw_post("/v1/chat/completions", chat_body(kLlama, "first")));
   ASSERT_TRUE(wait_for_chat(*gw.fake));
   connection.send(
-      raw_post("/v1/chat/completions", chat_body(kModel, "second"), "Connection: close\r\n"));
+      raw_post("/v1/chat/completions", chat_body(kLlama, "second"), "Connection: close\r\n"));
   connection.shutdown_send();
   const std::string text = read_until_closed(connection);
   EXPECT_EQ(raw_statuses(text), (std::vector<int>{200, 200})) << text;
@@ -152,7 +152,7 @@ TEST(PipeliningBoundary, ALoneRequestIsCancelledWhenTheClientEnds) {
   GatewayUnderTest gw({});
   gw.fake->script(Fault::hang("/v1/chat/completions"));
   TestConnection connection(gw.port);
-  connection.send(raw_post("/v1/chat/completions", chat_body(kModel, "x")));
+  connection.send(raw_post("/v1/chat/completions", chat_body(kLlama, "x")));
   ASSERT_TRUE(wait_for_chat(*gw.fake));
   connection.shutdown_send();
   EXPECT_TRUE(gw.fake->wait_for_client_close(2s));
