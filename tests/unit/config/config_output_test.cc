@@ -167,7 +167,7 @@ TEST(ConfigDeadlines, ZeroMeansTimeoutSecs) {
 
 TEST(ConfigKeys, EnvNamesFollowTheRuleAndAreUnique) {
   const auto keys = known_config_keys();
-  EXPECT_EQ(keys.size(), 48u);  // 41 + auth.* (4) + cors.* (3)
+  EXPECT_EQ(keys.size(), 51u);  // 41 + auth.* (4) + cors.* (3) + routing.* (3)
   std::set<std::string> envs;
   for (const auto& [path, env] : keys) {
     std::string expected = "INFERENCE_";
