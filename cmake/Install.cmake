@@ -3,7 +3,7 @@
 include(CMakePackageConfigHelpers)
 
 # The SDK's static libraries, each after the ones it depends on.
-set(_roci_sdk_libraries roci_core roci_openai_wire roci_net roci_providers roci_sdk)
+set(_roci_sdk_libraries roci_core roci_openai_wire roci_net roci_providers roci_sdk roci_fleet)
 
 install(DIRECTORY include/roci DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS ${_roci_sdk_libraries} roci

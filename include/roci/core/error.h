@@ -52,6 +52,8 @@ struct Error {
   std::optional<int> upstream_status;  // HTTP status the upstream answered, if it did
   std::vector<std::string> available_models;  // for kModelNotFound
   std::optional<int> retry_after_secs;        // for kQueueFull / kRateLimited
+  // The fleet backend whose answer this is (roci/fleet); "" for errors nobody upstream made.
+  std::string backend;
 
   // Convenience constructors for the common kinds.
   static Error invalid_request(std::string message, std::string param = {});

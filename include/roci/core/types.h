@@ -187,6 +187,8 @@ struct GenerationResult {
   std::optional<ProviderStats> stats;
   // n > 1: the other choices, in index order; usage above covers them all. Empty otherwise.
   std::vector<GenerationChoice> other_choices;
+  // The fleet backend that served it (roci/fleet); "" when no fleet chose one.
+  std::string backend;
 };
 
 // Stream parts, in order: any number of TextDelta / ReasoningDelta / ToolCallDelta, then exactly
@@ -229,6 +231,7 @@ struct StreamInfo {
   std::string model;
   std::int64_t created = 0;
   std::string system_fingerprint;
+  std::string backend;  // the fleet backend that serves the stream; "" outside a fleet
 };
 
 // A model as a provider lists it. LM Studio fields come from /api/v0/models when available.
@@ -244,7 +247,24 @@ struct ModelInfo {
   std::string publisher;
   std::string arch;
   std::string quantization;
+  // LM Studio: the ids of the loaded instances ("m1", "m1:2" after a duplicate JIT load).
+  std::vector<std::string> instances;
+  // The host can load and unload this model through its API (LM Studio >= 0.4 /api/v1, the
+  // llama.cpp router); false: only a first request loads it (JIT), or it is always loaded.
+  bool loadable = false;
+  // A fleet's union (roci/fleet): the backends that have the model, in config order; state is
+  // "loaded" when it is loaded on at least one of them.
+  std::vector<std::string> backends;
   bool loaded() const { return state == "loaded"; }
+};
+
+// What a model load or unload did (Provider::load_model / unload_model).
+struct ModelLoadResult {
+  std::string model;        // the model id
+  std::string instance_id;  // the instance the host loaded or unloaded (LM Studio); else the id
+  std::string backend;      // the fleet backend that did it; "" outside a fleet
+  bool already = false;     // load: it was loaded already; unload: it was not loaded
+  std::chrono::milliseconds duration{0};
 };
 
 struct ProviderHealth {

@@ -74,6 +74,12 @@ class Provider {
   // Optional endpoints; the defaults return ErrorKind::kUnsupported.
   virtual asio::awaitable<Result<EmbeddingResult>> embed(EmbeddingRequest request);
   virtual asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request);
+  // Loads `model` on the host (LM Studio >= 0.4: POST /api/v1/models/load; the llama.cpp router:
+  // POST /models/load) and completes when it is loaded. Hosts without a load API (older LM
+  // Studio, llama.cpp with one model, OpenAI): kUnsupported.
+  virtual asio::awaitable<Result<ModelLoadResult>> load_model(std::string model);
+  // Unloads `model` (LM Studio: the instance of that id, or the id itself); kUnsupported as above.
+  virtual asio::awaitable<Result<ModelLoadResult>> unload_model(std::string model);
 
   // Synchronous pull stream over stream() (runs on the sync runtime thread; text_stream.h).
   Result<TextStream> stream_text(const ProviderRequest& request);
