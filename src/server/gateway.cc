@@ -1,9 +1,10 @@
 #include "server/gateway.h"
 
-#include "server/routing/admission_queue.h"
 #include "server/http/auth.h"
 #include "server/http/cors.h"
+#include "server/observability/fleet_metrics.h"
 #include "server/observability/metrics.h"
+#include "server/routing/admission_queue.h"
 #include "server/routing/model_catalog.h"
 #include "server/routing/provider_set.h"
 
@@ -53,6 +54,10 @@ tcp::endpoint resolve_listen_address(asio::io_context& ioc, const std::string& h
   }
   return results.begin()->endpoint();
 }
+
+// The metrics shard of the I/O thread running this code (set when the worker thread starts): a
+// fleet backend's provider retries on whichever thread made the request.
+thread_local MetricsShard* tls_shard = nullptr;
 
 bool transient_accept_error(const boost::system::error_code& ec) {
   return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
@@ -131,6 +136,13 @@ void Gateway::start() {
       .max_concurrent = config_.limits.max_concurrent_upstream,
       .max_queue = config_.limits.max_queue,
       .queue_timeout = std::chrono::seconds(config_.limits.queue_timeout_secs)});
+  auto fleet = ProviderSet::create_fleet(config_, [] {
+    if (tls_shard != nullptr) tls_shard->upstream_retry();
+  });
+  if (!fleet) throw std::runtime_error("cannot create the fleet: " + fleet.error().message);
+  fleet_ = std::move(*fleet);
+  std::function<std::string()> fleet_text;
+  if (fleet_) fleet_text = [f = fleet_.get()] { return render_fleet_metrics(f->snapshot()); };
   metrics_ = std::make_unique<MetricsRegistry>(
       static_cast<std::size_t>(threads),
       GaugeSources{
@@ -139,11 +151,13 @@ void Gateway::start() {
           .connections_open =
               [c = &connections_] {
                 return static_cast<std::int64_t>(c->load(std::memory_order_relaxed));
-              }});
+              },
+          .fleet_text = std::move(fleet_text)});
 
   for (int i = 0; i < threads; ++i) {
     MetricsShard& shard = metrics_->shard(static_cast<std::size_t>(i));
-    auto set = ProviderSet::create(config_, [&shard] { shard.upstream_retry(); });
+    auto set = ProviderSet::create(
+        config_, [&shard] { shard.upstream_retry(); }, fleet_);
     if (!set) throw std::runtime_error("cannot create the provider: " + set.error().message);
     workers_.push_back(
         std::make_unique<Worker>(config_, std::move(*set), shard, *admission_, *this));
@@ -179,9 +193,20 @@ void Gateway::start() {
                    asio::detached);
     asio::co_spawn(worker->ioc, run_deadline_sweeper(worker->env, kSweepInterval), asio::detached);
   }
+  if (fleet_) fleet_->start(workers_[0]->ioc.get_executor());
   started_ = true;
   for (auto& worker : workers_) {
-    threads_.emplace_back([w = worker.get()] { w->ioc.run(); });
+    threads_.emplace_back([w = worker.get()] {
+      tls_shard = &w->context.metrics;
+      w->ioc.run();
+    });
+  }
+  if (fleet_) {
+    for (const auto& b : fleet_->backends()) {
+      spdlog::info("fleet backend {}: {} at {} (max_concurrent {})", b.name, b.provider.kind,
+                   b.provider.base_url.empty() ? "its default URL" : b.provider.base_url,
+                   b.max_concurrent);
+    }
   }
   spdlog::info("listening on {} ({} I/O thread{})", url(), threads, threads == 1 ? "" : "s");
   if (auth_->enabled()) {
@@ -203,6 +228,7 @@ void Gateway::stop() {
   if (!started_ || joined_.load()) return;
   const int n = stop_requests_.fetch_add(1) + 1;
   if (n == 1) {
+    if (fleet_) fleet_->stop();  // no new probes; requests in flight keep the last state
     stopping_.store(true);
     stopping_.notify_all();
     spdlog::info("shutting down: draining {} connection(s), grace {} s",

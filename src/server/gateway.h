@@ -9,8 +9,10 @@
 // Threads: server.threads workers (0: one per core). Each has its own io_context (concurrency
 // hint 1), its own acceptor bound to host:port with SO_REUSEPORT (the kernel spreads connections;
 // no lock on the accept path), its own ProviderSet, ModelCatalog and MetricsShard. Only the
-// AdmissionQueue (limits.max_concurrent_upstream / max_queue) and the connection counter are
-// shared. With port 0 the first worker picks an ephemeral port and the others bind the same one.
+// AdmissionQueue (limits.max_concurrent_upstream / max_queue), the Fleet (inference.backends:
+// per-backend limits and queues, host probes on the first worker) and the connection counter
+// are shared. With port 0 the first worker picks an ephemeral port and the others bind the same
+// one.
 //
 // Connections past limits.max_connections are answered 503 (OpenAI envelope) and closed. API keys
 // (auth.h) and CORS (cors.h) are checked by the sessions, before the router.
@@ -36,6 +38,11 @@
 namespace roci::server {
 
 class AdmissionQueue;
+}  // namespace roci::server
+namespace roci::fleet {
+class Fleet;
+}  // namespace roci::fleet
+namespace roci::server {
 class ApiKeyCheck;
 class CorsPolicy;
 class MetricsRegistry;
@@ -87,6 +94,9 @@ class Gateway {
   config::GatewayConfig config_;
   GatewayOptions options_;
   std::unique_ptr<AdmissionQueue> admission_;
+  // inference.backends: the one Fleet every worker's FleetProvider routes through; its host
+  // probes run on the first worker's io_context. nullptr without backends.
+  std::shared_ptr<fleet::Fleet> fleet_;
   std::unique_ptr<MetricsRegistry> metrics_;
   std::unique_ptr<const ApiKeyCheck> auth_;  // auth.*, shared read-only by every worker
   std::unique_ptr<const CorsPolicy> cors_;   // cors.*, likewise

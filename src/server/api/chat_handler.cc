@@ -56,7 +56,7 @@ asio::awaitable<std::optional<PreparedChat>> prepare_chat(RequestContext& ctx) {
   auto admitted =
       co_await resolve_and_admit(ctx, std::move(parsed->request.model), ModelPurpose::kChat);
   if (!admitted) co_return std::nullopt;
-  parsed->request.model = admitted->resolved.model;
+  parsed->request.model = admitted->resolved.request_model();
   co_return PreparedChat{.admitted = std::move(*admitted),
                          .request = std::move(parsed->request),
                          .stream = parsed->stream,
@@ -80,7 +80,8 @@ asio::awaitable<void> answer_once(RequestContext& ctx, PreparedChat& chat) {
   const std::string_view model = result->model.empty() ? resolved.model : result->model;
   const std::int64_t created = result->created != 0 ? result->created : unix_seconds();
   auto sent = co_await ctx.writer.send(
-      200, "application/json", openai_wire::encode_chat_completion(*result, id, model, created));
+      200, "application/json", openai_wire::encode_chat_completion(*result, id, model, created),
+      backend_header(served_backend(ctx, resolved, result->backend)));
   if (!sent) co_await fail(ctx, sent.error());
 }
 
@@ -171,7 +172,8 @@ asio::awaitable<void> answer_streamed(RequestContext& ctx, PreparedChat& chat) {
   openai_wire::ChunkEncoder encoder(info.id.empty() ? openai_wire::new_completion_id() : info.id,
                                     info.model.empty() ? chat.admitted.resolved.model : info.model,
                                     info.created != 0 ? info.created : unix_seconds());
-  Result<void> streamed = co_await ctx.writer.start_event_stream();
+  Result<void> streamed = co_await ctx.writer.start_event_stream(
+      backend_header(served_backend(ctx, chat.admitted.resolved, info.backend)));
   if (streamed) streamed = co_await pump_events(ctx, *stream, encoder, chat.include_usage);
   stream.reset();  // done or failed: the upstream connection is pooled or closed
   if (streamed) streamed = co_await ctx.writer.end_event_stream();

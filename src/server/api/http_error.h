@@ -31,11 +31,15 @@ inline constexpr std::string_view kMissingApiKeyCode = "missing_api_key";
 // plus `available_models` for kModelNotFound).
 std::string error_body(const Error& e);
 
+// Names the fleet backend that served a response (FLEET.md rule 6; a contract).
+inline constexpr std::string_view kBackendHeader = "X-Roci-Backend";
+
 // Answers the request with `e`:
 //  - headers not sent yet: the envelope with the mapped status (Retry-After when
 //    e.retry_after_secs is set and the status is 429);
 //  - headers already sent (streaming): one SSE error event, then end_event_stream();
 //  - kCancelled: nothing is written (the client is gone).
+// X-Roci-Backend: e.backend when a host gave the error (none on the gateway's own errors).
 // Always records ctx.log.status (499 for kCancelled), error_kind and error_message.
 asio::awaitable<void> send_error(RequestContext& ctx, const Error& e);
 

@@ -5,8 +5,10 @@
 //   // m.route == Route::kModel, m.method_allowed, m.model_id == "TheBloke/Mistral"
 //
 // Paths are exact (no prefix aliases, no trailing-slash variants); the query string is ignored for
-// matching. Unknown paths get a 404 OpenAI envelope, known paths with the wrong method a 405 with
-// an Allow header (OPTIONS included, except CORS preflights: the session answers those, cors.h).
+// matching. Under /v1/models/ a path ending in /load or /unload is that model's lifecycle route
+// (POST), anything else a model id (GET; ids may contain '/'). Unknown paths get a 404 OpenAI
+// envelope, known paths with the wrong method a 405 with an Allow header (OPTIONS included, except
+// CORS preflights: the session answers those, cors.h).
 #pragma once
 
 #include "server/http/request_context.h"
@@ -24,6 +26,8 @@ enum class Route {
   kEmbeddings,       // POST /v1/embeddings
   kModels,           // GET /v1/models
   kModel,            // GET /v1/models/{id}
+  kModelLoad,        // POST /v1/models/{id}/load
+  kModelUnload,      // POST /v1/models/{id}/unload
   kHealth,           // GET /health
   kMetrics,          // GET /metrics
   kNotFound,
@@ -35,7 +39,7 @@ struct RouteMatch {
   std::string_view label = "other";
   bool method_allowed = false;  // false with a known route: 405
   std::string_view allow;       // the Allow header value for a 405 ("POST", "GET")
-  std::string model_id;         // kModel: the URL-decoded id (may contain '/')
+  std::string model_id;  // kModel, kModelLoad, kModelUnload: the URL-decoded id (may contain '/')
 };
 
 // Pure: method + request target (path and optional query) -> route.

@@ -78,7 +78,8 @@ struct RequestLog {
   std::string request_id;
   std::string route;  // "/v1/chat/completions", ... ("other" for unknown paths: bounded label set)
   std::string model;  // resolved model id ("" when none)
-  int status = 0;     // 499 when the client went away
+  std::string backend;  // the fleet backend that answered ("" when none did; X-Roci-Backend)
+  int status = 0;       // 499 when the client went away
   std::optional<Usage> usage;
   std::size_t bytes_out = 0;
   bool stream = false;
@@ -112,6 +113,7 @@ struct RequestContext {
   ResponseWriter& writer;
   RequestLog& log;
   WorkerContext& worker;
+  bool loopback_peer = false;  // the client connected from a loopback address
 };
 
 }  // namespace roci::server

@@ -1,14 +1,14 @@
 #include "server/http/session.h"
 
 #include "config/gateway_config.h"
-#include "server/observability/access_log.h"
+#include "server/api/http_error.h"
+#include "server/api/router.h"
 #include "server/http/cors.h"
 #include "server/http/http1_response_writer.h"
-#include "server/api/http_error.h"
-#include "server/observability/metrics.h"
 #include "server/http/request_gate.h"
 #include "server/http/request_id.h"
-#include "server/api/router.h"
+#include "server/observability/access_log.h"
+#include "server/observability/metrics.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -104,6 +104,7 @@ class Session {
   // The catch site's work: logs `failure`, answers 500 when nothing was sent yet.
   asio::awaitable<void> answer_failure(std::exception_ptr failure);
   void record_request();
+  bool peer_is_loopback() const;
   asio::awaitable<void> close(bool linger);
 
   // What watch_client_close shares with its callback, which may run after the handler ended.
@@ -150,12 +151,23 @@ RouteMatch Session::open_request(RequestInProgress& current) {
   current.writer.emplace(
       ResponseConnection{socket_, node_, pending_output_, env_.stopping, env_.write_timeout}, req,
       current.log);
-  current.ctx.emplace(RequestContext{req, *current.writer, current.log, env_.worker});
+  current.ctx.emplace(
+      RequestContext{req, *current.writer, current.log, env_.worker, peer_is_loopback()});
   if (env_.cors != nullptr) {
     current.writer->set_common_headers(env_.cors->response_headers(req[http::field::origin]));
   }
   env_.worker.metrics.request_started();
   return match;
+}
+
+bool Session::peer_is_loopback() const {
+  boost::system::error_code ec;
+  const auto address = socket_.remote_endpoint(ec).address();
+  if (ec) return false;
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).is_loopback();
+  }
+  return address.is_loopback();
 }
 
 void Session::record_request() {

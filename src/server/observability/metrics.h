@@ -27,9 +27,16 @@
 namespace roci::server {
 
 // Route labels (router.h's RouteMatch::label values); anything else is counted as "other".
-inline constexpr std::string_view kRouteLabels[] = {
-    "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models",
-    "/v1/models/{id}",      "/health",         "/metrics",       "other"};
+inline constexpr std::string_view kRouteLabels[] = {"/v1/chat/completions",
+                                                    "/v1/completions",
+                                                    "/v1/embeddings",
+                                                    "/v1/models",
+                                                    "/v1/models/{id}",
+                                                    "/v1/models/{id}/load",
+                                                    "/v1/models/{id}/unload",
+                                                    "/health",
+                                                    "/metrics",
+                                                    "other"};
 inline constexpr std::size_t kRouteCount = std::size(kRouteLabels);
 inline constexpr std::size_t kMaxModelLabels = 64;
 
@@ -113,6 +120,9 @@ class MetricsShard {
 struct GaugeSources {
   std::function<std::int64_t()> queue_length;      // AdmissionQueue waiters
   std::function<std::int64_t()> connections_open;  // client connections
+  // ---- fleet (FLEET.md; fleet_metrics.h): series with a `backend` label, appended as rendered.
+  std::function<std::string()> fleet_text;
+  // ---- end fleet
 };
 
 // Owns the shards (created up front; the set never changes) and renders them.

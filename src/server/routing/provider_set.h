@@ -17,6 +17,13 @@
 // A selector naming the primary's provider returns the primary. Upstream base URLs come only from
 // configuration and the environment, never from a request.
 //
+// The fleet (inference.backends, FLEET.md): create_fleet() builds the one shared Fleet from the
+// configured backends (each spec as the primary's, per backend: kind, base URL, key from its
+// api_key_env, inference.http with its overrides, max_concurrent, limits.max_queue); create()
+// given that Fleet makes the primary a fleet::FleetProvider over it, and selectors are then the
+// fleet's ("desk:m", "lmstudio:m"), resolved by the model resolver, never built from the
+// environment. Without inference.backends there is no Fleet and the primary is the one upstream.
+//
 // Threading: not thread-safe, like the providers it owns (each keeps a connection pool per
 // io_context). Build one per I/O thread; it must outlive every request on that thread.
 #pragma once
@@ -27,6 +34,9 @@
 #include <roci/provider/provider_spec.h>
 #include <roci/provider/registry.h>
 #include <roci/provider/roci_config.h>
+
+#include <roci/fleet/fleet.h>
+#include <roci/fleet/fleet_provider.h>
 
 #include <functional>
 #include <map>
@@ -48,7 +58,14 @@ class ProviderSet {
   // Errors: kInvalidRequest for an unknown provider kind or a spec the registry refuses (an
   // openai provider without a key names OPENAI_API_KEY and inference.api_key).
   static Result<ProviderSet> create(const config::GatewayConfig& config,
-                                    std::function<void()> count_retry = {});
+                                    std::function<void()> count_retry = {},
+                                    std::shared_ptr<fleet::Fleet> fleet = nullptr);
+
+  // The shared Fleet of inference.backends; nullptr when none is configured. Each backend's
+  // upstream retries are logged and reported to `count_retry` on the requesting thread.
+  // Errors: kInvalidRequest naming the backend and the setting (Fleet::create's checks).
+  static Result<std::shared_ptr<fleet::Fleet>> create_fleet(const config::GatewayConfig& config,
+                                                            std::function<void()> count_retry);
 
   // For tests and embedders: a given primary; `env` configures lazily created providers.
   explicit ProviderSet(std::unique_ptr<Provider> primary, RociConfig env = RociConfig{});
@@ -59,6 +76,8 @@ class ProviderSet {
   ~ProviderSet();
 
   Provider& primary() { return *primary_; }
+  // The primary as a FleetProvider when the gateway fronts a fleet; nullptr otherwise.
+  fleet::FleetProvider* fleet() { return fleet_; }
   const Provider& primary() const { return *primary_; }
 
   // The provider for a selector prefix (a registered kind: "lmstudio", "openai", ...), created on
@@ -80,6 +99,7 @@ class ProviderSet {
 
  private:
   std::unique_ptr<Provider> primary_;
+  fleet::FleetProvider* fleet_ = nullptr;  // primary_, when it is the fleet
   ProviderRegistry registry_;
   std::map<std::string, std::unique_ptr<Provider>, std::less<>> others_;
 };

@@ -66,5 +66,23 @@ TEST(MatchRoute, WrongMethodNamesTheAllowedOne) {
   EXPECT_FALSE(match_route(verb::post, "/health").method_allowed);
 }
 
+TEST(MatchRoute, ModelLoadAndUnloadArePostsUnderTheModelsPrefix) {
+  auto load = match_route(verb::post, "/v1/models/TheBloke%2FMistral/load");
+  EXPECT_EQ(load.route, Route::kModelLoad);
+  EXPECT_TRUE(load.method_allowed);
+  EXPECT_EQ(load.model_id, "TheBloke/Mistral");
+  EXPECT_EQ(load.label, "/v1/models/{id}/load");
+  auto unload = match_route(verb::post, "/v1/models/qwen3:8b/unload?x=1");
+  EXPECT_EQ(unload.route, Route::kModelUnload);
+  EXPECT_EQ(unload.model_id, "qwen3:8b");
+  EXPECT_EQ(unload.label, "/v1/models/{id}/unload");
+  auto get = match_route(verb::get, "/v1/models/m/load");
+  EXPECT_EQ(get.route, Route::kModelLoad);
+  EXPECT_FALSE(get.method_allowed);
+  EXPECT_EQ(get.allow, "POST");
+  // "/load" alone is an id, not a load of the empty id.
+  EXPECT_EQ(match_route(verb::get, "/v1/models/load").route, Route::kModel);
+}
+
 }  // namespace
 }  // namespace roci::server
