@@ -79,7 +79,11 @@ GateDecision check_request_head(const http::request_header<>& head,
     }
   }
   const bool routed = match.route != Route::kNotFound && match.method_allowed;
-  if (routed && head.method() == http::verb::post &&
+  // Model load/unload take an optional body: a bare POST carries no Content-Type.
+  const bool body_optional =
+      (match.route == Route::kModelLoad || match.route == Route::kModelUnload) &&
+      head[http::field::content_type].empty();
+  if (routed && head.method() == http::verb::post && !body_optional &&
       !is_json_media_type(head[http::field::content_type])) {
     const std::string_view type = head[http::field::content_type];
     return refuse(Error{.kind = ErrorKind::kUnsupportedMediaType,

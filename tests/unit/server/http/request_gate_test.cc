@@ -2,9 +2,9 @@
 #include "server/http/request_gate.h"
 
 #include "config/gateway_config.h"
+#include "server/api/http_error.h"
 #include "server/http/auth.h"
 #include "server/http/cors.h"
-#include "server/api/http_error.h"
 
 #include <gtest/gtest.h>
 #include <boost/beast/http/error.hpp>
@@ -228,6 +228,15 @@ TEST_F(RequestGateTest, NonJsonPostIs415) {
                   open_policy())
                 .action,
             GateAction::kAdmit);
+}
+
+TEST_F(RequestGateTest, ModelLoadWithoutABodyNeedsNoContentType) {
+  EXPECT_EQ(check(head(http::verb::post, "/v1/models/m/load"), open_policy()).action,
+            GateAction::kAdmit);
+  EXPECT_EQ(check(head(http::verb::post, "/v1/models/m/unload"), open_policy()).action,
+            GateAction::kAdmit);
+  EXPECT_EQ(check(head(http::verb::post, "/v1/models/m/load", "text/plain"), open_policy()).action,
+            GateAction::kRefuse);
 }
 
 TEST_F(RequestGateTest, AdmitAndRouteDoNotAllocate) {
