@@ -1,5 +1,5 @@
 // POST /v1/models/{id}/load and /unload through the real binary: behind the gateway's API keys,
-// and a clear 400 for a host that cannot load models through an API.
+// and a clear 400 for a host that cannot unload models through an API.
 #include "integration/gateway_fixture.h"
 
 #include <gtest/gtest.h>
@@ -43,12 +43,13 @@ TEST(FleetLifecycle, LoadNeedsTheGatewayKeyWhenKeysAreConfigured) {
   auto wrong = http_call(gw.port, "POST", "/v1/models/local-model/unload", "",
                          {{"Authorization", "Bearer nope"}});
   EXPECT_EQ(wrong.status, 401) << wrong.body;
-  // With the key the request reaches the host, which has no load API: 400 naming it.
-  auto keyed = http_call(gw.port, "POST", "/v1/models/local-model/load", R"({"backend":"box"})",
-                         {{"Authorization", "Bearer gw-key-1"}});
-  EXPECT_EQ(keyed.status, 400) << keyed.body;
-  EXPECT_EQ(keyed.json().at("error").at("code"), "unsupported") << keyed.body;
-  EXPECT_NE(keyed.body.find("box"), std::string::npos) << keyed.body;
+  // With the key the request reaches the fleet: the mock has the model loaded already.
+  auto keyed = http_call(gw.port, "POST", "/v1/models/TheBloke%2FLlama-2-7B-Chat-GGUF/load",
+                         R"({"backend":"box"})", {{"Authorization", "Bearer gw-key-1"}});
+  EXPECT_EQ(keyed.status, 200) << keyed.body;
+  EXPECT_EQ(keyed.header("X-Roci-Backend"), "box");
+  EXPECT_EQ(keyed.json().at("already"), true) << keyed.body;
+  EXPECT_EQ(keyed.json().at("object"), "model.load") << keyed.body;
 }
 
 TEST(FleetLifecycle, WithoutKeysLoopbackClientsMayAskAndBadBodiesAre400) {

@@ -81,7 +81,17 @@ class FleetUnderTest {
       if (h.name != name) continue;
       FakeOptions o = h.fake;
       o.port = ports_.at(name);
-      hosts_[name] = std::make_unique<FakeUpstream>(o);
+      // The port may take a moment to be free again (the old sockets closing).
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+      for (;;) {
+        try {
+          hosts_[name] = std::make_unique<FakeUpstream>(o);
+          return;
+        } catch (const std::exception&) {
+          if (std::chrono::steady_clock::now() > deadline) throw;
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      }
     }
   }
 
@@ -94,7 +104,8 @@ class FleetUnderTest {
 
   // The /health entry of backend `name`.
   boost::json::object backend(const std::string& name) {
-    for (const auto& b : health().at("backends").as_array()) {
+    const boost::json::value doc = health();  // held: the loop walks into it
+    for (const auto& b : doc.at("backends").as_array()) {
       if (b.at("name").as_string() == name) return b.as_object();
     }
     ADD_FAILURE() << "no backend " << name << " in /health";
