@@ -8,6 +8,7 @@ if(NOT TARGET roci_fuzz_targets)
   target_compile_features(roci_fuzz_targets PUBLIC cxx_std_20)
   target_include_directories(roci_fuzz_targets PUBLIC ${CMAKE_CURRENT_LIST_DIR})
   # Boost::json (check.cc) comes with roci_core.
-  target_link_libraries(roci_fuzz_targets PUBLIC roci_openai_wire roci_config roci_core)
+  target_link_libraries(roci_fuzz_targets PUBLIC roci_anthropic_wire roci_openai_wire roci_config
+                        roci_core)
   target_compile_definitions(roci_fuzz_targets PUBLIC ROCI_FUZZ_DIR="${CMAKE_CURRENT_LIST_DIR}")
 endif()

@@ -21,6 +21,10 @@ namespace roci::fuzz {
 
 // parse_chat_request / parse_embedding_request / parse_completion_request on the input as a body.
 void fuzz_chat_request(const std::uint8_t* data, std::size_t size);
+// parse_responses_request, and the response object / event stream rendered from what it accepts.
+void fuzz_responses_request(const std::uint8_t* data, std::size_t size);
+// parse_messages_request / parse_count_tokens_request (Anthropic Messages) on the input as a body.
+void fuzz_messages_request(const std::uint8_t* data, std::size_t size);
 // SseParser: one-shot feed vs a feed split at input-derived positions must give the same events.
 void fuzz_sse_parser(const std::uint8_t* data, std::size_t size);
 // Every decoder of upstream_codec.h, plus classify_upstream_error / detect_error_body.
@@ -36,9 +40,10 @@ struct NamedTarget {
   void (*run)(const std::uint8_t*, std::size_t);
 };
 inline constexpr NamedTarget kTargets[] = {
-    {"chat_request", fuzz_chat_request},       {"sse_parser", fuzz_sse_parser},
-    {"upstream_decode", fuzz_upstream_decode}, {"config_loader", fuzz_config_loader},
-    {"model_selector", fuzz_model_selector},
+    {"chat_request", fuzz_chat_request},         {"sse_parser", fuzz_sse_parser},
+    {"upstream_decode", fuzz_upstream_decode},   {"config_loader", fuzz_config_loader},
+    {"model_selector", fuzz_model_selector},     {"responses_request", fuzz_responses_request},
+    {"messages_request", fuzz_messages_request},
 };
 
 }  // namespace roci::fuzz

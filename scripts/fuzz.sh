@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang-14, ASan+UBSan) and runs each for a bounded time.
 # Usage: scripts/fuzz.sh [seconds-per-target] [target...]
-#   targets: chat_request sse_parser upstream_decode config_loader model_selector (default: all)
+#   targets: chat_request sse_parser upstream_decode config_loader model_selector responses_request
+#            messages_request (default: all)
 #   scripts/fuzz.sh 20                 # CI: 20 s each
 #   scripts/fuzz.sh 3600 sse_parser    # an hour on one target
 #   ROCI_FUZZ_JOBS=2 scripts/fuzz.sh 3600   # 2 parallel libFuzzer jobs per target (-jobs/-workers)
@@ -18,7 +19,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ROCI_FUZZ_BUILD_DIR:-$root/build/fuzz}
 build_jobs=${ROCI_FUZZ_BUILD_JOBS:-2}
 jobs=${ROCI_FUZZ_JOBS:-1}
-all_targets=(chat_request sse_parser upstream_decode config_loader model_selector)
+all_targets=(chat_request sse_parser upstream_decode config_loader model_selector responses_request
+  messages_request)
 
 seconds=30
 if (($# > 0)); then
@@ -56,6 +58,10 @@ seed_target() {
     upstream_decode)
       mapfile -t fixtures < <(find "$root/tests/support/fixtures" -name '*.sse' -o -name '*.json') ;;
     config_loader) mapfile -t fixtures < <(find "$root/config" -name '*.yaml') ;;
+    responses_request)
+      mapfile -t fixtures < <(find "$root/tests/support/fixtures/responses" -name '*.request.json') ;;
+    messages_request)
+      mapfile -t fixtures < <(find "$root/tests/support/fixtures/anthropic" -name 'request_*.json') ;;
   esac
   local f
   for f in "${fixtures[@]}"; do  # flattened names: lmstudio/stream_basic.sse -> lmstudio_stream_basic.sse
@@ -67,7 +73,7 @@ seed_target() {
 
 dict_for() {
   case "$1" in
-    chat_request) echo "$root/fuzz/dict/json.dict" ;;
+    chat_request | responses_request | messages_request) echo "$root/fuzz/dict/json.dict" ;;
     sse_parser) echo "$root/fuzz/dict/sse.dict" ;;
     upstream_decode)
       cat "$root/fuzz/dict/json.dict" "$root/fuzz/dict/sse.dict" >"$build/upstream_decode.dict"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages roci needs to build and test, and only those that are missing.
-# Usage: scripts/install-deps.sh [--bench] [--fuzz] [--apt-lists]
+# Usage: scripts/install-deps.sh [--browser] [--bench] [--fuzz] [--apt-lists]
+#   --browser    also chromium (the web console's browser tests, tests/browser; plain build only)
 #   --bench      also nginx, wrk and valgrind (bench/run, bench/callgrind)
 #   --fuzz       also clang's libFuzzer runtime
 #   --apt-lists  also make sure apt has package lists (apt-get update when it has none), for
@@ -19,6 +20,7 @@ packages=(
 apt_lists=0
 for arg in "$@"; do
   case "$arg" in
+    --browser) packages+=(chromium) ;;
     --bench) packages+=(nginx wrk valgrind) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     --apt-lists) apt_lists=1 ;;

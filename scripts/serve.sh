@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cmake --preset release -DROCI_BUILD_TESTS=OFF -DROCI_BUILD_EXAMPLES=OFF -DROCI_BUILD_BENCH=OFF >/dev/null
+cmake --preset release -DROCI_BUILD_TESTS=OFF -DROCI_BUILD_EXAMPLES=ON -DROCI_BUILD_BENCH=OFF >/dev/null
 cmake --build --preset release --target inference-server roci_cli
 exec build/release/apps/inference-server "$@"

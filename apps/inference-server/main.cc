@@ -9,13 +9,17 @@
 // printed ("inference-server: configuration problems:" then "  key: why" lines) and the exit
 // code is 2. Once every worker listens, stdout gets exactly one line,
 // "inference-server listening on http://HOST:PORT" (tests read it to learn the port). Logs go to
-// stderr. SIGTERM/SIGINT drain in-flight requests for server.shutdown_grace_secs; exit code 0.
+// stderr or log.file, as text or JSON (log.format). SIGTERM/SIGINT drain in-flight requests for
+// server.shutdown_grace_secs; exit code 0. SIGHUP reloads the configuration (server/reload.h):
+// the file and auth.api_keys_file are read again, log.file is reopened; the environment and the
+// flags stay those of start-up.
 // A start-up failure (address in use, provider) prints "inference-server: <why>" and exits 1.
 #include "config/gateway_config.h"
 #include "roci_version.h"
 #include "server/gateway.h"
+#include "server/observability/logging.h"
+#include "server/reload.h"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -28,20 +32,13 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace {
 
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitConfig = 2;
-
-void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("inference-server");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
-  logger->set_level(spdlog::level::from_str(level == "warn" ? "warning" : level));
-  logger->flush_on(spdlog::level::warn);
-  spdlog::set_default_logger(logger);
-}
 
 // glibc returns the top of a heap to the OS as soon as 128 KiB are free there, and takes it back
 // on the next allocation: under load that is a grow/shrink cycle (mprotect/madvise and about one
@@ -117,7 +114,10 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
 
-  setup_logging(config.log.level);
+  if (auto why = roci::server::configure_logging(config.log); !why.empty()) {
+    std::cerr << "inference-server: configuration problems:\n  log.file: " << why << "\n";
+    return kExitConfig;
+  }
   std::signal(SIGPIPE, SIG_IGN);
   spdlog::debug("effective configuration:\n{}", roci::config::describe_effective_config(config));
   if (!is_loopback_host(config.server.host) && config.auth.api_keys.empty()) {
@@ -129,7 +129,10 @@ int main(int argc, char** argv) {
   }
 
   roci::server::Gateway::block_shutdown_signals();  // until run_until_signal() handles them
-  roci::server::Gateway gateway(config);
+  roci::server::GatewayOptions options;
+  options.version = roci::apps::kVersion;
+  options.config_file = config_file.value_or("");
+  roci::server::Gateway gateway(config, std::move(options));
   try {
     gateway.start();
   } catch (const std::exception& e) {
@@ -137,6 +140,6 @@ int main(int argc, char** argv) {
     return kExitFailure;
   }
   std::cout << "inference-server listening on " << gateway.url() << std::endl;  // flushed
-  gateway.run_until_signal();
+  gateway.run_until_signal([&] { roci::server::reload_gateway(gateway, sources); });
   return kExitOk;
 }

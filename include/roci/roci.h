@@ -15,5 +15,9 @@
 #include <roci/provider/provider.h>
 #include <roci/provider/registry.h>
 #include <roci/sdk/config.h>
+#include <roci/sdk/conversation.h>
 #include <roci/sdk/generate.h>
+#include <roci/sdk/object.h>
 #include <roci/sdk/stream.h>
+#include <roci/sdk/sync.h>
+#include <roci/sdk/tool.h>

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <utility>
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -86,6 +87,32 @@ std::string describe_effective_config(const GatewayConfig& config) {
   return std::string(out.c_str()) + "\n";
 }
 
+std::vector<ConfigChange> diff_config(const GatewayConfig& before, const GatewayConfig& after) {
+  std::vector<ConfigChange> changes;
+  for (const auto& key : detail::config_keys()) {
+    const detail::Value a = detail::read(before, key);
+    const detail::Value b = detail::read(after, key);
+    if (a == b) continue;
+    ConfigChange change{.key = key.path, .needs_restart = key.restart};
+    if (key.secret) {
+      change.before = detail::secret_placeholder(a);
+      change.after = detail::secret_placeholder(b);
+      if (change.before == change.after) change.after += ", changed";
+    } else {
+      change.before = detail::render(a);
+      change.after = detail::render(b);
+    }
+    changes.push_back(std::move(change));
+  }
+  return changes;
+}
+
+void keep_restart_values(GatewayConfig& next, const GatewayConfig& running) {
+  for (const auto& key : detail::config_keys()) {
+    if (key.restart) detail::assign(next, key, detail::read(running, key));
+  }
+}
+
 std::map<std::string, std::string> environ_map() {
   std::map<std::string, std::string> env;
   for (char** entry = environ; entry && *entry; ++entry) {
@@ -123,8 +150,29 @@ std::chrono::seconds keep_alive(const HttpSection& http) {
   return std::chrono::seconds(http.keep_alive_secs);
 }
 
+std::string http_option_key(std::string_view member) {
+  static constexpr std::pair<std::string_view, std::string_view> kKeys[] = {
+      {"connect_timeout", "inference.http.connect_timeout_secs"},
+      {"first_byte_timeout", "inference.http.first_byte_timeout_secs"},
+      {"idle_timeout", "inference.http.stream_idle_timeout_secs"},
+      {"request_timeout", "inference.http.timeout_secs"},
+      {"stream_timeout", "inference.http.stream_timeout_secs"},
+      {"keep_alive", "inference.http.keep_alive_secs"},
+      {"max_idle_connections", "inference.http.max_idle_connections"},
+      {"ca_file", "inference.http.ca_file"},
+      {"max_retries", "inference.http.max_retries"},
+      {"retry_backoff", "inference.http.retry_backoff_ms"},
+  };
+  for (const auto& [name, key] : kKeys) {
+    if (name == member) return std::string(key);
+  }
+  // A fixed limit of the gateway (no key): the SDK's name says which one.
+  return "HttpOptions::" + std::string(member);
+}
+
 roci::HttpOptions to_http_options(const HttpSection& http) {
   roci::HttpOptions options;
+  options.option_name = &http_option_key;
   options.connect_timeout = connect_timeout(http);
   options.first_byte_timeout = first_byte_timeout(http);
   options.idle_timeout = stream_idle_timeout(http);

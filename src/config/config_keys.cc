@@ -193,10 +193,34 @@ ConfigKey key(std::string path, Field f, Check check = {}, bool secret = false) 
   return {std::move(path), std::move(env), std::move(f), std::move(check), secret};
 }
 
+// Keys the gateway reads once at start-up (the listeners, the threads, the shared admission
+// queue): a reload reports their change and keeps the running value.
+// Read once at start: the listeners, the threads, the shared admission queue, the Responses
+// store's bounds and the web console's state.
+constexpr std::string_view kRestartKeys[] = {"server.host",
+                                             "server.port",
+                                             "server.threads",
+                                             "limits.max_concurrent_upstream",
+                                             "limits.max_queue",
+                                             "limits.queue_timeout_secs",
+                                             "responses.store_max_entries",
+                                             "responses.store_max_bytes",
+                                             "responses.store_ttl_secs",
+                                             "ui.enabled",
+                                             "ui.log_content"};
+
+std::vector<ConfigKey> mark_restart_keys(std::vector<ConfigKey> keys) {
+  for (auto& k : keys) {
+    k.restart = std::find(std::begin(kRestartKeys), std::end(kRestartKeys), k.path) !=
+                std::end(kRestartKeys);
+  }
+  return keys;
+}
+
 std::vector<ConfigKey> make_keys() {
   using C = GatewayConfig;
   // clang-format off
-  return {
+  return mark_restart_keys({
     key("server.host", field(+[](C& c) -> auto& { return c.server.host; }), not_empty()),
     key("server.port", field(+[](C& c) -> auto& { return c.server.port; }), between(0, 65535)),
     key("server.threads", field(+[](C& c) -> auto& { return c.server.threads; }), between(0, 1024)),
@@ -285,9 +309,18 @@ std::vector<ConfigKey> make_keys() {
         field(+[](C& c) -> auto& { return c.routing.cooldown_secs; }), between(1, 3600)),
     key("routing.spill_queue_depth",
         field(+[](C& c) -> auto& { return c.routing.spill_queue_depth; }), at_least(0)),
+    key("responses.store_max_entries",
+        field(+[](C& c) -> auto& { return c.responses.store_max_entries; }), at_least(0)),
+    key("responses.store_max_bytes",
+        field(+[](C& c) -> auto& { return c.responses.store_max_bytes; }), at_least(1)),
+    key("responses.store_ttl_secs",
+        field(+[](C& c) -> auto& { return c.responses.store_ttl_secs; }), at_least(1)),
 
     key("log.level", field(+[](C& c) -> auto& { return c.log.level; }),
         one_of({"error", "warn", "info", "debug", "trace"})),
+    key("log.format", field(+[](C& c) -> auto& { return c.log.format; }),
+        one_of({"text", "json"})),
+    key("log.file", field(+[](C& c) -> auto& { return c.log.file; })),
 
     key("auth.api_keys", field(+[](C& c) -> auto& { return c.auth.api_keys; }), api_key_list(),
         /*secret=*/true),
@@ -301,7 +334,10 @@ std::vector<ConfigKey> make_keys() {
         header_names()),
     key("cors.max_age_secs", field(+[](C& c) -> auto& { return c.cors.max_age_secs; }),
         between(0, 86400)),
-  };
+
+    key("ui.enabled", field(+[](C& c) -> auto& { return c.ui.enabled; })),
+    key("ui.log_content", field(+[](C& c) -> auto& { return c.ui.log_content; })),
+  });
   // clang-format on
 }
 

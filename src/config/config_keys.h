@@ -39,7 +39,8 @@ struct ConfigKey {
   std::string env;   // "INFERENCE_INFERENCE_HTTP_TIMEOUT_SECS"
   Field field;
   Check check;
-  bool secret = false;  // never echo the value
+  bool secret = false;   // never echo the value
+  bool restart = false;  // read once at start-up: a reload logs a change but cannot apply it
 };
 
 // Every key, grouped by section in the order describe_effective_config prints them.

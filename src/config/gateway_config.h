@@ -116,8 +116,19 @@ struct RoutingSection {
   int spill_queue_depth = 16;   // requests waiting for a loaded host before another loads it
 };
 
+// The Responses API store (POST /v1/responses with `store`, GET / DELETE /v1/responses/{id},
+// previous_response_id): in memory, shared by every thread; the oldest go first past a bound.
+struct ResponsesSection {
+  std::size_t store_max_entries = 1000;     // 0: nothing is stored
+  std::size_t store_max_bytes = 64u << 20;  // memory the stored responses may hold
+  int store_ttl_secs = 3600;                // a stored response is forgotten after this
+};
+
+// The gateway's log (apps/inference-server; src/server/observability/logging.h). Reloadable.
 struct LogSection {
-  std::string level = "info";  // error | warn | info | debug | trace
+  std::string level = "info";   // error | warn | info | debug | trace
+  std::string format = "text";  // text | json (one JSON object per line, stable field names)
+  std::string file;             // "": stderr; else appended to, reopened on reload (SIGHUP)
 };
 
 // Gateway API keys. With at least one key every request needs `Authorization: Bearer <key>` or
@@ -142,6 +153,9 @@ struct CorsSection {
                                            "OpenAI-Organization",
                                            "OpenAI-Project",
                                            "OpenAI-Beta",
+                                           "Anthropic-Version",
+                                           "Anthropic-Beta",
+                                           "Anthropic-Dangerous-Direct-Browser-Access",
                                            "X-Stainless-Arch",
                                            "X-Stainless-Lang",
                                            "X-Stainless-OS",
@@ -153,14 +167,22 @@ struct CorsSection {
   int max_age_secs = 600;  // Access-Control-Max-Age: how long browsers cache a preflight
 };
 
+// The web console (GET /ui) and its admin API (/admin/...).
+struct UiSection {
+  bool enabled = true;       // false: /ui, the / redirect and /admin/... answer 404
+  bool log_content = false;  // the live request feed carries request and answer text
+};
+
 struct GatewayConfig {
   ServerSection server;
   InferenceSection inference;
   LimitsSection limits;
   RoutingSection routing;
+  ResponsesSection responses;
   LogSection log;
   AuthSection auth;
   CorsSection cors;
+  UiSection ui;
 };
 
 struct ConfigProblem {
@@ -214,6 +236,16 @@ inline constexpr std::string_view kDefaultBackendName = "default";
 // The configured backends, or the one "default" backend built from inference.provider/base_url/
 // api_key/http when inference.backends is empty. Expects a validated config.
 std::vector<EffectiveBackend> effective_backends(const GatewayConfig& config);
+// One key whose effective value differs between two configurations (a reload).
+struct ConfigChange {
+  std::string key;             // "inference.allowed_models"
+  std::string before, after;   // rendered values; for secrets what describe_effective_config prints
+  bool needs_restart = false;  // read once at start-up (listen address, threads, admission queue)
+};
+// Every key whose value differs, in key-table order.
+std::vector<ConfigChange> diff_config(const GatewayConfig& before, const GatewayConfig& after);
+// Sets every restart-only key of `next` to its value in `running` (what a reload cannot change).
+void keep_restart_values(GatewayConfig& next, const GatewayConfig& running);
 
 // The process environment as name -> value.
 std::map<std::string, std::string> environ_map();
@@ -225,7 +257,11 @@ std::chrono::seconds first_byte_timeout(const HttpSection& http);
 std::chrono::seconds stream_idle_timeout(const HttpSection& http);
 std::chrono::seconds stream_timeout(const HttpSection& http);
 std::chrono::seconds keep_alive(const HttpSection& http);
-// The section as the SDK's upstream options (size limits keep HttpOptions' defaults).
+// The section as the SDK's upstream options (size limits keep HttpOptions' defaults); their error
+// messages name the config keys (http_option_key).
 roci::HttpOptions to_http_options(const HttpSection& http);
+// The config key of an HttpOptions member ("first_byte_timeout" ->
+// "inference.http.first_byte_timeout_secs"); "HttpOptions::<member>" for a fixed limit.
+std::string http_option_key(std::string_view member);
 
 }  // namespace roci::config

@@ -127,6 +127,7 @@ asio::awaitable<Result<EmbeddingResult>> FleetProvider::embed(EmbeddingRequest r
                                               return p.embed(std::move(copy));
                                             });
   if (!r) co_return r.error();
+  r->first.backend = fleet_->backends()[r->second.host].name;
   co_return std::move(r->first);
 }
 
@@ -139,7 +140,39 @@ asio::awaitable<Result<CompletionResult>> FleetProvider::complete(CompletionRequ
                                                return p.complete(std::move(copy));
                                              });
   if (!r) co_return r.error();
+  r->first.backend = fleet_->backends()[r->second.host].name;
   co_return std::move(r->first);
+}
+
+asio::awaitable<Result<int>> FleetProvider::count_tokens(ProviderRequest request) {
+  const FleetState& st = fleet_->state();
+  auto target = detail::resolve_target(st, request.model);
+  if (!target) co_return target.error();
+  int chosen = -1;
+  {
+    std::lock_guard lock(st.mutex);
+    for (int pass = 0; pass < 2 && chosen < 0; ++pass) {
+      for (std::size_t i = 0; i < st.hosts.size(); ++i) {
+        const auto& h = st.hosts[i];
+        if (!target->allowed[i] || !h.usable()) continue;
+        auto it = h.models.find(target->model);
+        if (it == h.models.end()) continue;
+        if (pass == 0 && it->second.presence != Presence::kLoaded) continue;
+        chosen = static_cast<int>(i);
+        break;
+      }
+    }
+  }
+  if (chosen < 0) co_return Error::unsupported("no usable backend has " + target->model);
+  request.model = target->model;
+  auto counted =
+      co_await backend_provider(static_cast<std::size_t>(chosen)).count_tokens(std::move(request));
+  if (!counted) {
+    Error e = counted.error();
+    e.backend = fleet_->backends()[static_cast<std::size_t>(chosen)].name;
+    co_return e;
+  }
+  co_return counted;
 }
 
 asio::awaitable<Result<std::vector<ModelInfo>>> FleetProvider::list_models() {

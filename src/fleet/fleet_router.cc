@@ -61,6 +61,13 @@ Result<Target> resolve_target(const FleetState& state, std::string_view requeste
   }
   if (model == kLocalModel) {
     std::lock_guard lock(state.mutex);
+    // A real model of that id (the mock lists one) is that model, not the alias.
+    for (std::size_t i = 0; i < state.hosts.size(); ++i) {
+      if (target.allowed[i] && state.hosts[i].models.count(model) > 0) {
+        target.model = std::move(model);
+        return target;
+      }
+    }
     for (std::size_t i = 0; i < state.hosts.size(); ++i) {
       if (!target.allowed[i] || !state.hosts[i].usable()) continue;
       for (const auto& [id, entry] : state.hosts[i].models) {

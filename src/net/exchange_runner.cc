@@ -12,6 +12,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <charconv>
@@ -122,6 +123,13 @@ ExchangeDeadlines ExchangeRunner::deadlines(const HttpRequest& request, bool str
   return d;
 }
 
+std::string ExchangeRunner::request_id_of(const HttpRequest& request) {
+  for (const auto& [name, value] : request.headers) {
+    if (beast::iequals(name, "X-Request-Id")) return value;
+  }
+  return {};
+}
+
 Result<void> ExchangeRunner::validate(const HttpRequest& request) const {
   if (!valid_target(request.target)) {
     return Error::invalid_request("invalid request target for " + std::string(errors_.name()));
@@ -221,9 +229,13 @@ std::optional<std::chrono::milliseconds> ExchangeRunner::retry_delay(
   return delay;
 }
 
-asio::awaitable<Result<void>> ExchangeRunner::wait_to_retry(HttpRetry retry) {
+asio::awaitable<Result<void>> ExchangeRunner::wait_to_retry(HttpRetry retry,
+                                                            const HttpRequest& request) {
   const std::chrono::milliseconds delay = retry.delay;
-  if (options_->on_retry) options_->on_retry(retry);
+  if (options_->on_retry) {
+    retry.request_id = request_id_of(request);
+    options_->on_retry(retry);
+  }
   if (delay.count() > 0) {
     // The caller's cancellation (client gone) aborts the wait at once.
     asio::steady_timer timer(co_await asio::this_coro::executor, delay);
@@ -234,13 +246,14 @@ asio::awaitable<Result<void>> ExchangeRunner::wait_to_retry(HttpRetry retry) {
   co_return Result<void>{};
 }
 
-void ExchangeRunner::report_stale(const Error& cause) const {
+void ExchangeRunner::report_stale(const Error& cause, const HttpRequest& request) const {
   if (!options_->on_retry) return;
   options_->on_retry(HttpRetry{.attempt = 0,
                                .max_retries = 0,
                                .delay = std::chrono::milliseconds(0),
                                .cause = cause.message,
-                               .stale_connection = true});
+                               .stale_connection = true,
+                               .request_id = request_id_of(request)});
 }
 
 asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
@@ -281,7 +294,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
                         .max_retries = max_retries,
                         .delay = *delay,
                         .cause = std::move(fresh.error->message)};
-        auto waited = co_await wait_to_retry(std::move(retry));
+        auto waited = co_await wait_to_retry(std::move(retry), request);
         if (!waited) co_return waited.error();
         continue;
       }
@@ -306,7 +319,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
       if (use_pool && retry_kind(failure) == RetryKind::kStaleConnection &&
           !is_cancelled(co_await asio::this_coro::cancellation_state)) {
         use_pool = false;
-        report_stale(error);
+        report_stale(error, request);
         continue;
       }
       co_return error;
@@ -329,7 +342,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
       if (use_pool && retry_kind(failure) == RetryKind::kStaleConnection &&
           !is_cancelled(co_await asio::this_coro::cancellation_state)) {
         use_pool = false;
-        report_stale(error);
+        report_stale(error, request);
         continue;
       }
       co_return error;
@@ -348,7 +361,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
     HttpRetry retry{.attempt = ++retries, .max_retries = max_retries, .delay = *delay};
     retry.cause.append(errors_.name()).append(" at ").append(errors_.url());
     retry.cause.append(" answered HTTP ").append(std::to_string(status));
-    auto waited = co_await wait_to_retry(std::move(retry));  // named: see above
+    auto waited = co_await wait_to_retry(std::move(retry), request);  // named: see above
     if (!waited) co_return waited.error();
   }
 }

@@ -90,9 +90,11 @@ class ExchangeRunner {
                                                        const ExchangeDeadlines& deadlines) const;
   // Reports the retry to on_retry and waits `delay`. kCancelled when the caller was cancelled
   // before or during the wait (the client is gone: stop at once).
-  asio::awaitable<Result<void>> wait_to_retry(HttpRetry retry);
+  asio::awaitable<Result<void>> wait_to_retry(HttpRetry retry, const HttpRequest& request);
   // A dead pooled connection is about to be replaced: reported to on_retry, no wait.
-  void report_stale(const Error& cause) const;
+  void report_stale(const Error& cause, const HttpRequest& request) const;
+  // The request's X-Request-Id field, or "" (for HttpRetry::request_id).
+  static std::string request_id_of(const HttpRequest& request);
   // kInvalidRequest for a target or header that would break the request framing.
   Result<void> validate(const HttpRequest& request) const;
   void serialize(std::string& out, const HttpRequest& request) const;

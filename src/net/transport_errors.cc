@@ -51,6 +51,10 @@ std::string_view TransportErrors::url() const {
                                      : std::string_view(identity_->base_url);
 }
 
+std::string TransportErrors::setting(std::string_view member) const {
+  return http_option_name(*options_, member);
+}
+
 Error TransportErrors::unreachable(std::string_view reason) const {
   std::string m;
   m.append(name()).append(" is not reachable at ").append(url()).append(": ").append(reason);
@@ -91,11 +95,11 @@ Error TransportErrors::tls_failed(const boost::system::error_code& ec, long veri
   }
   reason += ")";
   if (options_->ca_file.empty()) {
-    reason +=
-        ". If the server uses a private or self-signed certificate, set "
-        "inference.http.ca_file to the PEM file of the CA that signed it";
+    reason += ". If the server uses a private or self-signed certificate, set " +
+              setting("ca_file") + " to the PEM file of the CA that signed it";
   } else {
-    reason.append(". The CA bundle in ca_file (").append(options_->ca_file);
+    reason.append(". The CA bundle in ").append(setting("ca_file")).append(" (");
+    reason.append(options_->ca_file);
     reason += ") and the system store do not vouch for it";
   }
   return unreachable(reason);
@@ -115,20 +119,19 @@ Error TransportErrors::timeout(DeadlineStep step, std::chrono::milliseconds budg
       return Error::timeout(std::move(m), "connect_timeout");
     case DeadlineStep::kFirstByte:
       m.append(" did not send a response within ").append(d);
-      m += " (first byte). Raise inference.http.first_byte_timeout_secs if models load slowly.";
+      m += " (first byte). Raise " + setting("first_byte_timeout") + " if models load slowly.";
       return Error::timeout(std::move(m), "first_byte_timeout");
     case DeadlineStep::kIdle:
       m.append(" sent nothing for ").append(d);
-      m += " in the middle of a stream. Raise inference.http.stream_idle_timeout_secs if it "
-           "pauses longer.";
+      m += " in the middle of a stream. Raise " + setting("idle_timeout") + " if it pauses longer.";
       return Error::timeout(std::move(m), "idle_timeout");
     case DeadlineStep::kRequest:
       m.append(" did not complete the request within ").append(d);
-      m += ". Raise inference.http.timeout_secs for long generations.";
+      m += ". Raise " + setting("request_timeout") + " for long generations.";
       return Error::timeout(std::move(m), "request_timeout");
     case DeadlineStep::kStream:
       m.append(" did not finish the stream within ").append(d);
-      m += ". Raise inference.http.stream_timeout_secs for longer streams.";
+      m += ". Raise " + setting("stream_timeout") + " for longer streams.";
       return Error::timeout(std::move(m), "request_timeout");
   }
   return Error::timeout(std::move(m), "request_timeout");
@@ -143,7 +146,7 @@ Error TransportErrors::cancelled() const {
 Error TransportErrors::too_large(std::uint64_t limit, std::string_view setting) const {
   std::string m;
   m.append(name()).append("'s response exceeded ").append(std::to_string(limit)).append(" bytes");
-  if (!setting.empty()) m.append(" (").append(setting).append(")");
+  if (!setting.empty()) m.append(" (").append(this->setting(setting)).append(")");
   m += '.';
   return Error::upstream(std::move(m));
 }
@@ -151,7 +154,8 @@ Error TransportErrors::too_large(std::uint64_t limit, std::string_view setting) 
 Error TransportErrors::header_too_large() const {
   std::string m;
   m.append(name()).append(" sent response headers larger than ");
-  m.append(std::to_string(options_->max_header_bytes)).append(" bytes (max_header_bytes).");
+  m.append(std::to_string(options_->max_header_bytes)).append(" bytes (");
+  m.append(setting("max_header_bytes")).append(").");
   return Error::upstream(std::move(m));
 }
 

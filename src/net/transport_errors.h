@@ -35,7 +35,10 @@ class TransportErrors {
                   std::string fallback_url);
 
   std::string_view name() const;  // "LM Studio", or "the upstream"
-  std::string_view url() const;   // the configured base URL, for messages
+  // How messages name the HttpOptions member `member` (http_option_name: the SDK's option, or the
+  // gateway's config key).
+  std::string setting(std::string_view member) const;
+  std::string_view url() const;  // the configured base URL, for messages
 
   // kUpstreamUnreachable "<name> is not reachable at <url>: <reason>. <hint>"
   Error unreachable(std::string_view reason) const;

@@ -17,6 +17,8 @@
 #include <roci/core/error.h>
 #include <roci/core/types.h>
 
+#include "core/request_checks.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,10 +29,10 @@ namespace roci::openai_wire {
 
 struct RequestLimits {
   std::size_t max_depth = 64;  // JSON nesting
-  std::size_t max_messages = 4096;
-  std::size_t max_string_bytes = 8u << 20;  // any one string
-  int max_tokens_ceiling = 1 << 20;         // largest accepted max_tokens
-  std::size_t max_stop_sequences = 16;
+  std::size_t max_messages = checks::kMaxMessages;
+  std::size_t max_string_bytes = 8u << 20;             // any one string
+  int max_tokens_ceiling = checks::kMaxTokensCeiling;  // largest accepted max_tokens
+  std::size_t max_stop_sequences = checks::kMaxStopSequences;
   std::size_t max_tools = 512;
 };
 

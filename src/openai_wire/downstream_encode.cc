@@ -103,7 +103,8 @@ void write_error(JsonWriter& w, std::string_view message, std::string_view type,
 
 // {"index","message":{...},"logprobs":null,"finish_reason"}
 void write_choice(JsonWriter& w, int index, std::string_view text, std::string_view reasoning,
-                  const std::vector<ToolCall>& tool_calls, FinishReason finish_reason) {
+                  const std::vector<ToolCall>& tool_calls, FinishReason finish_reason,
+                  const boost::json::value& logprobs) {
   w.begin_object();
   w.key("index"_js).integer(index);
   w.key("message"_js).begin_object();
@@ -121,7 +122,7 @@ void write_choice(JsonWriter& w, int index, std::string_view text, std::string_v
     w.end_array();
   }
   w.end_object();
-  w.key("logprobs"_js).null();
+  w.key("logprobs"_js).value(logprobs);  // null when the upstream sent none
   w.key("finish_reason"_js).string(to_string(finish_reason));
   w.end_object();
 }
@@ -153,9 +154,10 @@ int choice_of(const StreamPart& part) {
   w.key("created"_js).integer(created);
   w.key("model"_js).string(model);
   w.key("choices"_js).begin_array();
-  write_choice(w, 0, result.text, result.reasoning, result.tool_calls, result.finish_reason);
+  write_choice(w, 0, result.text, result.reasoning, result.tool_calls, result.finish_reason,
+               result.logprobs);
   for (const auto& c : result.other_choices) {  // n > 1
-    write_choice(w, c.index, c.text, c.reasoning, c.tool_calls, c.finish_reason);
+    write_choice(w, c.index, c.text, c.reasoning, c.tool_calls, c.finish_reason, c.logprobs);
   }
   w.end_array();
   // OpenAI always sends usage; zeros when the upstream did not report it.
@@ -202,8 +204,10 @@ ChunkEncoder::ChunkEncoder(std::string id, std::string model, std::int64_t creat
     w.key("role"_js).string("assistant"_js);
   }
   const Finish* finish = nullptr;
+  const boost::json::value* logprobs = nullptr;
   if (const auto* text = std::get_if<TextDelta>(&part)) {
     w.key("content"_js).string(text->text);
+    if (!text->logprobs.is_null()) logprobs = &text->logprobs;
   } else if (const auto* reasoning = std::get_if<ReasoningDelta>(&part)) {
     w.key("reasoning_content"_js).string(reasoning->text);
   } else if (const auto* call = std::get_if<ToolCallDelta>(&part)) {
@@ -212,7 +216,11 @@ ChunkEncoder::ChunkEncoder(std::string id, std::string model, std::int64_t creat
     finish = std::get_if<Finish>(&part);
   }
   w.end_object();
-  w.key("logprobs"_js).null();
+  if (logprobs) {
+    w.key("logprobs"_js).value(*logprobs);
+  } else {
+    w.key("logprobs"_js).null();
+  }
   if (finish) {
     w.key("finish_reason"_js).string(to_string(finish->reason));
   } else {

@@ -1,27 +1,12 @@
 #include "openai_wire/downstream_fields.h"
 
+#include "core/request_checks.h"
 #include "openai_wire/json_util.h"
 
 namespace roci::openai_wire::detail {
-namespace {
-
-// Numbers in messages: integral values print without ".0" ("got 3" for 3.0).
-std::string format_number(double d) {
-  std::string out;
-  JsonWriter(out).number(d);
-  if (out.ends_with(".0")) out.resize(out.size() - 2);
-  return out;
-}
-
-}  // namespace
 
 Error field_error(std::string_view path, std::string_view expected, const boost::json::value& got) {
-  std::string message(path);
-  message += " must be ";
-  message += expected;
-  message += ", got ";
-  message += describe(got);
-  return Error::invalid_request(std::move(message), std::string(path));
+  return checks::field_error(path, expected, describe(got));
 }
 
 Result<std::string_view> string_field(const boost::json::value& v, std::string_view path) {
@@ -36,9 +21,9 @@ Result<bool> bool_field(const boost::json::value& v, std::string_view path) {
 
 Result<double> number_in(const boost::json::value& v, std::string_view path, double lo, double hi) {
   auto d = as_double(v);
-  if (!d || *d < lo || *d > hi) {
-    return field_error(path, "a number between " + format_number(lo) + " and " + format_number(hi),
-                       v);
+  const checks::NumberRange range{lo, hi};
+  if (!d || !checks::in_range(*d, range)) {
+    return field_error(path, checks::number_expectation(range), v);
   }
   return *d;
 }
@@ -77,11 +62,8 @@ Result<bool> SettingsParser::parse(std::string_view key, const boost::json::valu
 
   if (is("max_tokens") || is("max_completion_tokens")) {
     const auto i = as_int64(v);
-    if (!i || *i == 0 || *i < -1 || *i > limits_.max_tokens_ceiling) {
-      return field_error(key,
-                         "an integer between 1 and " + std::to_string(limits_.max_tokens_ceiling) +
-                             " (or -1 for no limit)",
-                         v);
+    if (!i || !checks::max_tokens_valid(*i, limits_.max_tokens_ceiling)) {
+      return field_error(key, checks::max_tokens_expectation(limits_.max_tokens_ceiling), v);
     }
     // max_completion_tokens is the newer name and wins whatever the key order.
     if (is("max_completion_tokens")) {
@@ -93,28 +75,26 @@ Result<bool> SettingsParser::parse(std::string_view key, const boost::json::valu
     return true;
   }
   if (is("temperature")) {
-    auto d = number_in(v, key, 0, 2);
+    auto d = number_in(v, key, checks::kTemperature.lo, checks::kTemperature.hi);
     if (!d) return d.error();
     out.temperature = *d;
     return true;
   }
   if (is("top_p")) {
-    auto d = number_in(v, key, 0, 1);
+    auto d = number_in(v, key, checks::kTopP.lo, checks::kTopP.hi);
     if (!d) return d.error();
     out.top_p = *d;
     return true;
   }
   if (is("frequency_penalty") || is("presence_penalty")) {
-    auto d = number_in(v, key, -2, 2);
+    auto d = number_in(v, key, checks::kPenalty.lo, checks::kPenalty.hi);
     if (!d) return d.error();
     (is("frequency_penalty") ? out.frequency_penalty : out.presence_penalty) = *d;
     return true;
   }
   if (is("top_k")) {
     const auto i = as_int64(v);
-    if (!i || *i < -1 || *i > 1'000'000'000) {
-      return field_error(key, "an integer >= -1 (-1 or 0: no top-k limit)", v);
-    }
+    if (!i || !checks::top_k_valid(*i)) return field_error(key, checks::kTopKExpectation, v);
     out.top_k = static_cast<int>(*i);
     return true;
   }
@@ -131,10 +111,7 @@ Result<bool> SettingsParser::parse(std::string_view key, const boost::json::valu
   } else if (v.is_array()) {
     const auto& arr = v.get_array();
     if (arr.size() > limits_.max_stop_sequences) {
-      return Error::invalid_request("stop must hold at most " +
-                                        std::to_string(limits_.max_stop_sequences) +
-                                        " sequences, got " + std::to_string(arr.size()),
-                                    "stop");
+      return checks::too_many_stops(arr.size(), limits_.max_stop_sequences);
     }
     for (std::size_t i = 0; i < arr.size(); ++i) {
       if (!arr[i].is_string()) {

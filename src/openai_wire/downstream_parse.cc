@@ -2,6 +2,7 @@
 
 #include <boost/json/monotonic_resource.hpp>
 
+#include "core/request_checks.h"
 #include "openai_wire/downstream_codec.h"
 #include "openai_wire/downstream_fields.h"
 #include "openai_wire/json_util.h"
@@ -199,16 +200,11 @@ Result<ModelMessage> parse_message(const json::value& v, std::size_t index) {
 Result<std::vector<ModelMessage>> parse_messages(const json::value* v,
                                                  const RequestLimits& limits) {
   if (!v) return Error::invalid_request("messages is required: a non-empty array", "messages");
-  if (!v->is_array() || v->get_array().empty()) {
-    return field_error("messages", "a non-empty array of message objects", *v);
-  }
+  if (!v->is_array()) return field_error("messages", checks::kMessagesExpectation, *v);
   const auto& arr = v->get_array();
-  if (arr.size() > limits.max_messages) {
-    return Error::invalid_request("messages holds " + std::to_string(arr.size()) +
-                                      " entries; at most " + std::to_string(limits.max_messages) +
-                                      " are accepted",
-                                  "messages");
-  }
+  if (arr.empty()) return checks::empty_messages();
+  if (arr.size() > limits.max_messages)
+    return checks::too_many_messages(arr.size(), limits.max_messages);
   std::vector<ModelMessage> out;
   out.reserve(arr.size());
   for (std::size_t i = 0; i < arr.size(); ++i) {

@@ -72,6 +72,14 @@ bool decode_lmstudio_greeting(std::string_view body);
 // loaded); a 503 "Loading model" envelope or anything else is false.
 bool decode_llamacpp_health(std::string_view body);
 Result<EmbeddingResult> decode_embedding_response(std::string_view body, std::string_view upstream);
+
+// llama-server's token counting (llamacpp_tokenize.cc): POST /apply-template takes the chat
+// request body (encode_chat_request) and answers {"prompt": "<the templated prompt>"}; POST
+// /tokenize takes encode_tokenize_request(prompt) (special tokens in the text parsed as such, none
+// added: the template wrote them) and answers {"tokens": [...]}.
+Result<std::string> decode_applied_template(std::string_view body, std::string_view upstream);
+std::string encode_tokenize_request(std::string_view content);
+Result<int> decode_token_count(std::string_view body, std::string_view upstream);
 Result<CompletionResult> decode_completion_response(std::string_view body,
                                                     std::string_view upstream);
 

@@ -112,7 +112,10 @@ void fill_info(const json::object& root, std::string& id, std::string& model, st
 std::optional<Error> decode_message_choice(const json::object& choice, std::string_view upstream,
                                            std::string& text, std::string& reasoning,
                                            std::vector<ToolCall>& tool_calls,
-                                           FinishReason& finish_reason) {
+                                           FinishReason& finish_reason, json::value& logprobs) {
+  if (const auto* lp = find(choice, "logprobs"); lp && !lp->is_null()) {
+    logprobs = json::value(*lp, json::storage_ptr());  // out of the parse arena
+  }
   const auto* message = find_object(choice, "message");
   if (!message) return malformed("chat completion", upstream, "a choice has no \"message\"");
   if (const auto* content = find(*message, "content")) {
@@ -172,7 +175,7 @@ Result<GenerationResult> detail::decode_chat_response_tree(std::string_view body
 
     GenerationResult r;
     if (auto failed = decode_message_choice(*choice, upstream, r.text, r.reasoning, r.tool_calls,
-                                            r.finish_reason)) {
+                                            r.finish_reason, r.logprobs)) {
       return *failed;
     }
     // n > 1: the other choices, in index order.
@@ -181,7 +184,7 @@ Result<GenerationResult> detail::decode_chat_response_tree(std::string_view body
       if (!other || other == choice) continue;
       GenerationChoice c{.index = choice_index(*other, i)};
       if (auto failed = decode_message_choice(*other, upstream, c.text, c.reasoning, c.tool_calls,
-                                              c.finish_reason)) {
+                                              c.finish_reason, c.logprobs)) {
         return *failed;
       }
       r.other_choices.push_back(std::move(c));
@@ -236,8 +239,13 @@ Result<DecodedChunk> detail::decode_chat_chunk_tree(std::string_view data,
       if (auto reasoning = reasoning_of(*delta); reasoning && !reasoning->empty()) {
         chunk.parts.emplace_back(ReasoningDelta{std::string(*reasoning), index});
       }
-      if (auto content = get_string(*delta, "content"); content && !content->empty()) {
-        chunk.parts.emplace_back(TextDelta{std::string(*content), index});
+      auto content = get_string(*delta, "content");
+      const json::value* logprobs = find(*choice, "logprobs");
+      if (logprobs && logprobs->is_null()) logprobs = nullptr;
+      if ((content && !content->empty()) || logprobs) {
+        chunk.parts.emplace_back(
+            TextDelta{std::string(content.value_or("")), index,
+                      logprobs ? json::value(*logprobs, json::storage_ptr()) : json::value()});
       }
       if (const auto* calls = find_array(*delta, "tool_calls")) {
         int position = 0;

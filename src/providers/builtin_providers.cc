@@ -65,12 +65,15 @@ ProviderSpec llamacpp_env(const RociConfig& env) {
                       .origin = {.base_url = "LLAMACPP_BASE_URL", .api_key = "LLAMACPP_API_KEY"}};
 }
 
+// OpenAI's own API needs a key; another OpenAI-compatible server at spec.base_url (vLLM, a roci
+// gateway without auth) may need none.
 Result<std::unique_ptr<Provider>> make_openai(const ProviderSpec& spec) {
-  if (spec.api_key.empty()) {
-    return Error::invalid_request(describe(spec) + " needs an API key: set " + spec.origin.api_key);
-  }
   auto base_url = base_url_of(spec, kOpenAiDefaultBaseUrl);
   if (!base_url) return base_url.error();
+  const bool openai_itself = net::parse_base_url(*base_url)->host == "api.openai.com";
+  if (spec.api_key.empty() && openai_itself) {
+    return Error::invalid_request(describe(spec) + " needs an API key: set " + spec.origin.api_key);
+  }
   return std::unique_ptr<Provider>(std::make_unique<OpenAiProvider>(
       model_or(spec, "gpt-4o-mini"), spec.api_key, std::move(*base_url),
       OpenAiOptions{.organization = spec.organization,

@@ -23,4 +23,8 @@ asio::awaitable<Result<ModelLoadResult>> Provider::unload_model(std::string mode
                                model + ")");
 }
 
+asio::awaitable<Result<int>> Provider::count_tokens(ProviderRequest request) {
+  co_return Error::unsupported(std::string(name()) + " cannot count tokens");
+}
+
 }  // namespace roci

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <thread>
 
 namespace roci {
@@ -56,5 +57,12 @@ bool on_sync_runtime_thread() {
 }
 
 bool sync_runtime_alive() { return !g_runtime_gone.load(); }
+
+void detail::post_stop(std::shared_ptr<StoppableRun> run) {
+  if (!sync_runtime_alive()) return;
+  asio::post(sync_runtime_executor(), [run = std::move(run)] {
+    if (run->active) run->signal.emit(asio::cancellation_type::terminal);
+  });
+}
 
 }  // namespace roci

@@ -2,6 +2,7 @@
 //
 // The ChatStream (and the upstream socket it owns) lives on the sync runtime thread: it is
 // opened, read and destroyed there, so its I/O objects are never touched by the caller's thread.
+// A stop token reaches the runtime through run_sync(task, stop) (sync_runtime.h).
 #include <roci/provider/provider.h>
 #include <roci/provider/text_stream.h>
 
@@ -56,10 +57,16 @@ StreamDelta to_delta(StreamPart part) {
 
 }  // namespace
 
-TextStream::TextStream(std::unique_ptr<ChatStream> stream) : stream_(std::move(stream)) {}
+TextStream::TextStream(std::unique_ptr<ChatStream> stream, std::stop_token stop)
+    : stream_(std::move(stream)),
+      info_(stream_ ? stream_->info() : StreamInfo{}),
+      stop_(std::move(stop)) {}
 
 TextStream::TextStream(TextStream&& other) noexcept
     : stream_(std::move(other.stream_)),
+      info_(std::move(other.info_)),
+      stop_(std::move(other.stop_)),
+      builder_(std::move(other.builder_)),
       error_(std::move(other.error_)),
       done_(std::exchange(other.done_, true)) {}
 
@@ -67,6 +74,9 @@ TextStream& TextStream::operator=(TextStream&& other) noexcept {
   if (this != &other) {
     destroy_on_runtime(std::move(stream_));
     stream_ = std::move(other.stream_);
+    info_ = std::move(other.info_);
+    stop_ = std::move(other.stop_);
+    builder_ = std::move(other.builder_);
     error_ = std::move(other.error_);
     done_ = std::exchange(other.done_, true);
   }
@@ -75,40 +85,48 @@ TextStream& TextStream::operator=(TextStream&& other) noexcept {
 
 TextStream::~TextStream() { destroy_on_runtime(std::move(stream_)); }
 
+void TextStream::close() {
+  done_ = true;
+  destroy_on_runtime(std::move(stream_));
+}
+
 std::optional<StreamDelta> TextStream::next() {
   if (done_ || !stream_) return std::nullopt;
   Result<std::optional<StreamPart>> part = Error::internal("stream not read");
   try {
-    part = run_sync(stream_->next());
+    part = run_sync(stream_->next(), stop_);
   } catch (const std::exception& e) {
     part = Error::internal(std::string("stream read failed: ") + e.what());
   }
   if (!part) {
     error_ = part.error();
-    done_ = true;
+    close();  // a failed or stopped ChatStream is unusable: close the upstream now
     return std::nullopt;
   }
   if (!*part) {
-    done_ = true;
+    close();
     return std::nullopt;
   }
+  builder_.add(**part);
   return to_delta(std::move(**part));
 }
 
-const StreamInfo& TextStream::info() const {
-  static const StreamInfo kEmpty;
-  return stream_ ? stream_->info() : kEmpty;
+Result<GenerationResult> TextStream::result() {
+  while (next()) {
+  }
+  if (error_) return *error_;
+  return builder_.build(info_);
 }
 
-Result<TextStream> Provider::stream_text(const ProviderRequest& request) {
+Result<TextStream> Provider::stream_text(const ProviderRequest& request, std::stop_token stop) {
   Result<std::unique_ptr<ChatStream>> opened = Error::internal("stream not opened");
   try {
-    opened = run_sync(stream(request));
+    opened = run_sync(stream(request), stop);
   } catch (const std::exception& e) {
     return Error::internal(std::string("stream_text failed: ") + e.what());
   }
   if (!opened) return opened.error();
-  return TextStream(std::move(*opened));
+  return TextStream(std::move(*opened), std::move(stop));
 }
 
 }  // namespace roci

@@ -4,7 +4,11 @@
 //   Gateway gateway(config);
 //   gateway.start();                                // binds and serves; throws on start-up failure
 //   std::cout << "listening on " << gateway.endpoint() << "\n";
-//   gateway.run_until_signal();                     // SIGTERM/SIGINT: drain, then return
+//   gateway.run_until_signal(on_sighup);            // SIGTERM/SIGINT: drain, then return
+//
+// Reload (reload.h; SIGHUP): check(next) then apply(next) serve new requests with `next`; requests
+// in flight finish with the configuration they started with, listeners stay open. Keys that need
+// a restart (ConfigKey::restart) keep their running values.
 //
 // Threads: server.threads workers (0: one per core). Each has its own io_context (concurrency
 // hint 1), its own acceptor bound to host:port with SO_REUSEPORT (the kernel spreads connections;
@@ -26,26 +30,34 @@
 #include "config/gateway_config.h"
 #include "server/http/session.h"
 
+#include <roci/core/error.h>
+
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-namespace roci::server {
-
-class AdmissionQueue;
-}  // namespace roci::server
 namespace roci::fleet {
 class Fleet;
 }  // namespace roci::fleet
+
 namespace roci::server {
-class ApiKeyCheck;
-class CorsPolicy;
+
+class AdmissionQueue;
+class LiveConfig;
+class ResponseStore;
 class MetricsRegistry;
+namespace admin {
+class AdminState;
+}
+struct SharedConfig;
 
 struct GatewayOptions {
   // Tests: replaces the router's dispatch for routed requests (see session.h).
@@ -53,6 +65,9 @@ struct GatewayOptions {
   // Write deadline for every response write (a client that stops reading is dropped). Unset:
   // server.write_timeout_secs.
   std::optional<std::chrono::seconds> write_timeout;
+  // What the web console's /admin/status shows: the version string and the config file in use.
+  std::string version;
+  std::string config_file;
 };
 
 class Gateway {
@@ -77,11 +92,20 @@ class Gateway {
   void stop();
   // Blocks until the shutdown finished and the threads joined (requires stop() from elsewhere).
   void wait();
-  // start() must have run: waits for SIGTERM/SIGINT, then stop() and wait(). Call
+  // start() must have run: waits for SIGTERM/SIGINT, then stop() and wait(); on SIGHUP calls
+  // `on_reload` (on the signal thread; nothing happens without one). Call
   // block_shutdown_signals() before start() so a signal that arrives in between waits here
   // instead of killing the process (and so no worker thread ever runs a signal handler).
-  void run_until_signal();
-  static void block_shutdown_signals();
+  void run_until_signal(std::function<void()> on_reload = {});
+  static void block_shutdown_signals();  // SIGINT, SIGTERM and SIGHUP
+
+  // Reload, any thread, after start(). check: whether `next` (validated by load_gateway_config)
+  // can serve: its providers can be built (the error says why not). apply: new requests get
+  // `next` from now on, restart-only keys taking their running values; returns the generation.
+  Result<void> check(const config::GatewayConfig& next) const;
+  std::uint64_t apply(config::GatewayConfig next);
+  // The configuration new requests get (with its generation).
+  std::shared_ptr<const SharedConfig> live_config() const;
 
   // Prometheus text of every shard (what GET /metrics answers).
   std::string metrics_text() const;
@@ -94,12 +118,16 @@ class Gateway {
   config::GatewayConfig config_;
   GatewayOptions options_;
   std::unique_ptr<AdmissionQueue> admission_;
-  // inference.backends: the one Fleet every worker's FleetProvider routes through; its host
-  // probes run on the first worker's io_context. nullptr without backends.
+  std::unique_ptr<ResponseStore> responses_;  // shared by every worker
+  // inference.backends: the Fleet of the newest configuration (built by start() and apply(),
+  // which start its host probes on the first worker's io_context and stop the one it replaces).
+  // Each configuration generation holds its Fleet (SharedConfig::fleet), and each request the
+  // state it started with, so a replaced Fleet serves its in-flight requests to their end.
   std::shared_ptr<fleet::Fleet> fleet_;
+  std::mutex fleet_mutex_;  // fleet_, between start(), apply() and stop()
   std::unique_ptr<MetricsRegistry> metrics_;
-  std::unique_ptr<const ApiKeyCheck> auth_;  // auth.*, shared read-only by every worker
-  std::unique_ptr<const CorsPolicy> cors_;   // cors.*, likewise
+  std::unique_ptr<LiveConfig> live_;          // what new requests are served with (live_config.h)
+  std::unique_ptr<admin::AdminState> admin_;  // the web console's ring and series (thread-safe)
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   asio::ip::tcp::endpoint endpoint_;

@@ -137,3 +137,92 @@ test('keyed gateway refuses a wrong apiKey with AuthenticationError', async () =
       err.type === 'invalid_request_error',
   );
 });
+
+// The Responses API (client.responses.*), served over the same Chat Completions upstream.
+test('responses.create plain', async () => {
+  const response = await client.responses.create({
+    model: 'mistral',
+    instructions: 'Answer briefly.',
+    input: 'What is machine learning?',
+  });
+  assert.equal(response.object, 'response');
+  assert.match(response.id, /^resp_/);
+  assert.equal(response.status, 'completed');
+  assert.equal(response.model, 'TheBloke/Mistral-7B-Instruct-v0.2-GGUF');
+  assert.match(response.output_text, /machine learning/);  // the SDK's own aggregation
+  assert.ok(response.usage.total_tokens > 0);
+  const stored = await client.responses.retrieve(response.id);
+  assert.equal(stored.id, response.id);
+  assert.equal(stored.output_text, response.output_text);
+});
+
+test('responses.create stream', async () => {
+  const stream = await client.responses.create({ model: 'mistral', input: 'Tell me a story', stream: true });
+  const types = [];
+  let text = '';
+  let completed;
+  let lastSequence = -1;
+  for await (const event of stream) {
+    types.push(event.type);
+    assert.equal(event.sequence_number, lastSequence + 1);
+    lastSequence = event.sequence_number;
+    if (event.type === 'response.output_text.delta') text += event.delta;
+    if (event.type === 'response.completed') completed = event.response;
+  }
+  assert.equal(types[0], 'response.created');
+  assert.equal(types[1], 'response.in_progress');
+  assert.equal(types.at(-1), 'response.completed');
+  assert.equal(text, 'Echo: Tell me a story');
+  assert.equal(completed.output_text ?? completed.output[0].content[0].text, 'Echo: Tell me a story');
+  assert.ok(completed.usage.output_tokens > 0);
+});
+
+test('responses.stream helper accumulates the events', async () => {
+  const runner = client.responses.stream({ model: 'mistral', input: 'Tell me a story' });
+  const final = await runner.finalResponse();
+  assert.equal(final.status, 'completed');
+  assert.equal(final.output_text, 'Echo: Tell me a story');
+});
+
+test('responses tools and function_call_output', async () => {
+  const tools = [{ type: 'function', name: 'get_weather', parameters: { type: 'object' }, strict: false }];
+  const first = await client.responses.create({
+    model: 'mistral',
+    input: 'call: get_weather {"city":"Paris"}',
+    tools,
+  });
+  const call = first.output.find((item) => item.type === 'function_call');
+  assert.ok(call, JSON.stringify(first.output));
+  assert.equal(call.name, 'get_weather');
+  assert.deepEqual(JSON.parse(call.arguments), { city: 'Paris' });
+  const second = await client.responses.create({
+    model: 'mistral',
+    previous_response_id: first.id,
+    input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"temp":21}' }],
+    tools,
+  });
+  assert.equal(second.status, 'completed');
+  const sent = (await fakeRequests()).filter((r) => r.path === '/v1/chat/completions').at(-1);
+  const messages = JSON.parse(sent.body).messages;
+  assert.equal(messages.at(-2).tool_calls[0].function.name, 'get_weather');
+  assert.equal(messages.at(-1).role, 'tool');
+  assert.equal(messages.at(-1).tool_call_id, call.call_id);
+});
+
+test('responses previous_response_id continues the conversation', async () => {
+  const first = await client.responses.create({ model: 'mistral', input: 'My name is Ada.' });
+  const second = await client.responses.create({
+    model: 'mistral',
+    input: 'What is my name?',
+    previous_response_id: first.id,
+  });
+  assert.equal(second.previous_response_id, first.id);
+  const sent = (await fakeRequests()).filter((r) => r.path === '/v1/chat/completions').at(-1);
+  const contents = JSON.parse(sent.body).messages.map((m) => m.content);
+  assert.deepEqual(contents, ['My name is Ada.', first.output_text, 'What is my name?']);
+  await client.responses.delete(first.id);
+  await assert.rejects(
+    client.responses.retrieve(first.id),
+    (err) => err instanceof OpenAI.NotFoundError && err.status === 404,
+  );
+});

@@ -7,43 +7,15 @@ gateway_bin=$1 fake_bin=$2 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$work"
 cp "$here/package.json" "$here/openai_client.test.mjs" "$work/"
-if [[ ! -d $work/node_modules/openai ]]; then
-  (cd "$work" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
-fi
+# shellcheck source=../support/harness.sh
+source "$here/../support/harness.sh"
+npm_install "$work" openai
 
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-# Waits for "<marker>HOST:PORT" in a log file and prints http://HOST:PORT.
-wait_url() {
-  local log=$1 marker=$2
-  for _ in $(seq 1 400); do
-    if line=$(grep -m1 -o "$marker.*" "$log" 2>/dev/null); then
-      echo "${line#"$marker"}" | sed 's#^http://##; s#^#http://#'
-      return 0
-    fi
-    sleep 0.05
-  done
-  echo "timed out waiting for '$marker' in $log:" >&2; cat "$log" >&2; return 1
-}
-
-"$fake_bin" --mode lmstudio --models TheBloke/Mistral-7B-Instruct-v0.2-GGUF,TheBloke/Llama-2-7B-Chat-GGUF \
-  --token-delay-ms 30 >"$work/fake.log" 2>&1 &
-pids+=($!)
+start "$work/fake.log" "$fake_bin" --mode lmstudio \
+  --models TheBloke/Mistral-7B-Instruct-v0.2-GGUF,TheBloke/Llama-2-7B-Chat-GGUF --token-delay-ms 30
 fake_url=$(wait_url "$work/fake.log" "listening on ")
 
-INFERENCE_INFERENCE_PROVIDER=lmstudio INFERENCE_INFERENCE_BASE_URL=$fake_url INFERENCE_SERVER_PORT=0 \
-  INFERENCE_SERVER_THREADS=1 "$gateway_bin" >"$work/gateway.log" 2>&1 &
-pids+=($!)
-gateway_url=$(wait_url "$work/gateway.log" "inference-server listening on ")
-
-# A second gateway that requires an API key (auth.api_keys).
-INFERENCE_INFERENCE_PROVIDER=lmstudio INFERENCE_INFERENCE_BASE_URL=$fake_url INFERENCE_SERVER_PORT=0 \
-  INFERENCE_SERVER_THREADS=1 INFERENCE_AUTH_API_KEYS=sk-compat-gateway-key \
-  "$gateway_bin" >"$work/gateway-keyed.log" 2>&1 &
-pids+=($!)
-keyed_url=$(wait_url "$work/gateway-keyed.log" "inference-server listening on ")
+start_gateways "$work" "$gateway_bin" "$fake_url" 1 sk-compat-gateway-key
 
 cd "$work"
 ROCI_GATEWAY_URL=$gateway_url ROCI_KEYED_GATEWAY_URL=$keyed_url ROCI_GATEWAY_KEY=sk-compat-gateway-key \

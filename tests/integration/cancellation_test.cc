@@ -31,6 +31,31 @@ TEST(GatewayCancellation, MidStream) {
   EXPECT_TRUE(gw.process->wait_for_output("status=499")) << gw.log();
 }
 
+// The other dialects run the same pipeline: leaving their streams closes the upstream too.
+TEST(GatewayCancellation, MidResponsesStream) {
+  FakeOptions o;
+  o.token_delay = 200ms;
+  GatewayUnderTest gw({.fake = o});
+  TestConnection c(gw.port);
+  c.send(raw_post("/v1/responses",
+                  R"({"model":"llama3.3","input":"a b c d e f g h i j","stream":true})"));
+  c.read_until("response.output_text.delta");
+  EXPECT_LT(close_and_measure(c, *gw.fake), 150ms);
+  EXPECT_TRUE(gw.process->wait_for_output("status=499")) << gw.log();
+}
+
+TEST(GatewayCancellation, MidMessagesStream) {
+  FakeOptions o;
+  o.token_delay = 200ms;
+  GatewayUnderTest gw({.fake = o});
+  TestConnection c(gw.port);
+  c.send(raw_post("/v1/messages",
+                  chat_body("llama3.3", "a b c d e f g h i j", true, R"("max_tokens":64)")));
+  c.read_until("text_delta");
+  EXPECT_LT(close_and_measure(c, *gw.fake), 150ms);
+  EXPECT_TRUE(gw.process->wait_for_output("status=499")) << gw.log();
+}
+
 TEST(GatewayCancellation, BeforeTheFirstByte) {
   GatewayUnderTest gw({});
   Fault f;

@@ -68,18 +68,41 @@ TEST(GatewayResolution, AllowedModelsRestrictEverything) {
             200);
 }
 
-TEST(GatewayResolution, ProviderSelectorRoutesToAnotherProvider) {
+TEST(GatewayResolution, SelectorsOfProvidersNotConfiguredAre404) {
   GatewayUnderTest gw({.fake = seed_models()});
-  auto res =
-      http_call(gw.port, "POST", "/v1/chat/completions", chat_body("mock:mock-model", "hello"));
-  ASSERT_EQ(res.status, 200) << res.body;
-  EXPECT_EQ(res.json().at("model"), "mock-model");
-  // The mock knows its models like any provider: another name is a 404 listing them.
-  auto unknown =
-      http_call(gw.port, "POST", "/v1/chat/completions", chat_body("mock:any-model", "hello"));
-  EXPECT_EQ(unknown.status, 404) << unknown.body;
-  EXPECT_NE(unknown.body.find("Available models: mock-model"), std::string::npos) << unknown.body;
+  // The mock is reachable only on a gateway configured with it.
+  for (const char* selector : {"mock:mock-model", "mock:local-model", "llamacpp:llama3.3"}) {
+    auto res = http_call(gw.port, "POST", "/v1/chat/completions", chat_body(selector, "hello"));
+    EXPECT_EQ(res.status, 404) << selector << ": " << res.body;
+    EXPECT_EQ(res.json().at("error").at("code"), "model_not_found");
+    EXPECT_NE(res.body.find("is not configured on this gateway"), std::string::npos) << res.body;
+  }
   for (const auto& r : gw.fake->requests()) EXPECT_EQ(r.path().find("chat"), std::string::npos);
+  // The configured provider's own kind is a selector for it.
+  auto own = http_call(gw.port, "POST", "/v1/chat/completions",
+                       chat_body("lmstudio:TheBloke/Mistral-7B-Instruct-v0.2-GGUF", "hello"));
+  EXPECT_EQ(own.status, 200) << own.body;
+}
+
+TEST(GatewayResolution, LocalModelIsTheLoadedModelInFrontOfLmStudio) {
+  // The README's env-only LM Studio command and its curl: no default_model configured.
+  FakeOptions o;
+  o.models = {{.id = "qwen2.5-7b-instruct", .loaded = false}, {.id = "llama-3.2-3b-instruct"}};
+  GatewayUnderTest gw({.fake = o});
+  auto res = http_call(gw.port, "POST", "/v1/chat/completions", chat_body("local-model", "hello"));
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.json().at("model"), "llama-3.2-3b-instruct");
+  EXPECT_EQ(gw.fake->requests().back().json->at("model"), "llama-3.2-3b-instruct");
+}
+
+TEST(GatewayResolution, LocalModelHonoursTheAllowList) {
+  FakeOptions o;
+  o.models = {{.id = "llama-3.2-3b-instruct"}, {.id = "qwen2.5-7b-instruct", .loaded = false}};
+  GatewayUnderTest gw(
+      {.fake = o, .env = {{"INFERENCE_INFERENCE_ALLOWED_MODELS", "qwen2.5-7b-instruct"}}});
+  auto res = http_call(gw.port, "POST", "/v1/chat/completions", chat_body("local-model", "hello"));
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.json().at("model"), "qwen2.5-7b-instruct");  // never the loaded, unallowed one
 }
 
 TEST(GatewayResolution, TheEmbeddedMockServesItsModelsAnd404sOthers) {

@@ -270,5 +270,25 @@ TEST(GatewaySsrf, NoRequestCanPointTheGatewayAtAnotherHost) {
   EXPECT_FALSE(gw.fake->requests().empty());  // the configured upstream served them
 }
 
+// OPENAI_API_KEY in the gateway's environment (the systemd unit's comment once suggested it)
+// must not let a client of an LM Studio gateway spend the owner's OpenAI credit.
+TEST(GatewaySelectors, AnOpenAiKeyInTheEnvironmentIsNotReachable) {
+  FakeUpstream openai_listener(FakeOptions{.mode = FakeMode::kOpenAi, .models = {{"gpt-4o"}}});
+  GatewayUnderTest gw({.fake = FakeOptions{.models = {{"llama3.3"}}},
+                       .env = {{"OPENAI_API_KEY", "sk-owner-credit"},
+                               {"OPENAI_BASE_URL", openai_listener.base_url() + "/v1"}}});
+  for (const char* model : {"openai:gpt-4o", "openai:gpt-4o-mini"}) {
+    for (bool stream : {false, true}) {
+      auto res = http_call(gw.port, "POST", "/v1/chat/completions", chat_body(model, "hi", stream));
+      EXPECT_EQ(res.status, 404) << model << ": " << res.body;
+      EXPECT_EQ(res.body.find("sk-owner"), std::string::npos);
+    }
+  }
+  auto embed = http_call(gw.port, "POST", "/v1/embeddings",
+                         R"({"model":"openai:text-embedding-3-small","input":"x"})");
+  EXPECT_EQ(embed.status, 404) << embed.body;
+  EXPECT_EQ(openai_listener.connections_accepted(), 0u);
+}
+
 }  // namespace
 }  // namespace roci::testing

@@ -551,7 +551,7 @@ TEST(UpstreamFaults, OversizedResponseIsCutAtTheLimitWith502) {
   EXPECT_NE(message_of(error_of(res)).find("exceeded " + std::to_string(kLimit) + " bytes"),
             std::string::npos)
       << res.body.substr(0, 500);
-  expect_logged(gw, "(max_response_bytes)");
+  expect_logged(gw, "(HttpOptions::max_response_bytes)");
   ASSERT_TRUE(gw.fake->wait_for_idle(10s));
   EXPECT_TRUE(chats(*gw.fake).back().cancelled()) << "the gateway read the whole oversized body";
   const long peak_kb = peak_rss_kb(gw.process->pid());

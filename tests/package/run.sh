@@ -1,6 +1,8 @@
 #!/bin/sh
 # package_install: install the build tree into a scratch prefix, then use it as users do:
-#  1. find_package(roci): configure, build and run the downstream project in this directory;
+#  1. find_package(roci): configure, build and run the downstream project in this directory (it
+#     sets no C++ standard: roci::roci carries cxx_std_20) and the agent, extract and chat
+#     examples built from examples/ against the installed package, each run with "mock";
 #  2. pkg-config: build and run the same main.cc with `pkg-config --cflags --libs roci`;
 #  3. Boost versions: find_package(roci) takes a Boost 1.83, refuses a 2.0 and passes over a 1.80
 #     (fake Boost packages whose version file, like Boost's own, accepts every newer version);
@@ -34,11 +36,18 @@ echo "== 1. find_package(roci)"
 cmake -S "$source_dir" -B "$work/build" -G "$generator" \
   -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE="$build_type" \
   -DCMAKE_CXX_FLAGS="$cxx_flags" -DCMAKE_EXE_LINKER_FLAGS="$cxx_flags" \
-  -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_PACKAGE_PREFER_CONFIG=ON
+  -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_PACKAGE_PREFER_CONFIG=ON \
+  -DROCI_EXAMPLES_DIR="$(cd "$source_dir/../../examples" && pwd)"
 cmake --build "$work/build" -j 2
 out=$("$work/build/package_test")
 [ -n "$out" ] || fail "the find_package program printed nothing"
 echo "downstream output: $out"
+# The SDK examples (tool loop, typed extraction, chat), built by a project that sets no C++
+# standard, run against the mock to their end.
+for example in agent extract chat; do
+  out=$(cd "$work" && "$work/build/$example" mock) || fail "the installed-package $example failed"
+  echo "$example: $(echo "$out" | tail -n 1)"
+done
 
 echo "== 2. pkg-config roci"
 pc=$(find "$prefix" -name roci.pc)

@@ -42,6 +42,16 @@ std::string last_user_text(const json::object& request) {
   return {};
 }
 
+// A "call:" asks for tools only while it is the last message: after the tool results the model
+// answers (so a client's tool loop ends, as with a real model).
+bool last_is_user(const json::object& request) {
+  const auto* messages = request.if_contains("messages");
+  if (!messages || !messages->is_array() || messages->get_array().empty()) return false;
+  const auto* last = messages->get_array().back().if_object();
+  const auto* role = last ? last->if_contains("role") : nullptr;
+  return role && role->is_string() && role->get_string() == "user";
+}
+
 std::vector<std::string> words(std::string_view text) {
   std::vector<std::string> out;
   std::string current;
@@ -256,7 +266,7 @@ ChatPlan plan_chat(const json::object& request, std::string served_model, Dialec
   std::vector<FakeToolCall> calls;
   if (fault && !fault->tool_calls.empty()) {
     calls = fault->tool_calls;
-  } else if (has_tools && !tools_off && trim(user).starts_with("call:")) {
+  } else if (has_tools && !tools_off && last_is_user(request) && trim(user).starts_with("call:")) {
     calls = parse_calls(trim(user).substr(5));
   }
   for (const auto& call : calls) {

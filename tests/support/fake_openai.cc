@@ -202,6 +202,35 @@ Reply handle_openai(const Request& request, State& state, const Fault* fault) {
   return reply;
 }
 
+// llama-server's /apply-template ({"prompt"}: here "<|role|>content" per message) and /tokenize
+// ({"tokens"}: one id per whitespace-separated word of "content").
+Reply llama_tokenizer(const Request& request, bool tokenize_path) {
+  const auto* body = request.json ? request.json->if_object() : nullptr;
+  if (!body) return llama_error(400, "Invalid request body", "invalid_request_error");
+  if (tokenize_path) {
+    const auto* content = body->if_contains("content");
+    if (!content || !content->is_string()) {
+      return llama_error(400, "\"content\" must be provided", "invalid_request_error");
+    }
+    json::array tokens;
+    for (int i = 0; i < count_words(*content); ++i) tokens.emplace_back(i);
+    return json_reply(200, {{"tokens", std::move(tokens)}});
+  }
+  const auto* messages = body->if_contains("messages");
+  if (!messages || !messages->is_array()) {
+    return llama_error(400, "'messages' is required", "invalid_request_error");
+  }
+  std::string prompt;
+  for (const auto& m : messages->get_array()) {
+    const auto* obj = m.if_object();
+    const auto* role = obj ? obj->if_contains("role") : nullptr;
+    const auto* content = obj ? obj->if_contains("content") : nullptr;
+    prompt += "<|" + std::string(role && role->is_string() ? role->get_string() : "") + "|> ";
+    if (content && content->is_string()) prompt += std::string(content->get_string()) + " ";
+  }
+  return json_reply(200, {{"prompt", prompt}});
+}
+
 Reply handle_llamacpp(const Request& request, State& state, const Fault* fault) {
   const std::string& path = request.path;
   const std::string& method = request.method;
@@ -213,6 +242,9 @@ Reply handle_llamacpp(const Request& request, State& state, const Fault* fault) 
     return llama_error(401, "Invalid API Key", "authentication_error");
   }
   if (method == "GET" && (path == "/v1/models" || path == "/models")) return llama_models(state);
+  if (method == "POST" && (path == "/apply-template" || path == "/tokenize")) {
+    return llama_tokenizer(request, path == "/tokenize");
+  }
   if (method == "POST") {
     const bool chat = path == "/v1/chat/completions" || path == "/chat/completions";
     const bool completion = path == "/v1/completions" || path == "/completions";

@@ -54,6 +54,10 @@ struct Error {
   std::optional<int> retry_after_secs;        // for kQueueFull / kRateLimited
   // The fleet backend whose answer this is (roci/fleet); "" for errors nobody upstream made.
   std::string backend;
+  // The model's answer, in full, when the answer itself is what failed (generate_object: text that
+  // is not JSON, is cut off, or breaks the schema; code "invalid_json", "output_truncated",
+  // "schema_mismatch"). Empty otherwise.
+  std::string model_output;
 
   // Convenience constructors for the common kinds.
   static Error invalid_request(std::string message, std::string param = {});

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace roci {
 
@@ -32,6 +33,7 @@ struct HttpRetry {
   std::chrono::milliseconds delay{0};  // the backoff before it
   std::string cause;                   // why the previous attempt failed, naming the upstream
   bool stale_connection = false;       // a dead pooled keep-alive connection, resent at once
+  std::string request_id;  // the request's X-Request-Id field (TransportOptions::headers), or ""
 };
 
 struct HttpOptions {
@@ -69,6 +71,17 @@ struct HttpOptions {
   std::chrono::milliseconds max_retry_backoff = Seconds(2);
   // Called on the requesting coroutine's thread before each retry; must not block.
   std::function<void(const HttpRetry&)> on_retry;
+
+  // How error messages name a setting of this struct, given its member name
+  // ("first_byte_timeout"). nullptr: "HttpOptions::first_byte_timeout", as an SDK user sets it.
+  // The gateway names its config keys instead ("inference.http.first_byte_timeout_secs").
+  std::string (*option_name)(std::string_view member) = nullptr;
 };
+
+// The name error messages give the HttpOptions member `member` under `options`.
+inline std::string http_option_name(const HttpOptions& options, std::string_view member) {
+  if (options.option_name != nullptr) return options.option_name(member);
+  return "HttpOptions::" + std::string(member);
+}
 
 }  // namespace roci

@@ -133,10 +133,14 @@ struct ResponseFormat {
   friend bool operator==(const ResponseFormat&, const ResponseFormat&) = default;
 };
 
-// Per-request overrides of the provider's HTTP deadlines.
+// Per-request overrides of the provider's HTTP deadlines, and header fields to send.
 struct TransportOptions {
   std::optional<std::chrono::milliseconds> first_byte_timeout;
   std::optional<std::chrono::milliseconds> request_timeout;
+  // Sent with the upstream request after the provider's own fields, e.g. {"X-Request-Id", id}
+  // (correlates logs; an HttpRetry carries it). Names and values must be valid field text (no
+  // CR, LF or NUL): the request fails with kInvalidRequest otherwise.
+  std::vector<std::pair<std::string, std::string>> headers;
   friend bool operator==(const TransportOptions&, const TransportOptions&) = default;
 };
 
@@ -170,6 +174,7 @@ struct GenerationChoice {
   std::string reasoning;
   std::vector<ToolCall> tool_calls;
   FinishReason finish_reason = FinishReason::kStop;
+  boost::json::value logprobs;  // the upstream's `logprobs` object for this choice; null if none
   friend bool operator==(const GenerationChoice&, const GenerationChoice&) = default;
 };
 
@@ -185,6 +190,9 @@ struct GenerationResult {
   std::int64_t created = 0;
   std::string system_fingerprint;
   std::optional<ProviderStats> stats;
+  // The upstream's `logprobs` object of the first choice, untouched (asked for with
+  // settings.extra["logprobs"] / ["top_logprobs"]); null when the upstream sent none.
+  boost::json::value logprobs;
   // n > 1: the other choices, in index order; usage above covers them all. Empty otherwise.
   std::vector<GenerationChoice> other_choices;
   // The fleet backend that served it (roci/fleet); "" when no fleet chose one.
@@ -198,6 +206,9 @@ struct GenerationResult {
 struct TextDelta {
   std::string text;
   int choice = 0;
+  // The chunk's `logprobs` object for these tokens, untouched; null when the upstream sent none.
+  // A delta may carry logprobs with empty text.
+  boost::json::value logprobs;
 };
 struct ReasoningDelta {
   std::string text;
@@ -282,11 +293,13 @@ struct EmbeddingRequest {
   std::optional<int> dimensions;
   std::string encoding_format;  // "" | "float" | "base64"
   boost::json::object extra;
+  std::optional<TransportOptions> transport;
 };
 struct EmbeddingResult {
   std::string model;
   std::vector<std::vector<double>> embeddings;
   Usage usage;
+  std::string backend;  // the fleet backend that served it (roci/fleet); "" outside a fleet
 };
 
 // Legacy text completions (/v1/completions): no chat template is applied.
@@ -294,6 +307,7 @@ struct CompletionRequest {
   std::string model;
   std::vector<std::string> prompt;  // one or more prompts
   GenerationSettings settings;
+  std::optional<TransportOptions> transport;
 };
 struct CompletionChoice {
   std::string text;
@@ -305,6 +319,7 @@ struct CompletionResult {
   std::int64_t created = 0;
   std::vector<CompletionChoice> choices;
   std::optional<Usage> usage;
+  std::string backend;  // the fleet backend that served it (roci/fleet); "" outside a fleet
 };
 
 }  // namespace roci

@@ -6,8 +6,9 @@
 //
 // Model selectors: "NAME:model" where NAME is a backend name pins that backend; "KIND:model"
 // (lmstudio, llamacpp, openai, mock) restricts to backends of that kind; any other prefix is part
-// of the id ("qwen3:8b"). "local-model": the model loaded on the first backend, in config order,
-// that has one loaded; never triggers a load; kModelNotFound saying so when none is.
+// of the id ("qwen3:8b"). "local-model", when no backend has a model of that id: the model loaded
+// on the first backend, in config order, that has one loaded; never triggers a load;
+// kModelNotFound saying so when none is.
 //
 // Routing (the nine rules of docs/ARCHITECTURE.md "The fleet"): a backend with the model loaded,
 // the most free capacity first (ties at random); a model loaded nowhere is loaded once, on one
@@ -55,6 +56,9 @@ class FleetProvider final : public Provider {
   asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request) override;
   asio::awaitable<Result<ModelLoadResult>> load_model(std::string model) override;
   asio::awaitable<Result<ModelLoadResult>> unload_model(std::string model) override;
+  // Asked of the first usable backend that has the model (loaded first), outside the backend's
+  // slots (no completion, no load); kUnsupported when that backend cannot count.
+  asio::awaitable<Result<int>> count_tokens(ProviderRequest request) override;
 
   // This thread's provider for backend `index` (built on first use through the registry).
   Provider& backend_provider(std::size_t index);

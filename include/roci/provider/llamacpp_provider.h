@@ -53,6 +53,7 @@ class LlamaCppProvider final : public Provider {
   asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request) override;
   asio::awaitable<Result<ModelLoadResult>> load_model(std::string model) override;
   asio::awaitable<Result<ModelLoadResult>> unload_model(std::string model) override;
+  asio::awaitable<Result<int>> count_tokens(ProviderRequest request) override;
 
  private:
   std::string name_;

@@ -46,8 +46,11 @@
 // first event. Per-request scripting for end-to-end tests: settings.extra["mock"] may hold
 // {"fail_status": 500, "cut_after_tokens": 3, "first_byte_delay_ms": 200, "token_delay_ms": 10,
 // "tokens": 5, "tool_call": {"name", "arguments"} (or an array of them; ids call_mock_<i>; it
-// overrides rule 1), "reasoning": true}; these keys are consumed by the mock and never forwarded
-// anywhere.
+// overrides rule 1), "reasoning": true, "steps": [{...}, ...]}; these keys are consumed by the mock
+// and never forwarded anywhere. "steps" scripts a tool loop: steps[k] (same keys, no "steps") is
+// the script of the k-th call after the last user message (k = assistant messages since it); a
+// step's "tool_call" replaces the script's, a step without one, and every call past the last
+// step, answers with text (rule 2), so a loop ends when its plan does.
 // Cancellation: delays are asio timers; cancelling or destroying a stream stops it at once.
 #pragma once
 

@@ -30,6 +30,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,9 +81,13 @@ class Provider {
   virtual asio::awaitable<Result<ModelLoadResult>> load_model(std::string model);
   // Unloads `model` (LM Studio: the instance of that id, or the id itself); kUnsupported as above.
   virtual asio::awaitable<Result<ModelLoadResult>> unload_model(std::string model);
+  // The exact number of prompt tokens `request` makes for its model (chat template applied), asked
+  // of the upstream's tokenizer; never a completion call. llama.cpp: /apply-template + /tokenize.
+  virtual asio::awaitable<Result<int>> count_tokens(ProviderRequest request);
 
-  // Synchronous pull stream over stream() (runs on the sync runtime thread; text_stream.h).
-  Result<TextStream> stream_text(const ProviderRequest& request);
+  // Synchronous pull stream over stream() (runs on the sync runtime thread; text_stream.h). A stop
+  // requested through `stop` (from any thread) ends the open, next() and result(): kCancelled.
+  Result<TextStream> stream_text(const ProviderRequest& request, std::stop_token stop = {});
 };
 
 }  // namespace roci

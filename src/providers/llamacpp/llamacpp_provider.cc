@@ -87,4 +87,8 @@ asio::awaitable<Result<ModelLoadResult>> LlamaCppProvider::unload_model(std::str
   return impl_->unload_model(std::move(model));
 }
 
+asio::awaitable<Result<int>> LlamaCppProvider::count_tokens(ProviderRequest request) {
+  return impl_->count_tokens(std::move(request));
+}
+
 }  // namespace roci

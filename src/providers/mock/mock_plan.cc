@@ -102,12 +102,10 @@ Result<std::vector<ToolCall>> get_tool_calls(const json::object& script) {
 
 }  // namespace
 
-Result<MockScript> parse_script(const json::object& extra) {
+namespace {
+
+Result<MockScript> parse_script_object(const json::object* obj, bool top_level) {
   MockScript script;
-  const json::value* v = extra.if_contains("mock");
-  if (v == nullptr || v->is_null()) return script;
-  const json::object* obj = v->if_object();
-  if (obj == nullptr) return script_error("must be an object");
 
   auto fail_status = get_count(*obj, "fail_status");
   if (!fail_status) return fail_status.error();
@@ -140,7 +138,58 @@ Result<MockScript> parse_script(const json::object& extra) {
     if (!r->is_bool()) return script_error("reasoning must be a boolean");
     script.reasoning = r->get_bool();
   }
+
+  if (const json::value* steps = obj->if_contains("steps"); steps != nullptr && !steps->is_null()) {
+    if (!top_level) return script_error("steps cannot nest");
+    if (!steps->is_array()) return script_error("steps must be an array of scripts");
+    for (const auto& step : steps->get_array()) {
+      if (!step.is_object()) return script_error("steps must be an array of scripts");
+      auto parsed = parse_script_object(&step.get_object(), false);
+      if (!parsed) return parsed.error();
+      script.steps.push_back(std::move(*parsed));
+    }
+  }
   return script;
+}
+
+}  // namespace
+
+Result<MockScript> parse_script(const json::object& extra) {
+  const json::value* v = extra.if_contains("mock");
+  if (v == nullptr || v->is_null()) return MockScript{};
+  const json::object* obj = v->if_object();
+  if (obj == nullptr) return script_error("must be an object");
+  return parse_script_object(obj, true);
+}
+
+MockScript script_for_call(const MockScript& script, std::size_t call) {
+  if (script.steps.empty()) return script;
+  if (call >= script.steps.size()) {
+    // Past the plan: the rest of the script, answering with text.
+    MockScript rest = script;
+    rest.steps.clear();
+    rest.tool_calls.clear();
+    return rest;
+  }
+  const MockScript& step = script.steps[call];
+  MockScript out = script;
+  out.steps.clear();
+  out.tool_calls = step.tool_calls;
+  if (step.fail_status) out.fail_status = step.fail_status;
+  if (step.cut_after_tokens) out.cut_after_tokens = step.cut_after_tokens;
+  if (step.first_byte_delay) out.first_byte_delay = step.first_byte_delay;
+  if (step.token_delay) out.token_delay = step.token_delay;
+  if (step.tokens) out.tokens = step.tokens;
+  out.reasoning = out.reasoning || step.reasoning;
+  return out;
+}
+
+std::size_t calls_since_user(const std::vector<ModelMessage>& messages) {
+  std::size_t calls = 0;
+  for (auto it = messages.rbegin(); it != messages.rend() && it->role != Role::kUser; ++it) {
+    if (it->role == Role::kAssistant) ++calls;
+  }
+  return calls;
 }
 
 Error error_for_status(int status, const std::vector<std::string>& models,
@@ -265,8 +314,10 @@ Result<MockPlan> make_plan(const MockOptions& options, const ProviderRequest& re
   MockPlan plan;
   plan.model = request.model.empty() ? configured_model : request.model;
   if (options.fail_with) return *options.fail_with;
-  auto script = parse_script(request.settings.extra);
-  if (!script) return script.error();
+  auto parsed = parse_script(request.settings.extra);
+  if (!parsed) return parsed.error();
+  const MockScript step = script_for_call(*parsed, calls_since_user(request.messages));
+  const MockScript* script = &step;
   if (script->fail_status)
     return error_for_status(*script->fail_status, options.models, plan.model);
   if (auto unknown = check_model(options, configured_model, plan.model)) return *unknown;
@@ -285,8 +336,9 @@ Result<MockPlan> make_plan(const MockOptions& options, const ProviderRequest& re
   plan.cut_after_tokens =
       script->cut_after_tokens ? script->cut_after_tokens : options.cut_after_tokens;
 
-  auto calls = script->tool_calls.empty() ? tool_calls_for(request)
-                                          : Result<std::vector<ToolCall>>(script->tool_calls);
+  auto calls = !script->tool_calls.empty() ? Result<std::vector<ToolCall>>(script->tool_calls)
+               : parsed->steps.empty()     ? tool_calls_for(request)
+                                           : Result<std::vector<ToolCall>>(std::vector<ToolCall>{});
   if (!calls) return calls.error();
   std::optional<std::string> schema_json;
   std::string summary;

@@ -31,10 +31,20 @@ struct MockScript {
   std::optional<int> tokens;
   std::vector<ToolCall> tool_calls;  // ids "call_mock_<i>"
   bool reasoning = false;
+  // A plan over the calls of a tool loop: steps[k] scripts the k-th call after the last user
+  // message (k = the assistant messages since it). A step's tool_call replaces the script's, and a
+  // step without one answers with text; its other keys override the script's. Past the last step
+  // (and in a step without tool_call) the answer is text. Steps do not nest.
+  std::vector<MockScript> steps;
 };
 
 // Parses extra["mock"] (absent: an empty script). Errors: kInvalidRequest, param "mock".
 Result<MockScript> parse_script(const boost::json::object& extra);
+
+// The script of the `call`-th model call after the last user message (see MockScript::steps).
+MockScript script_for_call(const MockScript& script, std::size_t call);
+// The assistant messages after the last user message.
+std::size_t calls_since_user(const std::vector<ModelMessage>& messages);
 
 // The error a real upstream answering HTTP `status` would cause (404 lists `models`).
 Error error_for_status(int status, const std::vector<std::string>& models,

@@ -32,7 +32,8 @@ std::string_view trim(std::string_view s) {
 }
 
 bool is_empty_part(const StreamPart& part) {
-  if (const auto* t = std::get_if<TextDelta>(&part)) return t->text.empty();
+  if (const auto* t = std::get_if<TextDelta>(&part))
+    return t->text.empty() && t->logprobs.is_null();
   if (const auto* r = std::get_if<ReasoningDelta>(&part)) return r->text.empty();
   if (const auto* c = std::get_if<ToolCallDelta>(&part)) {
     return c->id.empty() && c->name.empty() && c->arguments.empty();

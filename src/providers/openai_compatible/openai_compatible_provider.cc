@@ -1,5 +1,7 @@
 #include "providers/openai_compatible/openai_compatible_provider.h"
 
+#include "core/model_match.h"
+
 #include "providers/openai_compatible/openai_chat_stream.h"
 
 #include <algorithm>
@@ -134,6 +136,8 @@ net::HttpRequest OpenAiCompatibleProvider::make_request(
   if (transport) {
     request.first_byte_timeout = transport->first_byte_timeout;
     request.total_timeout = transport->request_timeout;
+    request.headers.insert(request.headers.end(), transport->headers.begin(),
+                           transport->headers.end());
   }
   return request;
 }
@@ -210,6 +214,11 @@ asio::awaitable<Result<std::vector<ModelInfo>>> OpenAiCompatibleProvider::fetch_
 }
 
 void OpenAiCompatibleProvider::refine_capabilities(const std::vector<ModelInfo>& models) {
+  std::string loaded = models.size() == 1 ? models.front().id : std::string();
+  for (const auto& model : models) {
+    if (loaded.empty() && model.loaded() && model.type != "embeddings") loaded = model.id;
+  }
+  if (!loaded.empty()) loaded_model_ = std::move(loaded);
   for (const auto& model : models) {
     if (model.id.empty()) continue;
     Capabilities base =
@@ -267,8 +276,19 @@ asio::awaitable<Result<std::vector<ModelInfo>>> OpenAiCompatibleProvider::list_m
 }
 
 Capabilities OpenAiCompatibleProvider::capabilities(std::string_view model) const {
-  const std::string_view id = model.empty() ? std::string_view(config_.model) : model;
+  std::string_view id = model.empty() ? std::string_view(config_.model) : model;
   if (auto it = refined_.find(id); it != refined_.end()) return it->second;
+  // The name as the server resolves it (model_match: a unique substring, an instance), or the
+  // loaded model for "" and LM Studio's "local-model" placeholder.
+  if (!refined_.empty()) {
+    std::vector<std::string_view> ids;
+    for (const auto& [listed, caps] : refined_) ids.emplace_back(listed);
+    auto hit = model_match::match(id, ids);
+    if (hit.id && !id.empty()) return refined_.find(*hit.id)->second;
+    if ((id.empty() || id == model_match::kLocalModelAlias) && !loaded_model_.empty()) {
+      if (auto it = refined_.find(loaded_model_); it != refined_.end()) return it->second;
+    }
+  }
   return dialect_.default_capabilities ? dialect_.default_capabilities(id) : Capabilities{};
 }
 
@@ -387,9 +407,9 @@ asio::awaitable<Result<ProviderHealth>> OpenAiCompatibleProvider::probe_models(
 
 asio::awaitable<Result<EmbeddingResult>> OpenAiCompatibleProvider::embed(EmbeddingRequest request) {
   default_model(request.model);
-  auto body =
-      co_await exchange(make_request(verb::post, api_path_ + "/embeddings",
-                                     openai_wire::encode_embedding_request(request), std::nullopt));
+  auto body = co_await exchange(make_request(verb::post, api_path_ + "/embeddings",
+                                             openai_wire::encode_embedding_request(request),
+                                             request.transport));
   if (!body) co_return body.error();
   co_return openai_wire::decode_embedding_response(*body, label_);
 }
@@ -451,9 +471,24 @@ asio::awaitable<Result<CompletionResult>> OpenAiCompatibleProvider::complete(
   default_model(request.model);
   auto body = co_await exchange(make_request(verb::post, api_path_ + "/completions",
                                              openai_wire::encode_completion_request(request),
-                                             std::nullopt));
+                                             request.transport));
   if (!body) co_return body.error();
   co_return openai_wire::decode_completion_response(*body, label_);
+}
+
+asio::awaitable<Result<int>> OpenAiCompatibleProvider::count_tokens(ProviderRequest request) {
+  default_model(request.model);
+  auto templated = co_await exchange(make_request(
+      verb::post, root_path_ + "/apply-template",
+      openai_wire::encode_chat_request(request, false, dialect_.wire), request.transport));
+  if (!templated) co_return templated.error();
+  auto prompt = openai_wire::decode_applied_template(*templated, label_);
+  if (!prompt) co_return prompt.error();
+  auto tokens = co_await exchange(make_request(verb::post, root_path_ + "/tokenize",
+                                               openai_wire::encode_tokenize_request(*prompt),
+                                               request.transport));
+  if (!tokens) co_return tokens.error();
+  co_return openai_wire::decode_token_count(*tokens, label_);
 }
 
 }  // namespace roci

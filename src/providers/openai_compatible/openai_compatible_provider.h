@@ -104,6 +104,8 @@ class OpenAiCompatibleProvider {
   asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request);
   asio::awaitable<Result<ModelLoadResult>> load_model(std::string model);
   asio::awaitable<Result<ModelLoadResult>> unload_model(std::string model);
+  // llama-server only (LlamaCppProvider): POST /apply-template, then POST /tokenize of its prompt.
+  asio::awaitable<Result<int>> count_tokens(ProviderRequest request);
 
  private:
   // POST `path` {"<field>": id} for load/unload; 404 and LM Studio's "Unexpected endpoint" are
@@ -140,6 +142,9 @@ class OpenAiCompatibleProvider {
   std::optional<Error> config_error_;
   std::unique_ptr<net::HttpClient> client_;
   std::map<std::string, Capabilities, std::less<>> refined_;  // from /api/v0/models
+  // The model a name that lists none means ("" or "local-model"): the first loaded model of the
+  // last list, or its only model (llama.cpp). Empty until a list was read.
+  std::string loaded_model_;
 };
 
 // Capabilities implied by one /api/v0/models entry, starting from `base`: loaded_context_length

@@ -31,6 +31,7 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
                                                            std::string requested,
                                                            ModelPurpose purpose) {
   const auto& config = ctx.worker.config;
+  ctx.log.requested_model = requested;
   auto resolved = co_await resolve_model(std::move(requested), purpose, config.inference,
                                          ctx.worker.providers, ctx.worker.catalog);
   if (!resolved) {
@@ -40,8 +41,10 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
   ctx.log.upstream_wait += resolved->upstream_wait;
   ctx.log.model = resolved->model;
   if (ctx.worker.providers.fleet() != nullptr) {
-    co_return Admitted{std::move(*resolved), AdmissionQueue::Slot()};  // per backend, in the fleet
+    // The backend is known once the fleet picked one (served_backend); admission is per backend.
+    co_return Admitted{std::move(*resolved), AdmissionQueue::Slot()};
   }
+  served_backend(ctx, *resolved, {});  // the one upstream: "default"
   UpstreamTimer queued(ctx.log);
   auto slot = co_await ctx.worker.admission.acquire();
   queued.stop();
@@ -56,11 +59,16 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
   co_return Admitted{std::move(*resolved), std::move(*slot)};
 }
 
+void forward_request_id(const RequestContext& ctx, std::optional<TransportOptions>& transport) {
+  if (!transport) transport.emplace();
+  transport->headers.emplace_back("X-Request-Id", ctx.log.request_id);
+}
+
 bool is_cancelled(const asio::cancellation_state& state) {
   return state.cancelled() != asio::cancellation_type::none;
 }
 
-asio::awaitable<void> fail(RequestContext& ctx, Error e) {
+asio::awaitable<void> fail(RequestContext& ctx, Error e, StreamEncoder* stream) {
   if (e.kind == ErrorKind::kCancelled) {
     // Nothing can be written; send_error would only record it, without another suspension.
     ctx.log.status = 499;
@@ -68,7 +76,7 @@ asio::awaitable<void> fail(RequestContext& ctx, Error e) {
     ctx.log.error_message = std::move(e.message);
     co_return;
   }
-  co_await send_error(ctx, e);
+  co_await send_error(ctx, e, stream);
 }
 
 asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& resolved, Error e) {
@@ -83,9 +91,10 @@ asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& re
 std::string_view served_backend(RequestContext& ctx, const ResolvedModel& resolved,
                                 std::string_view reported) {
   ProviderSet& providers = ctx.worker.providers;
-  if (reported.empty() && providers.fleet() == nullptr &&
-      resolved.provider == &providers.primary()) {
-    reported = config::kDefaultBackendName;
+  if (reported.empty() && providers.fleet() == nullptr && resolved.provider != nullptr) {
+    reported = resolved.provider == &providers.primary()
+                   ? config::kDefaultBackendName
+                   : std::string_view(resolved.provider->name());
   }
   ctx.log.backend = std::string(reported);
   return ctx.log.backend;
@@ -101,6 +110,29 @@ std::int64_t unix_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+asio::awaitable<Result<ProviderHealth>> probe_health(RequestContext& ctx, Provider& provider) {
+  UpstreamTimer timer(ctx.log);
+  auto probed = co_await provider.health();
+  timer.stop();
+  ProviderHealth health;
+  if (probed) {
+    health = std::move(*probed);
+  } else if (probed.error().kind == ErrorKind::kCancelled) {
+    co_return probed.error();
+  } else {
+    health.reachable = false;
+    health.detail = probed.error().message;
+  }
+  if (health.reachable && health.loaded_models.empty()) {
+    // Some providers only know loaded state from their model list (cached, so cheap).
+    UpstreamTimer list_timer(ctx.log);
+    auto loaded = co_await ctx.worker.catalog.loaded_models(provider);
+    list_timer.stop();
+    if (loaded) health.loaded_models = std::move(*loaded);
+  }
+  co_return health;
 }
 
 }  // namespace roci::server

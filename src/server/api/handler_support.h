@@ -5,11 +5,12 @@
 //   apply_generation_defaults(parsed->request.settings, config.inference);   // 100 / 0.7
 //   auto admitted = co_await resolve_and_admit(ctx, model, ModelPurpose::kChat);  // or nullopt
 //   UpstreamTimer timer(ctx.log);  ... co_await provider.generate(...) ...  timer.stop();
-//   co_return co_await fail(ctx, error);       // envelope, SSE error event, or nothing (client
-//   gone)
+//   co_return co_await fail(ctx, error);  // the dialect's body, SSE error event, or nothing
+//                                         // (client gone)
 #pragma once
 
 #include "openai_wire/downstream_codec.h"
+#include "server/api/http_error.h"
 #include "server/http/request_context.h"
 #include "server/routing/admission_queue.h"
 #include "server/routing/model_resolver.h"
@@ -38,6 +39,10 @@ openai_wire::RequestLimits request_limits(const config::LimitsSection& limits);
 void apply_generation_defaults(GenerationSettings& settings,
                                const config::InferenceSection& inference);
 
+// Sends the request id upstream as X-Request-Id (TransportOptions::headers): the upstream's logs
+// and the gateway's retry lines carry it. Every handler that calls a provider does this.
+void forward_request_id(const RequestContext& ctx, std::optional<TransportOptions>& transport);
+
 // Adds the time between construction and stop() (or destruction) to log.upstream_wait.
 class UpstreamTimer {
  public:
@@ -63,15 +68,20 @@ struct Admitted {
   AdmissionQueue::Slot slot;
 };
 
-// resolve_model (recorded in ctx.log), then a slot of the shared AdmissionQueue; time spent queued
-// counts as upstream wait (the gateway waits for upstream capacity, it does not work). Shared by
-// every inference endpoint. A fleet admits per backend instead (each backend's max_concurrent and
-// bounded queue, inside the FleetProvider call: the same kQueueFull, 429 + Retry-After), so
-// with a fleet the slot is empty. On failure (kQueueFull: 429 + Retry-After; kCancelled; resolution
-// errors) the error was answered and it returns nullopt.
+// resolve_model (recorded in ctx.log: requested_model, model, backend), then a slot of the shared
+// AdmissionQueue; time spent queued counts as upstream wait (the gateway waits for upstream
+// capacity, it does not work). Shared by every inference endpoint. A fleet admits per backend
+// instead (each backend's max_concurrent and bounded queue, inside the FleetProvider call: the
+// same kQueueFull, 429 + Retry-After), so with a fleet the slot is empty. On failure (kQueueFull:
+// 429 + Retry-After; kCancelled; resolution errors) the error was answered and it returns nullopt.
 asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
                                                            std::string requested,
                                                            ModelPurpose purpose);
+
+// `provider`'s health for /health and the console: its probe (never a completion), with the
+// loaded models from the catalog when the probe names none. A failed probe is an unreachable
+// health carrying the error's message; only kCancelled is an error. Waits count as upstream wait.
+asio::awaitable<Result<ProviderHealth>> probe_health(RequestContext& ctx, Provider& provider);
 
 // True when the session cancelled this handler (client gone). A cancellation that arrives after an
 // operation completed but before its handler ran is lost for that operation (and later ones are not
@@ -83,12 +93,14 @@ bool is_cancelled(const asio::cancellation_state& state);
 // records it; for kCancelled only records (499). When the upstream says the model is unknown,
 // forgets the cached model list so the next resolution sees the upstream's current models.
 // fail_upstream names the backend the error came from (served_backend), so the error carries
-// X-Roci-Backend.
-asio::awaitable<void> fail(RequestContext& ctx, Error e);
+// X-Roci-Backend. `stream`: the dialect's stream encoder once an event stream is open (its error
+// event).
+asio::awaitable<void> fail(RequestContext& ctx, Error e, StreamEncoder* stream = nullptr);
 asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& resolved, Error e);
 
 // Who answered (FLEET.md rule 6): `reported` (the fleet's backend), else "default" when the one
-// configured upstream did (no fleet, the primary provider); "" otherwise. Recorded in ctx.log.
+// configured upstream did (no inference.backends: the primary is the backend "default"), else the
+// provider's name; "" when none is known. Recorded in ctx.log.backend.
 std::string_view served_backend(RequestContext& ctx, const ResolvedModel& resolved,
                                 std::string_view reported);
 // {X-Roci-Backend: backend}, or nothing for "".

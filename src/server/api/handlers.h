@@ -20,6 +20,14 @@ asio::awaitable<void> handle_chat_completions(RequestContext& ctx);
 asio::awaitable<void> handle_completions(RequestContext& ctx);
 // POST /v1/embeddings.
 asio::awaitable<void> handle_embeddings(RequestContext& ctx);
+// POST /v1/responses (streaming and not; responses_handler.cc).
+asio::awaitable<void> handle_responses(RequestContext& ctx);
+// GET and DELETE /v1/responses/{id}: the stored response; `id` URL-decoded.
+asio::awaitable<void> handle_stored_response(RequestContext& ctx, std::string id);
+// POST /v1/messages (Anthropic Messages, streaming and not) and POST /v1/messages/count_tokens;
+// messages_handler.cc.
+asio::awaitable<void> handle_messages(RequestContext& ctx);
+asio::awaitable<void> handle_count_tokens(RequestContext& ctx);
 // GET /v1/models.
 asio::awaitable<void> handle_models(RequestContext& ctx);
 // GET /v1/models/{id}; `id` is URL-decoded and may contain '/'. It views into storage owned by the

@@ -134,25 +134,9 @@ asio::awaitable<void> handle_health(RequestContext& ctx) {
     co_return co_await fleet_health(ctx, fleet->fleet());
   }
   Provider& provider = ctx.worker.providers.primary();
-  UpstreamTimer timer(ctx.log);
-  auto probed = co_await provider.health();
-  timer.stop();
-  ProviderHealth health;
-  if (probed) {
-    health = std::move(*probed);
-  } else if (probed.error().kind == ErrorKind::kCancelled) {
-    co_return co_await fail(ctx, probed.error());
-  } else {
-    health.reachable = false;
-    health.detail = probed.error().message;
-  }
-  if (health.reachable && health.loaded_models.empty()) {
-    // Some providers only know loaded state from their model list (cached, so cheap).
-    UpstreamTimer list_timer(ctx.log);
-    auto loaded = co_await ctx.worker.catalog.loaded_models(provider);
-    list_timer.stop();
-    if (loaded) health.loaded_models = std::move(*loaded);
-  }
+  auto probed = co_await probe_health(ctx, provider);
+  if (!probed) co_return co_await fail(ctx, probed.error());
+  const ProviderHealth& health = *probed;
 
   const auto& admission = ctx.worker.admission;
   std::string body;

@@ -1,6 +1,7 @@
 #include "server/api/http_error.h"
 
 #include "openai_wire/downstream_codec.h"
+#include "server/api/dialect.h"
 
 #include <string>
 #include <utility>
@@ -10,6 +11,12 @@ namespace {
 
 std::string or_default(const std::string& code, const char* fallback) {
   return code.empty() ? std::string(fallback) : code;
+}
+
+std::string openai_body(const Error& e, const HttpError& /*h*/) { return error_body(e); }
+
+std::string openai_event(const Error& e, const HttpError& h) {
+  return openai_wire::encode_sse_error(e.message, h.type, h.code);
 }
 
 }  // namespace
@@ -68,7 +75,13 @@ std::string error_body(const Error& e) {
       e.kind == ErrorKind::kModelNotFound ? e.available_models : kNone);
 }
 
-asio::awaitable<void> send_error(RequestContext& ctx, const Error& e) {
+const ErrorRenderer kOpenAiErrors{.body = openai_body, .event = openai_event};
+
+const ErrorRenderer& error_renderer(const RequestContext& ctx) {
+  return ctx.errors != nullptr ? *ctx.errors : kOpenAiErrors;
+}
+
+asio::awaitable<void> send_error(RequestContext& ctx, const Error& e, StreamEncoder* stream) {
   const HttpError h = to_http_error(e);
   ctx.log.error_kind = e.kind;
   ctx.log.error_message = e.message;
@@ -78,9 +91,10 @@ asio::awaitable<void> send_error(RequestContext& ctx, const Error& e) {
   }
   if (ctx.writer.headers_sent()) {
     // Mid-stream: the status line is gone; the client gets an SSE error event and the stream ends
-    // without [DONE] (ARCHITECTURE.md §4.3).
-    auto sent =
-        co_await ctx.writer.send_event(openai_wire::encode_sse_error(e.message, h.type, h.code));
+    // without its success terminator (ARCHITECTURE.md §4.3).
+    const std::string event =
+        stream != nullptr ? stream->error(e, h) : error_renderer(ctx).event(e, h);
+    auto sent = co_await ctx.writer.send_event(event);
     if (sent) (void)co_await ctx.writer.end_event_stream();
     co_return;
   }
@@ -93,8 +107,8 @@ asio::awaitable<void> send_error(RequestContext& ctx, const Error& e) {
     ctx.log.backend = e.backend;
     extra.emplace_back(kBackendHeader, e.backend);
   }
-  auto sent =
-      co_await ctx.writer.send(h.status, "application/json", error_body(e), std::move(extra));
+  auto sent = co_await ctx.writer.send(h.status, "application/json", error_renderer(ctx).body(e, h),
+                                       std::move(extra));
   ctx.log.status = sent ? h.status : 499;
 }
 

@@ -18,16 +18,6 @@ bool asks_for_stream(const boost::json::object& extra) {
   return it != extra.end() && it->value().is_bool() && it->value().as_bool();
 }
 
-// The fleet backend a result names, for result types that carry one.
-template <class Result>
-std::string_view backend_of(const Result& result) {
-  if constexpr (requires { result.backend; }) {
-    return result.backend;
-  } else {
-    return {};
-  }
-}
-
 }  // namespace
 
 asio::awaitable<void> handle_completions(RequestContext& ctx) {
@@ -45,6 +35,7 @@ asio::awaitable<void> handle_completions(RequestContext& ctx) {
   auto admitted = co_await resolve_and_admit(ctx, std::move(parsed->model), ModelPurpose::kChat);
   if (!admitted) co_return;
   parsed->model = admitted->resolved.request_model();
+  forward_request_id(ctx, parsed->transport);
 
   UpstreamTimer timer(ctx.log);
   auto result = co_await admitted->resolved.provider->complete(std::move(*parsed));
@@ -59,7 +50,7 @@ asio::awaitable<void> handle_completions(RequestContext& ctx) {
   if (result->created == 0) result->created = unix_seconds();
   auto sent = co_await ctx.writer.send(
       200, "application/json", openai_wire::encode_completion_response(*result),
-      backend_header(served_backend(ctx, admitted->resolved, backend_of(*result))));
+      backend_header(served_backend(ctx, admitted->resolved, result->backend)));
   if (!sent) co_await fail(ctx, sent.error());
 }
 
@@ -72,6 +63,7 @@ asio::awaitable<void> handle_embeddings(RequestContext& ctx) {
       co_await resolve_and_admit(ctx, std::move(parsed->model), ModelPurpose::kEmbedding);
   if (!admitted) co_return;
   parsed->model = admitted->resolved.request_model();
+  forward_request_id(ctx, parsed->transport);
 
   UpstreamTimer timer(ctx.log);
   auto result = co_await admitted->resolved.provider->embed(std::move(*parsed));
@@ -85,7 +77,7 @@ asio::awaitable<void> handle_embeddings(RequestContext& ctx) {
   if (result->model.empty()) result->model = admitted->resolved.model;
   auto sent = co_await ctx.writer.send(
       200, "application/json", openai_wire::encode_embedding_response(*result),
-      backend_header(served_backend(ctx, admitted->resolved, backend_of(*result))));
+      backend_header(served_backend(ctx, admitted->resolved, result->backend)));
   if (!sent) co_await fail(ctx, sent.error());
 }
 

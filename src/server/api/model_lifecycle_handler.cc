@@ -14,6 +14,7 @@
 // load API (older LM Studio, llama.cpp with one model, OpenAI) is a 400 kUnsupported naming it.
 #include "config/gateway_config.h"
 #include "openai_wire/downstream_codec.h"
+#include "server/admin/admin_access.h"
 #include "server/api/handler_support.h"
 #include "server/api/handlers.h"
 #include "server/routing/model_catalog.h"
@@ -56,7 +57,7 @@ Result<std::string> backend_prefix(RequestContext& ctx, const std::string& backe
 
 asio::awaitable<void> change_model(RequestContext& ctx, std::string id, bool load) {
   const auto& config = ctx.worker.config;
-  if (config.auth.api_keys.empty() && !ctx.loopback_peer) {
+  if (config.auth.api_keys.empty() && !admin::is_loopback(ctx.peer)) {
     co_return co_await fail(ctx, loopback_only());
   }
   auto body =

@@ -1,5 +1,8 @@
 #include "server/api/router.h"
 
+#include "config/gateway_config.h"
+#include "server/admin/admin_handlers.h"
+#include "server/api/anthropic_errors.h"
 #include "server/api/handlers.h"
 #include "server/api/http_error.h"
 
@@ -11,21 +14,31 @@ namespace roci::server {
 namespace {
 
 constexpr std::string_view kModelsPrefix = "/v1/models/";
+constexpr std::string_view kResponsesPrefix = "/v1/responses/";
 
 struct RouteSpec {
   std::string_view path;
   Route route;
   http::verb method;
   std::string_view allow;
+  const ErrorRenderer* errors = nullptr;  // null: OpenAI's envelope
 };
 
 constexpr RouteSpec kRoutes[] = {
     {"/v1/chat/completions", Route::kChatCompletions, http::verb::post, "POST"},
     {"/v1/completions", Route::kCompletions, http::verb::post, "POST"},
     {"/v1/embeddings", Route::kEmbeddings, http::verb::post, "POST"},
+    {"/v1/responses", Route::kResponses, http::verb::post, "POST"},
+    {"/v1/messages", Route::kMessages, http::verb::post, "POST", &kAnthropicErrors},
+    {"/v1/messages/count_tokens", Route::kCountTokens, http::verb::post, "POST", &kAnthropicErrors},
     {"/v1/models", Route::kModels, http::verb::get, "GET"},
     {"/health", Route::kHealth, http::verb::get, "GET"},
     {"/metrics", Route::kMetrics, http::verb::get, "GET"},
+    {"/", Route::kRoot, http::verb::get, "GET"},
+    {"/ui", Route::kUi, http::verb::get, "GET"},
+    {"/admin/status", Route::kAdminStatus, http::verb::get, "GET"},
+    {"/admin/events", Route::kAdminEvents, http::verb::get, "GET"},
+    {"/admin/series", Route::kAdminSeries, http::verb::get, "GET"},
 };
 
 // POST /v1/models/{id}/load and /unload (the id itself may contain '/').
@@ -39,6 +52,13 @@ constexpr LifecycleSpec kLifecycleRoutes[] = {
     {"/load", Route::kModelLoad, "/v1/models/{id}/load"},
     {"/unload", Route::kModelUnload, "/v1/models/{id}/unload"},
 };
+
+constexpr std::string_view kUiPrefix = "/ui/";
+
+bool is_console(Route route) {
+  return route == Route::kRoot || route == Route::kUi || route == Route::kAdminStatus ||
+         route == Route::kAdminEvents || route == Route::kAdminSeries;
+}
 
 std::string decode_id(std::string_view raw) {
   auto pct = boost::urls::make_pct_string_view(raw);
@@ -65,8 +85,18 @@ RouteMatch match_route(http::verb method, std::string_view target) {
       m.label = spec.path;
       m.method_allowed = method == spec.method;
       m.allow = spec.allow;
+      m.console = is_console(spec.route);
+      m.errors = spec.errors;
       return m;
     }
+  }
+  if (path.starts_with(kUiPrefix)) {
+    m.route = Route::kUi;
+    m.label = "/ui";
+    m.method_allowed = method == http::verb::get;
+    m.allow = "GET";
+    m.console = true;
+    return m;
   }
   if (path.size() > kModelsPrefix.size() && path.starts_with(kModelsPrefix)) {
     std::string_view id = path.substr(kModelsPrefix.size());
@@ -85,6 +115,12 @@ RouteMatch match_route(http::verb method, std::string_view target) {
     m.method_allowed = method == http::verb::get;
     m.allow = "GET";
     m.model_id = decode_id(id);
+  } else if (path.size() > kResponsesPrefix.size() && path.starts_with(kResponsesPrefix)) {
+    m.route = Route::kResponse;
+    m.label = "/v1/responses/{id}";
+    m.method_allowed = method == http::verb::get || method == http::verb::delete_;
+    m.allow = "GET, DELETE";
+    m.model_id = decode_id(path.substr(kResponsesPrefix.size()));
   }
   return m;
 }
@@ -101,8 +137,9 @@ asio::awaitable<void> answer_unknown_route(RequestContext& ctx) {
           .message = "Unknown route: " + std::string(verb_name(ctx.request)) + " " +
                      std::string(path_of(ctx.request)) +
                      ". The gateway serves /v1/chat/completions, /v1/completions, "
-                     "/v1/embeddings, /v1/models, /v1/models/{id}/load, /v1/models/{id}/unload, "
-                     "/health, /metrics.",
+                     "/v1/embeddings, /v1/responses, /v1/messages, /v1/messages/count_tokens, "
+                     "/v1/models, /v1/models/{id}/load, /v1/models/{id}/unload, /health, "
+                     "/metrics, and the web console at /ui.",
           .code = "unknown_route"};
   co_await send_error(ctx, e);
 }
@@ -117,7 +154,7 @@ asio::awaitable<void> answer_method_not_allowed(RequestContext& ctx, std::string
   const int status = to_http_error(e).status;
   Headers allow_header;
   allow_header.emplace_back("Allow", std::string(allow));
-  std::string body = error_body(e);
+  std::string body = error_renderer(ctx).body(e, to_http_error(e));
   auto sent = co_await ctx.writer.send(status, "application/json", std::move(body),
                                        std::move(allow_header));
   ctx.log.status = sent ? status : 499;
@@ -130,6 +167,7 @@ asio::awaitable<void> answer_method_not_allowed(RequestContext& ctx, std::string
 asio::awaitable<void> dispatch(RequestContext& ctx) {
   RouteMatch m = match_route(ctx.request.method(), ctx.request.target());
   ctx.log.route = std::string(m.label);
+  if (m.console && !ctx.worker.config.ui.enabled) return answer_unknown_route(ctx);
   if (m.route == Route::kNotFound) return answer_unknown_route(ctx);
   if (!m.method_allowed) return answer_method_not_allowed(ctx, m.allow);
   switch (m.route) {
@@ -139,6 +177,14 @@ asio::awaitable<void> dispatch(RequestContext& ctx) {
       return handle_completions(ctx);
     case Route::kEmbeddings:
       return handle_embeddings(ctx);
+    case Route::kResponses:
+      return handle_responses(ctx);
+    case Route::kResponse:
+      return handle_stored_response(ctx, std::move(m.model_id));
+    case Route::kMessages:
+      return handle_messages(ctx);
+    case Route::kCountTokens:
+      return handle_count_tokens(ctx);
     case Route::kModels:
       return handle_models(ctx);
     case Route::kModel:
@@ -151,6 +197,16 @@ asio::awaitable<void> dispatch(RequestContext& ctx) {
       return handle_health(ctx);
     case Route::kMetrics:
       return handle_metrics(ctx);
+    case Route::kRoot:
+      return admin::handle_root(ctx);
+    case Route::kUi:
+      return admin::handle_ui(ctx);
+    case Route::kAdminStatus:
+      return admin::handle_admin_status(ctx);
+    case Route::kAdminEvents:
+      return admin::handle_admin_events(ctx);
+    case Route::kAdminSeries:
+      return admin::handle_admin_series(ctx);
     case Route::kNotFound:
       break;
   }

@@ -11,6 +11,7 @@
 // CORS preflights: the session answers those, cors.h).
 #pragma once
 
+#include "server/api/http_error.h"
 #include "server/http/request_context.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -24,12 +25,21 @@ enum class Route {
   kChatCompletions,  // POST /v1/chat/completions
   kCompletions,      // POST /v1/completions
   kEmbeddings,       // POST /v1/embeddings
+  kResponses,        // POST /v1/responses
+  kResponse,         // GET, DELETE /v1/responses/{id}
+  kMessages,         // POST /v1/messages (Anthropic)
+  kCountTokens,      // POST /v1/messages/count_tokens (Anthropic)
   kModels,           // GET /v1/models
   kModel,            // GET /v1/models/{id}
   kModelLoad,        // POST /v1/models/{id}/load
   kModelUnload,      // POST /v1/models/{id}/unload
   kHealth,           // GET /health
   kMetrics,          // GET /metrics
+  kRoot,             // GET /: browsers (Accept: text/html) are sent to /ui
+  kUi,               // GET /ui, /ui/{file}: the web console's files
+  kAdminStatus,      // GET /admin/status
+  kAdminEvents,      // GET /admin/events (server-sent events)
+  kAdminSeries,      // GET /admin/series
   kNotFound,
 };
 
@@ -39,7 +49,13 @@ struct RouteMatch {
   std::string_view label = "other";
   bool method_allowed = false;  // false with a known route: 405
   std::string_view allow;       // the Allow header value for a 405 ("POST", "GET")
-  std::string model_id;  // kModel, kModelLoad, kModelUnload: the URL-decoded id (may contain '/')
+  std::string model_id;  // kModel, kModelLoad, kModelUnload: the URL-decoded id (may contain '/');
+                         // kResponse: the id
+  // The route's dialect's error renderer (the session puts it in RequestContext::errors, so the
+  // gate's errors too are in the client's dialect); null: OpenAI's envelope.
+  const ErrorRenderer* errors = nullptr;
+  // The gateway's own pages and admin API (kRoot, kUi, kAdmin*): answered only while ui.enabled.
+  bool console = false;
 };
 
 // Pure: method + request target (path and optional query) -> route.

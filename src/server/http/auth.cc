@@ -47,6 +47,9 @@ ApiKeyCheck::ApiKeyCheck(const config::AuthSection& auth)
 
 bool ApiKeyCheck::required(Route route) const {
   if (!enabled()) return false;
+  // The console's page and files carry no data (the page asks for a key for /admin/...); `/`
+  // only redirects.
+  if (route == Route::kUi || route == Route::kRoot) return false;
   if (route == Route::kHealth) return !public_health_;
   if (route == Route::kMetrics) return !public_metrics_;
   return true;

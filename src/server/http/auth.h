@@ -14,8 +14,9 @@
 // one instance serves every I/O thread.
 //
 // Without keys (auth.api_keys empty) nothing is required. With keys, every request needs one
-// except GET /health (auth.public_health) and GET /metrics (auth.public_metrics); CORS preflights
-// are answered before this check (cors.h).
+// except GET /health (auth.public_health), GET /metrics (auth.public_metrics) and the web
+// console's static files (/ui, and / which redirects there; /admin/... needs a key); CORS
+// preflights are answered before this check (cors.h).
 #pragma once
 
 #include "server/api/router.h"

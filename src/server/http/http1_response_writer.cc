@@ -92,7 +92,7 @@ asio::awaitable<Result<void>> Http1ResponseWriter::send(int status, std::string_
   if (broken_) co_return Error::cancelled();
   if (state_ != State::kNone) co_return Error::internal("a response was already sent");
   std::string& out = start_head(status, content_type, extra);
-  if (status == 204) {  // no body, and no Content-Length (RFC 9110 8.6)
+  if (status == 204 || status == 304) {  // no body and no Content-Length (RFC 9110 8.6, 8.8)
     body.clear();
     out.append(kCrlf);
   } else {

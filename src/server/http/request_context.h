@@ -22,6 +22,8 @@
 #include <roci/core/types.h>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
@@ -73,13 +75,18 @@ class ResponseWriter {
   virtual bool headers_sent() const = 0;
 };
 
-// What the access log line and the metrics record for one request. Handlers fill what they know.
+// What the access log line and the metrics record for one request. The session fills the
+// connection's fields; handlers fill what they know (resolve_and_admit: requested_model, model,
+// backend; the answer: usage, time_to_first_token), and every handler of a new route or API dialect
+// fills the same fields.
 struct RequestLog {
   std::string request_id;
+  asio::ip::tcp::endpoint client;  // the peer's address (formatted only when logged)
   std::string route;  // "/v1/chat/completions", ... ("other" for unknown paths: bounded label set)
-  std::string model;  // resolved model id ("" when none)
-  std::string backend;  // the fleet backend that answered ("" when none did; X-Roci-Backend)
-  int status = 0;       // 499 when the client went away
+  std::string requested_model;  // as the client wrote it ("" when it named none)
+  std::string model;            // resolved model id ("" when none): the metrics' model label
+  std::string backend;          // provider instance (a fleet: the backend) that served it
+  int status = 0;               // 499 when the client went away
   std::optional<Usage> usage;
   std::size_t bytes_out = 0;
   bool stream = false;
@@ -89,12 +96,21 @@ struct RequestLog {
   std::optional<std::chrono::nanoseconds> time_to_first_token;
   std::optional<ErrorKind> error_kind;  // set when the request failed
   std::string error_message;            // for the log line (never secrets)
+  // Only with ui.log_content (the console's live feed): the last user message and the answer
+  // text, each cut at admin::kMaxEventText bytes.
+  std::string content_prompt;
+  std::string content_answer;
 };
 
 class ProviderSet;
 class MetricsShard;
+struct ErrorRenderer;  // server/api/http_error.h
 class AdmissionQueue;
 class ModelCatalog;
+namespace admin {
+class AdminState;
+}
+class ResponseStore;
 
 // Per I/O thread. Nothing here is shared with another thread except the AdmissionQueue (which is
 // thread-safe) and the immutable config.
@@ -104,6 +120,9 @@ struct WorkerContext {
   MetricsShard& metrics;
   AdmissionQueue& admission;
   ModelCatalog& catalog;
+  admin::AdminState* admin = nullptr;  // the console's shared state (admin_state.h); may be null
+  // The Responses API store (shared by every thread; thread-safe). Null: nothing is stored.
+  ResponseStore* responses = nullptr;
 };
 
 struct RequestContext {
@@ -113,7 +132,9 @@ struct RequestContext {
   ResponseWriter& writer;
   RequestLog& log;
   WorkerContext& worker;
-  bool loopback_peer = false;  // the client connected from a loopback address
+  asio::ip::address peer = {};  // the client's address (the console's loopback rule)
+  // How errors are written: the route's dialect (RouteMatch::errors); null is OpenAI's envelope.
+  const ErrorRenderer* errors = nullptr;
 };
 
 }  // namespace roci::server

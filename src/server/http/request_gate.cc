@@ -1,5 +1,7 @@
 #include "server/http/request_gate.h"
 
+#include <optional>
+
 #include "config/gateway_config.h"
 #include "server/http/auth.h"
 #include "server/http/cors.h"
@@ -43,6 +45,32 @@ GateDecision refuse_read(const http::request_header<>& head, const beast::error_
   return refuse_head(Error::invalid_request("Malformed HTTP request: " + ec.message() + "."));
 }
 
+// Check 6: a body read as JSON must be labelled JSON, or unlabelled and not from a browser page
+// of another origin (see BodyType). nullopt: accepted.
+std::optional<Error> check_body_type(const http::request_header<>& head, const GatePolicy& policy) {
+  const std::string_view type = head[http::field::content_type];
+  switch (classify_body_type(type)) {
+    case BodyType::kJson:
+      return std::nullopt;
+    case BodyType::kUnlabelled: {
+      const auto origin = head.find(http::field::origin);
+      const bool foreign_page =
+          origin != head.end() && (policy.cors == nullptr || !policy.cors->enabled() ||
+                                   !policy.cors->origin_allowed(origin->value()));
+      if (!foreign_page) return std::nullopt;
+      return Error{.kind = ErrorKind::kUnsupportedMediaType,
+                   .message = "Content-Type \"" + std::string(type.empty() ? "none" : type) +
+                              "\" from a page of another origin (" + std::string(origin->value()) +
+                              ") is not accepted: send application/json."};
+    }
+    case BodyType::kNotJson:
+      break;
+  }
+  return Error{
+      .kind = ErrorKind::kUnsupportedMediaType,
+      .message = "Content-Type must be application/json (got \"" + std::string(type) + "\")."};
+}
+
 }  // namespace
 
 GateDecision check_request_head(const http::request_header<>& head,
@@ -79,16 +107,8 @@ GateDecision check_request_head(const http::request_header<>& head,
     }
   }
   const bool routed = match.route != Route::kNotFound && match.method_allowed;
-  // Model load/unload take an optional body: a bare POST carries no Content-Type.
-  const bool body_optional =
-      (match.route == Route::kModelLoad || match.route == Route::kModelUnload) &&
-      head[http::field::content_type].empty();
-  if (routed && head.method() == http::verb::post && !body_optional &&
-      !is_json_media_type(head[http::field::content_type])) {
-    const std::string_view type = head[http::field::content_type];
-    return refuse(Error{.kind = ErrorKind::kUnsupportedMediaType,
-                        .message = "Content-Type must be application/json (got \"" +
-                                   std::string(type.empty() ? "none" : type) + "\")."});
+  if (routed && head.method() == http::verb::post) {
+    if (auto refused = check_body_type(head, policy)) return refuse(std::move(*refused));
   }
   return GateDecision{.action = routed ? GateAction::kAdmit : GateAction::kRoute};
 }
@@ -98,11 +118,19 @@ bool is_request_error(const beast::error_code& ec) {
          ec != http::error::partial_message && ec != http::error::end_of_stream;
 }
 
-bool is_json_media_type(std::string_view content_type) {
+BodyType classify_body_type(std::string_view content_type) {
   std::string_view media = content_type.substr(0, content_type.find(';'));
   while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
   while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
-  return beast::iequals(media, "application/json");
+  if (beast::iequals(media, "application/json")) return BodyType::kJson;
+  if (media.size() > 5 && beast::iequals(media.substr(media.size() - 5), "+json")) {
+    return BodyType::kJson;  // application/vnd.api+json, application/merge-patch+json, ...
+  }
+  if (media.empty() || beast::iequals(media, "application/x-www-form-urlencoded") ||
+      beast::iequals(media, "text/plain")) {
+    return BodyType::kUnlabelled;
+  }
+  return BodyType::kNotJson;
 }
 
 }  // namespace roci::server

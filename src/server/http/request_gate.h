@@ -19,7 +19,8 @@
 //  4. a CORS preflight (CORS on): an origin that is not allowed is refused (kPermissionDenied,
 //     403); a known route gets kPreflight, an unknown one kRoute (404). No API key is needed;
 //  5. the API key, where the route needs one (kUnauthenticated, 401; the body is never read);
-//  6. a POST to a known route whose Content-Type is not JSON (kUnsupportedMediaType, 415);
+//  6. a POST to a known route whose body is not to be read as JSON (kUnsupportedMediaType, 415):
+//     see BodyType;
 //  7. an unknown path or a wrong method: kRoute (the router's 404 / 405);
 //  8. otherwise kAdmit.
 // Errors are typed (roci::Error) and carry no wire format: the caller renders them in its
@@ -82,7 +83,16 @@ GateDecision check_request_head(const http::request_header<>& head,
 // (answered 400 / 413 / 431) rather than the connection ending.
 bool is_request_error(const boost::beast::error_code& ec);
 
-// "application/json" with optional parameters (charset=...), case-insensitive.
-bool is_json_media_type(std::string_view content_type);
+// How a POST body's Content-Type (parameters ignored, case-insensitive) is taken.
+enum class BodyType {
+  kJson,  // application/json, any */*+json: read as JSON
+  // None, application/x-www-form-urlencoded (what `curl -d` sends unless told), text/plain: read
+  // as JSON, as LM Studio and llama.cpp do, unless the request carries an Origin that CORS does
+  // not allow. A browser sends these types cross-site without a preflight, so taking them from
+  // any page would let every web site the user visits drive the gateway.
+  kUnlabelled,
+  kNotJson,  // multipart/form-data, text/html, ...: 415
+};
+BodyType classify_body_type(std::string_view content_type);
 
 }  // namespace roci::server

@@ -1,13 +1,16 @@
 #include "server/http/session.h"
 
 #include "config/gateway_config.h"
+#include "server/admin/admin_state.h"
 #include "server/api/http_error.h"
 #include "server/api/router.h"
 #include "server/http/cors.h"
 #include "server/http/http1_response_writer.h"
 #include "server/http/request_gate.h"
 #include "server/http/request_id.h"
+#include "server/live_config.h"
 #include "server/observability/access_log.h"
+#include "server/observability/logging.h"
 #include "server/observability/metrics.h"
 
 #include <spdlog/spdlog.h>
@@ -61,6 +64,9 @@ struct ConnectionCount {
 // One request, from its head to its line in the access log. Owned by the session rather than by the
 // coroutine reading it, so that the catch site can still answer it.
 struct RequestInProgress {
+  // The configuration and per-thread state the request is served with, held until it was
+  // recorded: a reload meanwhile changes nothing for it (live_config.h).
+  std::shared_ptr<WorkerState> state;
   http::request_parser<http::string_body> parser;
   RequestLog log;
   std::optional<Http1ResponseWriter> writer;  // once the head is read
@@ -72,8 +78,10 @@ struct RequestInProgress {
 class Session {
  public:
   Session(tcp::socket socket, SessionEnv& env, bool reject)
-      : env_(env), config_(env.worker.config), socket_(std::move(socket)), reject_(reject) {
+      : env_(env), socket_(std::move(socket)), reject_(reject) {
     node_.socket = &socket_;
+    beast::error_code ec;
+    peer_ = socket_.remote_endpoint(ec);
     env_.sessions.push_back(node_);
     pending_output_.reserve(512);
   }
@@ -104,8 +112,10 @@ class Session {
   // The catch site's work: logs `failure`, answers 500 when nothing was sent yet.
   asio::awaitable<void> answer_failure(std::exception_ptr failure);
   void record_request();
-  bool peer_is_loopback() const;
   asio::awaitable<void> close(bool linger);
+  seconds write_timeout() {
+    return env_.write_timeout.value_or(seconds(config().server.write_timeout_secs));
+  }
 
   // What watch_client_close shares with its callback, which may run after the handler ended.
   struct CloseWatch {
@@ -120,9 +130,14 @@ class Session {
   // is cancelled or closed under us), emits a terminal cancellation to the handler.
   void watch_client_close(std::shared_ptr<CloseWatch> watch);
 
+  // The configuration of the request in progress (of the newest generation between requests).
+  const config::GatewayConfig& config() {
+    return current_ ? current_->state->shared->config : env_.states.current()->shared->config;
+  }
+
   SessionEnv& env_;
-  const config::GatewayConfig& config_;
   tcp::socket socket_;
+  tcp::endpoint peer_;          // the client's address, for the access log
   beast::flat_buffer buffer_;   // request bytes read and not parsed yet
   std::string pending_output_;  // ResponseConnection::pending_output
   SessionNode node_;
@@ -135,9 +150,11 @@ class Session {
 
 RequestInProgress& Session::start_request(bool pipelined) {
   RequestInProgress& current = current_.emplace();
-  current.parser.header_limit(static_cast<std::uint32_t>(
-      std::min<std::size_t>(config_.limits.max_header_bytes, UINT32_MAX)));
-  current.parser.body_limit(config_.limits.max_body_bytes);
+  current.state = env_.states.current();
+  const auto& limits = current.state->shared->config.limits;
+  current.parser.header_limit(
+      static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
+  current.parser.body_limit(limits.max_body_bytes);
   current.pipelined = pipelined;
   return current;
 }
@@ -146,28 +163,20 @@ RouteMatch Session::open_request(RequestInProgress& current) {
   ClientRequest& req = current.parser.get();
   current.log.start = steady_clock::now();
   current.log.request_id = request_id_for(req["X-Request-Id"]);
+  current.log.client = peer_;
   RouteMatch match = match_route(req.method(), req.target());
   current.log.route = std::string(match.label);
   current.writer.emplace(
-      ResponseConnection{socket_, node_, pending_output_, env_.stopping, env_.write_timeout}, req,
+      ResponseConnection{socket_, node_, pending_output_, env_.stopping, write_timeout()}, req,
       current.log);
-  current.ctx.emplace(
-      RequestContext{req, *current.writer, current.log, env_.worker, peer_is_loopback()});
-  if (env_.cors != nullptr) {
-    current.writer->set_common_headers(env_.cors->response_headers(req[http::field::origin]));
-  }
-  env_.worker.metrics.request_started();
+  beast::error_code peer_ec;
+  const auto peer = socket_.remote_endpoint(peer_ec);
+  current.ctx.emplace(RequestContext{req, *current.writer, current.log, current.state->context,
+                                     peer.address(), match.errors});
+  current.writer->set_common_headers(
+      current.state->shared->cors.response_headers(req[http::field::origin]));
+  env_.metrics.request_started();
   return match;
-}
-
-bool Session::peer_is_loopback() const {
-  boost::system::error_code ec;
-  const auto address = socket_.remote_endpoint(ec).address();
-  if (ec) return false;
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).is_loopback();
-  }
-  return address.is_loopback();
 }
 
 void Session::record_request() {
@@ -176,8 +185,9 @@ void Session::record_request() {
   current.recorded = true;
   if (current.writer) current.log.bytes_out = current.writer->bytes_out();
   const auto& req = current.parser.get();
-  env_.worker.metrics.record(current.log);
+  env_.metrics.record(current.log);
   log_access(current.log, req.method_string(), req.target());
+  if (auto* admin = current.state->context.admin) admin->record(current.log, req.method_string());
 }
 
 asio::awaitable<void> Session::answer(const Error& e) {
@@ -238,7 +248,7 @@ asio::awaitable<bool> Session::read_body() {
   RequestInProgress& current = *current_;
   const auto& req = current.parser.get();
   if (beast::iequals(req[http::field::expect], "100-continue") && req.version() >= 11) {
-    node_.arm(env_.write_timeout);
+    node_.arm(write_timeout());
     auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue), kUseTuple);
     node_.disarm();
     if (ec) {
@@ -246,7 +256,7 @@ asio::awaitable<bool> Session::read_body() {
       co_return false;
     }
   }
-  node_.arm(seconds(config_.server.request_body_timeout_secs));
+  node_.arm(seconds(config().server.request_body_timeout_secs));
   auto [ec, n] = co_await http::async_read(socket_, buffer_, current.parser, kUseTuple);
   node_.disarm();
   if (!ec) co_return true;
@@ -256,7 +266,7 @@ asio::awaitable<bool> Session::read_body() {
     // expression (a double free).
     const Error e{.kind = ErrorKind::kPayloadTooLarge,
                   .message = "Request body exceeds limits.max_body_bytes (" +
-                             std::to_string(config_.limits.max_body_bytes) + " bytes)."};
+                             std::to_string(config().limits.max_body_bytes) + " bytes)."};
     co_await answer(e);
   } else if (is_request_error(ec)) {
     linger_ = true;
@@ -286,8 +296,8 @@ asio::awaitable<Session::Next> Session::answer_at_gate(const GateDecision& gate,
       co_await send_error(*current.ctx, gate.error);
       break;
     case GateAction::kPreflight:
-      writer.set_common_headers(
-          env_.cors->preflight_headers(current.parser.get()[http::field::origin], match.allow));
+      writer.set_common_headers(current.state->shared->cors.preflight_headers(
+          current.parser.get()[http::field::origin], match.allow));
       (void)co_await writer.send(204, std::string_view(), std::string(), Headers{});
       break;
     case GateAction::kRoute:
@@ -301,7 +311,9 @@ asio::awaitable<Session::Next> Session::answer_at_gate(const GateDecision& gate,
 }
 
 asio::awaitable<Session::Next> Session::read_request() {
-  const auto& server = config_.server;
+  // Read now: the request may start with a newer configuration than the one current now.
+  const seconds header_timeout(config().server.request_header_timeout_secs);
+  const seconds idle_timeout(config().server.idle_keep_alive_secs);
   const bool first = std::exchange(first_, false);
   // Sent before the previous response was complete: already read, or seen by the close watch.
   const bool pipelined = buffer_.size() > 0 || std::exchange(next_sent_early_, false);
@@ -309,7 +321,7 @@ asio::awaitable<Session::Next> Session::read_request() {
   if (buffer_.size() == 0) {
     if (env_.stopping.load(std::memory_order_relaxed)) co_return Next::kClose;
     node_.idle = true;
-    node_.arm(seconds(first ? server.request_header_timeout_secs : server.idle_keep_alive_secs));
+    node_.arm(first ? header_timeout : idle_timeout);
     auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(kFirstReadBytes), kUseTuple);
     node_.idle = false;
     if (ec) co_return Next::kClose;
@@ -318,7 +330,7 @@ asio::awaitable<Session::Next> Session::read_request() {
 
   // 2. The head, bounded in time from its first byte (from accept for the first request).
   RequestInProgress& current = start_request(pipelined);
-  if (!first) node_.arm(seconds(server.request_header_timeout_secs));
+  if (!first) node_.arm(header_timeout);
   auto [ec, n] = co_await http::async_read_header(socket_, buffer_, current.parser, kUseTuple);
   node_.disarm();
   if (node_.timed_out || (ec && !is_request_error(ec))) {
@@ -329,9 +341,9 @@ asio::awaitable<Session::Next> Session::read_request() {
   // 3. The gate: every answer that needs no body.
   const RouteMatch match = open_request(current);
   const GateDecision gate = check_request_head(current.parser.get(), ec, match,
-                                               GatePolicy{.limits = config_.limits,
-                                                          .auth = env_.auth,
-                                                          .cors = env_.cors,
+                                               GatePolicy{.limits = config().limits,
+                                                          .auth = &current.state->shared->auth,
+                                                          .cors = &current.state->shared->cors,
                                                           .over_connection_limit = reject_});
   if (gate.action != GateAction::kAdmit) co_return co_await answer_at_gate(gate, match);
 
@@ -400,7 +412,8 @@ asio::awaitable<void> Session::answer_failure(std::exception_ptr failure) {
     what = e.what();
   } catch (...) {
   }
-  spdlog::error("session: unhandled exception: {}", what);
+  log_request(spdlog::level::err, current_ ? current_->log.request_id : std::string("-"),
+              "session: unhandled exception: {}", what);
   if (current_ && current_->writer && !current_->writer->headers_sent() &&
       !current_->writer->broken()) {
     co_await answer(Error::internal("Internal error in the gateway (request id " +

@@ -41,11 +41,12 @@
 #include <boost/intrusive/list.hpp>
 #include <chrono>
 #include <functional>
+#include <optional>
 
 namespace roci::server {
 
-class ApiKeyCheck;
-class CorsPolicy;
+class MetricsShard;
+class WorkerStates;
 
 // Replaces the router's dispatch for routed requests (tests). Unknown routes and wrong methods
 // still get the router's 404 / 405. The function object must outlive the gateway.
@@ -79,15 +80,17 @@ using SessionList =
 // What the sessions of one worker thread share. Owned by the Gateway, outlives every session.
 // Touched only from the worker's thread, except the two atomics.
 struct SessionEnv {
-  WorkerContext& worker;
+  // The configuration and per-thread state; each request takes the newest at its start and keeps
+  // it to its end (live_config.h).
+  WorkerStates& states;
+  MetricsShard& metrics;
   const std::atomic<bool>&
       stopping;                   // graceful shutdown started: Connection: close, no new requests
   std::atomic<int>& connections;  // open client connections over all threads
   const DispatchFn* dispatch = nullptr;  // nullptr: router.h's dispatch
-  std::chrono::seconds write_timeout{30};
+  // Deadline of every response write; unset: server.write_timeout_secs of the request's config.
+  std::optional<std::chrono::seconds> write_timeout;
   SessionList sessions;
-  const ApiKeyCheck* auth = nullptr;  // auth.h; nullptr: no keys required
-  const CorsPolicy* cors = nullptr;   // cors.h; nullptr: CORS off
 };
 
 // Serves one accepted connection until it closes. Never throws. The caller has already counted

@@ -1,6 +1,7 @@
 #include "server/observability/metrics.h"
 
 #include "server/api/handlers.h"
+#include "server/observability/process_metrics.h"
 
 #include <algorithm>
 #include <charconv>
@@ -180,7 +181,8 @@ void MetricsShard::record(const RequestLog& log) {
       tokens_per_second_.observe(log.usage->completion_tokens / seconds(gen));
     }
   }
-  if (log.status == 499) bump(cancellations_, 1);
+  // A reader leaving the console's event feed is how that feed ends, not a cancelled request.
+  if (log.status == 499 && log.route != "/admin/events") bump(cancellations_, 1);
   if (log.error_kind == ErrorKind::kUnauthenticated) bump(auth_failures_, 1);
   if (log.error_kind) {
     for (std::size_t i = 0; i < std::size(kUpstreamErrorKinds); ++i) {
@@ -315,6 +317,7 @@ std::string MetricsRegistry::render() const {
   // ---- fleet: the per-backend series (fleet_metrics.cc), when the gateway fronts a fleet.
   if (gauges_.fleet_text) out.append(gauges_.fleet_text());
   // ---- end fleet
+  append_process_metrics(out);
   return out;
 }
 

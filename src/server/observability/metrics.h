@@ -30,12 +30,21 @@ namespace roci::server {
 inline constexpr std::string_view kRouteLabels[] = {"/v1/chat/completions",
                                                     "/v1/completions",
                                                     "/v1/embeddings",
+                                                    "/v1/responses",
+                                                    "/v1/responses/{id}",
+                                                    "/v1/messages",
+                                                    "/v1/messages/count_tokens",
                                                     "/v1/models",
                                                     "/v1/models/{id}",
                                                     "/v1/models/{id}/load",
                                                     "/v1/models/{id}/unload",
                                                     "/health",
                                                     "/metrics",
+                                                    "/",
+                                                    "/ui",
+                                                    "/admin/status",
+                                                    "/admin/events",
+                                                    "/admin/series",
                                                     "other"};
 inline constexpr std::size_t kRouteCount = std::size(kRouteLabels);
 inline constexpr std::size_t kMaxModelLabels = 64;

@@ -28,8 +28,6 @@
 
 namespace roci::server {
 
-inline constexpr std::string_view kLocalModelAlias = "local-model";
-
 struct FleetSelector {
   std::string backend;  // a pinned backend name ("" : any)
   std::string kind;     // a provider kind restricting the backends ("" : any)

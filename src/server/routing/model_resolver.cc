@@ -1,6 +1,7 @@
 #include "server/routing/model_resolver.h"
 
 #include "config/gateway_config.h"
+#include "core/model_match.h"
 #include "server/routing/fleet_resolver.h"
 #include "server/routing/provider_set.h"
 
@@ -15,25 +16,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return lower(x) == lower(y); });
-}
-
-bool icontains(std::string_view haystack, std::string_view needle) {
-  if (needle.empty()) return true;
-  auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                        [](char x, char y) { return lower(x) == lower(y); });
-  return it != haystack.end();
-}
-
-// "x@q4_k_m" -> "x".
-std::string_view strip_variant_suffix(std::string_view id) {
-  auto at = id.rfind('@');
-  return at == std::string_view::npos || at == 0 ? id : id.substr(0, at);
-}
+using model_match::icontains;
+using model_match::iequals;
+using model_match::Match;
+using model_match::match;
+using model_match::strip_variant_suffix;
 
 std::string join(const std::vector<std::string>& ids) {
   std::string out;
@@ -85,42 +72,6 @@ std::vector<std::string_view> usable_ids(const std::vector<ModelInfo>& models,
   return ids;
 }
 
-// Rules 3 and 4 over `ids`: `id` set on a match; `ambiguous` lists the matches when there are
-// several different models; both empty when nothing matches.
-struct Match {
-  std::optional<std::string_view> id;
-  std::vector<std::string_view> ambiguous;
-};
-
-Match match(std::string_view requested, const std::vector<std::string_view>& ids) {
-  for (std::string_view id : ids) {
-    if (id == requested) return {id, {}};
-  }
-  std::vector<std::string_view> hits;
-  for (std::string_view id : ids) {
-    if (icontains(id, requested)) hits.push_back(id);
-  }
-  if (hits.empty()) return {};
-  if (hits.size() == 1) return {hits.front(), {}};
-  // A case-insensitive exact match wins over longer ids that contain it.
-  for (std::string_view id : hits) {
-    if (iequals(id, requested)) return {id, {}};
-  }
-  // Numbered instances of one model ("x", "x:2", "x:3") are one match: the base id (or the
-  // first listed instance when the base is not listed).
-  std::string_view base = strip_instance_suffix(hits.front());
-  bool one_model = std::all_of(hits.begin(), hits.end(), [&](std::string_view id) {
-    return strip_instance_suffix(id) == base;
-  });
-  if (one_model) {
-    for (std::string_view id : hits) {
-      if (id == base) return {id, {}};
-    }
-    return {hits.front(), {}};
-  }
-  return {std::nullopt, std::move(hits)};
-}
-
 Error ambiguous(std::string_view requested, const std::vector<std::string_view>& hits,
                 std::vector<std::string> available) {
   std::string message = "Model \"" + std::string(requested) + "\" is ambiguous: it matches " +
@@ -149,6 +100,11 @@ std::optional<std::string> pick_default(const std::vector<ModelInfo>& models,
     if (m != nullptr) return m->id;
   }
   return std::nullopt;
+}
+
+bool lists(const std::vector<ModelInfo>& available, std::string_view id) {
+  return std::any_of(available.begin(), available.end(),
+                     [id](const ModelInfo& m) { return m.id == id; });
 }
 
 Result<std::string> resolve_default(const std::vector<ModelInfo>* available,
@@ -189,24 +145,11 @@ SelectorSplit split_selector(std::string_view requested, const ProviderRegistry&
 }
 
 std::string_view strip_instance_suffix(std::string_view id) {
-  auto colon = id.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == id.size()) return id;
-  std::string_view tail = id.substr(colon + 1);
-  bool digits = std::all_of(tail.begin(), tail.end(),
-                            [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-  return digits ? id.substr(0, colon) : id;
+  return model_match::strip_instance_suffix(id);
 }
 
 bool same_model(std::string_view resolved, std::string_view served, bool allow_snapshot_suffix) {
-  if (served.empty() || served == resolved) return true;
-  std::string_view r = strip_variant_suffix(strip_instance_suffix(resolved));
-  std::string_view s = strip_variant_suffix(strip_instance_suffix(served));
-  if (iequals(r, s)) return true;
-  if (allow_snapshot_suffix && s.size() > r.size() && iequals(s.substr(0, r.size()), r) &&
-      s[r.size()] == '-') {
-    return true;
-  }
-  return false;
+  return model_match::same_model(resolved, served, allow_snapshot_suffix);
 }
 
 bool is_allowed(std::string_view id, std::span<const std::string> allowed,
@@ -250,6 +193,12 @@ Result<std::string> resolve_model_id(std::string_view requested,
                                      const ResolverOptions& o) {
   if (o.is_primary && (requested.empty() || requested == o.default_model)) {
     return resolve_default(available, o);
+  }
+  if (o.is_primary && o.local_model_alias && requested == kLocalModelAlias &&
+      !(available != nullptr && lists(*available, requested))) {
+    ResolverOptions loaded = o;  // rule 2 without a configured default: the loaded model
+    loaded.default_model = {};
+    return resolve_default(available, loaded);
   }
   if (requested.empty()) {
     return Error::invalid_request(
@@ -319,6 +268,8 @@ asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, Mode
       .default_model = is_primary ? std::string_view(inference.default_model) : std::string_view(),
       .fallback_model = out.provider->model_id(),
       .allowed_models = inference.allowed_models,
+      .local_model_alias =
+          is_primary && (out.provider->kind() == "lmstudio" || out.provider->kind() == "llamacpp"),
       .purpose = purpose};
   auto id = resolve_model_id(split.model, out.catalog.get(), options);
   if (!id) co_return id.error();
@@ -342,19 +293,10 @@ std::optional<Error> check_served_model(const ResolvedModel& resolved, std::stri
   if (resolved.catalog) {
     available = allowed_ids(*resolved.catalog, inference.allowed_models, provider);
   }
-  std::string message =
-      lmstudio
-          ? "LM Studio served model \"" + std::string(served) + "\" instead of the requested \"" +
-                resolved.model + "\" (LM Studio substitutes the loaded model for unknown names)."
-          : "The upstream (" + std::string(provider) + ") served model \"" + std::string(served) +
-                "\" instead of the requested \"" + resolved.model + "\".";
-  if (!available.empty()) message += " Available models: " + join(available) + ".";
-  message += " Load the requested model, or set inference.accept_model_mismatch to accept this.";
-  Error e = Error::upstream(std::move(message));
-  e.code = "model_mismatch";
-  e.param = "model";
-  e.available_models = std::move(available);
-  return e;
+  const std::string upstream =
+      lmstudio ? std::string("LM Studio") : "The upstream (" + std::string(provider) + ")";
+  return model_match::mismatch_error(upstream, lmstudio, served, resolved.model,
+                                     std::move(available), "inference.accept_model_mismatch");
 }
 
 }  // namespace roci::server

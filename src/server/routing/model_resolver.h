@@ -18,6 +18,9 @@
 //     "the model loaded in LM Studio": the first listed model whose state is loaded, else the first
 //     listed, else default_model as-is (or the provider's own model when no default is set).
 //     Chat prefers non-embedding models here, embeddings prefer embedding models.
+//     In front of LM Studio or llama.cpp, "local-model" (the seed's name for "the model loaded in
+//     LM Studio") is that alias too, with no configuration, unless it is itself a listed id;
+//     allowed_models still restricts what it may pick.
 //  3. An exact id.
 //  4. A case-insensitive substring of exactly one id ("mistral" ->
 //     TheBloke/Mistral-7B-Instruct-v0.2-GGUF). A case-insensitive exact match wins over longer
@@ -64,12 +67,15 @@ class ProviderSet;
 
 enum class ModelPurpose { kChat, kEmbedding };
 
+inline constexpr std::string_view kLocalModelAlias = "local-model";
+
 struct ResolverOptions {
   std::string_view provider_name;               // matches "provider:id" entries of allowed_models
   bool is_primary = true;                       // rule 2 applies (only to the configured provider)
   std::string_view default_model;               // config.inference.default_model
   std::string_view fallback_model;              // the provider's own model (Provider::model_id())
   std::span<const std::string> allowed_models;  // empty: all
+  bool local_model_alias = false;               // "local-model" means the loaded model (rule 2)
   ModelPurpose purpose = ModelPurpose::kChat;
 };
 

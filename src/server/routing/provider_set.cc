@@ -1,6 +1,7 @@
 #include "server/routing/provider_set.h"
 
 #include "config/gateway_config.h"
+#include "server/observability/logging.h"
 
 #include <roci/core/model_selector.h>
 
@@ -22,13 +23,16 @@ HttpOptions gateway_http_options(const config::HttpSection& section,
   // closed on time, not at the next request (a quiet gateway holds no sockets to LM Studio).
   http.close_idle_on_timer = true;
   http.on_retry = [count = std::move(count_retry)](const HttpRetry& retry) {
+    const std::string_view id =
+        retry.request_id.empty() ? std::string_view("-") : std::string_view(retry.request_id);
     if (retry.stale_connection) {
-      spdlog::debug("upstream keep-alive connection found closed, resending on a new one: {}",
-                    retry.cause);
+      log_request(spdlog::level::debug, id,
+                  "upstream keep-alive connection found closed, resending on a new one: {}",
+                  retry.cause);
       return;
     }
-    spdlog::warn("upstream retry {}/{} in {} ms: {}", retry.attempt, retry.max_retries,
-                 retry.delay.count(), retry.cause);
+    log_request(spdlog::level::warn, id, "upstream retry {}/{} in {} ms: {}", retry.attempt,
+                retry.max_retries, retry.delay.count(), retry.cause);
     if (count) count();
   };
   return http;
@@ -148,18 +152,18 @@ ProviderSet& ProviderSet::operator=(ProviderSet&&) noexcept = default;
 ProviderSet::~ProviderSet() = default;
 
 Result<Provider*> ProviderSet::for_selector(std::string_view provider_name) {
-  if (provider_name == primary_->name()) return primary_.get();
-  if (auto it = others_.find(provider_name); it != others_.end()) return it->second.get();
-  // Built once per thread on first use, from the environment's spec for the kind.
-  auto created = registry_.create(LanguageModel::Known{std::string(provider_name), {}});
-  if (!created) {
-    Error e = created.error();
-    if (e.kind == ErrorKind::kInvalidRequest && e.param.empty()) e.param = "model";
-    return e;
+  if (provider_name == primary_->name() || provider_name == primary_->kind()) {
+    return primary_.get();
   }
-  Provider* raw = created->get();
-  others_.emplace(std::string(provider_name), std::move(*created));
-  return raw;
+  if (auto it = others_.find(provider_name); it != others_.end()) return it->second.get();
+  // Only what the configuration names is reachable: a selector never builds a provider from the
+  // environment (OPENAI_API_KEY there must not let any client spend it).
+  return Error{.kind = ErrorKind::kModelNotFound,
+               .message = "Provider \"" + std::string(provider_name) +
+                          "\" is not configured on this gateway (it serves " +
+                          std::string(primary_->kind()) +
+                          "); use a model id without a provider prefix.",
+               .param = "model"};
 }
 
 void ProviderSet::add(std::string name, std::unique_ptr<Provider> provider) {

@@ -2,20 +2,18 @@
 //
 //   auto providers = ProviderSet::create(config);           // Result<ProviderSet>, per thread
 //   roci::Provider& lmstudio = providers->primary();         // built from config.inference
-//   auto other = providers->for_selector("mock");            // "mock:mock-model" selectors, built
-//   lazily
+//   auto same = providers->for_selector("lmstudio");         // "lmstudio:qwen3" selectors
 //
 // Every provider is built by roci::ProviderRegistry. The primary's spec comes from
 // `config.inference` (provider, base_url, default_model, api_key, http, mock) over the kind's
 // environment (its API key when inference.api_key is empty, OpenAI organization and project); its
-// base URL is inference.base_url or the kind's default, never an environment variable. Other
-// providers ("openai:gpt-4o-mini" selectors) are created on first use from RociConfig::from_env()
-// (LMSTUDIO_BASE_URL, OPENAI_API_KEY, LLAMACPP_BASE_URL, ...): mock is always available, openai
-// only with OPENAI_API_KEY. Every provider gets the same HTTP options (config::to_http_options:
-// timeout_secs -> request_timeout, connect, first byte and stream idle (0 -> timeout), stream
-// total, keep-alive, pool size, CA file; idle connections closed on a timer; each retry logged).
-// A selector naming the primary's provider returns the primary. Upstream base URLs come only from
-// configuration and the environment, never from a request.
+// base URL is inference.base_url or the kind's default, never an environment variable. Only
+// configured providers are reachable from a request: a selector names the primary (by name or
+// kind) or nothing (for_selector). Every provider gets the same HTTP options
+// (config::to_http_options: timeout_secs -> request_timeout, connect, first byte and stream idle
+// (0 -> timeout), stream total, keep-alive, pool size, CA file; idle connections closed on a
+// timer; each retry logged). Upstream base URLs come only from configuration, never from a
+// request.
 //
 // The fleet (inference.backends, FLEET.md): create_fleet() builds the one shared Fleet from the
 // configured backends (each spec as the primary's, per backend: kind, base URL, key from its
@@ -80,10 +78,11 @@ class ProviderSet {
   fleet::FleetProvider* fleet() { return fleet_; }
   const Provider& primary() const { return *primary_; }
 
-  // The provider for a selector prefix (a registered kind: "lmstudio", "openai", ...), created on
-  // first use and cached for the life of the set. The primary when `provider_name` is the
-  // primary's name. Errors: kInvalidRequest (param "model") for an unknown name or a provider that
-  // cannot be built (openai without OPENAI_API_KEY); failures are not cached.
+  // The provider for a selector prefix: the primary when `provider_name` is its name or kind,
+  // else one installed with add(). Nothing else is reachable from a request: a registered kind
+  // the configuration does not name ("openai:gpt-4o" on an LM Studio gateway, "mock:x" on any
+  // gateway not configured with the mock) is kModelNotFound (param "model"), whatever the
+  // environment holds (OPENAI_API_KEY). Never builds a provider.
   Result<Provider*> for_selector(std::string_view provider_name);
 
   // Test hook: install `provider` as the one for_selector(name) returns.

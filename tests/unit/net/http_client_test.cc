@@ -365,7 +365,7 @@ TEST(HttpClient, FirstByteTimeout) {
   EXPECT_EQ(got.error().code, "first_byte_timeout");
   EXPECT_EQ(got.error().message,
             "Test Upstream did not send a response within 100 ms (first byte). Raise "
-            "inference.http.first_byte_timeout_secs if models load slowly.");
+            "HttpOptions::first_byte_timeout if models load slowly.");
   EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
 
   // A per-request override wins over the option.
@@ -422,7 +422,7 @@ TEST(HttpClient, BodyOverTheLimit) {
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().kind, ErrorKind::kUpstreamError);
   EXPECT_EQ(got.error().message,
-            "Test Upstream's response exceeded 1000 bytes (max_response_bytes).");
+            "Test Upstream's response exceeded 1000 bytes (HttpOptions::max_response_bytes).");
   auto chunked = run(ioc, client->send(get("/chunked")));
   ASSERT_FALSE(chunked);
   EXPECT_NE(chunked.error().message.find("exceeded 1000 bytes"), std::string::npos);

@@ -209,7 +209,7 @@ TEST(Streaming, IdleTimeoutInTheMiddleOfABody) {
   EXPECT_EQ(stalled.error().code, "idle_timeout");
   EXPECT_EQ(stalled.error().message,
             "Test Upstream sent nothing for 100 ms in the middle of a stream. Raise "
-            "inference.http.stream_idle_timeout_secs if it pauses longer.");
+            "HttpOptions::idle_timeout if it pauses longer.");
   EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
 }
 
@@ -240,7 +240,8 @@ TEST(Streaming, StreamLimitCoversTheWholeBody) {
     total += piece->size();
   }
   EXPECT_LE(total, 100u);
-  EXPECT_EQ(error.message, "Test Upstream's response exceeded 100 bytes (max_stream_bytes).");
+  EXPECT_EQ(error.message,
+            "Test Upstream's response exceeded 100 bytes (HttpOptions::max_stream_bytes).");
 }
 
 }  // namespace

@@ -65,10 +65,10 @@ TEST_F(TransportErrorsTest, TimeoutsCarryTheirCodeAndTheKeyToRaise) {
   };
   const Case cases[] = {
       {DeadlineStep::kConnect, "connect_timeout", "no connection within 5 s (connect)"},
-      {DeadlineStep::kFirstByte, "first_byte_timeout", "inference.http.first_byte_timeout_secs"},
-      {DeadlineStep::kIdle, "idle_timeout", "inference.http.stream_idle_timeout_secs"},
-      {DeadlineStep::kRequest, "request_timeout", "inference.http.timeout_secs"},
-      {DeadlineStep::kStream, "request_timeout", "inference.http.stream_timeout_secs"},
+      {DeadlineStep::kFirstByte, "first_byte_timeout", "Raise HttpOptions::first_byte_timeout"},
+      {DeadlineStep::kIdle, "idle_timeout", "Raise HttpOptions::idle_timeout"},
+      {DeadlineStep::kRequest, "request_timeout", "Raise HttpOptions::request_timeout"},
+      {DeadlineStep::kStream, "request_timeout", "Raise HttpOptions::stream_timeout"},
   };
   for (const auto& c : cases) {
     const Error e = errors.timeout(c.step, 5s);
@@ -82,18 +82,34 @@ TEST_F(TransportErrorsTest, TimeoutsCarryTheirCodeAndTheKeyToRaise) {
             std::string::npos);
 }
 
+TEST_F(TransportErrorsTest, MessagesNameTheSettingAsTheCallerSpellsIt) {
+  // An SDK user sets HttpOptions members; the gateway names its config keys (option_name).
+  EXPECT_NE(errors.timeout(DeadlineStep::kFirstByte, 5s)
+                .message.find("Raise HttpOptions::first_byte_timeout if models load slowly."),
+            std::string::npos);
+  options.option_name = +[](std::string_view member) {
+    return member == "first_byte_timeout" ? std::string("inference.http.first_byte_timeout_secs")
+                                          : "HttpOptions::" + std::string(member);
+  };
+  EXPECT_NE(errors.timeout(DeadlineStep::kFirstByte, 5s)
+                .message.find("Raise inference.http.first_byte_timeout_secs if models load"),
+            std::string::npos);
+  EXPECT_EQ(errors.too_large(100, "max_response_bytes").message,
+            "LM Studio's response exceeded 100 bytes (HttpOptions::max_response_bytes).");
+}
+
 TEST_F(TransportErrorsTest, TlsVerificationFailuresSayWhatToConfigure) {
   const auto handshake = make_error_code(aerr::connection_reset);
   const Error mismatch = errors.tls_failed(handshake, X509_V_ERR_HOSTNAME_MISMATCH, "localhost");
   EXPECT_NE(mismatch.message.find("the certificate is not valid for 'localhost'"),
             std::string::npos)
       << mismatch.message;
-  EXPECT_NE(mismatch.message.find("set inference.http.ca_file"), std::string::npos);
+  EXPECT_NE(mismatch.message.find("set HttpOptions::ca_file"), std::string::npos);
 
   options.ca_file = "/etc/roci/ca.pem";
   const Error untrusted =
       errors.tls_failed(handshake, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, "localhost");
-  EXPECT_NE(untrusted.message.find("The CA bundle in ca_file (/etc/roci/ca.pem)"),
+  EXPECT_NE(untrusted.message.find("The CA bundle in HttpOptions::ca_file (/etc/roci/ca.pem)"),
             std::string::npos)
       << untrusted.message;
 
@@ -104,11 +120,12 @@ TEST_F(TransportErrorsTest, TlsVerificationFailuresSayWhatToConfigure) {
 
 TEST_F(TransportErrorsTest, ResponseFailuresAreUpstreamErrors) {
   EXPECT_EQ(errors.too_large(100, "max_response_bytes").message,
-            "LM Studio's response exceeded 100 bytes (max_response_bytes).");
+            "LM Studio's response exceeded 100 bytes (HttpOptions::max_response_bytes).");
   EXPECT_EQ(errors.too_large(5, "").message, "LM Studio's response exceeded 5 bytes.");
   options.max_header_bytes = 8192;
-  EXPECT_EQ(errors.header_too_large().message,
-            "LM Studio sent response headers larger than 8192 bytes (max_header_bytes).");
+  EXPECT_EQ(
+      errors.header_too_large().message,
+      "LM Studio sent response headers larger than 8192 bytes (HttpOptions::max_header_bytes).");
   EXPECT_EQ(errors.closed_before_response().message,
             "LM Studio at http://localhost:1234 closed the connection without sending a response.");
   EXPECT_EQ(errors.closed_mid_response(true, 12).message,

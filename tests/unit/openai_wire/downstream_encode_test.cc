@@ -107,6 +107,31 @@ TEST(ChunkEncoderTest, RoleGoesOnTheFirstChunkWhateverItIs) {
             json::parse(R"({"role":"assistant"})"));
 }
 
+TEST(ChunkEncoderTest, LogprobsGoOutUntouchedWithTheirDelta) {
+  const auto logprobs = json::parse(
+      R"({"content":[{"token":"Hi","logprob":-0.02380986,"bytes":[72,105],"top_logprobs":[]}],
+          "refusal":null})");
+  ChunkEncoder enc("c", "m", 1);
+  auto chunk = sse_payload(enc.encode(TextDelta{"Hi", 0, logprobs}));
+  EXPECT_EQ(chunk.at("choices").at(0).at("logprobs"), logprobs);
+  EXPECT_EQ(chunk.at("choices").at(0).at("delta").at("content"), "Hi");
+  // Without logprobs the field stays null, as OpenAI sends it.
+  EXPECT_TRUE(sse_payload(enc.encode(TextDelta{"!"})).at("choices").at(0).at("logprobs").is_null());
+}
+
+TEST(EncodeChatCompletionTest, LogprobsOfEveryChoiceGoOutUntouched) {
+  GenerationResult r;
+  r.text = "Hi";
+  r.logprobs = json::parse(R"({"content":[{"token":"Hi","logprob":-1.5e-05,"bytes":null,
+                                             "top_logprobs":[]}],"refusal":null})");
+  GenerationChoice other{.index = 1, .text = "Yo"};
+  other.logprobs = json::parse(R"({"content":[],"refusal":null})");
+  r.other_choices.push_back(other);
+  auto body = json::parse(encode_chat_completion(r, "c", "m", 1));
+  EXPECT_EQ(body.at("choices").at(0).at("logprobs"), r.logprobs);
+  EXPECT_EQ(body.at("choices").at(1).at("logprobs"), other.logprobs);
+}
+
 TEST(ChunkEncoderTest, ToolCallDeltas) {
   ChunkEncoder enc("c", "m", 1);
   enc.encode(TextDelta{""});

@@ -105,6 +105,19 @@ TEST(StreamFixturesTest, OpenAiBasicWithCrlf) {
   EXPECT_EQ(s.info.system_fingerprint, "fp_06737a9306");
 }
 
+TEST(StreamFixturesTest, OpenAiLogprobsKeptPerDelta) {
+  auto s = assemble(read_fixture("openai/stream_logprobs.sse"), "OpenAI");
+  ASSERT_FALSE(s.error) << s.error->message;
+  EXPECT_EQ(s.text, "Hello!");
+  // The first chunk's empty content still carries its (empty) logprobs object; the finish
+  // chunk's null is none.
+  ASSERT_EQ(s.logprobs.size(), 3u);
+  EXPECT_EQ(s.logprobs[0], boost::json::parse(R"({"content":[],"refusal":null})"));
+  EXPECT_EQ(s.logprobs[1].at("content").at(0).at("token"), "Hello");
+  EXPECT_EQ(s.logprobs[1].at("content").at(0).at("logprob"), -0.31725305);
+  EXPECT_EQ(s.logprobs[2].at("content").at(0).at("bytes"), boost::json::parse("[33]"));
+}
+
 TEST(StreamFixturesTest, EveryStreamFixtureIsCovered) {
   const std::set<std::string> covered{"llamacpp/stream_basic.sse",
                                       "lmstudio/stream_basic.sse",
@@ -114,7 +127,8 @@ TEST(StreamFixturesTest, EveryStreamFixtureIsCovered) {
                                       "lmstudio/stream_parallel_tools.sse",
                                       "lmstudio/stream_reasoning_content.sse",
                                       "lmstudio/stream_tool_call.sse",
-                                      "openai/stream_basic.sse"};
+                                      "openai/stream_basic.sse",
+                                      "openai/stream_logprobs.sse"};
   for (const auto& f : testing::fixtures_with_suffix(".sse")) {
     EXPECT_TRUE(covered.count(f)) << f << " has no typed assertions";
     auto s = assemble(read_fixture(f));
@@ -133,6 +147,20 @@ TEST(ResponseFixturesTest, LmStudioChatResponse) {
   EXPECT_EQ(r->finish_reason, FinishReason::kStop);
   EXPECT_EQ(r->usage, (Usage{24, 53, 77}));
   EXPECT_FALSE(r->stats);
+}
+
+TEST(ResponseFixturesTest, OpenAiLogprobsKeptUntouched) {
+  const auto body = read_fixture("openai/chat_response_logprobs.json");
+  auto r = decode_chat_response(body, "OpenAI");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->text, "Hello!");
+  EXPECT_EQ(r->logprobs, boost::json::parse(body).at("choices").at(0).at("logprobs"));
+}
+
+TEST(ResponseFixturesTest, LmStudioLogprobsNullIsNone) {
+  auto r = decode_chat_response(read_fixture("lmstudio/chat_response.json"), "LM Studio");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->logprobs.is_null());
 }
 
 TEST(ResponseFixturesTest, LmStudioToolCallsWithoutContentKey) {

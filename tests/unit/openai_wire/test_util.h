@@ -41,11 +41,13 @@ inline std::string read_fixture(const std::string& relative) {
   return ss.str();
 }
 
-// Every fixture path (relative, sorted) whose name ends with `suffix`.
+// Every fixture path (relative, sorted) whose name ends with `suffix`. The Anthropic API's fixtures
+// (anthropic/) are not OpenAI wire shapes: tests/unit/anthropic_wire covers them.
 inline std::vector<std::string> fixtures_with_suffix(const std::string& suffix) {
   std::vector<std::string> out;
   for (const auto& e : std::filesystem::recursive_directory_iterator(fixtures_dir())) {
     const std::string rel = std::filesystem::relative(e.path(), fixtures_dir()).generic_string();
+    if (rel.starts_with("anthropic/")) continue;
     if (e.is_regular_file() && rel.ends_with(suffix)) out.push_back(rel);
   }
   std::sort(out.begin(), out.end());
@@ -111,6 +113,7 @@ struct AssembledStream {
   std::optional<Error> error;
   int chunks = 0;
   int text_deltas = 0;
+  std::vector<boost::json::value> logprobs;  // each text delta's `logprobs`, when it had one
   bool saw_done = false;
 };
 
@@ -136,6 +139,7 @@ inline AssembledStream assemble(std::string_view sse, std::string_view upstream 
       if (const auto* t = std::get_if<TextDelta>(&part)) {
         out.text += t->text;
         ++out.text_deltas;
+        if (!t->logprobs.is_null()) out.logprobs.push_back(t->logprobs);
       } else if (const auto* r = std::get_if<ReasoningDelta>(&part)) {
         out.reasoning += r->text;
       } else if (const auto* c = std::get_if<ToolCallDelta>(&part)) {

@@ -199,6 +199,18 @@ TEST(ProviderRegistryTest, SpecErrorsNameTheSettingToFix) {
               HasSubstr("the openai provider needs an API key: set api_key"));
 }
 
+TEST(ProviderRegistryTest, OpenAiCompatibleServerElsewhereNeedsNoKey) {
+  ProviderRegistry registry(config_without_env());
+  auto provider = registry.create(
+      ProviderSpec{.kind = "openai", .base_url = "http://127.0.0.1:8080/v1", .model = "qwen"});
+  ASSERT_TRUE(provider) << provider.error();
+  EXPECT_EQ((*provider)->base_url(), "http://127.0.0.1:8080/v1");
+  auto openai = registry.create(
+      ProviderSpec{.kind = "openai", .base_url = "https://api.openai.com/v1", .model = "gpt-4o"});
+  ASSERT_FALSE(openai);
+  EXPECT_THAT(openai.error().message, HasSubstr("needs an API key"));
+}
+
 TEST(ProviderRegistryTest, LlamaCppNeedsNoKey) {
   ProviderRegistry registry(config_without_env());
   EXPECT_TRUE(registry.create("llamacpp:m")) << "no LLAMACPP_API_KEY is fine";

@@ -4,6 +4,9 @@
 #include <roci/provider/mock_provider.h>
 #include <roci/sdk/generate.h>
 #include <roci/sdk/stream.h>
+#include <roci/sdk/tool.h>
+
+#include <boost/json/parse.hpp>
 
 #include <gtest/gtest.h>
 
@@ -30,6 +33,23 @@ int generate_example() {
   if (result) std::cout << result->text << "\n";
   // example end
   return result ? 0 : fail(result.error());
+}
+
+int tool_example() {
+  // example: tool.h
+  roci::Tool add("add", "Adds two integers.",
+                 boost::json::parse(R"({"type":"object","required":["a","b"],
+                     "properties":{"a":{"type":"integer"},"b":{"type":"integer"}}})"),
+                 [](const boost::json::value& args) -> roci::ToolOutput {
+                   return args.at("a").as_int64() + args.at("b").as_int64();
+                 });
+  roci::MockProvider provider;  // or any roci::Provider, e.g. roci::LmStudioProvider
+  roci::ProviderRequest request;
+  request.messages.push_back(roci::ModelMessage::user("Please add 2 and 3."));
+  auto run = roci::generate_text(provider, request, roci::GenerateOptions{.tools = {add}});
+  if (run) std::cout << run->text << " (" << run->steps.size() << " steps)\n";
+  // example end
+  return run ? 0 : fail(run.error());
 }
 
 int stream_example() {
@@ -91,7 +111,7 @@ std::vector<std::string> test_example(const std::string& header) {
 }
 
 TEST(HeaderExamples, TheHeadersShowTheCodeTheseTestsRun) {
-  for (const std::string header : {"generate.h", "stream.h"}) {
+  for (const std::string header : {"generate.h", "stream.h", "tool.h"}) {
     const auto shown = header_example(header);
     EXPECT_GE(shown.size(), 3u) << header;
     EXPECT_EQ(shown, test_example(header)) << header;
@@ -109,6 +129,15 @@ TEST(HeaderExamples, GenerateExamplePrintsTheAnswer) {
   ASSERT_TRUE(expected) << expected.error();
   EXPECT_FALSE(expected->text.empty());
   EXPECT_EQ(printed, expected->text + "\n");
+}
+
+TEST(HeaderExamples, ToolExampleRunsTheLoopToTheAnswer) {
+  testing::internal::CaptureStdout();
+  const int status = tool_example();
+  const std::string printed = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(status, 0);
+  // The mock calls `add` with the schema's sample arguments (0 and 0), then answers.
+  EXPECT_EQ(printed, "According to add: 0. (2 steps)\n");
 }
 
 TEST(HeaderExamples, StreamExamplePrintsEveryDelta) {

@@ -3,11 +3,12 @@
 #pragma once
 
 #include "config/gateway_config.h"
-#include "server/routing/admission_queue.h"
+#include "server/api/response_store.h"
+#include "server/http/request_context.h"
 #include "server/observability/metrics.h"
+#include "server/routing/admission_queue.h"
 #include "server/routing/model_catalog.h"
 #include "server/routing/provider_set.h"
-#include "server/http/request_context.h"
 
 #include <roci/provider/chat_stream.h>
 #include <roci/provider/provider.h>
@@ -271,8 +272,17 @@ struct Harness {
   static asio::awaitable<void> run_one(Harness* h,
                                        std::function<asio::awaitable<void>(RequestContext&)> fn) {
     co_await asio::this_coro::throw_if_cancelled(false);
-    WorkerContext worker{h->config, h->providers, h->metrics, h->admission, h->catalog};
-    RequestContext ctx{h->request, h->writer, h->log, worker};
+    WorkerContext worker{.config = h->config,
+                         .providers = h->providers,
+                         .metrics = h->metrics,
+                         .admission = h->admission,
+                         .catalog = h->catalog,
+                         .responses = &h->responses};
+    RequestContext ctx{.request = h->request,
+                       .writer = h->writer,
+                       .log = h->log,
+                       .worker = worker,
+                       .errors = h->errors};
     co_await fn(ctx);
   }
 
@@ -284,9 +294,11 @@ struct Harness {
   MetricsShard metrics;
   AdmissionQueue admission;
   ModelCatalog catalog;
+  ResponseStore responses{ResponseStore::Options{}};
   ClientRequest request;
   FakeWriter writer;
   RequestLog log;
+  const ErrorRenderer* errors = nullptr;  // the route's error renderer (null: OpenAI's)
   bool done = false;
 };
 

@@ -4,6 +4,7 @@
 #include "unit/providers/provider_test_util.h"
 
 #include <roci/provider/llamacpp_provider.h>
+#include <roci/provider/mock_provider.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -169,6 +170,37 @@ TEST_F(LlamaCppProviderTest, DeveloperMessagesAreSentAsSystem) {
   ASSERT_TRUE(run(provider_->generate(request)));
   const auto sent = fake_->requests().back();
   EXPECT_EQ(sent.json->at("messages").at(0).at("role").as_string(), "system");
+}
+
+}  // namespace
+}  // namespace roci::test
+
+namespace roci::test {
+namespace {
+
+// count_tokens: the chat template applied by llama-server (/apply-template), then its tokenizer
+// (/tokenize) on that prompt; no completion is asked for.
+TEST_F(LlamaCppProviderTest, CountTokensAppliesTheTemplateThenTokenizes) {
+  start({.models = {{"qwen2.5-7b"}}});
+  ProviderRequest request = user_request("one two three");
+  request.messages.insert(request.messages.begin(), ModelMessage::system("be brief"));
+  auto count = run(provider_->count_tokens(request));
+  ASSERT_TRUE(count) << count.error();
+  // The fake's template is "<|role|> content " per message and its tokens are words.
+  EXPECT_EQ(*count, 7);
+  EXPECT_EQ(paths(), (std::vector<std::string>{"/apply-template", "/tokenize"}));
+  const auto requests = fake_->requests();
+  EXPECT_EQ(requests[0].json->at("model"), "qwen2.5-7b");
+  EXPECT_EQ(requests[1].json->at("content"), "<|system|> be brief <|user|> one two three ");
+  EXPECT_EQ(requests[1].json->at("parse_special"), true);
+}
+
+TEST(ProviderCountTokens, UnsupportedByDefault) {
+  asio::io_context io;
+  MockProvider provider;
+  auto count = roci::test::run(io, provider.count_tokens(user_request("hi")));
+  ASSERT_FALSE(count);
+  EXPECT_EQ(count.error().kind, ErrorKind::kUnsupported);
 }
 
 }  // namespace

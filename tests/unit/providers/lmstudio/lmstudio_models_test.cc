@@ -62,6 +62,23 @@ TEST_F(LmStudioModelsTest, ListIsMergedWithApiV0AndRefinesCapabilities) {
   EXPECT_EQ(provider_->capabilities("never-listed"), lmstudio_default_capabilities());
 }
 
+TEST_F(LmStudioModelsTest, ThePlaceholderAndPartialNamesGetTheServedContextLength) {
+  // The seed's "local-model" means the loaded model: after list_models its context length (2048
+  // here) replaces the seed table's 32,768; so does a unique substring.
+  start({.models = {{.id = "nomic-embed", .type = "embeddings", .loaded = true},
+                    {.id = "gemma-3-1b-it",
+                     .loaded = true,
+                     .max_context_length = 32768,
+                     .loaded_context_length = 2048}}},
+        {}, "local-model");
+  EXPECT_EQ(provider_->capabilities("").context_length, 32768);
+  ASSERT_TRUE(run(provider_->list_models()));
+  EXPECT_EQ(provider_->capabilities("").context_length, 2048);
+  EXPECT_EQ(provider_->capabilities("local-model").context_length, 2048);
+  EXPECT_EQ(provider_->capabilities("gemma-3").context_length, 2048);
+  EXPECT_EQ(provider_->capabilities("never-listed"), lmstudio_default_capabilities());
+}
+
 TEST_F(LmStudioModelsTest, CapabilitiesBeforeListingAreTheSeedTable) {
   start();
   const Capabilities caps = provider_->capabilities("llama3.3");

@@ -1,11 +1,11 @@
 #include "server/api/http_error.h"
 
 #include "config/gateway_config.h"
-#include "server/routing/admission_queue.h"
+#include "server/http/request_context.h"
 #include "server/observability/metrics.h"
+#include "server/routing/admission_queue.h"
 #include "server/routing/model_catalog.h"
 #include "server/routing/provider_set.h"
-#include "server/http/request_context.h"
 
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
@@ -198,6 +198,36 @@ TEST(SendError, AfterHeadersItIsAnSseErrorEvent) {
   EXPECT_NE(h.writer.events[0].find("engine died"), std::string::npos);
   EXPECT_TRUE(h.writer.ended);
   EXPECT_EQ(h.writer.status, 0);
+}
+
+// The dialect seam: the route's ErrorRenderer writes the body and the mid-stream event; the status
+// and its fields stay to_http_error's.
+std::string shouted_body(const Error& e, const HttpError& h) {
+  return "{\"shout\":\"" + h.type + ":" + e.message + "\"}";
+}
+std::string shouted_event(const Error& e, const HttpError& h) {
+  return "event: shout\ndata: " + shouted_body(e, h) + "\n\n";
+}
+const ErrorRenderer kShouted{.body = shouted_body, .event = shouted_event};
+
+TEST(SendError, TheDialectsRendererWritesTheBodyWithTheMappedStatus) {
+  Harness h;
+  h.ctx.errors = &kShouted;
+  h.run(Error{.kind = ErrorKind::kQueueFull, .message = "busy"});
+  EXPECT_EQ(h.writer.status, 429);
+  EXPECT_EQ(h.writer.body, R"({"shout":"rate_limit_error:busy"})");
+  ASSERT_EQ(h.writer.headers.size(), 1u);
+  EXPECT_EQ(h.writer.headers[0].first, "Retry-After");
+}
+
+TEST(SendError, TheDialectsRendererWritesTheMidStreamEvent) {
+  Harness h;
+  h.ctx.errors = &kShouted;
+  h.writer.streaming = true;
+  h.run(Error::upstream("engine died", 500));
+  ASSERT_EQ(h.writer.events.size(), 1u);
+  EXPECT_EQ(h.writer.events[0], "event: shout\ndata: {\"shout\":\"api_error:engine died\"}\n\n");
+  EXPECT_TRUE(h.writer.ended);
 }
 
 TEST(SendError, CancelledWritesNothingAndLogs499) {

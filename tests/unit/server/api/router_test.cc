@@ -18,6 +18,24 @@ TEST(MatchRoute, ExactPaths) {
   EXPECT_EQ(match_route(verb::post, "/v1/chat/completions").label, "/v1/chat/completions");
 }
 
+TEST(MatchRoute, ResponsesRoutes) {
+  auto create = match_route(verb::post, "/v1/responses");
+  EXPECT_EQ(create.route, Route::kResponses);
+  EXPECT_TRUE(create.method_allowed);
+  EXPECT_EQ(create.label, "/v1/responses");
+  for (verb v : {verb::get, verb::delete_}) {
+    auto one = match_route(v, "/v1/responses/resp_abc?x=1");
+    EXPECT_EQ(one.route, Route::kResponse);
+    EXPECT_TRUE(one.method_allowed);
+    EXPECT_EQ(one.model_id, "resp_abc");
+    EXPECT_EQ(one.label, "/v1/responses/{id}");
+  }
+  auto wrong = match_route(verb::post, "/v1/responses/resp_abc");
+  EXPECT_FALSE(wrong.method_allowed);
+  EXPECT_EQ(wrong.allow, "GET, DELETE");
+  EXPECT_EQ(match_route(verb::get, "/v1/responses/").route, Route::kNotFound);
+}
+
 TEST(MatchRoute, QueryStringIsIgnored) {
   auto m = match_route(verb::get, "/v1/models?limit=3");
   EXPECT_EQ(m.route, Route::kModels);
@@ -26,12 +44,27 @@ TEST(MatchRoute, QueryStringIsIgnored) {
 }
 
 TEST(MatchRoute, NoPrefixAliasesOrTrailingSlashes) {
-  for (const char* path : {"/chat/completions", "/v1/chat/completions/", "/v1", "/", "/v1/models/",
+  for (const char* path : {"/chat/completions", "/v1/chat/completions/", "/v1", "/v1/models/",
                            "/V1/models", "/healthz", "/favicon.ico", ""}) {
     auto m = match_route(verb::get, path);
     EXPECT_EQ(m.route, Route::kNotFound) << path;
     EXPECT_EQ(m.label, "other") << path;
   }
+}
+
+TEST(MatchRoute, ConsoleRoutes) {
+  EXPECT_EQ(match_route(verb::get, "/").route, Route::kRoot);
+  EXPECT_EQ(match_route(verb::get, "/ui").route, Route::kUi);
+  auto asset = match_route(verb::get, "/ui/app.js?v=1");
+  EXPECT_EQ(asset.route, Route::kUi);
+  EXPECT_EQ(asset.label, "/ui");
+  EXPECT_TRUE(asset.console);
+  EXPECT_EQ(match_route(verb::get, "/admin/status").route, Route::kAdminStatus);
+  EXPECT_EQ(match_route(verb::get, "/admin/events").route, Route::kAdminEvents);
+  EXPECT_EQ(match_route(verb::get, "/admin/series").route, Route::kAdminSeries);
+  EXPECT_FALSE(match_route(verb::post, "/admin/status").method_allowed);
+  EXPECT_FALSE(match_route(verb::get, "/v1/models").console);
+  EXPECT_EQ(match_route(verb::get, "/admin").route, Route::kNotFound);
 }
 
 TEST(MatchRoute, ModelIdMayContainSlashes) {
@@ -86,3 +119,21 @@ TEST(MatchRoute, ModelLoadAndUnloadArePostsUnderTheModelsPrefix) {
 
 }  // namespace
 }  // namespace roci::server
+
+namespace roci::server {
+namespace {
+
+TEST(MatchRoute, MessagesRoutesRenderErrorsInAnthropicsShape) {
+  auto messages = match_route(http::verb::post, "/v1/messages?beta=true");  // Claude Code's query
+  EXPECT_EQ(messages.route, Route::kMessages);
+  EXPECT_TRUE(messages.method_allowed);
+  EXPECT_NE(messages.errors, nullptr);
+  auto count = match_route(http::verb::post, "/v1/messages/count_tokens");
+  EXPECT_EQ(count.route, Route::kCountTokens);
+  EXPECT_EQ(count.errors, messages.errors);
+  EXPECT_EQ(match_route(http::verb::post, "/v1/chat/completions").errors, nullptr);
+}
+
+}  // namespace
+}  // namespace roci::server
+

@@ -216,14 +216,17 @@ TEST_F(RequestGateTest, MissingOrWrongKeyIs401BeforeTheMediaType) {
 
 TEST_F(RequestGateTest, NonJsonPostIs415) {
   const GateDecision d =
-      check(head(http::verb::post, "/v1/chat/completions", "text/plain"), open_policy());
+      check(head(http::verb::post, "/v1/chat/completions", "multipart/form-data; boundary=x"),
+            open_policy());
   EXPECT_EQ(d.action, GateAction::kRefuse);
   EXPECT_EQ(d.error.kind, ErrorKind::kUnsupportedMediaType);
-  EXPECT_EQ(d.error.message, "Content-Type must be application/json (got \"text/plain\").");
+  EXPECT_EQ(d.error.message,
+            "Content-Type must be application/json (got \"multipart/form-data; boundary=x\").");
   EXPECT_EQ(wire(d).status, 415);
   EXPECT_FALSE(d.close);  // the connection stays unless the body is left unread
-  EXPECT_EQ(check(head(http::verb::post, "/v1/chat/completions"), open_policy()).error.message,
-            "Content-Type must be application/json (got \"none\").");
+  EXPECT_EQ(
+      check(head(http::verb::post, "/v1/chat/completions", "text/html"), open_policy()).error.kind,
+      ErrorKind::kUnsupportedMediaType);
   EXPECT_EQ(check(head(http::verb::post, "/v1/embeddings", "application/json; charset=utf-8"),
                   open_policy())
                 .action,
@@ -235,8 +238,36 @@ TEST_F(RequestGateTest, ModelLoadWithoutABodyNeedsNoContentType) {
             GateAction::kAdmit);
   EXPECT_EQ(check(head(http::verb::post, "/v1/models/m/unload"), open_policy()).action,
             GateAction::kAdmit);
-  EXPECT_EQ(check(head(http::verb::post, "/v1/models/m/load", "text/plain"), open_policy()).action,
+  EXPECT_EQ(check(head(http::verb::post, "/v1/models/m/load", "image/png"), open_policy()).action,
             GateAction::kRefuse);
+}
+
+TEST_F(RequestGateTest, UnlabelledBodiesAreReadAsJsonLikeLmStudioDoes) {
+  // `curl -d '{...}'` without -H sends application/x-www-form-urlencoded; scripts send none.
+  for (std::string_view type : {"", "application/x-www-form-urlencoded", "text/plain"}) {
+    EXPECT_EQ(check(head(http::verb::post, "/v1/chat/completions", type), open_policy()).action,
+              GateAction::kAdmit)
+        << type;
+  }
+}
+
+TEST_F(RequestGateTest, UnlabelledBodiesFromAForeignPageAre415) {
+  // A browser posts these types cross-site without a preflight: not from an origin CORS refuses.
+  auto form = head(http::verb::post, "/v1/chat/completions", "application/x-www-form-urlencoded");
+  form.set(http::field::origin, "https://evil.example");
+  const GateDecision d = check(form, open_policy());
+  EXPECT_EQ(d.error.kind, ErrorKind::kUnsupportedMediaType);
+  EXPECT_EQ(d.error.message,
+            "Content-Type \"application/x-www-form-urlencoded\" from a page of another origin "
+            "(https://evil.example) is not accepted: send application/json.");
+  // An origin CORS allows is the operator's own page.
+  auto allowed = with_key(head(http::verb::post, "/v1/chat/completions", "text/plain"));
+  allowed.set(http::field::origin, kOrigin);
+  EXPECT_EQ(check(allowed, guarded_policy()).action, GateAction::kAdmit);
+  // JSON itself is unaffected by Origin (a cross-site JSON POST needs a preflight first).
+  auto json = chat_post();
+  json.set(http::field::origin, "https://evil.example");
+  EXPECT_EQ(check(json, open_policy()).action, GateAction::kAdmit);
 }
 
 TEST_F(RequestGateTest, AdmitAndRouteDoNotAllocate) {
@@ -265,12 +296,17 @@ TEST(RequestGate, ReadErrorsOfTheRequestAreNotEndsOfTheConnection) {
   EXPECT_FALSE(is_request_error(boost::asio::error::connection_reset));
 }
 
-TEST(RequestGate, JsonWithCharsetIsAccepted) {
-  EXPECT_TRUE(is_json_media_type("application/json"));
-  EXPECT_TRUE(is_json_media_type("Application/JSON; charset=utf-8"));
-  EXPECT_FALSE(is_json_media_type("application/jsonx"));
-  EXPECT_FALSE(is_json_media_type(""));
-  EXPECT_FALSE(is_json_media_type("text/plain"));
+TEST(RequestGate, BodyTypes) {
+  EXPECT_EQ(classify_body_type("application/json"), BodyType::kJson);
+  EXPECT_EQ(classify_body_type("Application/JSON; charset=utf-8"), BodyType::kJson);
+  EXPECT_EQ(classify_body_type("application/vnd.api+json"), BodyType::kJson);
+  EXPECT_EQ(classify_body_type(""), BodyType::kUnlabelled);
+  EXPECT_EQ(classify_body_type(" application/x-www-form-urlencoded "), BodyType::kUnlabelled);
+  EXPECT_EQ(classify_body_type("text/plain;charset=UTF-8"), BodyType::kUnlabelled);
+  EXPECT_EQ(classify_body_type("application/jsonx"), BodyType::kNotJson);
+  EXPECT_EQ(classify_body_type("+json"), BodyType::kNotJson);
+  EXPECT_EQ(classify_body_type("multipart/form-data"), BodyType::kNotJson);
+  EXPECT_EQ(classify_body_type("text/html"), BodyType::kNotJson);
 }
 
 }  // namespace

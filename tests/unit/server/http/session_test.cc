@@ -242,7 +242,7 @@ TEST_F(SessionTest, NonJsonPostIs415) {
   start();
   auto c = client();
   c.send(
-      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: text/html\r\n"
       "Content-Length: 2\r\n\r\nhi");
   auto res = c.read();
   ASSERT_TRUE(res);

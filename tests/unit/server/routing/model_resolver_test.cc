@@ -278,10 +278,12 @@ TEST(CheckServedModel, MismatchIsA502ErrorListingTheModels) {
   EXPECT_FALSE(check_served_model(resolved, "gemma-3-1b-it-qat:2", inference));
 }
 
-TEST(ResolveModel, SelectorRoutesToAnotherProvider) {
+TEST(ResolveModel, SelectorRoutesToAnotherConfiguredProvider) {
   asio::io_context ioc;
   ProviderSet providers(std::make_unique<testing::RecordingProvider>(
       "lmstudio", std::vector<ModelInfo>{model("qwen3:8b", "loaded")}));
+  providers.add("mock", std::make_unique<testing::RecordingProvider>(
+                            "mock", std::vector<ModelInfo>{model("mock-model", "loaded")}));
   ModelCatalog catalog;
   config::InferenceSection inference;
   inference.provider = "lmstudio";

@@ -3,8 +3,8 @@
 #include "server/routing/provider_set.h"
 
 #include "config/gateway_config.h"
-#include "unit/server/handler_test_util.h"
 #include "server/routing/model_catalog.h"
+#include "unit/server/handler_test_util.h"
 
 #include <roci/provider/llamacpp_provider.h>
 
@@ -109,25 +109,24 @@ TEST(ProviderSet, OpenAiNeedsAKey) {
   if (saved) ::setenv("OPENAI_API_KEY", saved_value.c_str(), 1);
 }
 
-TEST(ProviderSet, SelectorsCreateProvidersLazilyAndCacheThem) {
-  ProviderSet set(std::make_unique<RecordingProvider>("lmstudio"));
+TEST(ProviderSet, SelectorsReachOnlyConfiguredProviders) {
+  RociConfig env;  // an OpenAI key in the environment must not make openai reachable
+  env.openai_api_key = "sk-owner";
+  ProviderSet set(std::make_unique<RecordingProvider>("lmstudio"), env);
   auto primary = set.for_selector("lmstudio");
   ASSERT_TRUE(primary);
   EXPECT_EQ(*primary, &set.primary());
-  auto mock = set.for_selector("mock");
-  ASSERT_TRUE(mock);
-  EXPECT_EQ((*mock)->name(), "mock");
-  auto again = set.for_selector("mock");
-  ASSERT_TRUE(again);
-  EXPECT_EQ(*again, *mock);
-  auto unknown = set.for_selector("ollama");
-  ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.error().kind, ErrorKind::kInvalidRequest);
-  EXPECT_EQ(unknown.error().param, "model");
-  EXPECT_THAT(unknown.error().message, HasSubstr("llamacpp, lmstudio, mock, openai"));
-  RociConfig no_key;  // openai without OPENAI_API_KEY
-  ProviderSet keyless(std::make_unique<RecordingProvider>("lmstudio"), no_key);
-  EXPECT_FALSE(keyless.for_selector("openai"));
+  for (const char* other : {"openai", "mock", "llamacpp", "ollama"}) {
+    auto refused = set.for_selector(other);
+    ASSERT_FALSE(refused) << other;
+    EXPECT_EQ(refused.error().kind, ErrorKind::kModelNotFound);
+    EXPECT_EQ(refused.error().param, "model");
+    EXPECT_THAT(refused.error().message, HasSubstr("is not configured on this gateway"));
+  }
+  set.add("mock", std::make_unique<RecordingProvider>("mock"));  // configured by the embedder
+  auto added = set.for_selector("mock");
+  ASSERT_TRUE(added);
+  EXPECT_EQ((*added)->name(), "mock");
 }
 
 TEST(ProviderSet, OpenAiWithoutAKeyNamesBothWaysToSetIt) {
@@ -183,27 +182,23 @@ TEST(ProviderSet, UnknownPrimaryKindNamesTheKey) {
   EXPECT_THAT(set.error().message, HasSubstr("llamacpp, lmstudio, mock, openai"));
 }
 
-TEST(ProviderSet, EveryProviderGetsTheGatewaysHttpOptions) {
+TEST(ProviderSet, ThePrimaryGetsTheGatewaysHttpOptions) {
   config::GatewayConfig config;
   config.inference.provider = "lmstudio";
   config.inference.http.connect_timeout_secs = 7;
   int retries = 0;
   auto set = ProviderSet::create(config, [&retries] { ++retries; });
   ASSERT_TRUE(set) << set.error().message;
-  auto lazy = set->for_selector("llamacpp");
-  ASSERT_TRUE(lazy) << lazy.error().message;
-  for (const Provider* p :
-       {static_cast<const Provider*>(&set->primary()), static_cast<const Provider*>(*lazy)}) {
-    ASSERT_NE(p->http_options(), nullptr);
-    EXPECT_EQ(p->http_options()->connect_timeout, 7s);
-    EXPECT_TRUE(p->http_options()->close_idle_on_timer);
-    ASSERT_TRUE(p->http_options()->on_retry);
-    p->http_options()->on_retry(HttpRetry{.attempt = 1, .max_retries = 2, .cause = "refused"});
-  }
-  EXPECT_EQ(retries, 2) << "each provider reports its retries to the counter";
+  const Provider& p = set->primary();
+  ASSERT_NE(p.http_options(), nullptr);
+  EXPECT_EQ(p.http_options()->connect_timeout, 7s);
+  EXPECT_TRUE(p.http_options()->close_idle_on_timer);
+  ASSERT_TRUE(p.http_options()->on_retry);
+  p.http_options()->on_retry(HttpRetry{.attempt = 1, .max_retries = 2, .cause = "refused"});
+  EXPECT_EQ(retries, 1) << "the provider reports its retries to the counter";
   HttpRetry stale{.stale_connection = true};
-  set->primary().http_options()->on_retry(stale);
-  EXPECT_EQ(retries, 2) << "a stale keep-alive resend is not a retry";
+  p.http_options()->on_retry(stale);
+  EXPECT_EQ(retries, 1) << "a stale keep-alive resend is not a retry";
 }
 
 }  // namespace

@@ -1,0 +1,20 @@
+# Build time (CI builds everything twice, Debug and ASan+UBSan, on 2 cores): link with lld, else
+# gold, else the default (bfd). Debug test binaries are large; lld links them several times
+# faster than bfd. ROCI_LINKER (cached) names the choice; set it empty to keep the default.
+include(CheckCXXSourceCompiles)
+if(NOT DEFINED ROCI_LINKER)
+  set(_roci_linker "")
+  foreach(_ld lld gold)
+    set(CMAKE_REQUIRED_LINK_OPTIONS "-fuse-ld=${_ld}")
+    check_cxx_source_compiles("int main() { return 0; }" ROCI_HAS_LD_${_ld})
+    unset(CMAKE_REQUIRED_LINK_OPTIONS)
+    if(ROCI_HAS_LD_${_ld})
+      set(_roci_linker ${_ld})
+      break()
+    endif()
+  endforeach()
+  set(ROCI_LINKER "${_roci_linker}" CACHE STRING "Linker passed as -fuse-ld= (empty: the default)")
+endif()
+if(ROCI_LINKER)
+  add_link_options(-fuse-ld=${ROCI_LINKER})
+endif()

@@ -1,0 +1,194 @@
+#include "server/api/inference_pipeline.h"
+
+#include "config/gateway_config.h"
+#include "server/admin/request_event.h"
+#include "server/api/handler_support.h"
+#include "server/routing/model_resolver.h"
+#include "server/routing/provider_set.h"
+
+#include <roci/provider/chat_stream.h>
+
+#include <chrono>
+#include <memory>
+#include <utility>
+#include <variant>
+
+namespace roci::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What the setup of an answer leaves: the validated request bound to its model, and the admission
+// slot (in `admitted`), held until the response ended.
+struct Prepared {
+  Admitted admitted;
+  ProviderRequest request;
+  bool stream = false;
+};
+
+// Parse and validate -> defaults -> resolve the model -> admission slot. A coroutine of its own so
+// that its temporaries (errors, the parse result) are gone before the answer starts: the frames
+// alive for a whole stream stay small. On failure it answered and returns nullopt.
+asio::awaitable<std::optional<Prepared>> prepare(RequestContext& ctx, Dialect& dialect) {
+  const auto& config = ctx.worker.config;
+  auto parsed = dialect.parse(ctx.request.body(), request_limits(config.limits));
+  // What the answer needs was copied out: a long conversation's body is not held for the minutes
+  // a stream can last.
+  std::string().swap(ctx.request.body());
+  if (!parsed) {
+    co_await fail(ctx, parsed.error());
+    co_return std::nullopt;
+  }
+  ctx.log.stream = parsed->stream;
+  if (config.ui.log_content) admin::note_prompt(ctx.log, parsed->request.messages);
+  dialect.apply_defaults(parsed->request.settings, config.inference);
+  auto admitted =
+      co_await resolve_and_admit(ctx, std::move(parsed->request.model), ModelPurpose::kChat);
+  if (!admitted) co_return std::nullopt;
+  parsed->request.model = admitted->resolved.request_model();
+  forward_request_id(ctx, parsed->request.transport);
+  co_return Prepared{.admitted = std::move(*admitted),
+                     .request = std::move(parsed->request),
+                     .stream = parsed->stream};
+}
+
+asio::awaitable<void> answer_once(RequestContext& ctx, Dialect& dialect, Prepared& prepared) {
+  const ResolvedModel& resolved = prepared.admitted.resolved;
+  UpstreamTimer timer(ctx.log);
+  auto result = co_await resolved.provider->generate(std::move(prepared.request));
+  timer.stop();
+  if (!result) co_return co_await fail_upstream(ctx, resolved, result.error());
+  if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+    co_return co_await fail(ctx, Error::cancelled());
+  }
+  if (auto mismatch = check_served_model(resolved, result->model, ctx.worker.config.inference)) {
+    co_return co_await fail(ctx, std::move(*mismatch));
+  }
+  ctx.log.usage = result->usage;
+  if (ctx.worker.config.ui.log_content) admin::note_answer(ctx.log, result->text);
+  const AnswerMeta meta{.id = result->id,
+                        .model = result->model.empty() ? resolved.model : result->model,
+                        .created = result->created != 0 ? result->created : unix_seconds()};
+  auto sent =
+      co_await ctx.writer.send(200, "application/json", dialect.render(*result, meta),
+                               backend_header(served_backend(ctx, resolved, result->backend)));
+  if (!sent) co_await fail(ctx, sent.error());
+}
+
+// Setup (§4.1): opens the upstream stream (its first event is in) and checks the served model.
+// On failure it has answered with the error (nothing was sent before) and returns null.
+asio::awaitable<std::unique_ptr<ChatStream>> open_stream(RequestContext& ctx, Prepared& prepared) {
+  const ResolvedModel& resolved = prepared.admitted.resolved;
+  UpstreamTimer timer(ctx.log);
+  auto opened = co_await resolved.provider->stream(std::move(prepared.request));
+  timer.stop();
+  // Nothing was sent yet: a setup failure keeps its real status (404, 502, 504, ...).
+  if (!opened) {
+    co_await fail_upstream(ctx, resolved, opened.error());
+    co_return nullptr;
+  }
+  std::optional<Error> refused;
+  if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+    refused = Error::cancelled();
+  } else {
+    refused = check_served_model(resolved, (*opened)->info().model, ctx.worker.config.inference);
+  }
+  if (!refused) co_return std::move(*opened);
+  opened->reset();  // closes the upstream before we answer
+  co_await fail(ctx, std::move(*refused));
+  co_return nullptr;
+}
+
+// The encoder's closing events, its terminator last, queued: they go out with the end of the
+// body, in its one write.
+asio::awaitable<Result<void>> queue_stream_end(RequestContext& ctx, StreamEncoder& encoder,
+                                               const Finish& finish) {
+  ctx.log.usage = finish.usage;
+  Result<void> sent;
+  for (const std::string& event : encoder.finish(finish)) {
+    sent = co_await ctx.writer.queue_event(event);
+    if (!sent) break;
+  }
+  co_return sent;
+}
+
+// Forwards the parts of an open stream, up to and including the terminator, queued for the final
+// write. Returns the first failure (upstream or client) for the caller to report. Its frame is
+// alive for the whole stream, so it is kept apart from the setup and has few awaits: each await's
+// result takes a slot of its own in the frame.
+asio::awaitable<Result<void>> pump_events(RequestContext& ctx, ChatStream& stream,
+                                          StreamEncoder& encoder) {
+  using Write = asio::awaitable<Result<void>> (ResponseWriter::*)(std::string_view);
+  // The headers (and the dialect's opening events) go out with the first event, or now when that
+  // event still needs the network: the client learns the status without waiting.
+  if (!stream.ready()) {
+    if (auto flushed = co_await ctx.writer.flush(); !flushed) co_return flushed;
+  }
+  Write write = nullptr;  // how `event` leaves: queued, or written with what is queued
+  std::string event;
+  while (true) {
+    if (write != nullptr) {
+      auto sent = co_await (ctx.writer.*write)(event);
+      if (!sent) co_return sent;
+      std::string().swap(event);  // not held while the upstream is awaited
+    }
+    UpstreamTimer timer(ctx.log);
+    auto part = co_await stream.next();
+    timer.stop();
+    if (part && is_cancelled(co_await asio::this_coro::cancellation_state)) {
+      part = Error::cancelled();  // the signal raced with next()'s completion
+    }
+    if (!part) co_return part.error();  // the error event, no terminator
+    if (!*part) {
+      // The contract says Finish comes first; an upstream that just stops is a cut stream.
+      co_return Error::upstream("the upstream ended the stream without a finish_reason");
+    }
+    if (const auto* finish = std::get_if<Finish>(&**part)) {
+      co_return co_await queue_stream_end(ctx, encoder, *finish);
+    }
+    if (!ctx.log.time_to_first_token) ctx.log.time_to_first_token = Clock::now() - ctx.log.start;
+    if (const auto* text = std::get_if<TextDelta>(&**part);
+        text != nullptr && ctx.worker.config.ui.log_content) {
+      admin::note_answer(ctx.log, text->text);
+    }
+    // Parts that arrived together share one write; otherwise the part is written now, and the
+    // next is read only once the kernel took it (backpressure, §4).
+    event = encoder.encode(**part);
+    write = stream.ready() ? &ResponseWriter::queue_event : &ResponseWriter::send_event;
+  }
+}
+
+asio::awaitable<void> answer_streamed(RequestContext& ctx, Dialect& dialect, Prepared& prepared) {
+  std::unique_ptr<ChatStream> stream = co_await open_stream(ctx, prepared);
+  if (!stream) co_return;
+  const StreamInfo& info = stream->info();
+  std::unique_ptr<StreamEncoder> encoder = dialect.stream_encoder(
+      AnswerMeta{.id = info.id,
+                 .model = info.model.empty() ? prepared.admitted.resolved.model : info.model,
+                 .created = info.created != 0 ? info.created : unix_seconds()});
+  Result<void> streamed = co_await ctx.writer.start_event_stream(
+      backend_header(served_backend(ctx, prepared.admitted.resolved, info.backend)));
+  if (streamed) {
+    if (std::string opening = encoder->open(); !opening.empty()) {
+      streamed = co_await ctx.writer.queue_event(opening);
+    }
+  }
+  if (streamed) streamed = co_await pump_events(ctx, *stream, *encoder);
+  stream.reset();  // done or failed: the upstream connection is pooled or closed
+  if (streamed) streamed = co_await ctx.writer.end_event_stream();
+  if (!streamed) co_await fail(ctx, streamed.error(), encoder.get());
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_inference(RequestContext& ctx, Dialect& dialect) {
+  std::optional<Prepared> prepared = co_await prepare(ctx, dialect);
+  if (!prepared) co_return;
+  if (prepared->stream) {
+    co_await answer_streamed(ctx, dialect, *prepared);
+  } else {
+    co_await answer_once(ctx, dialect, *prepared);
+  }
+}
+
+}  // namespace roci::server
