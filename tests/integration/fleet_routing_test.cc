@@ -128,11 +128,8 @@ TEST(FleetRouting, ModelsAreTheUnionWithBackendsAndLoaded) {
 }
 
 // Rule 5 and /health: a dead host is routed around, shown down, and gets traffic again once a
-// probe found it back on the same port.
-// Disabled: with fleet-core's 8be2101 a request the fleet sends to the killed host (refused)
-// never completes (the third request after the kill hangs); enable once the FleetProvider's
-// failover is in.
-TEST(FleetRouting, DISABLED_AHostKilledAndRevived) {
+// probe found it back on the same port. Every request completes within its deadline.
+TEST(FleetRouting, AHostKilledAndRevived) {
   FleetUnderTest f(
       {.hosts = {{"desk", {.models = {loaded("m")}}}, {"laptop", {.models = {loaded("m")}}}}});
   ASSERT_TRUE(f.wait_all_reachable());
