@@ -9,6 +9,7 @@
 
 #include "integration/gateway_fixture.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -63,6 +64,21 @@ class FleetUnderTest {
       y += h.extra_yaml;
     }
     return y + setup_.routing_yaml + setup_.more_yaml;
+  }
+
+  // Reload: `hosts` become the configured list (new names get a fake of their own, hosts left
+  // out keep running but are no longer configured); the file is rewritten whole and the gateway
+  // sent SIGHUP. True once it logged `outcome`.
+  bool reconfigure(std::vector<FleetHost> hosts, const std::string& outcome) {
+    for (const auto& h : hosts) {
+      if (!hosts_.contains(h.name)) hosts_[h.name] = std::make_unique<FakeUpstream>(h.fake);
+    }
+    setup_.hosts = std::move(hosts);
+    const std::string tmp = path_.string() + ".tmp";
+    std::ofstream(tmp) << yaml();
+    std::filesystem::rename(tmp, path_);  // whole, as an editor saves it
+    ::kill(gw_->process->pid(), SIGHUP);
+    return gw_->process->wait_for_output(outcome, std::chrono::seconds(10));
   }
 
   unsigned short port() const { return gw_->port; }
