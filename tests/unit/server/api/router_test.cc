@@ -1,6 +1,10 @@
 #include "server/api/router.h"
+#include "server/observability/metrics.h"
 
 #include <gtest/gtest.h>
+
+#include <iterator>
+#include <utility>
 
 namespace roci::server {
 namespace {
@@ -137,3 +141,40 @@ TEST(MatchRoute, MessagesRoutesRenderErrorsInAnthropicsShape) {
 }  // namespace
 }  // namespace roci::server
 
+namespace roci::server {
+namespace {
+
+// The metrics' route labels are in Route order, one per route, "other" last.
+TEST(Router, MetricsRouteLabelsFollowTheRouteEnum) {
+  const std::pair<http::verb, std::string_view> samples[] = {
+      {http::verb::post, "/v1/chat/completions"},
+      {http::verb::post, "/v1/completions"},
+      {http::verb::post, "/v1/embeddings"},
+      {http::verb::post, "/v1/responses"},
+      {http::verb::get, "/v1/responses/resp_1"},
+      {http::verb::post, "/v1/messages"},
+      {http::verb::post, "/v1/messages/count_tokens"},
+      {http::verb::get, "/v1/models"},
+      {http::verb::get, "/v1/models/m"},
+      {http::verb::post, "/v1/models/m/load"},
+      {http::verb::post, "/v1/models/m/unload"},
+      {http::verb::get, "/health"},
+      {http::verb::get, "/metrics"},
+      {http::verb::get, "/"},
+      {http::verb::get, "/ui"},
+      {http::verb::get, "/admin/status"},
+      {http::verb::get, "/admin/events"},
+      {http::verb::get, "/admin/series"},
+  };
+  ASSERT_EQ(std::size(samples) + 1, kRouteCount);
+  for (std::size_t i = 0; i < std::size(samples); ++i) {
+    const RouteMatch m = match_route(samples[i].first, samples[i].second);
+    EXPECT_EQ(static_cast<std::size_t>(m.route), i) << samples[i].second;
+    EXPECT_EQ(kRouteLabels[i], m.label) << samples[i].second;
+  }
+  EXPECT_EQ(static_cast<std::size_t>(Route::kNotFound), std::size(samples));
+  EXPECT_EQ(kRouteLabels[kRouteCount - 1], "other");
+}
+
+}  // namespace
+}  // namespace roci::server
