@@ -234,6 +234,26 @@ TEST(FleetRouting, SixConcurrentFirstRequestsLoadTheModelOnce) {
 }
 
 // Metrics carry the backend label.
+// Rule 6 on every inference route: the Responses and Messages dialects go through the fleet too.
+TEST(FleetRouting, EveryInferenceRouteNamesItsBackend) {
+  FleetUnderTest f(three_hosts());
+  ASSERT_TRUE(f.wait_all_reachable());
+  auto responses = http_call(f.port(), "POST", "/v1/responses",
+                             R"({"model":"m-laptop","input":"hi there"})", {}, 10s);
+  EXPECT_EQ(responses.status, 200) << responses.body;
+  EXPECT_EQ(responses.header(kBackendHeader), "laptop");
+  auto messages = http_call(f.port(), "POST", "/v1/messages",
+                            R"({"model":"m-mini","max_tokens":16,)"
+                            R"("messages":[{"role":"user","content":"hi"}]})",
+                            {}, 10s);
+  EXPECT_EQ(messages.status, 200) << messages.body;
+  EXPECT_EQ(messages.header(kBackendHeader), "mini");
+  auto streamed = http_call(f.port(), "POST", "/v1/responses",
+                            R"({"model":"m-desk","input":"hi","stream":true})", {}, 10s);
+  EXPECT_EQ(streamed.status, 200) << streamed.body;
+  EXPECT_EQ(streamed.header(kBackendHeader), "desk");
+}
+
 TEST(FleetRouting, MetricsHaveABackendLabel) {
   FleetUnderTest f(three_hosts());
   ASSERT_TRUE(f.wait_all_reachable());
