@@ -230,40 +230,31 @@ asio::awaitable<Result<std::vector<ModelInfo>>> OpenAiCompatibleProvider::list_m
   if (!body) co_return body.error();
   auto v1 = openai_wire::decode_model_list(*body, label_);
   if (v1 && dialect_.refine_from_model_list) refine_capabilities(*v1);
-  if (v1 && dialect_.model_api == ModelApi::kLlamaCppRouter) {
-    const bool has_status =
-        std::any_of(v1->begin(), v1->end(), [](const ModelInfo& m) { return m.loadable; });
-    if (has_status) co_return v1;
-    // A router lists every model with its status on /models; a one-model server answers the
-    // same list without one (or nothing): then /v1/models stands.
-    auto router = co_await fetch_native_models("/models");
-    if (!router && router.error().kind == ErrorKind::kCancelled) co_return router.error();
-    if (router && std::any_of(router->begin(), router->end(),
-                              [](const ModelInfo& m) { return m.loadable; })) {
-      co_return router;
-    }
-    co_return v1;
-  }
-  if (v1 && dialect_.model_api == ModelApi::kLmStudio) {
-    // LM Studio >= 0.4: /api/v1/models has every model with its loaded instances.
-    auto native = co_await fetch_native_models("/api/v1/models");
-    if (!native && native.error().kind == ErrorKind::kCancelled) co_return native.error();
-    if (native && !native->empty() &&
-        std::all_of(native->begin(), native->end(),
-                    [](const ModelInfo& m) { return m.loadable; })) {
-      refine_capabilities(*native);
-      co_return merge_model_lists(std::move(*v1), *native);
-    }
-  }
+  // llama.cpp's router lists every model with status.value on /v1/models (and /models): the
+  // decoder reads it. A one-model llama-server and OpenAI list what they serve.
   if (!v1 || !dialect_.has_api_v0_models) co_return v1;
   // /api/v0/models is a refinement: older LM Studio builds and llama.cpp do not have it.
   auto v0 = co_await fetch_v0_models();
-  if (!v0) {
-    if (v0.error().kind == ErrorKind::kCancelled) co_return v0.error();
-    co_return v1;
+  if (!v0 && v0.error().kind == ErrorKind::kCancelled) co_return v0.error();
+  std::vector<ModelInfo> merged = std::move(*v1);
+  if (v0) {
+    refine_capabilities(*v0);
+    merged = merge_model_lists(std::move(merged), *v0);
   }
-  refine_capabilities(*v0);
-  co_return merge_model_lists(std::move(*v1), *v0);
+  if (dialect_.model_api != ModelApi::kLmStudio) co_return merged;
+  // LM Studio >= 0.4: /api/v1/models names the loaded instances and means the models can be
+  // loaded and unloaded through /api/v1/models/load|unload. An older build has no such list.
+  auto native = co_await fetch_native_models("/api/v1/models");
+  if (!native && native.error().kind == ErrorKind::kCancelled) co_return native.error();
+  if (!native) co_return merged;
+  for (auto& model : merged) {
+    const auto it = std::find_if(native->begin(), native->end(),
+                                 [&](const ModelInfo& m) { return m.id == model.id; });
+    if (it == native->end() || !it->loadable) continue;
+    model.loadable = true;
+    model.instances = it->instances;
+  }
+  co_return merged;
 }
 
 Capabilities OpenAiCompatibleProvider::capabilities(std::string_view model) const {

@@ -52,7 +52,7 @@ enum class ModelApi {
   kNone,            // /v1/models only (OpenAI, llama.cpp with one model): every listed model runs
   kLmStudio,        // /api/v1/models (>= 0.4: loaded_instances, POST /api/v1/models/load|unload),
                     // else /api/v0/models (state; JIT loads only)
-  kLlamaCppRouter,  // /models status.value when the server runs in router mode, POST /models/load
+  kLlamaCppRouter,  // router mode: /v1/models entries carry status.value; POST /models/load
 };
 
 struct OpenAiCompatibleDialect {
