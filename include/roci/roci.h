@@ -6,6 +6,8 @@
 #include <roci/core/json_schema.h>
 #include <roci/core/model_selector.h>
 #include <roci/core/types.h>
+#include <roci/fleet/fleet.h>
+#include <roci/fleet/fleet_provider.h>
 #include <roci/provider/llamacpp_provider.h>
 #include <roci/provider/lmstudio_provider.h>
 #include <roci/provider/mock_provider.h>

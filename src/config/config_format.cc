@@ -1,5 +1,6 @@
 // Presentation of a configuration: problems, the effective config dump, the environment, and the
 // effective upstream deadlines.
+#include "config/backend_list.h"
 #include "config/config_keys.h"
 #include "config/gateway_config.h"
 
@@ -64,7 +65,10 @@ std::string describe_effective_config(const GatewayConfig& config) {
     while (common < open.size() && common < parts.size() && open[common] == parts[common]) {
       ++common;
     }
-    for (; open.size() > common; open.pop_back()) out << YAML::EndMap;
+    for (; open.size() > common; open.pop_back()) {
+      if (open.size() == 1 && open[0] == "inference") detail::emit_backends(out, config);
+      out << YAML::EndMap;
+    }
     for (; open.size() < parts.size(); open.push_back(parts[open.size()])) {
       out << YAML::Key << parts[open.size()] << YAML::Value << YAML::BeginMap;
     }
@@ -75,7 +79,10 @@ std::string describe_effective_config(const GatewayConfig& config) {
       emit_value(out, detail::read(config, key));
     }
   }
-  for (; !open.empty(); open.pop_back()) out << YAML::EndMap;
+  for (; !open.empty(); open.pop_back()) {
+    if (open.size() == 1 && open[0] == "inference") detail::emit_backends(out, config);
+    out << YAML::EndMap;
+  }
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

@@ -303,6 +303,12 @@ std::vector<ConfigKey> make_keys() {
     key("limits.max_tokens_ceiling",
         field(+[](C& c) -> auto& { return c.limits.max_tokens_ceiling; }), at_least(1)),
 
+    key("routing.probe_interval_secs",
+        field(+[](C& c) -> auto& { return c.routing.probe_interval_secs; }), between(1, 3600)),
+    key("routing.cooldown_secs",
+        field(+[](C& c) -> auto& { return c.routing.cooldown_secs; }), between(1, 3600)),
+    key("routing.spill_queue_depth",
+        field(+[](C& c) -> auto& { return c.routing.spill_queue_depth; }), at_least(0)),
     key("responses.store_max_entries",
         field(+[](C& c) -> auto& { return c.responses.store_max_entries; }), at_least(0)),
     key("responses.store_max_bytes",

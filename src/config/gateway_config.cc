@@ -1,5 +1,6 @@
 #include "config/gateway_config.h"
 
+#include "config/backend_list.h"
 #include "config/config_keys.h"
 
 #include <yaml-cpp/yaml.h>
@@ -38,6 +39,9 @@ class Overlay {
   void problem(std::string key, std::string why) {
     problems_.push_back({std::move(key), std::move(why)});
   }
+
+  GatewayConfig& config() { return config_; }
+  std::vector<ConfigProblem>& problems() { return problems_; }
 
  private:
   GatewayConfig& config_;
@@ -110,6 +114,8 @@ class YamlReader {
         overlay_.problem(path, "unknown key (nest sections instead of dotted names)" + at(name));
       } else if (!seen_.insert(path).second) {
         overlay_.problem(path, "duplicate key" + at(name));
+      } else if (path == detail::kBackendsPath) {
+        detail::read_backends(value, file_, overlay_.config(), overlay_.problems());
       } else if (const ConfigKey* key = detail::find_key(path)) {
         read_value(*key, value);
       } else if (detail::is_section(path)) {
@@ -181,6 +187,12 @@ void read_env(const std::map<std::string, std::string>& env, Overlay& overlay) {
   for (const auto& [name, text] : env) {
     if (!name.starts_with(kEnvPrefix)) continue;
     const ConfigKey* key = detail::find_key_by_env(name);
+    if (!key && name == detail::env_name_for(detail::kBackendsPath)) {
+      overlay.problem(name,
+                      "inference.backends is read from the config file only (a list of "
+                      "hosts does not fit one variable)");
+      continue;
+    }
     if (!key) {
       std::string known;
       for (const auto& n : env_names()) known += (known.empty() ? "" : ", ") + n;
@@ -254,6 +266,7 @@ ConfigResult load_gateway_config(const ConfigSources& sources) {
       inference.api_key = it->second;
     }
   }
+  detail::resolve_backend_keys(config, sources.env, problems);
   if (const std::string& file = config.auth.api_keys_file; !file.empty()) {
     if (auto why = read_api_keys_file(file, config.auth.api_keys); !why.empty()) {
       problems.push_back({"auth.api_keys_file", std::move(why)});
@@ -277,7 +290,8 @@ std::vector<ConfigProblem> validate_gateway_config(const GatewayConfig& config) 
     }
   }
   const auto& inference = config.inference;
-  if (inference.provider == "openai" && inference.api_key.empty()) {
+  for (auto& p : detail::validate_backends(config)) problems.push_back(std::move(p));
+  if (inference.backends.empty() && inference.provider == "openai" && inference.api_key.empty()) {
     problems.push_back({"inference.api_key", "the openai provider needs a key: set " +
                                                  std::string(kOpenAiKeyEnv) +
                                                  " or inference.api_key"});

@@ -52,6 +52,21 @@ struct MockSection {
   int token_delay_ms = 0;      // pause between streamed tokens
 };
 
+// One host of the fleet (inference.backends; docs FLEET.md). Read from the file only.
+struct BackendSection {
+  std::string name;         // unique, [a-z0-9_-]+; shown in logs, /health, metrics, X-Roci-Backend
+  std::string base_url;     // required except for mock
+  std::string provider;     // "": inference.provider
+  int max_concurrent = 0;   // in flight to this host; 0: limits.max_concurrent_upstream
+  std::string api_key_env;  // the variable holding this host's key ("" : none)
+  // inference.http keys this backend overrides (leaf name -> text, as written in the file).
+  std::map<std::string, std::string> http_overrides;
+  // Filled by load_gateway_config: the key read from api_key_env (secret, never logged).
+  std::string api_key;
+  // "file.yaml:12" where the entry was written ("": built in code); appended to its problems.
+  std::string where;
+};
+
 struct InferenceSection {
   std::string provider = "mock";            // llamacpp | lmstudio | mock | openai (the registry's)
   std::string base_url;                     // "" -> the provider's default
@@ -61,6 +76,9 @@ struct InferenceSection {
   std::string api_key;  // upstream key (openai; optional for lmstudio, llamacpp). Never logged.
   HttpSection http;
   MockSection mock;
+  // The fleet's hosts. Empty: one backend named "default" from provider/base_url/api_key/http
+  // (effective_backends). Together with base_url: a configuration error.
+  std::vector<BackendSection> backends;
   // Defaults applied when a request omits them (seed: max_tokens 100, temperature 0.7).
   int default_max_tokens = 100;
   double default_temperature = 0.7;
@@ -89,6 +107,13 @@ struct LimitsSection {
   std::size_t max_json_depth = 64;
   std::size_t max_string_bytes = 1u << 20;  // any one JSON string or key in a request body
   int max_tokens_ceiling = 1 << 20;
+};
+
+// How the fleet picks and watches hosts (FLEET.md "Configuration").
+struct RoutingSection {
+  int probe_interval_secs = 2;  // host state refresh (loaded models, reachability)
+  int cooldown_secs = 5;        // a failed host gets no traffic this long (doubling to 60)
+  int spill_queue_depth = 16;   // requests waiting for a loaded host before another loads it
 };
 
 // The Responses API store (POST /v1/responses with `store`, GET / DELETE /v1/responses/{id},
@@ -152,6 +177,7 @@ struct GatewayConfig {
   ServerSection server;
   InferenceSection inference;
   LimitsSection limits;
+  RoutingSection routing;
   ResponsesSection responses;
   LogSection log;
   AuthSection auth;
@@ -196,6 +222,20 @@ std::string format_problems(const std::vector<ConfigProblem>& problems);
 // secret lines are removed (the placeholders themselves are refused as keys).
 std::string describe_effective_config(const GatewayConfig& config);
 
+// A backend as the gateway runs it: every default applied.
+struct EffectiveBackend {
+  std::string name;
+  std::string provider;        // the kind
+  std::string base_url;        // "" : the kind's default
+  std::string api_key;         // secret
+  std::string api_key_origin;  // where the key came from, for messages ("LAPTOP_KEY")
+  int max_concurrent = 4;
+  HttpSection http;  // inference.http with the backend's overrides
+};
+inline constexpr std::string_view kDefaultBackendName = "default";
+// The configured backends, or the one "default" backend built from inference.provider/base_url/
+// api_key/http when inference.backends is empty. Expects a validated config.
+std::vector<EffectiveBackend> effective_backends(const GatewayConfig& config);
 // One key whose effective value differs between two configurations (a reload).
 struct ConfigChange {
   std::string key;             // "inference.allowed_models"

@@ -95,7 +95,8 @@ Error Error::unsupported(std::string message) {
 bool operator==(const Error& a, const Error& b) {
   return a.kind == b.kind && a.message == b.message && a.param == b.param && a.code == b.code &&
          a.upstream_status == b.upstream_status && a.available_models == b.available_models &&
-         a.retry_after_secs == b.retry_after_secs && a.model_output == b.model_output;
+         a.retry_after_secs == b.retry_after_secs && a.backend == b.backend &&
+         a.model_output == b.model_output;
 }
 
 std::ostream& operator<<(std::ostream& os, const Error& e) {

@@ -48,6 +48,16 @@ Result<EmbeddingRequest> parse_embedding_request(std::string_view body,
 Result<CompletionRequest> parse_completion_request(std::string_view body,
                                                    const RequestLimits& limits);
 
+// POST /v1/models/{id}/load|unload: an empty body, or {"backend": "name"} (null: absent).
+struct ModelLifecycleRequest {
+  std::string backend;  // "" : the gateway picks
+};
+Result<ModelLifecycleRequest> parse_model_lifecycle_request(std::string_view body,
+                                                            const RequestLimits& limits);
+// {"id","object":"model.load"|"model.unload","status":"loaded"|"unloaded","already",
+//  "backend"?,"instance_id"?,"duration_ms"}
+std::string encode_model_lifecycle_result(const ModelLoadResult& result, bool load);
+
 // {"id","object":"chat.completion","created","model","choices":[{"index":0,"message":{...},
 //  "logprobs":null,"finish_reason"}, ...other_choices],"usage":{...},"system_fingerprint"?}
 std::string encode_chat_completion(const GenerationResult& result, std::string_view id,

@@ -51,6 +51,12 @@ void write_model(JsonWriter& w, const ModelInfo& m) {
   optional_string("publisher"_js, m.publisher);
   optional_string("arch"_js, m.arch);
   optional_string("quantization"_js, m.quantization);
+  if (!m.backends.empty()) {  // a fleet's union (FLEET.md): who has it, loaded anywhere
+    w.key("backends"_js).begin_array();
+    for (const auto& b : m.backends) w.string(b);
+    w.end_array();
+    w.key("loaded"_js).boolean(m.loaded());
+  }
   w.end_object();
 }
 

@@ -57,6 +57,13 @@ Result<DecodedChunk> decode_chat_chunk(std::string_view data, std::string_view u
 
 // /v1/models ({"data":[{"id",...}]}) and LM Studio's /api/v0/models (type, state, context lengths).
 Result<std::vector<ModelInfo>> decode_model_list(std::string_view body, std::string_view upstream);
+// LM Studio's POST /api/v1/models/load ({"instance_id":..}) or /unload, llama.cpp router's POST
+// /models/load|unload ({"success":true}): instance_id (else "") and model; {"success":false} is an
+// error.
+Result<ModelLoadResult> decode_model_load(std::string_view body, std::string_view upstream);
+// The body of those requests: {"<field>":"<id>"} (LM Studio load: model, unload: instance_id;
+// llama.cpp: model).
+std::string encode_model_action(std::string_view field, std::string_view id);
 // LM Studio's GET /lmstudio-greeting: true only for a JSON object whose "lmstudio" is true.
 // Anything else (not JSON, an error envelope, another server's answer) is false: an old LM Studio
 // answers 200 to every path, so the status alone proves nothing.

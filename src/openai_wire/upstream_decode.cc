@@ -299,6 +299,11 @@ std::optional<ModelInfo> decode_model(const json::object& m) {
   info.publisher = string_or_empty(m, "publisher");
   info.arch = string_or_empty(m, "arch");
   info.quantization = string_or_empty(m, "quantization");
+  if (const auto* status = find_object(m, "status")) {  // llama.cpp router mode
+    const std::string value = string_or_empty(*status, "value");
+    info.state = value == "unloaded" || value == "downloading" ? "not-loaded" : value;
+    info.loadable = true;
+  }
   if (!info.max_context_length) {
     if (const auto* meta = find_object(m, "meta")) {  // llama.cpp
       info.max_context_length = get_int(*meta, "n_ctx_train");
@@ -320,8 +325,14 @@ std::optional<ModelInfo> decode_v1_model(const json::object& m) {
   if (const auto* q = find_object(m, "quantization"))
     info.quantization = string_or_empty(*q, "name");
   info.max_context_length = get_int(m, "max_context_length");
+  info.loadable = true;  // /api/v1 has POST /api/v1/models/load and /unload
   if (const auto* instances = find_array(m, "loaded_instances")) {
     info.state = instances->empty() ? "not-loaded" : "loaded";
+    for (const auto& inst : *instances) {
+      if (const auto* obj = inst.if_object()) {
+        if (auto id = string_or_empty(*obj, "id"); !id.empty()) info.instances.push_back(id);
+      }
+    }
     if (!instances->empty() && instances->front().is_object()) {
       if (const auto* cfg = find_object(instances->front().get_object(), "config")) {
         info.loaded_context_length = get_int(*cfg, "context_length");
@@ -339,6 +350,23 @@ std::optional<ModelInfo> decode_v1_model(const json::object& m) {
 }
 
 }  // namespace
+
+Result<ModelLoadResult> decode_model_load(std::string_view body, std::string_view upstream) {
+  try {
+    auto parsed = parse_body(body, "model load answer", upstream, 200);
+    if (!parsed) return parsed.error();
+    const auto& root = parsed->get_object();
+    if (auto success = detail::get_bool(root, "success"); success && !*success) {
+      return Error::upstream(std::string(upstream) + " refused the model load or unload");
+    }
+    ModelLoadResult result;
+    result.instance_id = string_or_empty(root, "instance_id");
+    result.model = string_or_empty(root, "model");
+    return result;
+  } catch (const std::exception& e) {
+    return malformed("model load answer", upstream, e.what());
+  }
+}
 
 Result<std::vector<ModelInfo>> decode_model_list(std::string_view body, std::string_view upstream) {
   try {

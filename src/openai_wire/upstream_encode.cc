@@ -268,4 +268,13 @@ std::string encode_completion_request(const CompletionRequest& request) {
   return out;
 }
 
+std::string encode_model_action(std::string_view field, std::string_view id) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key(field).string(id);
+  w.end_object();
+  return out;
+}
+
 }  // namespace roci::openai_wire

@@ -3,6 +3,7 @@
 #include "server/admin/admin_state.h"
 #include "server/api/response_store.h"
 #include "server/live_config.h"
+#include "server/observability/fleet_metrics.h"
 #include "server/observability/metrics.h"
 #include "server/observability/startup_report.h"
 #include "server/routing/admission_queue.h"
@@ -59,6 +60,26 @@ tcp::endpoint resolve_listen_address(asio::io_context& ioc, const std::string& h
                              "\": " + (ec ? ec.message() : std::string("no address")));
   }
   return results.begin()->endpoint();
+}
+
+// The metrics shard of the I/O thread running this code (set when the worker thread starts): a
+// fleet backend's provider retries on whichever thread made the request.
+thread_local MetricsShard* tls_shard = nullptr;
+
+// inference.backends' Fleet (null without backends); its backends' retries count on the shard of
+// the thread that made the request.
+Result<std::shared_ptr<fleet::Fleet>> build_fleet(const config::GatewayConfig& config) {
+  return ProviderSet::create_fleet(config, [] {
+    if (tls_shard != nullptr) tls_shard->upstream_retry();
+  });
+}
+
+void log_fleet(const fleet::Fleet& fleet) {
+  for (const auto& b : fleet.backends()) {
+    spdlog::info("fleet backend {}: {} at {} (max_concurrent {})", b.name, b.provider.kind,
+                 b.provider.base_url.empty() ? "its default URL" : b.provider.base_url,
+                 b.max_concurrent);
+  }
 }
 
 bool transient_accept_error(const boost::system::error_code& ec) {
@@ -132,7 +153,10 @@ void Gateway::start() {
   const int threads = config_.server.threads > 0
                           ? config_.server.threads
                           : std::max(1u, std::thread::hardware_concurrency());
-  live_ = std::make_unique<LiveConfig>(config_);
+  auto fleet = build_fleet(config_);
+  if (!fleet) throw std::runtime_error("cannot create the fleet: " + fleet.error().message);
+  fleet_ = std::move(*fleet);
+  live_ = std::make_unique<LiveConfig>(config_, fleet_);
   admin_ = std::make_unique<admin::AdminState>(
       admin::AdminOptions{.version = options_.version,
                           .config_file = options_.config_file,
@@ -158,6 +182,13 @@ void Gateway::start() {
           .connections_open =
               [c = &connections_] {
                 return static_cast<std::int64_t>(c->load(std::memory_order_relaxed));
+              },
+          // The fleet of the newest configuration; nothing without inference.backends.
+          .fleet_text =
+              [live = live_.get()] {
+                const auto shared = live->get();
+                return shared->fleet ? render_fleet_metrics(shared->fleet->snapshot())
+                                     : std::string();
               }});
 
   for (int i = 0; i < threads; ++i) {
@@ -193,10 +224,15 @@ void Gateway::start() {
     asio::co_spawn(worker->ioc, accept_loop(worker->acceptor, worker->env), asio::detached);
     asio::co_spawn(worker->ioc, run_deadline_sweeper(worker->env, kSweepInterval), asio::detached);
   }
+  if (fleet_) fleet_->start(workers_[0]->ioc.get_executor());
   started_ = true;
   for (auto& worker : workers_) {
-    threads_.emplace_back([w = worker.get()] { w->ioc.run(); });
+    threads_.emplace_back([w = worker.get()] {
+      tls_shard = &w->env.metrics;
+      w->ioc.run();
+    });
   }
+  if (fleet_) log_fleet(*fleet_);
   spdlog::info("listening on {} ({} I/O thread{})", url(), threads, threads == 1 ? "" : "s");
   const auto shared = live_->get();
   const std::shared_ptr<ProviderSet> providers = workers_[0]->states.current()->providers;
@@ -225,6 +261,10 @@ void Gateway::stop() {
   if (!started_ || joined_.load()) return;
   const int n = stop_requests_.fetch_add(1) + 1;
   if (n == 1) {
+    {
+      std::lock_guard lock(fleet_mutex_);
+      if (fleet_) fleet_->stop();  // no new probes; requests in flight keep the last state
+    }
     stopping_.store(true);
     stopping_.notify_all();
     spdlog::info("shutting down: draining {} connection(s), grace {} s",
@@ -265,6 +305,12 @@ void Gateway::wait() {
     worker->ioc.stop();
   }
   for (auto& t : threads_) t.join();
+  // A close posted by stop() may not have run before ioc.stop(): the listeners close here at the
+  // latest, so nothing accepts once wait() returned.
+  for (auto& worker : workers_) {
+    boost::system::error_code ec;
+    worker->acceptor.close(ec);
+  }
   joined_ = true;
   spdlog::info("shutdown complete");
 }
@@ -309,12 +355,34 @@ void Gateway::block_shutdown_signals() {
 Result<void> Gateway::check(const config::GatewayConfig& next) const {
   auto set = ProviderSet::create(next);  // builds, connects nothing
   if (!set) return set.error();
+  if (!same_fleet(live_->get()->config, next)) {
+    auto fleet = ProviderSet::create_fleet(next, {});  // checks the backends; polls nothing
+    if (!fleet) return fleet.error();
+  }
   return {};
 }
 
 std::uint64_t Gateway::apply(config::GatewayConfig next) {
-  config::keep_restart_values(next, live_->get()->config);
-  return live_->publish(std::move(next));
+  std::lock_guard lock(fleet_mutex_);
+  const auto running = live_->get();
+  config::keep_restart_values(next, running->config);
+  std::shared_ptr<fleet::Fleet> fleet = running->fleet;
+  if (!same_fleet(running->config, next)) {
+    auto built = build_fleet(next);
+    if (!built) {  // check() accepted it: only the environment can have changed in between
+      spdlog::error("reload: cannot create the fleet ({}); keeping the running backends",
+                    built.error().message);
+    } else {
+      fleet = std::move(*built);
+      // The new Fleet polls from now on; the old one stops polling and serves the requests that
+      // hold it (their generation's state) to their end.
+      if (fleet) fleet->start(workers_[0]->ioc.get_executor());
+      if (fleet_) fleet_->stop();
+      fleet_ = fleet;
+      if (fleet_) log_fleet(*fleet_);
+    }
+  }
+  return live_->publish(std::move(next), std::move(fleet));
 }
 
 std::shared_ptr<const SharedConfig> Gateway::live_config() const { return live_->get(); }

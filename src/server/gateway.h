@@ -13,8 +13,10 @@
 // Threads: server.threads workers (0: one per core). Each has its own io_context (concurrency
 // hint 1), its own acceptor bound to host:port with SO_REUSEPORT (the kernel spreads connections;
 // no lock on the accept path), its own ProviderSet, ModelCatalog and MetricsShard. Only the
-// AdmissionQueue (limits.max_concurrent_upstream / max_queue) and the connection counter are
-// shared. With port 0 the first worker picks an ephemeral port and the others bind the same one.
+// AdmissionQueue (limits.max_concurrent_upstream / max_queue), the Fleet (inference.backends:
+// per-backend limits and queues, host probes on the first worker) and the connection counter
+// are shared. With port 0 the first worker picks an ephemeral port and the others bind the same
+// one.
 //
 // Connections past limits.max_connections are answered 503 (OpenAI envelope) and closed. API keys
 // (auth.h) and CORS (cors.h) are checked by the sessions, before the router.
@@ -36,10 +38,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+namespace roci::fleet {
+class Fleet;
+}  // namespace roci::fleet
 
 namespace roci::server {
 
@@ -112,6 +119,12 @@ class Gateway {
   GatewayOptions options_;
   std::unique_ptr<AdmissionQueue> admission_;
   std::unique_ptr<ResponseStore> responses_;  // shared by every worker
+  // inference.backends: the Fleet of the newest configuration (built by start() and apply(),
+  // which start its host probes on the first worker's io_context and stop the one it replaces).
+  // Each configuration generation holds its Fleet (SharedConfig::fleet), and each request the
+  // state it started with, so a replaced Fleet serves its in-flight requests to their end.
+  std::shared_ptr<fleet::Fleet> fleet_;
+  std::mutex fleet_mutex_;  // fleet_, between start(), apply() and stop()
   std::unique_ptr<MetricsRegistry> metrics_;
   std::unique_ptr<LiveConfig> live_;          // what new requests are served with (live_config.h)
   std::unique_ptr<admin::AdminState> admin_;  // the web console's ring and series (thread-safe)

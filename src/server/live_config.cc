@@ -19,20 +19,40 @@ bool same_upstream(const config::GatewayConfig& a, const config::GatewayConfig& 
   return true;
 }
 
+bool same_backend(const config::BackendSection& a, const config::BackendSection& b) {
+  return a.name == b.name && a.base_url == b.base_url && a.provider == b.provider &&
+         a.max_concurrent == b.max_concurrent && a.api_key_env == b.api_key_env &&
+         a.api_key == b.api_key && a.http_overrides == b.http_overrides;
+}
+
 }  // namespace
 
-LiveConfig::LiveConfig(config::GatewayConfig initial)
-    : current_(std::make_shared<const SharedConfig>(std::move(initial), 1)) {}
+bool same_fleet(const config::GatewayConfig& a, const config::GatewayConfig& b) {
+  const auto& x = a.inference.backends;
+  const auto& y = b.inference.backends;
+  if (x.size() != y.size()) return false;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (!same_backend(x[i], y[i])) return false;
+  }
+  if (x.empty()) return true;  // no fleet either way
+  for (const auto& change : config::diff_config(a, b)) {
+    if (change.key.starts_with("inference.") || change.key.starts_with("routing.")) return false;
+  }
+  return true;
+}
+
+LiveConfig::LiveConfig(config::GatewayConfig initial, std::shared_ptr<fleet::Fleet> fleet)
+    : current_(std::make_shared<const SharedConfig>(std::move(initial), 1, std::move(fleet))) {}
 
 std::shared_ptr<const SharedConfig> LiveConfig::get() const {
   std::lock_guard lock(mutex_);
   return current_;
 }
 
-std::uint64_t LiveConfig::publish(config::GatewayConfig next) {
+std::uint64_t LiveConfig::publish(config::GatewayConfig next, std::shared_ptr<fleet::Fleet> fleet) {
   std::lock_guard lock(mutex_);
   const std::uint64_t generation = current_->generation + 1;
-  current_ = std::make_shared<const SharedConfig>(std::move(next), generation);
+  current_ = std::make_shared<const SharedConfig>(std::move(next), generation, std::move(fleet));
   generation_.store(generation, std::memory_order_release);
   return generation;
 }
@@ -42,11 +62,12 @@ Result<std::shared_ptr<WorkerState>> rebuild_worker_state(const WorkerState* pre
                                                           WorkerResources& resources) {
   std::shared_ptr<ProviderSet> providers;
   std::shared_ptr<ModelCatalog> catalog;
-  if (previous != nullptr && same_upstream(previous->shared->config, next->config)) {
+  if (previous != nullptr && previous->shared->fleet == next->fleet &&
+      same_upstream(previous->shared->config, next->config)) {
     providers = previous->providers;
     catalog = previous->catalog;
   } else {
-    auto set = ProviderSet::create(next->config, resources.count_retry);
+    auto set = ProviderSet::create(next->config, resources.count_retry, next->fleet);
     if (!set) return set.error();
     providers = std::make_shared<ProviderSet>(std::move(*set));
     catalog = std::make_shared<ModelCatalog>();

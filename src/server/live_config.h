@@ -30,6 +30,10 @@
 #include <memory>
 #include <mutex>
 
+namespace roci::fleet {
+class Fleet;
+}  // namespace roci::fleet
+
 namespace roci::server {
 
 class AdmissionQueue;
@@ -39,23 +43,37 @@ class ProviderSet;
 
 // One configuration as every thread shares it; immutable once published.
 struct SharedConfig {
-  SharedConfig(config::GatewayConfig c, std::uint64_t gen)
-      : generation(gen), config(std::move(c)), auth(config.auth), cors(config.cors) {}
+  SharedConfig(config::GatewayConfig c, std::uint64_t gen, std::shared_ptr<fleet::Fleet> f)
+      : generation(gen),
+        config(std::move(c)),
+        auth(config.auth),
+        cors(config.cors),
+        fleet(std::move(f)) {}
   std::uint64_t generation;
   config::GatewayConfig config;
   ApiKeyCheck auth;  // auth.*, keys hashed once per generation
   CorsPolicy cors;   // cors.*
+  // inference.backends' Fleet, shared by every thread (single flight and per-backend queues are
+  // fleet-wide); null without backends. Generations whose backends are the same share one
+  // (same_fleet); a request keeps its generation's Fleet alive to its end.
+  std::shared_ptr<fleet::Fleet> fleet;
 };
+
+// True when `a` and `b` build the same Fleet: the same inference.backends, inference.* and
+// routing.* values (the Gateway then keeps the running Fleet, with its host state, across a
+// reload).
+bool same_fleet(const config::GatewayConfig& a, const config::GatewayConfig& b);
 
 class LiveConfig {
  public:
-  explicit LiveConfig(config::GatewayConfig initial);
+  explicit LiveConfig(config::GatewayConfig initial, std::shared_ptr<fleet::Fleet> fleet = nullptr);
   // The configuration new requests get. Any thread (a mutex held for a pointer copy).
   std::shared_ptr<const SharedConfig> get() const;
   // Its generation, without the copy: what a worker compares at request start.
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   // Makes `next` the configuration of new requests; returns its generation. Any thread.
-  std::uint64_t publish(config::GatewayConfig next);
+  // `fleet`: next's Fleet (null without inference.backends).
+  std::uint64_t publish(config::GatewayConfig next, std::shared_ptr<fleet::Fleet> fleet = nullptr);
 
  private:
   mutable std::mutex mutex_;
@@ -84,8 +102,8 @@ struct WorkerResources {
 // THE reload hook: the thread's state for `next`, given the state it served `previous` with
 // (nullptr at start-up). Called on the worker's own thread. Whatever the change leaves valid is
 // kept (the ProviderSet, with its upstream connection pools, and the ModelCatalog, when no
-// inference.* key changed); the rest is built anew. Per-thread state that depends on the
-// configuration (a fleet's backends, their health) is rebuilt here and nowhere else.
+// inference.* key changed and the generation's Fleet is the same); the rest is built anew. The
+// thread's FleetProvider over next->fleet is built here and nowhere else.
 // Errors: those of ProviderSet::create (the caller keeps `previous`).
 Result<std::shared_ptr<WorkerState>> rebuild_worker_state(const WorkerState* previous,
                                                           std::shared_ptr<const SharedConfig> next,

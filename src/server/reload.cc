@@ -46,6 +46,12 @@ bool reload_gateway(Gateway& gateway, const config::ConfigSources& sources) {
       changed += (changed.empty() ? "" : ", ") + c.key;
     }
   }
+  // The list is no key of diff_config's: a changed list gets a new Fleet (Gateway::apply).
+  config::GatewayConfig list_only = running->config;
+  list_only.inference.backends = next.inference.backends;
+  if (!same_fleet(running->config, list_only)) {
+    changed += (changed.empty() ? "" : ", ") + std::string("inference.backends");
+  }
   const std::uint64_t generation = gateway.apply(std::move(next));
   spdlog::info("configuration reloaded: generation {}; {}", generation,
                changed.empty() ? std::string("no setting changed") : "changed: " + changed);

@@ -37,7 +37,7 @@ TEST(AdminApi, StatusListsTheUpstreamAsOneBackend) {
   const auto& backends = body.at("backends").as_array();
   ASSERT_EQ(backends.size(), 1u);
   const auto& b = backends[0].as_object();
-  EXPECT_EQ(b.at("name").as_string(), "lmstudio");
+  EXPECT_EQ(b.at("name").as_string(), "default");  // the one upstream is backend "default"
   EXPECT_EQ(b.at("kind").as_string(), "lmstudio");
   EXPECT_EQ(b.at("base_url").as_string(), gw.fake->base_url());
   EXPECT_TRUE(b.at("reachable").as_bool());
@@ -88,7 +88,7 @@ TEST(AdminApi, TheEventFeedStreamsRequestsAsTheyEnd) {
   EXPECT_EQ(e.at("dialect").as_string(), "openai");
   EXPECT_EQ(e.at("requested_model").as_string(), "llama3.3");
   EXPECT_EQ(e.at("model").as_string(), "llama3.3");
-  EXPECT_EQ(e.at("backend").as_string(), "lmstudio");
+  EXPECT_EQ(e.at("backend").as_string(), "default");
   EXPECT_EQ(e.at("status").as_int64(), 200);
   EXPECT_GT(e.at("tokens_out").as_int64(), 0);
   EXPECT_FALSE(e.at("cancelled").as_bool());

@@ -7,7 +7,8 @@
 //   EXPECT_EQ(gw.stop(SIGTERM), 0);
 //
 // The child gets a clean environment (PATH, HOME, LANG plus `env`), so no INFERENCE_* variable of
-// the developer's shell leaks into a test. stdout and stderr go to one temporary file that output()
+// the developer's shell leaks into a test, and no descriptor but stdin, stdout and stderr (the
+// test's sockets stay the test's). stdout and stderr go to one temporary file that output()
 // reads, so a chatty child never blocks on a full pipe. The destructor kills a child still running.
 #pragma once
 
@@ -70,6 +71,9 @@ class ChildProcess {
     posix_spawn_file_actions_adddup2(&actions, fd, STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, fd, STDERR_FILENO);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    // Nothing else of the test process: an inherited listening socket of an in-process fake
+    // upstream would keep accepting (and never answering) after the test killed that fake.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     const int rc = posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     close(fd);

@@ -64,8 +64,8 @@ TEST(GatewayLogs, JsonFormatGivesOneObjectPerLineWithTheAccessFields) {
   EXPECT_EQ(access->at("method"), "POST");
   EXPECT_EQ(access->at("path").as_string(), kChat);
   EXPECT_EQ(access->at("requested_model"), "llama");
-  EXPECT_EQ(access->at("model"), "llama3.3");  // resolved
-  EXPECT_EQ(access->at("backend"), "lmstudio");
+  EXPECT_EQ(access->at("model"), "llama3.3");   // resolved
+  EXPECT_EQ(access->at("backend"), "default");  // the one upstream is backend "default"
   EXPECT_EQ(access->at("status"), 200);
   EXPECT_TRUE(access->at("client").as_string().starts_with("127.0.0.1:"));
   EXPECT_TRUE(access->at("duration_ms").is_number());

@@ -6,6 +6,8 @@
 //                                  "open_connections":N,"cancellations":N}
 //   POST /__control/reset      forget faults, records, counters      -> {"ok":true}
 //   POST /__control/models     {"models":[{"id","type","loaded",...}]} -> {"ok":true}
+//   GET  /__control/stats      -> {"loads":N,"in_flight":N,"peak_in_flight":N}  (model loads
+//                                 started on this host; generation requests now and at most)
 //
 // Fault keys (all optional): method, path, times, kind ("none" | "respond" | "malformed_json" |
 // "oversized" | "close_without_response" | "hang"), status, body (string, or JSON serialised),
@@ -293,6 +295,11 @@ std::optional<Reply> handle_control(const Request& request, State& state) {
                             {"connections_accepted", state.connections_accepted()},
                             {"open_connections", state.open_connections()},
                             {"cancellations", state.cancellations()}});
+  }
+  if (request.method == "GET" && name == "stats") {
+    return json_reply(200, {{"loads", state.loads()},
+                            {"in_flight", state.in_flight()},
+                            {"peak_in_flight", state.peak_in_flight()}});
   }
   if (post && name == "reset") {
     state.reset();

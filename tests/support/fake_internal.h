@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -88,6 +89,22 @@ class State {
   std::size_t connections_accepted() const;
   std::size_t open_connections() const;
 
+  // Model lifecycle (fake_fleet.cc). A load of `id`: jit only when it is not loaded (a second
+  // one while it loads is LM Studio's duplicate-instance race). nullopt: unknown model, or (jit)
+  // already loaded.
+  struct LoadStarted {
+    std::string instance;  // "m", then "m:2", ...
+    std::chrono::milliseconds delay{0};
+  };
+  std::optional<LoadStarted> begin_load(std::string_view id, bool jit);
+  // Unloads instance "m" or "m:N" (the last instance of m). false: no such loaded instance.
+  bool unload(std::string_view instance);
+  bool loading(std::string_view id) const;  // a load of it is in progress
+  int instance_count(std::string_view id) const;
+  int loads() const;
+  int in_flight() const;
+  int peak_in_flight() const;
+
   // Random ids: `length` characters of `alphabet`.
   std::string random_string(std::size_t length, std::string_view alphabet);
 
@@ -96,7 +113,7 @@ class State {
   const std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
-  std::vector<FakeModel> models_;
+  mutable std::vector<FakeModel> models_;
   std::deque<Fault> faults_;
   std::deque<RecordedRequest> records_;  // at most options_.max_records, oldest dropped
   std::uint64_t first_record_id_ = 0;    // id of records_[0]
@@ -105,6 +122,16 @@ class State {
   std::size_t connections_accepted_ = 0;
   std::size_t open_connections_ = 0;
   std::mt19937_64 rng_{20240519};
+  struct Runtime {
+    int instances = 0;  // loaded or loading copies beyond the model's own "loaded" flag
+    std::chrono::steady_clock::time_point loading_until{};
+  };
+  mutable std::map<std::string, Runtime, std::less<>> runtime_;
+  int loads_ = 0;
+  int generations_ = 0, peak_generations_ = 0;
+  std::vector<std::uint64_t> generation_ids_;
+  // A load whose time is over makes its model loaded (models_ is mutable for this).
+  void settle_locked() const;
 };
 
 inline constexpr std::string_view kBase36 = "0123456789abcdefghijklmnopqrstuvwxyz";

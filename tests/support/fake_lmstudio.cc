@@ -31,7 +31,7 @@ std::string lower(std::string s) {
   return s;
 }
 
-json::object v0_model(const FakeModel& model) {
+json::object v0_model(const FakeModel& model, bool loading = false) {
   json::array capabilities;
   for (const auto& capability : model.capabilities) capabilities.push_back(json::value(capability));
   json::object out{{"id", model.id},
@@ -41,14 +41,16 @@ json::object v0_model(const FakeModel& model) {
                    {"arch", or_default(model.arch, is_embedding(model) ? "nomic-bert" : "llama")},
                    {"compatibility_type", "gguf"},
                    {"quantization", or_default(model.quantization, "Q4_K_M")},
-                   {"state", model.loaded ? "loaded" : "not-loaded"},
+                   {"state", model.loaded ? "loaded"
+                             : loading    ? "loading"
+                                          : "not-loaded"},
                    {"max_context_length", model.max_context_length}};
   if (model.loaded) out["loaded_context_length"] = loaded_context(model);
   out["capabilities"] = std::move(capabilities);
   return out;
 }
 
-json::object v1_model(const FakeModel& model) {
+json::object v1_model(const FakeModel& model, int instance_count) {
   const bool embedding = is_embedding(model);
   const std::string quantization = or_default(model.quantization, "Q4_K_M");
   const std::string variant = model.id + "@" + lower(quantization);
@@ -61,7 +63,10 @@ json::object v1_model(const FakeModel& model) {
       config["flash_attention"] = true;
       config["offload_kv_cache_to_gpu"] = true;
     }
-    instances.push_back(json::object{{"id", model.id}, {"config", std::move(config)}});
+    for (int n = 1; n <= std::max(1, instance_count); ++n) {
+      const std::string id = n == 1 ? model.id : model.id + ":" + std::to_string(n);
+      instances.push_back(json::object{{"id", id}, {"config", config}});
+    }
   }
   json::object out{{"type", embedding ? "embedding" : "llm"},
                    {"publisher", or_default(model.publisher, "lmstudio-community")},
@@ -89,6 +94,7 @@ json::object v1_model(const FakeModel& model) {
 struct Resolved {
   FakeModel model;
   bool jit_loaded = false;
+  std::chrono::milliseconds load_delay{0};
 };
 
 // LM Studio's model lookup: an exact loaded id; a JIT load of a known one; one loaded model
@@ -107,9 +113,10 @@ std::variant<Resolved, Reply> resolve(const json::object& body, State& state, bo
     if (!any_type && is_embedding(model) != embeddings) continue;
     if (model.id == requested && model.loaded) return Resolved{model};
     if (model.id == requested && options.jit) {
-      state.set_loaded(model.id, true);
-      Resolved resolved{model, true};
+      auto started = state.begin_load(model.id, true);
+      Resolved resolved{model, true, started ? started->delay : std::chrono::milliseconds(0)};
       resolved.model.loaded = true;
+      if (started) resolved.model.id = started->instance;  // LM Studio names the instance served
       return resolved;
     }
     if (model.loaded) loaded.push_back(model);
@@ -161,6 +168,10 @@ std::optional<Reply> validate(const Request& request, bool chat) {
 
 Reply generate(const Request& request, State& state, const Fault* fault, bool v0, bool chat) {
   if (auto invalid = validate(request, chat)) return std::move(*invalid);
+  if (const int limit = state.options().max_parallel; limit > 0 && state.in_flight() > limit) {
+    return flat_error(503, "The server is busy: " + std::to_string(limit) +
+                               " requests are already running (fake max_parallel)");
+  }
   const auto& body = request.json->get_object();
   auto resolved = resolve(body, state, false);
   if (auto* error = std::get_if<Reply>(&resolved)) return std::move(*error);
@@ -172,7 +183,7 @@ Reply generate(const Request& request, State& state, const Fault* fault, bool v0
   plan.quantization = or_default(served.model.quantization, "Q4_K_M");
   plan.context_length = loaded_context(served.model);
   Reply reply = chat ? chat_reply(body, plan, dialect) : completion_reply(body, plan, dialect);
-  if (served.jit_loaded) reply.extra_delay = state.options().jit_load_delay;
+  if (served.jit_loaded) reply.extra_delay = served.load_delay;
   return reply;
 }
 
@@ -206,6 +217,36 @@ Reply embeddings(const Request& request, State& state) {
                           {"usage", {{"prompt_tokens", 0}, {"total_tokens", 0}}}});
 }
 
+std::string body_string(const Request& request, std::string_view key) {
+  const auto* body = request.json ? request.json->if_object() : nullptr;
+  const auto* value = body ? body->if_contains(key) : nullptr;
+  return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+// POST /api/v1/models/load {"model"} -> {"type","instance_id","load_time_seconds","status"}
+// after the load delay (LM Studio 0.4 docs:1_developer/2_rest/load.md).
+Reply load_model(const Request& request, State& state) {
+  const std::string id = body_string(request, "model");
+  if (id.empty()) return flat_error(400, "'model' field is required");
+  auto started = state.begin_load(id, false);
+  if (!started) return flat_error(404, "Model \"" + id + "\" not found");
+  Reply reply =
+      json_reply(200, {{"type", "llm"},
+                       {"instance_id", started->instance},
+                       {"load_time_seconds", static_cast<double>(started->delay.count()) / 1000.0},
+                       {"status", "loaded"}});
+  reply.extra_delay = started->delay;
+  return reply;
+}
+
+// POST /api/v1/models/unload {"instance_id"} -> {"instance_id"}
+Reply unload_model(const Request& request, State& state) {
+  const std::string id = body_string(request, "instance_id");
+  if (id.empty()) return flat_error(400, "'instance_id' field is required");
+  if (!state.unload(id)) return flat_error(404, "No loaded model instance \"" + id + "\"");
+  return json_reply(200, {{"instance_id", id}});
+}
+
 std::optional<Reply> check_auth(const Request& request, const FakeOptions& options) {
   if (options.api_key.empty() || request.path == "/lmstudio-greeting") return std::nullopt;
   const std::string header = request.header("Authorization");
@@ -235,12 +276,20 @@ Reply handle_lmstudio(const Request& request, State& state, const Fault* fault) 
         if (!model.loaded && !state.options().jit) continue;
         data.push_back(json::object{
             {"id", model.id}, {"object", "model"}, {"owned_by", "organization_owner"}});
+        // Duplicate instances are listed under their own ids (lmstudio-bug-tracker #1751).
+        for (int n = 2; n <= state.instance_count(model.id); ++n) {
+          data.push_back(json::object{{"id", model.id + ":" + std::to_string(n)},
+                                      {"object", "model"},
+                                      {"owned_by", "organization_owner"}});
+        }
       }
       return json_reply(200, {{"data", std::move(data)}, {"object", "list"}});
     }
     if (path == "/api/v0/models") {
       json::array data;
-      for (const auto& model : state.models()) data.push_back(v0_model(model));
+      for (const auto& model : state.models()) {
+        data.push_back(v0_model(model, state.loading(model.id)));
+      }
       return json_reply(200, {{"object", "list"}, {"data", std::move(data)}});
     }
     if (path.starts_with("/api/v0/models/")) {
@@ -250,9 +299,11 @@ Reply handle_lmstudio(const Request& request, State& state, const Fault* fault) 
       }
       return flat_error(404, "Model \"" + id + "\" not found");
     }
-    if (path == "/api/v1/models") {
+    if (path == "/api/v1/models" && state.options().api_v1) {
       json::array models;
-      for (const auto& model : state.models()) models.push_back(v1_model(model));
+      for (const auto& model : state.models()) {
+        models.push_back(v1_model(model, state.instance_count(model.id)));
+      }
       return json_reply(200, {{"models", std::move(models)}});
     }
   }
@@ -266,6 +317,10 @@ Reply handle_lmstudio(const Request& request, State& state, const Fault* fault) 
     }
     if (path == "/v1/embeddings" || path == "/api/v0/embeddings") {
       return embeddings(request, state);
+    }
+    if (path == "/api/v1/models/load" && state.options().api_v1) return load_model(request, state);
+    if (path == "/api/v1/models/unload" && state.options().api_v1) {
+      return unload_model(request, state);
     }
   }
   // LM Studio answers every unknown route and method (OPTIONS preflights included) with 200.

@@ -231,6 +231,45 @@ Reply llama_tokenizer(const Request& request, bool tokenize_path) {
   return json_reply(200, {{"prompt", prompt}});
 }
 
+// Router mode's GET /models (tests/support/fixtures/llamacpp_router/models.json).
+Reply router_models(State& state) {
+  json::array data;
+  for (const auto& model : state.models()) {
+    const std::string value = model.loaded              ? "loaded"
+                              : state.loading(model.id) ? "loading"
+                                                        : "unloaded";
+    json::object status{{"value", value}};
+    if (value != "unloaded") status["args"] = json::array{"llama-server", "-ctx", "4096"};
+    data.push_back(json::object{{"id", model.id},
+                                {"object", "model"},
+                                {"owned_by", "llamacpp"},
+                                {"created", unix_now()},
+                                {"path", "/models/" + model.id + ".gguf"},
+                                {"status", std::move(status)}});
+  }
+  return json_reply(200, {{"object", "list"}, {"data", std::move(data)}});
+}
+
+// Router mode's POST /models/load|unload {"model"} -> {"success":true} (load: after the delay).
+Reply router_action(const Request& request, State& state, bool load) {
+  const auto* body = request.json ? request.json->if_object() : nullptr;
+  const auto* model = body ? body->if_contains("model") : nullptr;
+  if (!model || !model->is_string()) {
+    return llama_error(400, "\"model\" is required", "invalid_request_error");
+  }
+  const std::string id(model->get_string());
+  if (load) {
+    auto started = state.begin_load(id, false);
+    if (!started) return llama_error(404, "model not found: " + id, "not_found_error");
+    Reply reply = json_reply(200, {{"success", true}});
+    reply.extra_delay = started->delay;
+    return reply;
+  }
+  if (!state.unload(id))
+    return llama_error(400, "model is not loaded: " + id, "invalid_request_error");
+  return json_reply(200, {{"success", true}});
+}
+
 Reply handle_llamacpp(const Request& request, State& state, const Fault* fault) {
   const std::string& path = request.path;
   const std::string& method = request.method;
@@ -240,6 +279,12 @@ Reply handle_llamacpp(const Request& request, State& state, const Fault* fault) 
   const FakeOptions& options = state.options();
   if (!options.api_key.empty() && request.header("Authorization") != "Bearer " + options.api_key) {
     return llama_error(401, "Invalid API Key", "authentication_error");
+  }
+  if (options.llamacpp_router) {
+    if (method == "GET" && (path == "/v1/models" || path == "/models")) return router_models(state);
+    if (method == "POST" && (path == "/models/load" || path == "/models/unload")) {
+      return router_action(request, state, path == "/models/load");
+    }
   }
   if (method == "GET" && (path == "/v1/models" || path == "/models")) return llama_models(state);
   if (method == "POST" && (path == "/apply-template" || path == "/tokenize")) {
@@ -259,7 +304,20 @@ Reply handle_llamacpp(const Request& request, State& state, const Fault* fault) 
                            "invalid_request_error");
       }
       const std::string model = llama_model_name(body, state);
+      std::chrono::milliseconds load_delay{0};
+      if (options.llamacpp_router) {  // the router loads a request's model (autoload)
+        if (auto started = state.begin_load(model, true)) load_delay = started->delay;
+      }
       if (chat) {
+        if (load_delay.count() > 0) {
+          if (!body->contains("messages")) {
+            return llama_error(400, "'messages' is required", "invalid_request_error");
+          }
+          Reply reply = chat_reply(*body, plan_chat(*body, model, Dialect::kLlamaCpp, state, fault),
+                                   Dialect::kLlamaCpp);
+          reply.extra_delay = load_delay;
+          return reply;
+        }
         if (!body->contains("messages")) {
           return llama_error(400, "'messages' is required", "invalid_request_error");
         }

@@ -321,5 +321,8 @@ bool FakeUpstream::set_model_loaded(std::string_view id, bool loaded) {
   return impl_->state().set_loaded(id, loaded);
 }
 std::vector<FakeModel> FakeUpstream::models() const { return impl_->state().models(); }
+int FakeUpstream::loads() const { return impl_->state().loads(); }
+int FakeUpstream::in_flight() const { return impl_->state().in_flight(); }
+int FakeUpstream::peak_in_flight() const { return impl_->state().peak_in_flight(); }
 
 }  // namespace roci::testing

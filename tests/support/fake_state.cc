@@ -116,6 +116,7 @@ State::State(FakeOptions options) : options_(std::move(options)), models_(option
 
 std::vector<FakeModel> State::models() const {
   std::lock_guard lock(mutex_);
+  settle_locked();
   return models_;
 }
 
@@ -129,6 +130,7 @@ bool State::set_loaded(std::string_view id, bool loaded) {
   for (auto& model : models_) {
     if (model.id == id) {
       model.loaded = loaded;
+      runtime_.erase(std::string(id));
       return true;
     }
   }
@@ -159,18 +161,29 @@ void State::clear_faults() {
 
 std::uint64_t State::begin_request(RecordedRequest record) {
   std::lock_guard lock(mutex_);
+  const bool generation = record.method == "POST" && record.path().ends_with("completions");
   records_.push_back(std::move(record));
   while (records_.size() > std::max<std::size_t>(1, options_.max_records)) {
     records_.pop_front();
     ++first_record_id_;
   }
   changed_.notify_all();
-  return first_record_id_ + records_.size() - 1;
+  const std::uint64_t id = first_record_id_ + records_.size() - 1;
+  if (generation) {
+    generation_ids_.push_back(id);
+    peak_generations_ = std::max(peak_generations_, ++generations_);
+  }
+  return id;
 }
 
 void State::finish_request(std::uint64_t id, RequestOutcome outcome) {
   std::lock_guard lock(mutex_);
   if (outcome == RequestOutcome::kClientClosed) ++cancellations_;
+  if (auto it = std::find(generation_ids_.begin(), generation_ids_.end(), id);
+      it != generation_ids_.end()) {
+    generation_ids_.erase(it);
+    --generations_;
+  }
   if (id >= first_record_id_ && id - first_record_id_ < records_.size()) {
     auto& record = records_[id - first_record_id_];
     record.outcome = outcome;
@@ -221,6 +234,9 @@ void State::reset() {
   cancellations_reported_ = 0;
   connections_accepted_ = 0;
   models_ = options_.models;
+  runtime_.clear();
+  loads_ = 0;
+  peak_generations_ = generations_;
   changed_.notify_all();
 }
 

@@ -54,10 +54,17 @@ struct FakeOptions {
   std::string api_key;
   // Idle keep-alive sockets are closed by the server after this (Express: 5 s, BT#618).
   std::chrono::milliseconds keep_alive_timeout{5000};
-  std::chrono::milliseconds token_delay{0};     // between stream chunks; non-stream: x tokens
-  std::chrono::milliseconds jit_load_delay{0};  // when a request loads a not-loaded model
-  bool single_model_serves_any_name = true;     // LM Studio BT#619
+  std::chrono::milliseconds token_delay{0};  // between stream chunks; non-stream: x tokens
+  // A model load takes this long: a first request for a model not loaded (JIT), or POST
+  // /api/v1/models/load (LM Studio) and /models/load (llama.cpp router). While a model loads, a
+  // second first request starts another load, a duplicate instance "m:2" (LM Studio's race,
+  // lmstudio-bug-tracker #1751, #168). loads() counts every load.
+  std::chrono::milliseconds jit_load_delay{0};
+  bool single_model_serves_any_name = true;  // LM Studio BT#619
   bool jit = true;  // LM Studio: /v1/models lists unloaded models; requests load them
+  // LM Studio >= 0.4's /api/v1 (models with loaded_instances, load, unload); false: an older
+  // LM Studio (0.3.x) that answers those paths like any unknown route (200 + error).
+  bool api_v1 = true;
   // Reasoning emitted before the content of every chat answer (empty: none), in
   // delta/message.<reasoning_field>: "reasoning_content" or gpt-oss style "reasoning".
   std::string reasoning;
@@ -65,6 +72,12 @@ struct FakeOptions {
   std::optional<bool> sse_pings;  // ": ping" lines between chunks; default on in kLlamaCpp only
   int embedding_dims = 8;
   std::size_t max_body_bytes = 16u << 20;
+  // Generation requests (POST .../completions) served at once; more answer 503 (0: no limit).
+  // peak_in_flight() reports the most seen at once either way.
+  int max_parallel = 0;
+  // llama.cpp: run as llama-server's router mode (--models-dir): GET /models and /v1/models list
+  // every model with status.value, POST /models/load|unload, a request loads its model.
+  bool llamacpp_router = false;
   bool control = false;              // serve /__control/* (see fake_control.cc for the JSON)
   std::size_t max_records = 100000;  // recorded requests kept; the oldest are dropped
   // Benchmark profile: POST .../chat/completions answers a precomputed ~1 KB body or a 20-chunk
@@ -191,6 +204,11 @@ class FakeUpstream {
   void set_models(std::vector<FakeModel> models);
   bool set_model_loaded(std::string_view id, bool loaded);  // false when unknown
   std::vector<FakeModel> models() const;
+  // Model loads started on this host (JIT or explicit) since start or reset().
+  int loads() const;
+  // Generation requests in flight now, and the most that were at once.
+  int in_flight() const;
+  int peak_in_flight() const;
 
  private:
   class Impl;

@@ -54,6 +54,8 @@ struct ROCI_EXPORT Error {
   std::optional<int> upstream_status;  // HTTP status the upstream answered, if it did
   std::vector<std::string> available_models;  // for kModelNotFound
   std::optional<int> retry_after_secs;        // for kQueueFull / kRateLimited
+  // The fleet backend whose answer this is (roci/fleet); "" for errors nobody upstream made.
+  std::string backend;
   // The model's answer, in full, when the answer itself is what failed (generate_object: text that
   // is not JSON, is cut off, or breaks the schema; code "invalid_json", "output_truncated",
   // "schema_mismatch"). Empty otherwise.

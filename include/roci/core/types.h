@@ -204,6 +204,8 @@ struct GenerationResult {
   boost::json::value logprobs;
   // n > 1: the other choices, in index order; usage above covers them all. Empty otherwise.
   std::vector<GenerationChoice> other_choices;
+  // The fleet backend that served it (roci/fleet); "" when no fleet chose one.
+  std::string backend;
 };
 
 // Stream parts, in order: any number of TextDelta / ReasoningDelta / ToolCallDelta, then exactly
@@ -249,6 +251,7 @@ struct StreamInfo {
   std::string model;
   std::int64_t created = 0;
   std::string system_fingerprint;
+  std::string backend;  // the fleet backend that serves the stream; "" outside a fleet
 };
 
 // A model as a provider lists it. LM Studio fields come from /api/v0/models when available.
@@ -264,7 +267,24 @@ struct ModelInfo {
   std::string publisher;
   std::string arch;
   std::string quantization;
+  // LM Studio: the ids of the loaded instances ("m1", "m1:2" after a duplicate JIT load).
+  std::vector<std::string> instances;
+  // The host can load and unload this model through its API (LM Studio >= 0.4 /api/v1, the
+  // llama.cpp router); false: only a first request loads it (JIT), or it is always loaded.
+  bool loadable = false;
+  // A fleet's union (roci/fleet): the backends that have the model, in config order; state is
+  // "loaded" when it is loaded on at least one of them.
+  std::vector<std::string> backends;
   bool loaded() const { return state == "loaded"; }
+};
+
+// What a model load or unload did (Provider::load_model / unload_model).
+struct ModelLoadResult {
+  std::string model;        // the model id
+  std::string instance_id;  // the instance the host loaded or unloaded (LM Studio); else the id
+  std::string backend;      // the fleet backend that did it; "" outside a fleet
+  bool already = false;     // load: it was loaded already; unload: it was not loaded
+  std::chrono::milliseconds duration{0};
 };
 
 struct ProviderHealth {
@@ -288,6 +308,7 @@ struct EmbeddingResult {
   std::string model;
   std::vector<std::vector<double>> embeddings;
   Usage usage;
+  std::string backend;  // the fleet backend that served it (roci/fleet); "" outside a fleet
 };
 
 // Legacy text completions (/v1/completions): no chat template is applied.
@@ -307,6 +328,7 @@ struct CompletionResult {
   std::int64_t created = 0;
   std::vector<CompletionChoice> choices;
   std::optional<Usage> usage;
+  std::string backend;  // the fleet backend that served it (roci/fleet); "" outside a fleet
 };
 
 }  // namespace roci

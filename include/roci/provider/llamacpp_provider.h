@@ -53,6 +53,8 @@ class ROCI_EXPORT LlamaCppProvider final : public Provider {
   Capabilities capabilities(std::string_view model) const override;
   asio::awaitable<Result<EmbeddingResult>> embed(EmbeddingRequest request) override;
   asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request) override;
+  asio::awaitable<Result<ModelLoadResult>> load_model(std::string model) override;
+  asio::awaitable<Result<ModelLoadResult>> unload_model(std::string model) override;
   asio::awaitable<Result<int>> count_tokens(ProviderRequest request) override;
 
  private:

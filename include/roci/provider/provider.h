@@ -77,6 +77,12 @@ class ROCI_EXPORT Provider {
   // Optional endpoints; the defaults return ErrorKind::kUnsupported.
   virtual asio::awaitable<Result<EmbeddingResult>> embed(EmbeddingRequest request);
   virtual asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request);
+  // Loads `model` on the host (LM Studio >= 0.4: POST /api/v1/models/load; the llama.cpp router:
+  // POST /models/load) and completes when it is loaded. Hosts without a load API (older LM
+  // Studio, llama.cpp with one model, OpenAI): kUnsupported.
+  virtual asio::awaitable<Result<ModelLoadResult>> load_model(std::string model);
+  // Unloads `model` (LM Studio: the instance of that id, or the id itself); kUnsupported as above.
+  virtual asio::awaitable<Result<ModelLoadResult>> unload_model(std::string model);
   // The exact number of prompt tokens `request` makes for its model (chat template applied), asked
   // of the upstream's tokenizer; never a completion call. llama.cpp: /apply-template + /tokenize.
   virtual asio::awaitable<Result<int>> count_tokens(ProviderRequest request);

@@ -28,6 +28,7 @@ OpenAiCompatibleDialect llamacpp_dialect() {
       .wire = {.json_object_as_schema = false, .developer_as_system = true},
       .health = HealthProbe::kLlamaCppHealth,
       .has_api_v0_models = false,
+      .model_api = ModelApi::kLlamaCppRouter,
       .refine_from_model_list = true,
       .append_v1 = true,
       .default_capabilities = &llamacpp_capabilities,
@@ -76,6 +77,14 @@ asio::awaitable<Result<EmbeddingResult>> LlamaCppProvider::embed(EmbeddingReques
 
 asio::awaitable<Result<CompletionResult>> LlamaCppProvider::complete(CompletionRequest request) {
   return impl_->complete(std::move(request));
+}
+
+asio::awaitable<Result<ModelLoadResult>> LlamaCppProvider::load_model(std::string model) {
+  return impl_->load_model(std::move(model));
+}
+
+asio::awaitable<Result<ModelLoadResult>> LlamaCppProvider::unload_model(std::string model) {
+  return impl_->unload_model(std::move(model));
 }
 
 asio::awaitable<Result<int>> LlamaCppProvider::count_tokens(ProviderRequest request) {

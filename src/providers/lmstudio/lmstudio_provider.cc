@@ -19,6 +19,7 @@ OpenAiCompatibleDialect lmstudio_dialect() {
       .wire = {.json_object_as_schema = true, .developer_as_system = true},
       .health = HealthProbe::kLmStudioGreeting,
       .has_api_v0_models = true,
+      .model_api = ModelApi::kLmStudio,
       .append_v1 = true,
       .default_capabilities = [](std::string_view) { return lmstudio_default_capabilities(); },
   };
@@ -68,6 +69,14 @@ asio::awaitable<Result<EmbeddingResult>> LmStudioProvider::embed(EmbeddingReques
 
 asio::awaitable<Result<CompletionResult>> LmStudioProvider::complete(CompletionRequest request) {
   return impl_->complete(std::move(request));
+}
+
+asio::awaitable<Result<ModelLoadResult>> LmStudioProvider::load_model(std::string model) {
+  return impl_->load_model(std::move(model));
+}
+
+asio::awaitable<Result<ModelLoadResult>> LmStudioProvider::unload_model(std::string model) {
+  return impl_->unload_model(std::move(model));
 }
 
 }  // namespace roci

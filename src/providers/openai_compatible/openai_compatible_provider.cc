@@ -78,8 +78,16 @@ std::vector<ModelInfo> merge_model_lists(std::vector<ModelInfo> v1,
     if (model.publisher.empty()) model.publisher = it->publisher;
     if (model.arch.empty()) model.arch = it->arch;
     if (model.quantization.empty()) model.quantization = it->quantization;
+    if (model.instances.empty()) model.instances = it->instances;
+    model.loadable = model.loadable || it->loadable;
   }
   return v1;
+}
+
+ModelLoadResult complete_load_result(ModelLoadResult result, std::string_view model) {
+  result.model = std::string(model);
+  if (result.instance_id.empty()) result.instance_id = std::string(model);
+  return result;
 }
 
 OpenAiCompatibleProvider::OpenAiCompatibleProvider(OpenAiCompatibleDialect dialect,
@@ -219,20 +227,43 @@ void OpenAiCompatibleProvider::refine_capabilities(const std::vector<ModelInfo>&
   }
 }
 
+asio::awaitable<Result<std::vector<ModelInfo>>> OpenAiCompatibleProvider::fetch_native_models(
+    std::string path) {
+  auto body = co_await exchange(make_request(verb::get, root_path_ + path, {}, std::nullopt));
+  if (!body) co_return body.error();
+  co_return openai_wire::decode_model_list(*body, label_);
+}
+
 asio::awaitable<Result<std::vector<ModelInfo>>> OpenAiCompatibleProvider::list_models() {
   auto body = co_await exchange(make_request(verb::get, api_path_ + "/models", {}, std::nullopt));
   if (!body) co_return body.error();
   auto v1 = openai_wire::decode_model_list(*body, label_);
   if (v1 && dialect_.refine_from_model_list) refine_capabilities(*v1);
+  // llama.cpp's router lists every model with status.value on /v1/models (and /models): the
+  // decoder reads it. A one-model llama-server and OpenAI list what they serve.
   if (!v1 || !dialect_.has_api_v0_models) co_return v1;
   // /api/v0/models is a refinement: older LM Studio builds and llama.cpp do not have it.
   auto v0 = co_await fetch_v0_models();
-  if (!v0) {
-    if (v0.error().kind == ErrorKind::kCancelled) co_return v0.error();
-    co_return v1;
+  if (!v0 && v0.error().kind == ErrorKind::kCancelled) co_return v0.error();
+  std::vector<ModelInfo> merged = std::move(*v1);
+  if (v0) {
+    refine_capabilities(*v0);
+    merged = merge_model_lists(std::move(merged), *v0);
   }
-  refine_capabilities(*v0);
-  co_return merge_model_lists(std::move(*v1), *v0);
+  if (dialect_.model_api != ModelApi::kLmStudio) co_return merged;
+  // LM Studio >= 0.4: /api/v1/models names the loaded instances and means the models can be
+  // loaded and unloaded through /api/v1/models/load|unload. An older build has no such list.
+  auto native = co_await fetch_native_models("/api/v1/models");
+  if (!native && native.error().kind == ErrorKind::kCancelled) co_return native.error();
+  if (!native) co_return merged;
+  for (auto& model : merged) {
+    const auto it = std::find_if(native->begin(), native->end(),
+                                 [&](const ModelInfo& m) { return m.id == model.id; });
+    if (it == native->end() || !it->loadable) continue;
+    model.loadable = true;
+    model.instances = it->instances;
+  }
+  co_return merged;
 }
 
 Capabilities OpenAiCompatibleProvider::capabilities(std::string_view model) const {
@@ -372,6 +403,58 @@ asio::awaitable<Result<EmbeddingResult>> OpenAiCompatibleProvider::embed(Embeddi
                                              request.transport));
   if (!body) co_return body.error();
   co_return openai_wire::decode_embedding_response(*body, label_);
+}
+
+asio::awaitable<Result<ModelLoadResult>> OpenAiCompatibleProvider::model_action(
+    std::string path, std::string_view field, std::string id, bool load) {
+  if (config_error_) co_return *config_error_;
+  auto request = make_request(verb::post, root_path_ + path,
+                              openai_wire::encode_model_action(field, id), std::nullopt);
+  request.headers.emplace_back("Content-Type", "application/json");
+  request.max_retries = 0;  // a load is not idempotent enough to resend blindly
+  auto response = co_await client_->send(std::move(request));
+  if (!response) co_return response.error();
+  const std::string_view what = load ? "load" : "unload";
+  const bool no_api =
+      response->status == 404 || response->status == 405 ||
+      (response->status == 200 && response->body.find("Unexpected endpoint") != std::string::npos);
+  if (no_api) {
+    co_return Error::unsupported(label_ + " has no model " + std::string(what) + " API (POST " +
+                                 path +
+                                 "): LM Studio 0.4 or later, or llama.cpp in router mode "
+                                 "has one");
+  }
+  if (!is_success(response->status)) co_return upstream_error(response->status, response->body);
+  if (auto error = openai_wire::detect_error_body(response->status, response->body, label_)) {
+    co_return *error;
+  }
+  auto result = openai_wire::decode_model_load(response->body, label_);
+  if (!result) co_return result.error();
+  co_return complete_load_result(std::move(*result), id);
+}
+
+asio::awaitable<Result<ModelLoadResult>> OpenAiCompatibleProvider::load_model(std::string model) {
+  default_model(model);
+  if (dialect_.model_api == ModelApi::kLmStudio) {
+    co_return co_await model_action("/api/v1/models/load", "model", std::move(model), true);
+  }
+  if (dialect_.model_api == ModelApi::kLlamaCppRouter) {
+    co_return co_await model_action("/models/load", "model", std::move(model), true);
+  }
+  co_return Error::unsupported(label_ + " cannot load models through its API");
+}
+
+asio::awaitable<Result<ModelLoadResult>> OpenAiCompatibleProvider::unload_model(std::string model) {
+  default_model(model);
+  if (dialect_.model_api == ModelApi::kLmStudio) {
+    // The instance of that id; LM Studio names the first instance of a model by its key.
+    co_return co_await model_action("/api/v1/models/unload", "instance_id", std::move(model),
+                                    false);
+  }
+  if (dialect_.model_api == ModelApi::kLlamaCppRouter) {
+    co_return co_await model_action("/models/unload", "model", std::move(model), false);
+  }
+  co_return Error::unsupported(label_ + " cannot unload models through its API");
 }
 
 asio::awaitable<Result<CompletionResult>> OpenAiCompatibleProvider::complete(

@@ -47,12 +47,21 @@ enum class HealthProbe {
   kLlamaCppHealth,    // GET /health; reachable iff 200 and {"status": "ok"} (503 while loading)
 };
 
+// How a host lists its models' loaded state and loads / unloads them.
+enum class ModelApi {
+  kNone,            // /v1/models only (OpenAI, llama.cpp with one model): every listed model runs
+  kLmStudio,        // /api/v1/models (>= 0.4: loaded_instances, POST /api/v1/models/load|unload),
+                    // else /api/v0/models (state; JIT loads only)
+  kLlamaCppRouter,  // router mode: /v1/models entries carry status.value; POST /models/load
+};
+
 struct OpenAiCompatibleDialect {
   std::string display_name;      // "LM Studio", "OpenAI": in every message
   std::string unreachable_hint;  // appended to "not reachable" errors
   openai_wire::UpstreamDialect wire;
   HealthProbe health = HealthProbe::kListModels;
   bool has_api_v0_models = false;  // LM Studio's native /api/v0/models (state, type, context)
+  ModelApi model_api = ModelApi::kNone;
   // The /v1/models entries carry context sizes (llama.cpp's meta.n_ctx): list_models() refines
   // capabilities from them.
   bool refine_from_model_list = false;
@@ -93,10 +102,17 @@ class OpenAiCompatibleProvider {
   Capabilities capabilities(std::string_view model) const;
   asio::awaitable<Result<EmbeddingResult>> embed(EmbeddingRequest request);
   asio::awaitable<Result<CompletionResult>> complete(CompletionRequest request);
+  asio::awaitable<Result<ModelLoadResult>> load_model(std::string model);
+  asio::awaitable<Result<ModelLoadResult>> unload_model(std::string model);
   // llama-server only (LlamaCppProvider): POST /apply-template, then POST /tokenize of its prompt.
   asio::awaitable<Result<int>> count_tokens(ProviderRequest request);
 
  private:
+  // POST `path` {"<field>": id} for load/unload; 404 and LM Studio's "Unexpected endpoint" are
+  // kUnsupported (a host without the API).
+  asio::awaitable<Result<ModelLoadResult>> model_action(std::string path, std::string_view field,
+                                                        std::string id, bool load);
+  asio::awaitable<Result<std::vector<ModelInfo>>> fetch_native_models(std::string path);
   // "LM Studio at http://localhost:1234": the upstream name used in every message.
   const std::string& label() const { return label_; }
   // The one place a request's model is defaulted (roci/provider/provider.h): an empty one becomes
@@ -139,5 +155,8 @@ Capabilities refine_from_v0(Capabilities base, const ModelInfo& model);
 // /v1/models entries completed with the /api/v0/models entry of the same id, when there is one.
 std::vector<ModelInfo> merge_model_lists(std::vector<ModelInfo> v1,
                                          const std::vector<ModelInfo>& v0);
+
+// LM Studio's model lifecycle answer for `model`: instance_id defaulted to the model id.
+ModelLoadResult complete_load_result(ModelLoadResult result, std::string_view model);
 
 }  // namespace roci

@@ -1,7 +1,6 @@
 #include "server/admin/admin_access.h"
 
 namespace roci::server::admin {
-namespace {
 
 bool is_loopback(const boost::asio::ip::address& peer) {
   if (peer.is_loopback()) return true;
@@ -13,8 +12,6 @@ bool is_loopback(const boost::asio::ip::address& peer) {
   }
   return false;
 }
-
-}  // namespace
 
 std::optional<Error> console_access(bool keys_required, const boost::asio::ip::address& peer) {
   if (keys_required || is_loopback(peer)) return std::nullopt;

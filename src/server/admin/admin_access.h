@@ -17,6 +17,9 @@
 
 namespace roci::server::admin {
 
+// 127.0.0.0/8, ::1, or IPv4 loopback mapped into IPv6.
+bool is_loopback(const boost::asio::ip::address& peer);
+
 // nullopt: allowed. Otherwise a kPermissionDenied error (403) saying how to get access.
 std::optional<Error> console_access(bool keys_required, const boost::asio::ip::address& peer);
 

@@ -5,11 +5,12 @@
 //               "config_file":"config/lmstudio.yaml","threads":2,"connections_open":3,
 //               "keys_required":false,"log_content":false,
 //               "queue":{"length":0,"in_flight":1,"max_concurrent":4,"max_queue":64}},
-//    "backends":[{"name":"lmstudio","kind":"lmstudio","base_url":"http://localhost:1234",
+//    "backends":[{"name":"default","kind":"lmstudio","base_url":"http://localhost:1234",
 //                 "reachable":true,"latency_ms":0.4,"detail":"...","circuit":null,
 //                 "loaded_models":["qwen/qwen3-8b"],"in_flight":1,"queued":0}]}
-// `backends` has the fields of the fleet's /health entries, so a fleet fills it host by host;
-// `circuit` is null while no circuit breaker exists.
+// `backends` has the fields of the fleet's /health entries: with inference.backends one per host
+// from the fleet's last probes (circuit "closed" | "open" | "half-open"); without, the one
+// upstream as backend "default", probed now (circuit null: it has no circuit breaker).
 #include "server/admin/admin_handlers.h"
 
 #include "config/gateway_config.h"
@@ -65,7 +66,7 @@ void write_gateway(openai_wire::JsonWriter& w, const AdminState& admin,
 void write_backend(openai_wire::JsonWriter& w, const Provider& provider,
                    const ProviderHealth& health, const AdmissionQueue& admission) {
   w.begin_object();
-  w.key("name"_js).string(provider.name());
+  w.key("name"_js).string(config::kDefaultBackendName);
   w.key("kind"_js).string(provider.kind());
   w.key("base_url"_js).string(health.base_url.empty() ? provider.base_url() : health.base_url);
   w.key("reachable"_js).boolean(health.reachable);
@@ -77,6 +78,23 @@ void write_backend(openai_wire::JsonWriter& w, const Provider& provider,
   w.end_array();
   w.key("in_flight"_js).integer(static_cast<std::int64_t>(admission.in_flight()));
   w.key("queued"_js).integer(static_cast<std::int64_t>(admission.queue_length()));
+  w.end_object();
+}
+
+void write_fleet_backend(openai_wire::JsonWriter& w, const fleet::BackendSnapshot& b) {
+  w.begin_object();
+  w.key("name"_js).string(b.name);
+  w.key("kind"_js).string(b.kind);
+  w.key("base_url"_js).string(b.base_url);
+  w.key("reachable"_js).boolean(b.reachable);
+  w.key("latency_ms"_js).number(static_cast<double>(b.latency.count()) / 1000.0);
+  w.key("detail"_js).string(b.detail);
+  w.key("circuit"_js).string(fleet::to_string(b.circuit));
+  w.key("loaded_models"_js).begin_array();
+  for (const auto& id : b.loaded_models) w.string(id);
+  w.end_array();
+  w.key("in_flight"_js).integer(b.in_flight);
+  w.key("queued"_js).integer(b.queued);
   w.end_object();
 }
 
@@ -130,6 +148,21 @@ asio::awaitable<void> handle_ui(RequestContext& ctx) {
 
 asio::awaitable<void> handle_admin_status(RequestContext& ctx) {
   if (!co_await admit_console_request(ctx)) co_return;
+  if (const fleet::FleetProvider* fleet = ctx.worker.providers.fleet()) {
+    const fleet::FleetSnapshot snapshot = fleet->fleet().snapshot();
+    std::string body;
+    openai_wire::JsonWriter w(body);
+    w.begin_object();
+    w.key("gateway"_js);
+    write_gateway(w, *ctx.worker.admin, ctx.worker.admission);
+    w.key("backends"_js).begin_array();
+    for (const auto& b : snapshot.backends) write_fleet_backend(w, b);
+    w.end_array();
+    w.end_object();
+    auto sent = co_await ctx.writer.send(200, "application/json", std::move(body), no_store());
+    if (!sent) co_await fail(ctx, sent.error());
+    co_return;
+  }
   Provider& provider = ctx.worker.providers.primary();
   auto probed = co_await probe_health(ctx, provider);
   if (!probed || is_cancelled(co_await asio::this_coro::cancellation_state)) {

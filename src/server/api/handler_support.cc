@@ -4,6 +4,7 @@
 #include "server/api/http_error.h"
 #include "server/routing/model_catalog.h"
 #include "server/routing/model_resolver.h"
+#include "server/routing/provider_set.h"
 
 namespace roci::server {
 
@@ -40,7 +41,11 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
   ctx.log.upstream_wait += resolved->upstream_wait;
   ctx.log.model = resolved->model;
   ctx.log.model_listed = resolved->catalog != nullptr;
-  ctx.log.backend = resolved->provider->name();
+  if (ctx.worker.providers.fleet() != nullptr) {
+    // The backend is known once the fleet picked one (served_backend); admission is per backend.
+    co_return Admitted{std::move(*resolved), AdmissionQueue::Slot()};
+  }
+  served_backend(ctx, *resolved, {});  // the one upstream: "default"
   UpstreamTimer queued(ctx.log);
   auto slot = co_await ctx.worker.admission.acquire();
   queued.stop();
@@ -79,7 +84,27 @@ asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& re
   if (e.kind == ErrorKind::kModelNotFound && resolved.provider != nullptr) {
     ctx.worker.catalog.invalidate(resolved.provider->name());
   }
+  if (e.kind != ErrorKind::kCancelled)
+    e.backend = std::string(served_backend(ctx, resolved, e.backend));
   co_await fail(ctx, std::move(e));
+}
+
+std::string_view served_backend(RequestContext& ctx, const ResolvedModel& resolved,
+                                std::string_view reported) {
+  ProviderSet& providers = ctx.worker.providers;
+  if (reported.empty() && providers.fleet() == nullptr && resolved.provider != nullptr) {
+    reported = resolved.provider == &providers.primary()
+                   ? config::kDefaultBackendName
+                   : std::string_view(resolved.provider->name());
+  }
+  ctx.log.backend = std::string(reported);
+  return ctx.log.backend;
+}
+
+Headers backend_header(std::string_view backend) {
+  Headers out;
+  if (!backend.empty()) out.emplace_back(kBackendHeader, std::string(backend));
+  return out;
 }
 
 std::int64_t unix_seconds() {

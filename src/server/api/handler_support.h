@@ -70,8 +70,10 @@ struct Admitted {
 
 // resolve_model (recorded in ctx.log: requested_model, model, backend), then a slot of the shared
 // AdmissionQueue; time spent queued counts as upstream wait (the gateway waits for upstream
-// capacity, it does not work). Shared by every inference endpoint. On failure (kQueueFull: 429 +
-// Retry-After; kCancelled; resolution errors) the error was answered and it returns nullopt.
+// capacity, it does not work). Shared by every inference endpoint. A fleet admits per backend
+// instead (each backend's max_concurrent and bounded queue, inside the FleetProvider call: the
+// same kQueueFull, 429 + Retry-After), so with a fleet the slot is empty. On failure (kQueueFull:
+// 429 + Retry-After; kCancelled; resolution errors) the error was answered and it returns nullopt.
 asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
                                                            std::string requested,
                                                            ModelPurpose purpose);
@@ -90,9 +92,19 @@ bool is_cancelled(const asio::cancellation_state& state);
 // Answers with `e` through send_error (the envelope, or an SSE error event once streaming) and
 // records it; for kCancelled only records (499). When the upstream says the model is unknown,
 // forgets the cached model list so the next resolution sees the upstream's current models.
-// `stream`: the dialect's stream encoder once an event stream is open (its error event).
+// fail_upstream names the backend the error came from (served_backend), so the error carries
+// X-Roci-Backend. `stream`: the dialect's stream encoder once an event stream is open (its error
+// event).
 asio::awaitable<void> fail(RequestContext& ctx, Error e, StreamEncoder* stream = nullptr);
 asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& resolved, Error e);
+
+// Who answered (FLEET.md rule 6): `reported` (the fleet's backend), else "default" when the one
+// configured upstream did (no inference.backends: the primary is the backend "default"), else the
+// provider's name; "" when none is known. Recorded in ctx.log.backend.
+std::string_view served_backend(RequestContext& ctx, const ResolvedModel& resolved,
+                                std::string_view reported);
+// {X-Roci-Backend: backend}, or nothing for "".
+Headers backend_header(std::string_view backend);
 
 // Unix seconds now (`created` when the upstream did not say).
 std::int64_t unix_seconds();

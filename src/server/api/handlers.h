@@ -33,6 +33,9 @@ asio::awaitable<void> handle_models(RequestContext& ctx);
 // GET /v1/models/{id}; `id` is URL-decoded and may contain '/'. It views into storage owned by the
 // session frame, valid for the whole call.
 asio::awaitable<void> handle_model(RequestContext& ctx, std::string id);
+// POST /v1/models/{id}/load and /unload (model_lifecycle_handler.cc); `id` as for handle_model.
+asio::awaitable<void> handle_model_load(RequestContext& ctx, std::string id);
+asio::awaitable<void> handle_model_unload(RequestContext& ctx, std::string id);
 // GET /health.
 asio::awaitable<void> handle_health(RequestContext& ctx);
 // GET /metrics (Prometheus text format 0.0.4). Implemented in metrics.cc.

@@ -103,6 +103,10 @@ asio::awaitable<void> send_error(RequestContext& ctx, const Error& e, StreamEnco
     extra.emplace_back("Retry-After", std::to_string(e.retry_after_secs.value_or(1)));
   }
   if (h.status == 401) extra.emplace_back("WWW-Authenticate", "Bearer");  // RFC 6750
+  if (!e.backend.empty()) {  // a host's answer says who gave it; the gateway's own errors do not
+    ctx.log.backend = e.backend;
+    extra.emplace_back(kBackendHeader, e.backend);
+  }
   auto sent = co_await ctx.writer.send(h.status, "application/json", error_renderer(ctx).body(e, h),
                                        std::move(extra));
   ctx.log.status = sent ? h.status : 499;

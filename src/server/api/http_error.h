@@ -34,6 +34,9 @@ inline constexpr std::string_view kMissingApiKeyCode = "missing_api_key";
 // plus `available_models` for kModelNotFound).
 std::string error_body(const Error& e);
 
+// Names the fleet backend that served a response (FLEET.md rule 6; a contract).
+inline constexpr std::string_view kBackendHeader = "X-Roci-Backend";
+
 // How a dialect writes an error whose status to_http_error chose. Constant per dialect.
 struct ErrorRenderer {
   // The body of the error response (application/json).
@@ -57,6 +60,7 @@ class StreamEncoder;  // dialect.h
 //  - headers already sent (streaming): one SSE error event, from `stream` when given (a dialect
 //    whose events carry stream state), else from the ctx's renderer; then end_event_stream();
 //  - kCancelled: nothing is written (the client is gone).
+// X-Roci-Backend: e.backend when a host gave the error (none on the gateway's own errors).
 // Always records ctx.log.status (499 for kCancelled), error_kind and error_message.
 asio::awaitable<void> send_error(RequestContext& ctx, const Error& e,
                                  StreamEncoder* stream = nullptr);

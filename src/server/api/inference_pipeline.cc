@@ -45,7 +45,7 @@ asio::awaitable<std::optional<Prepared>> prepare(RequestContext& ctx, Dialect& d
   auto admitted =
       co_await resolve_and_admit(ctx, std::move(parsed->request.model), ModelPurpose::kChat);
   if (!admitted) co_return std::nullopt;
-  parsed->request.model = admitted->resolved.model;
+  parsed->request.model = admitted->resolved.request_model();
   forward_request_id(ctx, parsed->request.transport);
   co_return Prepared{.admitted = std::move(*admitted),
                      .request = std::move(parsed->request),
@@ -70,7 +70,9 @@ asio::awaitable<void> answer_once(RequestContext& ctx, Dialect& dialect, Prepare
   const AnswerMeta meta{.id = result->id,
                         .model = result->model.empty() ? resolved.model : result->model,
                         .created = result->created != 0 ? result->created : unix_seconds()};
-  auto sent = co_await ctx.writer.send(200, "application/json", dialect.render(*result, meta));
+  auto sent =
+      co_await ctx.writer.send(200, "application/json", dialect.render(*result, meta),
+                               backend_header(served_backend(ctx, resolved, result->backend)));
   if (!sent) co_await fail(ctx, sent.error());
 }
 
@@ -166,7 +168,8 @@ asio::awaitable<void> answer_streamed(RequestContext& ctx, Dialect& dialect, Pre
       AnswerMeta{.id = info.id,
                  .model = info.model.empty() ? prepared.admitted.resolved.model : info.model,
                  .created = info.created != 0 ? info.created : unix_seconds()});
-  Result<void> streamed = co_await ctx.writer.start_event_stream();
+  Result<void> streamed = co_await ctx.writer.start_event_stream(
+      backend_header(served_backend(ctx, prepared.admitted.resolved, info.backend)));
   if (streamed) {
     if (std::string opening = encoder->open(); !opening.empty()) {
       streamed = co_await ctx.writer.queue_event(opening);

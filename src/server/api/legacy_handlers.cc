@@ -34,7 +34,7 @@ asio::awaitable<void> handle_completions(RequestContext& ctx) {
   apply_generation_defaults(parsed->settings, config.inference);
   auto admitted = co_await resolve_and_admit(ctx, std::move(parsed->model), ModelPurpose::kChat);
   if (!admitted) co_return;
-  parsed->model = admitted->resolved.model;
+  parsed->model = admitted->resolved.request_model();
   forward_request_id(ctx, parsed->transport);
 
   UpstreamTimer timer(ctx.log);
@@ -49,8 +49,9 @@ asio::awaitable<void> handle_completions(RequestContext& ctx) {
   if (result->id.empty()) result->id = openai_wire::new_completion_id("cmpl-");
   if (result->model.empty()) result->model = admitted->resolved.model;
   if (result->created == 0) result->created = unix_seconds();
-  auto sent = co_await ctx.writer.send(200, "application/json",
-                                       openai_wire::encode_completion_response(*result));
+  auto sent = co_await ctx.writer.send(
+      200, "application/json", openai_wire::encode_completion_response(*result),
+      backend_header(served_backend(ctx, admitted->resolved, result->backend)));
   if (!sent) co_await fail(ctx, sent.error());
 }
 
@@ -62,7 +63,7 @@ asio::awaitable<void> handle_embeddings(RequestContext& ctx) {
   auto admitted =
       co_await resolve_and_admit(ctx, std::move(parsed->model), ModelPurpose::kEmbedding);
   if (!admitted) co_return;
-  parsed->model = admitted->resolved.model;
+  parsed->model = admitted->resolved.request_model();
   forward_request_id(ctx, parsed->transport);
 
   UpstreamTimer timer(ctx.log);
@@ -76,8 +77,9 @@ asio::awaitable<void> handle_embeddings(RequestContext& ctx) {
   }
   ctx.log.usage = result->usage;
   if (result->model.empty()) result->model = admitted->resolved.model;
-  auto sent = co_await ctx.writer.send(200, "application/json",
-                                       openai_wire::encode_embedding_response(*result));
+  auto sent = co_await ctx.writer.send(
+      200, "application/json", openai_wire::encode_embedding_response(*result),
+      backend_header(served_backend(ctx, admitted->resolved, result->backend)));
   if (!sent) co_await fail(ctx, sent.error());
 }
 

@@ -97,7 +97,7 @@ asio::awaitable<void> handle_count_tokens(RequestContext& ctx) {
   ctx.log.model_listed = resolved->catalog != nullptr;
   ctx.log.backend = resolved->provider->name();
   ProviderRequest& request = parsed->request;
-  request.model = resolved->model;
+  request.model = resolved->request_model();
   const int estimate = estimate_prompt_tokens(request);
   UpstreamTimer timer(ctx.log);
   auto counted = co_await resolved->provider->count_tokens(std::move(request));

@@ -1,5 +1,7 @@
 // GET /v1/models and GET /v1/models/{id}: the primary provider's models (the cached catalog,
-// LM Studio: /v1/models refined by /api/v0/models), filtered by inference.allowed_models.
+// LM Studio: /v1/models refined by /api/v0/models), filtered by inference.allowed_models. With a
+// fleet: the union of the backends' models from their last probes (no upstream call), each id
+// once, with "backends" (who has it) and "loaded" (loaded anywhere).
 #include "config/gateway_config.h"
 #include "openai_wire/downstream_codec.h"
 #include "server/api/handler_support.h"
@@ -15,6 +17,10 @@ namespace roci::server {
 namespace {
 
 asio::awaitable<Result<std::vector<ModelInfo>>> visible_models(RequestContext& ctx) {
+  if (const fleet::FleetProvider* fleet = ctx.worker.providers.fleet()) {
+    co_return filter_allowed(fleet->fleet().models(), ctx.worker.config.inference.allowed_models,
+                             "");
+  }
   Provider& provider = ctx.worker.providers.primary();
   UpstreamTimer timer(ctx.log);
   auto list = co_await ctx.worker.catalog.models(provider);

@@ -41,6 +41,18 @@ constexpr RouteSpec kRoutes[] = {
     {"/admin/series", Route::kAdminSeries, http::verb::get, "GET"},
 };
 
+// POST /v1/models/{id}/load and /unload (the id itself may contain '/').
+struct LifecycleSpec {
+  std::string_view suffix;
+  Route route;
+  std::string_view label;
+};
+
+constexpr LifecycleSpec kLifecycleRoutes[] = {
+    {"/load", Route::kModelLoad, "/v1/models/{id}/load"},
+    {"/unload", Route::kModelUnload, "/v1/models/{id}/unload"},
+};
+
 constexpr std::string_view kUiPrefix = "/ui/";
 
 bool is_console(Route route) {
@@ -87,11 +99,22 @@ RouteMatch match_route(http::verb method, std::string_view target) {
     return m;
   }
   if (path.size() > kModelsPrefix.size() && path.starts_with(kModelsPrefix)) {
+    std::string_view id = path.substr(kModelsPrefix.size());
+    for (const LifecycleSpec& spec : kLifecycleRoutes) {
+      if (id.size() > spec.suffix.size() && id.ends_with(spec.suffix)) {
+        m.route = spec.route;
+        m.label = spec.label;
+        m.method_allowed = method == http::verb::post;
+        m.allow = "POST";
+        m.model_id = decode_id(id.substr(0, id.size() - spec.suffix.size()));
+        return m;
+      }
+    }
     m.route = Route::kModel;
     m.label = "/v1/models/{id}";
     m.method_allowed = method == http::verb::get;
     m.allow = "GET";
-    m.model_id = decode_id(path.substr(kModelsPrefix.size()));
+    m.model_id = decode_id(id);
   } else if (path.size() > kResponsesPrefix.size() && path.starts_with(kResponsesPrefix)) {
     m.route = Route::kResponse;
     m.label = "/v1/responses/{id}";
@@ -115,7 +138,8 @@ asio::awaitable<void> answer_unknown_route(RequestContext& ctx) {
                      std::string(path_of(ctx.request)) +
                      ". The gateway serves /v1/chat/completions, /v1/completions, "
                      "/v1/embeddings, /v1/responses, /v1/messages, /v1/messages/count_tokens, "
-                     "/v1/models, /health, /metrics, and the web console at /ui.",
+                     "/v1/models, /v1/models/{id}/load, /v1/models/{id}/unload, /health, "
+                     "/metrics, and the web console at /ui.",
           .code = "unknown_route"};
   co_await send_error(ctx, e);
 }
@@ -165,6 +189,10 @@ asio::awaitable<void> dispatch(RequestContext& ctx) {
       return handle_models(ctx);
     case Route::kModel:
       return handle_model(ctx, std::move(m.model_id));
+    case Route::kModelLoad:
+      return handle_model_load(ctx, std::move(m.model_id));
+    case Route::kModelUnload:
+      return handle_model_unload(ctx, std::move(m.model_id));
     case Route::kHealth:
       return handle_health(ctx);
     case Route::kMetrics:

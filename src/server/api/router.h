@@ -5,8 +5,10 @@
 //   // m.route == Route::kModel, m.method_allowed, m.model_id == "TheBloke/Mistral"
 //
 // Paths are exact (no prefix aliases, no trailing-slash variants); the query string is ignored for
-// matching. Unknown paths get a 404 OpenAI envelope, known paths with the wrong method a 405 with
-// an Allow header (OPTIONS included, except CORS preflights: the session answers those, cors.h).
+// matching. Under /v1/models/ a path ending in /load or /unload is that model's lifecycle route
+// (POST), anything else a model id (GET; ids may contain '/'). Unknown paths get a 404 OpenAI
+// envelope, known paths with the wrong method a 405 with an Allow header (OPTIONS included, except
+// CORS preflights: the session answers those, cors.h).
 #pragma once
 
 #include "server/api/http_error.h"
@@ -29,6 +31,8 @@ enum class Route {
   kCountTokens,      // POST /v1/messages/count_tokens (Anthropic)
   kModels,           // GET /v1/models
   kModel,            // GET /v1/models/{id}
+  kModelLoad,        // POST /v1/models/{id}/load
+  kModelUnload,      // POST /v1/models/{id}/unload
   kHealth,           // GET /health
   kMetrics,          // GET /metrics
   kRoot,             // GET /: browsers (Accept: text/html) are sent to /ui
@@ -45,7 +49,8 @@ struct RouteMatch {
   std::string_view label = "other";
   bool method_allowed = false;  // false with a known route: 405
   std::string_view allow;       // the Allow header value for a 405 ("POST", "GET")
-  std::string model_id;         // kModel: the URL-decoded id (may contain '/'); kResponse: the id
+  std::string model_id;  // kModel, kModelLoad, kModelUnload: the URL-decoded id (may contain '/');
+                         // kResponse: the id
   // The route's dialect's error renderer (the session puts it in RequestContext::errors, so the
   // gate's errors too are in the client's dialect); null: OpenAI's envelope.
   const ErrorRenderer* errors = nullptr;

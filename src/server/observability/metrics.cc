@@ -448,6 +448,9 @@ std::string MetricsRegistry::render() const {
   out.append("roci_connections_open ");
   append_number(out, gauges_.connections_open ? gauges_.connections_open() : std::int64_t{0});
   out.append("\n");
+  // ---- fleet: the per-backend series (fleet_metrics.cc), when the gateway fronts a fleet.
+  if (gauges_.fleet_text) out.append(gauges_.fleet_text());
+  // ---- end fleet
   append_process_metrics(out);
   return out;
 }

@@ -46,6 +46,8 @@ inline constexpr std::string_view kRouteLabels[] = {"/v1/chat/completions",
                                                     "/v1/messages/count_tokens",
                                                     "/v1/models",
                                                     "/v1/models/{id}",
+                                                    "/v1/models/{id}/load",
+                                                    "/v1/models/{id}/unload",
                                                     "/health",
                                                     "/metrics",
                                                     "/",
@@ -195,6 +197,9 @@ class MetricsShard {
 struct GaugeSources {
   std::function<std::int64_t()> queue_length;      // AdmissionQueue waiters
   std::function<std::int64_t()> connections_open;  // client connections
+  // ---- fleet (FLEET.md; fleet_metrics.h): series with a `backend` label, appended as rendered.
+  std::function<std::string()> fleet_text;
+  // ---- end fleet
 };
 
 // Owns the shards (created up front; the set never changes) and renders them.

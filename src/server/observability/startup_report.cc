@@ -53,6 +53,11 @@ std::string describe_gateway(const config::GatewayConfig& config, const Provider
     line = "serving the built-in MOCK provider (canned test answers, not a model's; models: " +
            join(config.inference.mock.models, 5) +
            "). Set inference.provider to lmstudio, llamacpp or openai for a real model";
+  } else if (kind == "fleet") {
+    std::vector<std::string> names;
+    for (const auto& b : config.inference.backends) names.push_back(b.name);
+    line = "serving a fleet of " + std::to_string(names.size()) + " backends (" + join(names, 8) +
+           "; /health shows each)";
   } else {
     line = "serving " + std::string(kind) + " at " + primary.base_url();
   }
@@ -69,7 +74,8 @@ std::string describe_gateway(const config::GatewayConfig& config, const Provider
 }
 
 boost::asio::awaitable<void> probe_upstream_once(Provider& primary) {
-  if (primary.kind() == "mock") co_return;  // nothing to reach
+  // Nothing to reach; a fleet probes every backend itself from the start (/health shows them).
+  if (primary.kind() == "mock" || primary.kind() == "fleet") co_return;
   auto health = co_await primary.health();
   if (!health) {
     if (health.error().kind == ErrorKind::kCancelled) co_return;

@@ -3,6 +3,7 @@
 #include "config/gateway_config.h"
 #include "core/model_match.h"
 #include "server/observability/logging.h"
+#include "server/routing/fleet_resolver.h"
 #include "server/routing/provider_set.h"
 
 #include <spdlog/spdlog.h>
@@ -256,6 +257,10 @@ asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, Mode
                                                      const config::InferenceSection& inference,
                                                      ProviderSet& providers,
                                                      ModelCatalog& catalog) {
+  if (fleet::FleetProvider* fleet = providers.fleet()) {
+    co_return resolve_fleet_model(requested, purpose, inference, fleet->fleet(), *fleet,
+                                  providers.registry());
+  }
   SelectorSplit split = split_selector(requested, providers.registry());
   ResolvedModel out;
   if (split.provider.empty()) {

@@ -112,12 +112,17 @@ std::vector<ModelInfo> filter_allowed(const std::vector<ModelInfo>& models,
 
 struct ResolvedModel {
   Provider* provider = nullptr;  // owned by the ProviderSet
-  std::string model;             // the id to send upstream
-  ModelList catalog;             // the list it was resolved against; null when passed through
+  std::string model;             // the model id (what the served model is checked against)
+  // What the provider is asked for when it differs from `model`: a fleet selector pinning a
+  // backend or a kind ("desk:qwen3:8b", fleet_resolver.h). "" : model.
+  std::string selector;
+  const std::string& request_model() const { return selector.empty() ? model : selector; }
+  ModelList catalog;  // the list it was resolved against; null when passed through
   std::chrono::nanoseconds upstream_wait{0};  // time spent fetching the list
 };
 
-// Rule 1, then resolve_model_id against the provider's (cached) list. `providers` and `catalog`
+// Rule 1, then resolve_model_id against the provider's (cached) list. When the primary is a fleet
+// (ProviderSet::fleet()), the fleet's rules instead (fleet_resolver.h). `providers` and `catalog`
 // are per-thread objects that outlive every request (hence references). Errors: those of
 // resolve_model_id and ProviderSet::for_selector; kCancelled when the caller was cancelled.
 asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, ModelPurpose purpose,

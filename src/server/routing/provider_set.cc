@@ -16,9 +16,9 @@ namespace {
 
 // inference.http as upstream options, with each retry logged (warn; a stale keep-alive resend at
 // debug) and counted by `count_retry`.
-HttpOptions gateway_http_options(const config::GatewayConfig& config,
+HttpOptions gateway_http_options(const config::HttpSection& section,
                                  std::function<void()> count_retry) {
-  HttpOptions http = config::to_http_options(config.inference.http);
+  HttpOptions http = config::to_http_options(section);
   // The workers' event loops run for the process's life: expired upstream connections are
   // closed on time, not at the next request (a quiet gateway holds no sockets to LM Studio).
   http.close_idle_on_timer = true;
@@ -80,11 +80,60 @@ Result<ProviderSpec> ProviderSet::primary_spec(const config::GatewayConfig& conf
   return spec;
 }
 
-Result<ProviderSet> ProviderSet::create(const config::GatewayConfig& config,
-                                        std::function<void()> count_retry) {
+Result<std::shared_ptr<fleet::Fleet>> ProviderSet::create_fleet(const config::GatewayConfig& config,
+                                                                std::function<void()> count_retry) {
+  if (config.inference.backends.empty()) return std::shared_ptr<fleet::Fleet>();
   RociConfig env = RociConfig::from_env();
-  env.http = gateway_http_options(config, std::move(count_retry));
+  env.http = gateway_http_options(config.inference.http, count_retry);
   ProviderRegistry registry(std::move(env));
+  std::vector<fleet::BackendSpec> backends;
+  for (const config::EffectiveBackend& b : config::effective_backends(config)) {
+    auto spec = registry.spec_from_env(b.provider, config.inference.default_model);
+    if (!spec) {
+      Error e = spec.error();
+      e.message = "backend \"" + b.name + "\": " + e.message;
+      return e;
+    }
+    spec->name = b.name;
+    spec->base_url = b.base_url;
+    spec->origin.base_url = "base_url of backend \"" + b.name + "\"";
+    if (!b.api_key.empty()) {
+      spec->api_key = b.api_key;
+      spec->origin.api_key = b.api_key_origin;
+    } else {
+      spec->api_key.clear();  // a backend's key comes only from its api_key_env
+      spec->origin.api_key = "api_key_env of backend \"" + b.name + "\"";
+    }
+    spec->http = gateway_http_options(b.http, count_retry);
+    spec->mock = gateway_mock_options(config.inference);
+    backends.push_back({.name = b.name,
+                        .provider = std::move(*spec),
+                        .max_concurrent = b.max_concurrent,
+                        .max_queue = config.limits.max_queue});
+  }
+  const auto& routing = config.routing;
+  fleet::FleetOptions options{
+      .probe_interval = std::chrono::seconds(routing.probe_interval_secs),
+      .cooldown = std::chrono::seconds(routing.cooldown_secs),
+      .spill_queue_depth = routing.spill_queue_depth,
+      .queue_timeout = std::chrono::seconds(config.limits.queue_timeout_secs),
+      .default_model = config.inference.default_model};
+  return fleet::Fleet::create(std::move(backends), std::move(options), registry);
+}
+
+Result<ProviderSet> ProviderSet::create(const config::GatewayConfig& config,
+                                        std::function<void()> count_retry,
+                                        std::shared_ptr<fleet::Fleet> fleet) {
+  RociConfig env = RociConfig::from_env();
+  env.http = gateway_http_options(config.inference.http, std::move(count_retry));
+  ProviderRegistry registry(std::move(env));
+  if (fleet) {
+    auto primary = std::make_unique<fleet::FleetProvider>(std::move(fleet));
+    fleet::FleetProvider* raw = primary.get();
+    ProviderSet set(std::move(primary), std::move(registry));
+    set.fleet_ = raw;
+    return set;
+  }
   auto spec = primary_spec(config, registry);
   if (!spec) return spec.error();
   auto primary = registry.create(*spec);

@@ -15,6 +15,13 @@
 // timer; each retry logged). Upstream base URLs come only from configuration, never from a
 // request.
 //
+// The fleet (inference.backends, FLEET.md): create_fleet() builds the one shared Fleet from the
+// configured backends (each spec as the primary's, per backend: kind, base URL, key from its
+// api_key_env, inference.http with its overrides, max_concurrent, limits.max_queue); create()
+// given that Fleet makes the primary a fleet::FleetProvider over it, and selectors are then the
+// fleet's ("desk:m", "lmstudio:m"), resolved by the model resolver, never built from the
+// environment. Without inference.backends there is no Fleet and the primary is the one upstream.
+//
 // Threading: not thread-safe, like the providers it owns (each keeps a connection pool per
 // io_context). Build one per I/O thread; it must outlive every request on that thread.
 #pragma once
@@ -25,6 +32,9 @@
 #include <roci/provider/provider_spec.h>
 #include <roci/provider/registry.h>
 #include <roci/provider/roci_config.h>
+
+#include <roci/fleet/fleet.h>
+#include <roci/fleet/fleet_provider.h>
 
 #include <functional>
 #include <map>
@@ -46,7 +56,14 @@ class ProviderSet {
   // Errors: kInvalidRequest for an unknown provider kind or a spec the registry refuses (an
   // openai provider without a key names OPENAI_API_KEY and inference.api_key).
   static Result<ProviderSet> create(const config::GatewayConfig& config,
-                                    std::function<void()> count_retry = {});
+                                    std::function<void()> count_retry = {},
+                                    std::shared_ptr<fleet::Fleet> fleet = nullptr);
+
+  // The shared Fleet of inference.backends; nullptr when none is configured. Each backend's
+  // upstream retries are logged and reported to `count_retry` on the requesting thread.
+  // Errors: kInvalidRequest naming the backend and the setting (Fleet::create's checks).
+  static Result<std::shared_ptr<fleet::Fleet>> create_fleet(const config::GatewayConfig& config,
+                                                            std::function<void()> count_retry);
 
   // For tests and embedders: a given primary; `env` configures lazily created providers.
   explicit ProviderSet(std::unique_ptr<Provider> primary, RociConfig env = RociConfig{});
@@ -57,6 +74,8 @@ class ProviderSet {
   ~ProviderSet();
 
   Provider& primary() { return *primary_; }
+  // The primary as a FleetProvider when the gateway fronts a fleet; nullptr otherwise.
+  fleet::FleetProvider* fleet() { return fleet_; }
   const Provider& primary() const { return *primary_; }
 
   // The provider for a selector prefix: the primary when `provider_name` is its name or kind,
@@ -79,6 +98,7 @@ class ProviderSet {
 
  private:
   std::unique_ptr<Provider> primary_;
+  fleet::FleetProvider* fleet_ = nullptr;  // primary_, when it is the fleet
   ProviderRegistry registry_;
   std::map<std::string, std::unique_ptr<Provider>, std::less<>> others_;
 };

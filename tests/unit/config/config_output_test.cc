@@ -167,8 +167,8 @@ TEST(ConfigDeadlines, ZeroMeansTimeoutSecs) {
 
 TEST(ConfigKeys, EnvNamesFollowTheRuleAndAreUnique) {
   const auto keys = known_config_keys();
-  EXPECT_EQ(keys.size(),
-            55u);  // 41 + log.* (2) + auth.* (4) + cors.* (3) + ui.* (2) + responses.* (3)
+  EXPECT_EQ(keys.size(), 58u);  // 41 + log.* (2) + auth.* (4) + cors.* (3) + ui.* (2) +
+                                // responses.* (3) + routing.* (3)
   std::set<std::string> envs;
   for (const auto& [path, env] : keys) {
     std::string expected = "INFERENCE_";

@@ -66,5 +66,55 @@ TEST(LiveConfig, AStateThatCannotBeBuiltKeepsThePreviousOne) {
   EXPECT_EQ(states.current(), first);  // not retried per request
 }
 
+config::GatewayConfig with_backends(std::vector<std::string> names) {
+  config::GatewayConfig c;
+  for (auto& n : names) {
+    c.inference.backends.push_back(
+        config::BackendSection{.name = n, .base_url = "", .provider = "mock"});
+  }
+  return c;
+}
+
+TEST(LiveConfig, SameFleetComparesTheBackendsAndTheKeysThatBuildThem) {
+  const auto two = with_backends({"desk", "laptop"});
+  EXPECT_TRUE(same_fleet(two, two));
+  EXPECT_TRUE(same_fleet(config::GatewayConfig{}, config::GatewayConfig{}));
+  EXPECT_FALSE(same_fleet(two, with_backends({"desk"})));
+  EXPECT_FALSE(same_fleet(two, with_backends({"laptop", "desk"})));
+  EXPECT_FALSE(same_fleet(config::GatewayConfig{}, two));
+  auto busier = two;
+  busier.inference.backends[1].max_concurrent = 1;
+  EXPECT_FALSE(same_fleet(two, busier));
+  auto probing = two;
+  probing.routing.probe_interval_secs = 7;
+  EXPECT_FALSE(same_fleet(two, probing));
+  auto keyed = two;
+  keyed.auth.api_keys = {"k"};  // not the fleet's: the running Fleet is kept
+  EXPECT_TRUE(same_fleet(two, keyed));
+}
+
+TEST(LiveConfig, AGenerationsFleetIsEveryThreadsAndANewOneBuildsNewProviders) {
+  Fixture f;
+  const auto config = with_backends({"desk"});
+  auto fleet = ProviderSet::create_fleet(config, {});
+  ASSERT_TRUE(fleet) << fleet.error().message;
+  LiveConfig live(config, *fleet);
+  WorkerStates states(live, f.resources());
+  const auto first = states.current();
+  ASSERT_NE(first->providers->fleet(), nullptr);
+  EXPECT_EQ(&first->providers->fleet()->fleet(), fleet->get());
+
+  live.publish(config, *fleet);  // the same Fleet: the thread keeps its providers
+  EXPECT_EQ(states.current()->providers, first->providers);
+
+  auto next = ProviderSet::create_fleet(with_backends({"desk", "laptop"}), {});
+  ASSERT_TRUE(next) << next.error().message;
+  live.publish(with_backends({"desk", "laptop"}), *next);
+  const auto second = states.current();
+  EXPECT_NE(second->providers, first->providers);
+  EXPECT_EQ(&second->providers->fleet()->fleet(), next->get());
+  EXPECT_EQ(&first->providers->fleet()->fleet(), fleet->get());  // its requests keep the old one
+}
+
 }  // namespace
 }  // namespace roci::server

@@ -1,6 +1,10 @@
 #include "server/api/router.h"
+#include "server/observability/metrics.h"
 
 #include <gtest/gtest.h>
+
+#include <iterator>
+#include <utility>
 
 namespace roci::server {
 namespace {
@@ -99,6 +103,24 @@ TEST(MatchRoute, WrongMethodNamesTheAllowedOne) {
   EXPECT_FALSE(match_route(verb::post, "/health").method_allowed);
 }
 
+TEST(MatchRoute, ModelLoadAndUnloadArePostsUnderTheModelsPrefix) {
+  auto load = match_route(verb::post, "/v1/models/TheBloke%2FMistral/load");
+  EXPECT_EQ(load.route, Route::kModelLoad);
+  EXPECT_TRUE(load.method_allowed);
+  EXPECT_EQ(load.model_id, "TheBloke/Mistral");
+  EXPECT_EQ(load.label, "/v1/models/{id}/load");
+  auto unload = match_route(verb::post, "/v1/models/qwen3:8b/unload?x=1");
+  EXPECT_EQ(unload.route, Route::kModelUnload);
+  EXPECT_EQ(unload.model_id, "qwen3:8b");
+  EXPECT_EQ(unload.label, "/v1/models/{id}/unload");
+  auto get = match_route(verb::get, "/v1/models/m/load");
+  EXPECT_EQ(get.route, Route::kModelLoad);
+  EXPECT_FALSE(get.method_allowed);
+  EXPECT_EQ(get.allow, "POST");
+  // "/load" alone is an id, not a load of the empty id.
+  EXPECT_EQ(match_route(verb::get, "/v1/models/load").route, Route::kModel);
+}
+
 }  // namespace
 }  // namespace roci::server
 
@@ -114,6 +136,44 @@ TEST(MatchRoute, MessagesRoutesRenderErrorsInAnthropicsShape) {
   EXPECT_EQ(count.route, Route::kCountTokens);
   EXPECT_EQ(count.errors, messages.errors);
   EXPECT_EQ(match_route(http::verb::post, "/v1/chat/completions").errors, nullptr);
+}
+
+}  // namespace
+}  // namespace roci::server
+
+namespace roci::server {
+namespace {
+
+// The metrics' route labels are in Route order, one per route, "other" last.
+TEST(Router, MetricsRouteLabelsFollowTheRouteEnum) {
+  const std::pair<http::verb, std::string_view> samples[] = {
+      {http::verb::post, "/v1/chat/completions"},
+      {http::verb::post, "/v1/completions"},
+      {http::verb::post, "/v1/embeddings"},
+      {http::verb::post, "/v1/responses"},
+      {http::verb::get, "/v1/responses/resp_1"},
+      {http::verb::post, "/v1/messages"},
+      {http::verb::post, "/v1/messages/count_tokens"},
+      {http::verb::get, "/v1/models"},
+      {http::verb::get, "/v1/models/m"},
+      {http::verb::post, "/v1/models/m/load"},
+      {http::verb::post, "/v1/models/m/unload"},
+      {http::verb::get, "/health"},
+      {http::verb::get, "/metrics"},
+      {http::verb::get, "/"},
+      {http::verb::get, "/ui"},
+      {http::verb::get, "/admin/status"},
+      {http::verb::get, "/admin/events"},
+      {http::verb::get, "/admin/series"},
+  };
+  ASSERT_EQ(std::size(samples) + 1, kRouteCount);
+  for (std::size_t i = 0; i < std::size(samples); ++i) {
+    const RouteMatch m = match_route(samples[i].first, samples[i].second);
+    EXPECT_EQ(static_cast<std::size_t>(m.route), i) << samples[i].second;
+    EXPECT_EQ(kRouteLabels[i], m.label) << samples[i].second;
+  }
+  EXPECT_EQ(static_cast<std::size_t>(Route::kNotFound), std::size(samples));
+  EXPECT_EQ(kRouteLabels[kRouteCount - 1], "other");
 }
 
 }  // namespace

@@ -233,6 +233,15 @@ TEST_F(RequestGateTest, NonJsonPostIs415) {
             GateAction::kAdmit);
 }
 
+TEST_F(RequestGateTest, ModelLoadWithoutABodyNeedsNoContentType) {
+  EXPECT_EQ(check(head(http::verb::post, "/v1/models/m/load"), open_policy()).action,
+            GateAction::kAdmit);
+  EXPECT_EQ(check(head(http::verb::post, "/v1/models/m/unload"), open_policy()).action,
+            GateAction::kAdmit);
+  EXPECT_EQ(check(head(http::verb::post, "/v1/models/m/load", "image/png"), open_policy()).action,
+            GateAction::kRefuse);
+}
+
 TEST_F(RequestGateTest, UnlabelledBodiesAreReadAsJsonLikeLmStudioDoes) {
   // `curl -d '{...}'` without -H sends application/x-www-form-urlencoded; scripts send none.
   for (std::string_view type : {"", "application/x-www-form-urlencoded", "text/plain"}) {
