@@ -12,7 +12,7 @@ namespace roci::testing {
 namespace {
 
 constexpr std::string_view kQwen = "qwen3-8b";
-const std::string kLabels = R"(model="qwen3-8b",provider="lmstudio")";
+const std::string kLabels = R"(model="qwen3-8b",provider="default")";
 
 // The value of the sample `series` (name and labels exactly as rendered), or -1 when absent.
 double sample(const std::string& text, const std::string& series) {
