@@ -1,5 +1,10 @@
 # Project-wide warnings. Not -Werror: g++ 12 emits false positives inside coroutine frames.
 add_compile_options(-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers)
+# A unity build #includes each source into a batch file, so g++ takes the source for a header and
+# warns (-Wsubobject-linkage) when a coroutine frame holds a type of an anonymous namespace.
+if(CMAKE_UNITY_BUILD AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  add_compile_options(-Wno-subobject-linkage)
+endif()
 
 # roci_module(<target> [DEPS ...]): one directory = one static library `roci_<dir>`, sources globbed
 # from the directory (CONFIGURE_DEPENDS re-globs on build), `src/` and `include/` as include roots.
