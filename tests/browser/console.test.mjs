@@ -12,6 +12,7 @@ const keyed = process.env.ROCI_KEYED_GATEWAY_URL;
 const key = process.env.ROCI_GATEWAY_KEY;
 const hostile = process.env.ROCI_HOSTILE_MODEL;
 const shots = process.env.ROCI_SCREENSHOTS;
+const fleet = process.env.ROCI_FLEET_GATEWAY_URL;  // a gateway whose inference.backends is one fake host
 
 let browser;
 let page;  // the no-key gateway's console, shared by the tests in order
@@ -170,4 +171,30 @@ test('with API keys on, the page asks for a key and works after it', async () =>
   assert.equal(await keyedPage.evaluate(() => sessionStorage.getItem('roci.apiKey')), key);
   assert.equal(await keyedPage.evaluate(() => localStorage.getItem('roci.apiKey')), null);
   await keyedPage.close();
+});
+
+test('in front of a fleet, Load and Unload change the state the Models card shows', async () => {
+  const fleetPage = await browser.newPage();
+  await fleetPage.setViewport({ width: 1280, height: 800 });
+  const errors = [];
+  fleetPage.on('pageerror', (e) => errors.push(String(e)));
+  await fleetPage.goto(`${fleet}/ui/`, { waitUntil: 'load' });
+  const rowOf = (id) => `#models-body tr[data-model="${id}"]`;
+  const stateOf = (id) => fleetPage.$eval(`${rowOf(id)} td:nth-child(2)`, (e) => e.textContent);
+  await fleetPage.waitForSelector(`${rowOf('llama-3.2-1b')} button[aria-label="Load llama-3.2-1b"]`);
+  assert.equal(await stateOf('llama-3.2-1b'), 'not loaded');
+  assert.match(await fleetPage.$eval(rowOf('llama-3.2-1b'), (e) => e.textContent), /desk/, 'the host is named');
+
+  await fleetPage.click(`${rowOf('llama-3.2-1b')} button[aria-label="Load llama-3.2-1b"]`);
+  await fleetPage.waitForSelector(`${rowOf('llama-3.2-1b')} button[aria-label="Unload llama-3.2-1b"]`, { timeout: 15000 });
+  assert.equal(await stateOf('llama-3.2-1b'), 'loaded');
+  const listed = await (await fetch(`${fleet}/v1/models`)).json();
+  assert.equal(listed.data.find((m) => m.id === 'llama-3.2-1b').loaded, true, 'the gateway agrees');
+
+  await fleetPage.click(`${rowOf('llama-3.2-1b')} button[aria-label="Unload llama-3.2-1b"]`);
+  await fleetPage.waitForSelector(`${rowOf('llama-3.2-1b')} button[aria-label="Load llama-3.2-1b"]`, { timeout: 15000 });
+  assert.equal(await stateOf('llama-3.2-1b'), 'not loaded');
+  assert.equal(await fleetPage.$eval('#models-error', (e) => e.textContent), '');
+  assert.deepEqual(errors, []);
+  await fleetPage.close();
 });
