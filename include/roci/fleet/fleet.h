@@ -26,8 +26,8 @@
 #pragma once
 
 #include <roci/core/error.h>
-#include <roci/export.h>
 #include <roci/core/types.h>
+#include <roci/export.h>
 #include <roci/provider/provider_spec.h>
 #include <roci/provider/registry.h>
 
