@@ -58,7 +58,7 @@ TEST(UiAssets, EveryAnswerCarriesAStrongEtagCacheControlAndTheCsp) {
 
 TEST(UiAssets, IfNoneMatchWithTheEtagGives304WithoutABody) {
   const std::string etag = "\"ffeeddccbbaa99887766554433221100\"";
-  for (const std::string inm : {etag, "W/" + etag, "\"other\", " + etag, std::string("*")}) {
+  for (const std::string& inm : {etag, "W/" + etag, "\"other\", " + etag, std::string("*")}) {
     auto a = serve_ui_asset(kFiles, "/ui/app.js", inm);
     ASSERT_TRUE(a);
     EXPECT_EQ(a->status, 304) << inm;
