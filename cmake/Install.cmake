@@ -75,5 +75,5 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/roci.pc DESTINATION ${CMAKE_INSTALL_LI
 # (${prefix}/etc/roci/inference-server.yaml, from config/lmstudio.yaml) and every example config.
 install(FILES config/inference-server.service DESTINATION lib/systemd/system)
 install(FILES config/lmstudio.yaml DESTINATION etc/roci RENAME inference-server.yaml)
-install(FILES config/mock.yaml config/lmstudio.yaml config/openai.yaml
+install(FILES config/mock.yaml config/lmstudio.yaml config/openai.yaml config/fleet.yaml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/roci/config)

@@ -64,23 +64,9 @@ TEST(FleetConfig, BackendsWithABaseUrlFromTheEnvironmentIsRefused) {
       << run.output();
 }
 
-TEST(FleetConfig, TheFleetMdExampleChecksClean) {
-  TempFile file(R"(inference:
-  provider: lmstudio
-  backends:
-    - name: desk
-      base_url: http://192.168.1.20:1234
-    - name: laptop
-      base_url: http://192.168.1.21:1234
-      provider: lmstudio
-      max_concurrent: 2
-      api_key_env: LAPTOP_KEY
-routing:
-  probe_interval_secs: 2
-  cooldown_secs: 5
-  spill_queue_depth: 16
-)");
-  ChildProcess check(gateway_binary(), {"--config", file.path(), "--check-config"},
+TEST(FleetConfig, TheFleetMdExampleChecksClean) {  // config/fleet.yaml
+  const std::string example = std::string(ROCI_SOURCE_DIR) + "/config/fleet.yaml";
+  ChildProcess check(gateway_binary(), {"--config", example, "--check-config"},
                      {{"LAPTOP_KEY", "sk-laptop-secret"}});
   EXPECT_EQ(check.wait(10s), 0) << check.output();
   EXPECT_NE(check.output().find("backends:"), std::string::npos) << check.output();

@@ -9,29 +9,14 @@
 namespace roci::config {
 namespace {
 
+using testing::example_config;
 using testing::find_problem;
 using ::testing::HasSubstr;
 using testing::load_yaml;
 
-constexpr const char* kFleetYaml = R"(
-inference:
-  provider: lmstudio
-  backends:
-    - name: desk
-      base_url: http://192.168.1.20:1234
-    - name: laptop
-      base_url: http://192.168.1.21:1234
-      provider: lmstudio
-      max_concurrent: 2
-      api_key_env: LAPTOP_KEY
-routing:
-  probe_interval_secs: 2
-  cooldown_secs: 5
-  spill_queue_depth: 16
-)";
-
 TEST(BackendList, FleetMdShapeLoads) {
-  auto result = load_yaml(kFleetYaml, {{"LAPTOP_KEY", "sk-laptop"}});
+  auto result = load_gateway_config(
+      {.file = example_config("fleet.yaml"), .env = {{"LAPTOP_KEY", "sk-laptop"}}});
   ASSERT_TRUE(result) << format_problems(result.problems);
   const auto backends = effective_backends(*result.config);
   ASSERT_EQ(backends.size(), 2u);
@@ -179,7 +164,8 @@ TEST(BackendList, FromTheFileOnly) {
 }
 
 TEST(BackendList, EffectiveConfigPrintsTheListAndLoadsBack) {
-  auto result = load_yaml(kFleetYaml, {{"LAPTOP_KEY", "secret-laptop"}});
+  auto result = load_gateway_config(
+      {.file = example_config("fleet.yaml"), .env = {{"LAPTOP_KEY", "secret-laptop"}}});
   ASSERT_TRUE(result) << format_problems(result.problems);
   const std::string dump = describe_effective_config(*result.config);
   EXPECT_THAT(dump, HasSubstr("backends:"));

@@ -3,9 +3,9 @@
 #include "server/http/session.h"
 
 #include "config/gateway_config.h"
-#include "server/gateway.h"
 #include "server/api/handlers.h"
 #include "server/api/http_error.h"
+#include "server/gateway.h"
 
 #include <gtest/gtest.h>
 #include <boost/asio/as_tuple.hpp>
