@@ -16,9 +16,10 @@ AdminState::AdminState(AdminOptions options)
 void AdminState::record(const RequestLog& log, std::string_view method) {
   if (!options_.enabled || !feed_shows(log)) return;
   const std::int64_t now = unix_ms_now();
-  RequestEvent event = make_request_event(log, method, now, options_.log_content);
-  series_.record(now, event);
-  events_.push(std::move(event));
+  events_.emplace([&](RequestEvent& slot) {
+    fill_request_event(slot, log, method, now, options_.log_content);
+    series_.record(now, slot);  // its own lock, never held while calling into the ring
+  });
 }
 
 }  // namespace roci::server::admin

@@ -2,12 +2,13 @@
 //
 //   EventRing ring(500);
 //   ring.push(std::move(event));                 // any I/O thread, after a request ended
+//   ring.emplace([&](RequestEvent& slot) { fill_request_event(slot, log, "POST", now, false); });
 //   auto batch = ring.since(last_seen, 64);      // the feed: events with seq > last_seen
 //   for (auto& e : batch.events) send(e);  last_seen = batch.last_seq;
 //
-// Thread-safe: one mutex, held to move one event in or to copy a batch out (never across I/O),
-// so a slow or gone feed reader never holds up a request thread. Sequence numbers start at 1 and
-// never repeat; a reader that fell more than `capacity` behind skips what was overwritten
+// Thread-safe: one mutex, held to move (or fill) one event in or to copy a batch out (never across
+// I/O), so a slow or gone feed reader never holds up a request thread. Sequence numbers start at 1
+// and never repeat; a reader that fell more than `capacity` behind skips what was overwritten
 // (`dropped` says how many).
 #pragma once
 
@@ -24,6 +25,18 @@ class EventRing {
   explicit EventRing(std::size_t capacity);
 
   void push(RequestEvent event);
+  // Calls fill(slot) under the lock with the slot the next event takes (the oldest one once the
+  // ring is full, so its strings' storage is reused): fill sets every field but seq, and must
+  // not lock anything that is held while calling into the ring.
+  template <class Fill>
+  void emplace(Fill&& fill) {
+    std::lock_guard lock(mutex_);
+    const std::uint64_t seq = next_seq_++;
+    if (slots_.size() < capacity_) slots_.emplace_back();  // slots_[seq - 1]
+    RequestEvent& slot = slots_[(seq - 1) % capacity_];
+    fill(slot);
+    slot.seq = seq;
+  }
 
   struct Batch {
     std::vector<RequestEvent> events;  // oldest first

@@ -37,23 +37,27 @@ bool feed_shows(const RequestLog& log) {
   return true;
 }
 
-RequestEvent make_request_event(const RequestLog& log, std::string_view method,
-                                std::int64_t time_ms, bool with_content) {
-  RequestEvent e;
+void fill_request_event(RequestEvent& e, const RequestLog& log, std::string_view method,
+                        std::int64_t time_ms, bool with_content) {
+  const auto bounded = [](std::string_view s) { return s.substr(0, 256); };
   e.time_ms = time_ms;
-  e.request_id = log.request_id;
-  e.method = std::string(method);
-  e.route = log.route;
-  e.dialect = starts_with(log.route, "/v1/") ? "openai" : "";
-  e.requested_model = log.requested_model.substr(0, 256);
-  e.model = log.model.substr(0, 256);
-  e.backend = log.backend;
+  e.request_id.assign(log.request_id);
+  e.method.assign(method);
+  e.route.assign(log.route);
+  e.dialect.assign(starts_with(log.route, "/v1/") ? "openai" : "");
+  e.requested_model.assign(bounded(log.requested_model));
+  e.model.assign(bounded(log.model));
+  e.backend.assign(log.backend);
   e.status = log.status;
   e.stream = log.stream;
   e.cancelled = log.status == 499 || (log.error_kind && *log.error_kind == ErrorKind::kCancelled);
   const auto total = std::chrono::steady_clock::now() - log.start;
   e.duration_ms = to_ms(total);
+  e.ttft_ms.reset();
   if (log.time_to_first_token) e.ttft_ms = to_ms(*log.time_to_first_token);
+  e.tokens_in = 0;
+  e.tokens_out = 0;
+  e.tokens_per_second.reset();
   if (log.usage) {
     e.tokens_in = log.usage->prompt_tokens;
     e.tokens_out = log.usage->completion_tokens;
@@ -66,12 +70,21 @@ RequestEvent make_request_event(const RequestLog& log, std::string_view method,
       e.tokens_per_second = e.tokens_out / std::chrono::duration<double>(gen).count();
     }
   }
-  if (log.error_kind) e.error = std::string(to_string(*log.error_kind));
+  e.error.assign(log.error_kind ? to_string(*log.error_kind) : std::string_view());
+  e.error_message.clear();
   append_bounded(e.error_message, log.error_message);
+  e.prompt.clear();
+  e.answer.clear();
   if (with_content) {
-    e.prompt = log.content_prompt;
-    e.answer = log.content_answer;
+    e.prompt.assign(log.content_prompt);
+    e.answer.assign(log.content_answer);
   }
+}
+
+RequestEvent make_request_event(const RequestLog& log, std::string_view method,
+                                std::int64_t time_ms, bool with_content) {
+  RequestEvent e;
+  fill_request_event(e, log, method, time_ms, with_content);
   return e;
 }
 

@@ -48,7 +48,11 @@ struct RequestEvent {
 // /admin/...) never; model lists, /health and /metrics only when they failed.
 bool feed_shows(const RequestLog& log);
 
-// Fills every field but seq from the log, `method` and the time the request ended.
+// Sets every field but seq from the log, `method` and the time the request ended, reusing the
+// strings' storage (a ring slot overwritten in place allocates nothing once warm).
+void fill_request_event(RequestEvent& event, const RequestLog& log, std::string_view method,
+                        std::int64_t time_ms, bool with_content);
+// The same, into a new event.
 RequestEvent make_request_event(const RequestLog& log, std::string_view method,
                                 std::int64_t time_ms, bool with_content);
 

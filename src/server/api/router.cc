@@ -166,7 +166,7 @@ asio::awaitable<void> answer_method_not_allowed(RequestContext& ctx, std::string
 // alive for as long as the request runs (minutes, for a stream).
 asio::awaitable<void> dispatch(RequestContext& ctx) {
   RouteMatch m = match_route(ctx.request.method(), ctx.request.target());
-  ctx.log.route = std::string(m.label);
+  ctx.log.route = m.label;
   if (m.console && !ctx.worker.config.ui.enabled) return answer_unknown_route(ctx);
   if (m.route == Route::kNotFound) return answer_unknown_route(ctx);
   if (!m.method_allowed) return answer_method_not_allowed(ctx, m.allow);

@@ -40,10 +40,12 @@ std::string_view http_date() {
 // Appends "name: value\r\n"; CR and LF are dropped (no header injection through values).
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name).append(": ");
-  for (char c : value) {
-    if (c != '\r' && c != '\n') out.push_back(c);
+  for (std::size_t cut = value.find_first_of("\r\n"); cut != std::string_view::npos;
+       cut = value.find_first_of("\r\n")) {
+    out.append(value.substr(0, cut));
+    value.remove_prefix(cut + 1);
   }
-  out.append(kCrlf);
+  out.append(value).append(kCrlf);
 }
 
 asio::const_buffer buf(std::string_view s) { return {s.data(), s.size()}; }

@@ -82,7 +82,9 @@ class ResponseWriter {
 struct RequestLog {
   std::string request_id;
   asio::ip::tcp::endpoint client;  // the peer's address (formatted only when logged)
-  std::string route;  // "/v1/chat/completions", ... ("other" for unknown paths: bounded label set)
+  // "/v1/chat/completions", ... ("other" for unknown paths: a bounded label set). Points into
+  // static storage (the router's route table, RouteMatch::label) or a string literal.
+  std::string_view route;
   std::string requested_model;  // as the client wrote it ("" when it named none)
   std::string model;            // resolved model id ("" when none)
   // `model` was resolved against the provider's model list (not passed through because the list

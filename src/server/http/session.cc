@@ -164,7 +164,7 @@ RouteMatch Session::open_request(RequestInProgress& current) {
   current.log.request_id = request_id_for(req["X-Request-Id"]);
   current.log.client = peer_;
   RouteMatch match = match_route(req.method(), req.target());
-  current.log.route = std::string(match.label);
+  current.log.route = match.label;
   current.writer.emplace(
       ResponseConnection{socket_, node_, pending_output_, env_.stopping, write_timeout()}, req,
       current.log);

@@ -3,9 +3,11 @@
 #include "openai_wire/json_writer.h"
 #include "server/observability/logging.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <iterator>
 #include <string>
 
 namespace roci::server {
@@ -13,22 +15,34 @@ namespace {
 
 using namespace openai_wire::json_literals;
 
-std::string printable(std::string_view s, std::size_t max = 512) {
-  std::string out;
-  out.reserve(std::min(s.size(), max));
+// Appends `s` (at most `max` bytes) with quotes made ' and control characters ?, then "..." when
+// it was cut.
+void append_printable(fmt::memory_buffer& out, std::string_view s, std::size_t max = 512) {
   for (char c : s.substr(0, max)) {
     out.push_back(c == '"' ? '\'' : (c < 0x20 || c == 0x7f) ? '?' : c);
   }
-  if (s.size() > max) out += "...";
-  return out;
+  if (s.size() > max) out.append(std::string_view("..."));
+}
+
+void append_client(fmt::memory_buffer& out, const asio::ip::tcp::endpoint& ep) {
+  if (ep.port() == 0 && ep.address().is_unspecified()) {
+    out.push_back('-');
+    return;
+  }
+  const auto address = ep.address();
+  if (address.is_v6()) {
+    fmt::format_to(std::back_inserter(out), "[{}]:{}", address.to_v6().to_string(), ep.port());
+  } else {
+    // to_bytes, not to_string: no allocation for the common case.
+    const auto b = address.to_v4().to_bytes();
+    fmt::format_to(std::back_inserter(out), "{}.{}.{}.{}:{}", b[0], b[1], b[2], b[3], ep.port());
+  }
 }
 
 std::string client_text(const asio::ip::tcp::endpoint& ep) {
-  if (ep.port() == 0 && ep.address().is_unspecified()) return "-";
-  const auto address = ep.address();
-  std::string host = address.to_string();
-  if (address.is_v6()) host = "[" + host + "]";
-  return host + ":" + std::to_string(ep.port());
+  fmt::memory_buffer out;
+  append_client(out, ep);
+  return fmt::to_string(out);
 }
 
 double millis(std::chrono::nanoseconds d) {
@@ -85,24 +99,38 @@ void log_access(const RequestLog& log, std::string_view method, std::string_view
     logger.info(members);
     return;
   }
+  // One buffer per thread, formatted in place: the line costs no allocation once it has grown.
+  thread_local fmt::memory_buffer line;
+  line.clear();
+  auto out = std::back_inserter(line);
   const double ms = millis(std::chrono::steady_clock::now() - log.start);
-  const std::string_view path = target.substr(0, target.find('?'));
-  const int tokens_in = log.usage ? log.usage->prompt_tokens : 0;
-  const int tokens_out = log.usage ? log.usage->completion_tokens : 0;
-  const std::string ttft =
-      log.time_to_first_token ? fmt::format("{:.3f}", millis(*log.time_to_first_token)) : "-";
-  std::string line = fmt::format(
-      "access id={} method={} path={} model={} status={} duration_ms={:.3f} ttft_ms={} "
-      "tokens_in={} tokens_out={} bytes_out={} stream={} client={} requested_model={} backend={}",
-      log.request_id, or_dash(method), printable(path), or_dash(log.model), log.status, ms, ttft,
-      tokens_in, tokens_out, log.bytes_out, log.stream, client_text(log.client),
-      or_dash(printable(log.requested_model, 256)), or_dash(log.backend));
-  if (log.error_kind || !log.error_message.empty()) {
-    line += fmt::format(" error={} message=\"{}\"",
-                        log.error_kind ? to_string(*log.error_kind) : std::string_view("-"),
-                        printable(log.error_message));
+  fmt::format_to(out, "access id={} method={} path=", log.request_id, or_dash(method));
+  append_printable(line, target.substr(0, target.find('?')));
+  fmt::format_to(out, " model={} status={} duration_ms={:.3f} ttft_ms=", or_dash(log.model),
+                 log.status, ms);
+  if (log.time_to_first_token) {
+    fmt::format_to(out, "{:.3f}", millis(*log.time_to_first_token));
+  } else {
+    line.push_back('-');
   }
-  logger.info(line);
+  fmt::format_to(out, " tokens_in={} tokens_out={} bytes_out={} stream={} client=",
+                 log.usage ? log.usage->prompt_tokens : 0,
+                 log.usage ? log.usage->completion_tokens : 0, log.bytes_out, log.stream);
+  append_client(line, log.client);
+  line.append(std::string_view(" requested_model="));
+  if (log.requested_model.empty()) {
+    line.push_back('-');
+  } else {
+    append_printable(line, log.requested_model, 256);
+  }
+  fmt::format_to(out, " backend={}", or_dash(log.backend));
+  if (log.error_kind || !log.error_message.empty()) {
+    fmt::format_to(out, " error={} message=\"",
+                   log.error_kind ? to_string(*log.error_kind) : std::string_view("-"));
+    append_printable(line, log.error_message);
+    line.push_back('"');
+  }
+  logger.info(std::string_view(line.data(), line.size()));
 }
 
 }  // namespace roci::server

@@ -87,10 +87,10 @@ std::string family_of(const std::string& name, const Parsed& p) {
 }
 
 // A request resolved to `model` (listed: found in the provider's model list) on `provider`.
-RequestLog make_log(std::string route, int status, std::string model,
+RequestLog make_log(std::string_view route, int status, std::string model,
                     std::string provider = "lmstudio") {
   RequestLog log;
-  log.route = std::move(route);
+  log.route = route;
   log.status = status;
   log.model_listed = !model.empty();
   log.model = std::move(model);
