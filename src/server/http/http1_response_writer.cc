@@ -120,6 +120,9 @@ asio::awaitable<Result<void>> Http1ResponseWriter::start_event_stream(Headers ex
   std::string& out = start_head(200, "text/event-stream", extra);
   out.append("Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n");
   out.append(chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "\r\n");
+  if (conn_.read_buffer != nullptr && conn_.read_buffer->size() == 0) {
+    conn_.read_buffer->shrink_to_fit();
+  }
   state_ = State::kStreaming;  // the head stays pending until the first write
   log_.status = 200;
   log_.stream = true;

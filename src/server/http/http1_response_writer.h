@@ -31,6 +31,7 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -47,6 +48,10 @@ struct ResponseConnection {
   std::string& pending_output;
   const std::atomic<bool>& stopping;  // graceful shutdown: answer with Connection: close
   std::chrono::seconds write_timeout;
+  // The connection's read buffer, or null: released when an event stream starts and it holds no
+  // bytes of a next request, so that a stream lasting minutes holds no read buffer (a
+  // non-streamed answer keeps it for the next request on the connection).
+  boost::beast::flat_buffer* read_buffer = nullptr;
 };
 
 class Http1ResponseWriter final : public ResponseWriter {

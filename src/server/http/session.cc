@@ -74,10 +74,24 @@ struct RequestInProgress {
   bool recorded = false;                      // in the metrics and the access log already
 };
 
+// What a session shares with the callback of its close watch (a MSG_PEEK receive while a handler
+// runs), which may run after the handler ended or the session is gone. One per connection:
+// `generation` tells a callback of an earlier request's watch to do nothing.
+struct CloseWatch {
+  // Bound to the session coroutine (run_session): emitting it cancels what the handler awaits.
+  asio::cancellation_signal cancel;
+  std::uint64_t generation = 0;    // of the watch in progress (0: none yet)
+  bool active = false;             // a handler of `generation` runs
+  bool eof_is_half_close = false;  // a pipelined request: the client's EOF cancels nothing
+  bool client_gone = false;
+  bool next_request_seen = false;  // bytes of a next request arrived meanwhile
+  char peek_byte = 0;              // target of the MSG_PEEK receive (the byte stays in the socket)
+};
+
 class Session {
  public:
-  Session(tcp::socket socket, SessionEnv& env, bool reject)
-      : env_(env), socket_(std::move(socket)), reject_(reject) {
+  Session(tcp::socket socket, SessionEnv& env, bool reject, std::shared_ptr<CloseWatch> watch)
+      : env_(env), socket_(std::move(socket)), watch_(std::move(watch)), reject_(reject) {
     node_.socket = &socket_;
     beast::error_code ec;
     peer_ = socket_.remote_endpoint(ec);
@@ -116,18 +130,10 @@ class Session {
     return env_.write_timeout.value_or(std::chrono::seconds(config().server.write_timeout_secs));
   }
 
-  // What watch_client_close shares with its callback, which may run after the handler ended.
-  struct CloseWatch {
-    asio::cancellation_signal cancel_handler;
-    bool eof_is_half_close = false;  // a pipelined request: the client's EOF cancels nothing
-    bool handler_done = false;
-    bool client_gone = false;
-    bool next_request_seen = false;  // bytes of a next request arrived meanwhile
-    char peek_byte = 0;  // target of the MSG_PEEK receive (the byte stays in the socket)
-  };
   // Watches the socket while the handler runs; when the client closes or resets it (or the socket
-  // is cancelled or closed under us), emits a terminal cancellation to the handler.
-  void watch_client_close(std::shared_ptr<CloseWatch> watch);
+  // is cancelled or closed under us), emits a terminal cancellation on watch_->cancel, the
+  // session coroutine's own cancellation slot, which reaches the handler's pending operation.
+  void watch_client_close();
 
   // The configuration of the request in progress (of the newest generation between requests).
   const config::GatewayConfig& config() {
@@ -136,9 +142,10 @@ class Session {
 
   SessionEnv& env_;
   tcp::socket socket_;
-  tcp::endpoint peer_;          // the client's address, for the access log
-  beast::flat_buffer buffer_;   // request bytes read and not parsed yet
-  std::string pending_output_;  // ResponseConnection::pending_output
+  std::shared_ptr<CloseWatch> watch_;  // shared with the pending peek's callback
+  tcp::endpoint peer_;                 // the client's address, for the access log
+  beast::flat_buffer buffer_;          // request bytes read and not parsed yet
+  std::string pending_output_;         // ResponseConnection::pending_output
   SessionNode node_;
   std::optional<RequestInProgress> current_;
   bool reject_;                   // accepted past limits.max_connections
@@ -166,8 +173,8 @@ RouteMatch Session::open_request(RequestInProgress& current) {
   RouteMatch match = match_route(req.method(), req.target());
   current.log.route = match.label;
   current.writer.emplace(
-      ResponseConnection{socket_, node_, pending_output_, env_.stopping, write_timeout()}, req,
-      current.log);
+      ResponseConnection{socket_, node_, pending_output_, env_.stopping, write_timeout(), &buffer_},
+      req, current.log);
   beast::error_code peer_ec;
   const auto peer = socket_.remote_endpoint(peer_ec);
   current.ctx.emplace(RequestContext{req, *current.writer, current.log, current.state->context,
@@ -208,10 +215,11 @@ asio::awaitable<void> Session::run_handler(RequestContext& ctx) {
 // receive rather than a wait for readability: it waits on the socket's existing epoll registration,
 // and the peeked byte stays for the session's next read. Callbacks that run after the handler
 // finished do nothing.
-void Session::watch_client_close(std::shared_ptr<CloseWatch> watch) {
-  char* byte = &watch->peek_byte;
-  auto on_peek = [watch = std::move(watch)](const beast::error_code& ec, std::size_t n) {
-    if (watch->handler_done) return;
+void Session::watch_client_close() {
+  char* byte = &watch_->peek_byte;
+  auto on_peek = [watch = watch_, generation = watch_->generation](const beast::error_code& ec,
+                                                                   std::size_t n) {
+    if (!watch->active || watch->generation != generation) return;
     if (!ec && n > 0) {  // a next request: the client is still there
       watch->next_request_seen = true;
       return;
@@ -219,7 +227,7 @@ void Session::watch_client_close(std::shared_ptr<CloseWatch> watch) {
     if (ec == asio::error::eof && watch->eof_is_half_close) return;
     // EOF or reset, or the socket was cancelled or closed under us (deadline sweep, shutdown).
     watch->client_gone = true;
-    watch->cancel_handler.emit(asio::cancellation_type::terminal);
+    watch->cancel.emit(asio::cancellation_type::terminal);
   };
   socket_.async_receive(asio::buffer(byte, 1), tcp::socket::message_peek, std::move(on_peek));
 }
@@ -361,26 +369,26 @@ asio::awaitable<bool> Session::handle_request() {
   if (buffer_.size() > 0) {
     co_await run_handler(*current.ctx);  // the next request is read already: nothing to watch
   } else {
-    // Free the read buffer for the handler's duration (a stream can last minutes); the next request
-    // allocates it again.
-    buffer_.shrink_to_fit();
-    auto executor = co_await asio::this_coro::executor;
-    auto watch = std::make_shared<CloseWatch>();
-    watch->eof_is_half_close = current.pipelined;
-    watch_client_close(watch);
+    CloseWatch& watch = *watch_;
+    ++watch.generation;
+    watch.active = true;
+    watch.eof_is_half_close = current.pipelined;
+    watch.client_gone = false;
+    watch.next_request_seen = false;
+    watch_client_close();
     std::exception_ptr handler_ex;
     try {
-      co_await asio::co_spawn(
-          executor, run_handler(*current.ctx),
-          asio::bind_cancellation_slot(watch->cancel_handler.slot(), asio::use_awaitable));
+      co_await run_handler(*current.ctx);
     } catch (...) {
       handler_ex = std::current_exception();
     }
-    watch->handler_done = true;
+    watch.active = false;
     beast::error_code ignored;
     socket_.cancel(ignored);  // ends the watch; nothing else is pending on the socket now
-    client_gone = watch->client_gone;
-    next_sent_early_ = watch->next_request_seen;
+    // A cancellation emitted for this handler ends with it: the next request starts uncancelled.
+    co_await asio::this_coro::reset_cancellation_state();
+    client_gone = watch.client_gone;
+    next_sent_early_ = watch.next_request_seen;
     if (handler_ex && !client_gone) std::rethrow_exception(handler_ex);  // to the catch site
   }
   Http1ResponseWriter& writer = *current.writer;
@@ -444,8 +452,13 @@ asio::awaitable<void> Session::run() {
 
 asio::awaitable<void> run_session(tcp::socket socket, SessionEnv& env, bool reject) {
   ConnectionCount count{env.connections};
-  Session session(std::move(socket), env, reject);
-  co_await session.run();
+  // The session runs as a coroutine of its own, bound to the watch's signal: a client that goes
+  // away cancels the handler's pending operation (and so the upstream request) without a
+  // coroutine spawned per request.
+  auto watch = std::make_shared<CloseWatch>();
+  Session session(std::move(socket), env, reject, watch);
+  co_await asio::co_spawn(co_await asio::this_coro::executor, session.run(),
+                          asio::bind_cancellation_slot(watch->cancel.slot(), asio::use_awaitable));
 }
 
 asio::awaitable<void> run_deadline_sweeper(SessionEnv& env, std::chrono::milliseconds interval) {
