@@ -40,12 +40,14 @@ std::string_view http_date() {
 // Appends "name: value\r\n"; CR and LF are dropped (no header injection through values).
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name).append(": ");
-  for (std::size_t cut = value.find_first_of("\r\n"); cut != std::string_view::npos;
-       cut = value.find_first_of("\r\n")) {
-    out.append(value.substr(0, cut));
-    value.remove_prefix(cut + 1);
+  std::size_t run = 0;  // start of the bytes not appended yet
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '\r' || value[i] == '\n') {
+      out.append(value.data() + run, i - run);
+      run = i + 1;
+    }
   }
-  out.append(value).append(kCrlf);
+  out.append(value.data() + run, value.size() - run).append(kCrlf);
 }
 
 asio::const_buffer buf(std::string_view s) { return {s.data(), s.size()}; }

@@ -201,14 +201,10 @@ asio::awaitable<void> Session::answer(const Error& e) {
   co_await send_error(*current_->ctx, e);
 }
 
+// Not a coroutine: the handler's own awaitable, run in the session coroutine (run() turned
+// throw_if_cancelled off for it).
 asio::awaitable<void> Session::run_handler(RequestContext& ctx) {
-  // Cancellation reaches the handler as kCancelled values, not exceptions.
-  co_await asio::this_coro::throw_if_cancelled(false);
-  if (env_.dispatch != nullptr) {
-    co_await (*env_.dispatch)(ctx);
-  } else {
-    co_await dispatch(ctx);
-  }
+  return env_.dispatch != nullptr ? (*env_.dispatch)(ctx) : dispatch(ctx);
 }
 
 // A plain callback rather than a coroutine racing the handler: one receive per request. A MSG_PEEK
@@ -432,6 +428,8 @@ asio::awaitable<void> Session::answer_failure(std::exception_ptr failure) {
 
 // The connection's loop: one request after the other, in order, each answered once.
 asio::awaitable<void> Session::run() {
+  // Cancellation (the close watch's) reaches handlers as kCancelled values, not exceptions.
+  co_await asio::this_coro::throw_if_cancelled(false);
   beast::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);
   std::exception_ptr failure;
