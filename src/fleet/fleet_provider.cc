@@ -42,7 +42,13 @@ class FleetChatStream final : public ChatStream {
   StreamInfo info_;
 };
 
-// Runs `call(provider, model)` on the backend the router picks, failing over as it says.
+// The attempt's own resends (Router::attempt_retries) on its request.
+void with_retries(std::optional<TransportOptions>& transport, int retries) {
+  if (!transport) transport.emplace();
+  transport->max_retries = retries;
+}
+
+// Runs `call(provider, model, retries)` on the backend the router picks, failing over as it says.
 // Returns the value with its placement (the slot is still held).
 template <class T, class Call>
 asio::awaitable<Result<std::pair<T, Placement>>> routed(FleetProvider& self, FleetState& st,
@@ -59,7 +65,8 @@ asio::awaitable<Result<std::pair<T, Placement>>> routed(FleetProvider& self, Fle
     auto placed = co_await router.next(load);
     if (!placed) co_return placed.error();
     const std::string& backend = st.specs[placed->host].name;
-    Result<T> result = co_await call(self.backend_provider(placed->host), model);
+    const int retries = router.attempt_retries(*placed);
+    Result<T> result = co_await call(self.backend_provider(placed->host), model, retries);
     if (result) {
       router.succeeded(*placed);
       co_return std::pair<T, Placement>(std::move(*result), std::move(*placed));
@@ -92,12 +99,14 @@ Provider& FleetProvider::backend_provider(std::size_t index) {
 
 asio::awaitable<Result<GenerationResult>> FleetProvider::generate(ProviderRequest request) {
   auto shared = std::shared_ptr<FleetState>(fleet_, &fleet_->state());
-  auto r = co_await routed<GenerationResult>(*this, fleet_->state(), shared, request.model,
-                                             [&](Provider& p, const std::string& model) {
-                                               ProviderRequest copy = request;
-                                               copy.model = model;
-                                               return p.generate(std::move(copy));
-                                             });
+  auto r =
+      co_await routed<GenerationResult>(*this, fleet_->state(), shared, request.model,
+                                        [&](Provider& p, const std::string& model, int retries) {
+                                          ProviderRequest copy = request;
+                                          copy.model = model;
+                                          with_retries(copy.transport, retries);
+                                          return p.generate(std::move(copy));
+                                        });
   if (!r) co_return r.error();
   r->first.backend = fleet_->backends()[r->second.host].name;
   co_return std::move(r->first);
@@ -107,9 +116,11 @@ asio::awaitable<Result<std::unique_ptr<ChatStream>>> FleetProvider::stream(
     ProviderRequest request) {
   auto shared = std::shared_ptr<FleetState>(fleet_, &fleet_->state());
   auto r = co_await routed<std::unique_ptr<ChatStream>>(
-      *this, fleet_->state(), shared, request.model, [&](Provider& p, const std::string& model) {
+      *this, fleet_->state(), shared, request.model,
+      [&](Provider& p, const std::string& model, int retries) {
         ProviderRequest copy = request;
         copy.model = model;
+        with_retries(copy.transport, retries);
         return p.stream(std::move(copy));
       });
   if (!r) co_return r.error();
@@ -120,12 +131,14 @@ asio::awaitable<Result<std::unique_ptr<ChatStream>>> FleetProvider::stream(
 
 asio::awaitable<Result<EmbeddingResult>> FleetProvider::embed(EmbeddingRequest request) {
   auto shared = std::shared_ptr<FleetState>(fleet_, &fleet_->state());
-  auto r = co_await routed<EmbeddingResult>(*this, fleet_->state(), shared, request.model,
-                                            [&](Provider& p, const std::string& model) {
-                                              EmbeddingRequest copy = request;
-                                              copy.model = model;
-                                              return p.embed(std::move(copy));
-                                            });
+  auto r =
+      co_await routed<EmbeddingResult>(*this, fleet_->state(), shared, request.model,
+                                       [&](Provider& p, const std::string& model, int retries) {
+                                         EmbeddingRequest copy = request;
+                                         copy.model = model;
+                                         with_retries(copy.transport, retries);
+                                         return p.embed(std::move(copy));
+                                       });
   if (!r) co_return r.error();
   r->first.backend = fleet_->backends()[r->second.host].name;
   co_return std::move(r->first);
@@ -133,12 +146,14 @@ asio::awaitable<Result<EmbeddingResult>> FleetProvider::embed(EmbeddingRequest r
 
 asio::awaitable<Result<CompletionResult>> FleetProvider::complete(CompletionRequest request) {
   auto shared = std::shared_ptr<FleetState>(fleet_, &fleet_->state());
-  auto r = co_await routed<CompletionResult>(*this, fleet_->state(), shared, request.model,
-                                             [&](Provider& p, const std::string& model) {
-                                               CompletionRequest copy = request;
-                                               copy.model = model;
-                                               return p.complete(std::move(copy));
-                                             });
+  auto r =
+      co_await routed<CompletionResult>(*this, fleet_->state(), shared, request.model,
+                                        [&](Provider& p, const std::string& model, int retries) {
+                                          CompletionRequest copy = request;
+                                          copy.model = model;
+                                          with_retries(copy.transport, retries);
+                                          return p.complete(std::move(copy));
+                                        });
   if (!r) co_return r.error();
   r->first.backend = fleet_->backends()[r->second.host].name;
   co_return std::move(r->first);

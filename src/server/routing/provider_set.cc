@@ -118,6 +118,7 @@ Result<std::shared_ptr<fleet::Fleet>> ProviderSet::create_fleet(const config::Ga
       .cooldown = std::chrono::seconds(routing.cooldown_secs),
       .spill_queue_depth = routing.spill_queue_depth,
       .queue_timeout = std::chrono::seconds(config.limits.queue_timeout_secs),
+      .max_retries = config.inference.http.max_retries,
       .default_model = config.inference.default_model};
   return fleet::Fleet::create(std::move(backends), std::move(options), registry);
 }
