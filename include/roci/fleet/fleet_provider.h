@@ -15,8 +15,10 @@
 // host, while the other requests for it wait (single flight); a full backend queues (FIFO,
 // bounded: kQueueFull with retry_after_secs past max_queue) and another host loads the model only
 // once spill_queue_depth requests wait; refused, connect timeouts and 502/503 before the first
-// byte go to the next candidate and open the host's circuit; nothing is replayed after a stream's
-// first event. Cancellation: a cancelled request leaves its queue at once and releases its slot; a
+// byte go to the next candidate and open the host's circuit, within one budget of
+// FleetOptions::max_retries resends per request (the last candidate spends what is left on
+// itself, with backoff); a first-byte timeout is returned as it is (the host may be working on
+// the request); nothing is replayed after a stream's first event. Cancellation: a cancelled request leaves its queue at once and releases its slot; a
 // cancelled loader leaves the load to be confirmed by a probe, so its waiters are never stranded.
 //
 // A stream holds its backend slot until it is destroyed. load_model / unload_model take the same
