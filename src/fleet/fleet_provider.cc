@@ -42,13 +42,7 @@ class FleetChatStream final : public ChatStream {
   StreamInfo info_;
 };
 
-// The attempt's own resends (Router::attempt_retries) on its request.
-void with_retries(std::optional<TransportOptions>& transport, int retries) {
-  if (!transport) transport.emplace();
-  transport->max_retries = retries;
-}
-
-// Runs `call(provider, model, retries)` on the backend the router picks, failing over as it says.
+// Runs `call(provider, model)` on the backend the router picks, failing over as it says.
 // Returns the value with its placement (the slot is still held).
 template <class T, class Call>
 asio::awaitable<Result<std::pair<T, Placement>>> routed(FleetProvider& self, FleetState& st,
@@ -66,7 +60,7 @@ asio::awaitable<Result<std::pair<T, Placement>>> routed(FleetProvider& self, Fle
     if (!placed) co_return placed.error();
     const std::string& backend = st.specs[placed->host].name;
     const int retries = router.attempt_retries(*placed);
-    Result<T> result = co_await call(self.backend_provider(placed->host), model, retries);
+    Result<T> result = co_await call(self.backend_provider(placed->host, retries), model);
     if (result) {
       router.succeeded(*placed);
       co_return std::pair<T, Placement>(std::move(*result), std::move(*placed));
@@ -82,31 +76,43 @@ asio::awaitable<Result<std::pair<T, Placement>>> routed(FleetProvider& self, Fle
 FleetProvider::FleetProvider(std::shared_ptr<Fleet> fleet, std::string name)
     : fleet_(std::move(fleet)), name_(std::move(name)) {
   providers_.resize(fleet_->backends().size());
+  retrying_.resize(fleet_->backends().size());
 }
 
 FleetProvider::~FleetProvider() = default;
 
 const std::string& FleetProvider::model_id() const { return fleet_->options().default_model; }
 
-Provider& FleetProvider::backend_provider(std::size_t index) {
-  if (!providers_[index]) {
-    auto built = fleet_->registry().create(fleet_->backends()[index].provider);
-    // Fleet::create built this spec once already: it cannot be refused now.
-    providers_[index] = std::move(built.value());
+namespace {
+
+// Fleet::create built this spec once already (max_retries aside): it cannot be refused now.
+std::unique_ptr<Provider> build_backend(const Fleet& fleet, std::size_t index, int max_retries) {
+  ProviderSpec spec = fleet.backends()[index].provider;
+  spec.http.max_retries = max_retries;
+  return std::move(fleet.registry().create(spec).value());
+}
+
+}  // namespace
+
+Provider& FleetProvider::backend_provider(std::size_t index, int retries) {
+  if (retries <= 0) {
+    if (!providers_[index]) providers_[index] = build_backend(*fleet_, index, 0);
+    return *providers_[index];
   }
-  return *providers_[index];
+  auto& slot = retrying_[index];
+  if (!slot.second || slot.first != retries)
+    slot = {retries, build_backend(*fleet_, index, retries)};
+  return *slot.second;
 }
 
 asio::awaitable<Result<GenerationResult>> FleetProvider::generate(ProviderRequest request) {
   auto shared = std::shared_ptr<FleetState>(fleet_, &fleet_->state());
-  auto r =
-      co_await routed<GenerationResult>(*this, fleet_->state(), shared, request.model,
-                                        [&](Provider& p, const std::string& model, int retries) {
-                                          ProviderRequest copy = request;
-                                          copy.model = model;
-                                          with_retries(copy.transport, retries);
-                                          return p.generate(std::move(copy));
-                                        });
+  auto r = co_await routed<GenerationResult>(*this, fleet_->state(), shared, request.model,
+                                             [&](Provider& p, const std::string& model) {
+                                               ProviderRequest copy = request;
+                                               copy.model = model;
+                                               return p.generate(std::move(copy));
+                                             });
   if (!r) co_return r.error();
   r->first.backend = fleet_->backends()[r->second.host].name;
   co_return std::move(r->first);
@@ -116,11 +122,9 @@ asio::awaitable<Result<std::unique_ptr<ChatStream>>> FleetProvider::stream(
     ProviderRequest request) {
   auto shared = std::shared_ptr<FleetState>(fleet_, &fleet_->state());
   auto r = co_await routed<std::unique_ptr<ChatStream>>(
-      *this, fleet_->state(), shared, request.model,
-      [&](Provider& p, const std::string& model, int retries) {
+      *this, fleet_->state(), shared, request.model, [&](Provider& p, const std::string& model) {
         ProviderRequest copy = request;
         copy.model = model;
-        with_retries(copy.transport, retries);
         return p.stream(std::move(copy));
       });
   if (!r) co_return r.error();
@@ -131,14 +135,12 @@ asio::awaitable<Result<std::unique_ptr<ChatStream>>> FleetProvider::stream(
 
 asio::awaitable<Result<EmbeddingResult>> FleetProvider::embed(EmbeddingRequest request) {
   auto shared = std::shared_ptr<FleetState>(fleet_, &fleet_->state());
-  auto r =
-      co_await routed<EmbeddingResult>(*this, fleet_->state(), shared, request.model,
-                                       [&](Provider& p, const std::string& model, int retries) {
-                                         EmbeddingRequest copy = request;
-                                         copy.model = model;
-                                         with_retries(copy.transport, retries);
-                                         return p.embed(std::move(copy));
-                                       });
+  auto r = co_await routed<EmbeddingResult>(*this, fleet_->state(), shared, request.model,
+                                            [&](Provider& p, const std::string& model) {
+                                              EmbeddingRequest copy = request;
+                                              copy.model = model;
+                                              return p.embed(std::move(copy));
+                                            });
   if (!r) co_return r.error();
   r->first.backend = fleet_->backends()[r->second.host].name;
   co_return std::move(r->first);
@@ -146,14 +148,12 @@ asio::awaitable<Result<EmbeddingResult>> FleetProvider::embed(EmbeddingRequest r
 
 asio::awaitable<Result<CompletionResult>> FleetProvider::complete(CompletionRequest request) {
   auto shared = std::shared_ptr<FleetState>(fleet_, &fleet_->state());
-  auto r =
-      co_await routed<CompletionResult>(*this, fleet_->state(), shared, request.model,
-                                        [&](Provider& p, const std::string& model, int retries) {
-                                          CompletionRequest copy = request;
-                                          copy.model = model;
-                                          with_retries(copy.transport, retries);
-                                          return p.complete(std::move(copy));
-                                        });
+  auto r = co_await routed<CompletionResult>(*this, fleet_->state(), shared, request.model,
+                                             [&](Provider& p, const std::string& model) {
+                                               CompletionRequest copy = request;
+                                               copy.model = model;
+                                               return p.complete(std::move(copy));
+                                             });
   if (!r) co_return r.error();
   r->first.backend = fleet_->backends()[r->second.host].name;
   co_return std::move(r->first);

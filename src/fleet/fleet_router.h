@@ -74,7 +74,7 @@ class Router {
   // candidate (the host was down, or did not have the model); false: return the error.
   bool retry(Placement& placed, const Error& error);
   void succeeded(Placement& placed);
-  // The resends the attempt on `placed` may make on its own host (TransportOptions::max_retries):
+  // The resends the attempt on `placed` may make on its own host (its provider's max_retries):
   // none while another candidate is left (a retry goes there first), else what is left of the
   // request's budget (FleetOptions::max_retries), which the attempt then spends.
   int attempt_retries(const Placement& placed);

@@ -146,9 +146,6 @@ struct ResponseFormat {
 struct TransportOptions {
   std::optional<std::chrono::milliseconds> first_byte_timeout;
   std::optional<std::chrono::milliseconds> request_timeout;
-  // Resends of this request after a transient failure (HttpOptions::max_retries for this request;
-  // a fleet spends one request's budget across its hosts).
-  std::optional<int> max_retries;
   // Sent with the upstream request after the provider's own fields, e.g. {"X-Request-Id", id}
   // (correlates logs; an HttpRetry carries it). Names and values must be valid field text (no
   // CR, LF or NUL): the request fails with kInvalidRequest otherwise.

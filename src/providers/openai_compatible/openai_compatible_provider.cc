@@ -136,7 +136,6 @@ net::HttpRequest OpenAiCompatibleProvider::make_request(
   if (transport) {
     request.first_byte_timeout = transport->first_byte_timeout;
     request.total_timeout = transport->request_timeout;
-    request.max_retries = transport->max_retries;
     request.headers.insert(request.headers.end(), transport->headers.begin(),
                            transport->headers.end());
   }
