@@ -64,7 +64,7 @@ asio::awaitable<bool> JitGatedProvider::loaded_meanwhile(const std::string& mode
     auto it = std::find_if(listed->begin(), listed->end(),
                            [&](const ModelInfo& m) { return m.id == model; });
     if (it == listed->end()) co_return false;
-    if (it->state.empty() || it->state == "loaded") co_return true;
+    if (it->state.empty() || it->state == "loaded" || it->state == "sleeping") co_return true;
     if (it->state != "loading" || JitGate::Clock::now() + confirm_interval_ >= deadline) {
       co_return false;
     }
