@@ -59,7 +59,8 @@ asio::awaitable<Result<std::pair<T, Placement>>> routed(FleetProvider& self, Fle
     auto placed = co_await router.next(load);
     if (!placed) co_return placed.error();
     const std::string& backend = st.specs[placed->host].name;
-    Result<T> result = co_await call(self.backend_provider(placed->host), model);
+    const int retries = router.attempt_retries(*placed);
+    Result<T> result = co_await call(self.backend_provider(placed->host, retries), model);
     if (result) {
       router.succeeded(*placed);
       co_return std::pair<T, Placement>(std::move(*result), std::move(*placed));
@@ -75,19 +76,33 @@ asio::awaitable<Result<std::pair<T, Placement>>> routed(FleetProvider& self, Fle
 FleetProvider::FleetProvider(std::shared_ptr<Fleet> fleet, std::string name)
     : fleet_(std::move(fleet)), name_(std::move(name)) {
   providers_.resize(fleet_->backends().size());
+  retrying_.resize(fleet_->backends().size());
 }
 
 FleetProvider::~FleetProvider() = default;
 
 const std::string& FleetProvider::model_id() const { return fleet_->options().default_model; }
 
-Provider& FleetProvider::backend_provider(std::size_t index) {
-  if (!providers_[index]) {
-    auto built = fleet_->registry().create(fleet_->backends()[index].provider);
-    // Fleet::create built this spec once already: it cannot be refused now.
-    providers_[index] = std::move(built.value());
+namespace {
+
+// Fleet::create built this spec once already (max_retries aside): it cannot be refused now.
+std::unique_ptr<Provider> build_backend(const Fleet& fleet, std::size_t index, int max_retries) {
+  ProviderSpec spec = fleet.backends()[index].provider;
+  spec.http.max_retries = max_retries;
+  return std::move(fleet.registry().create(spec).value());
+}
+
+}  // namespace
+
+Provider& FleetProvider::backend_provider(std::size_t index, int retries) {
+  if (retries <= 0) {
+    if (!providers_[index]) providers_[index] = build_backend(*fleet_, index, 0);
+    return *providers_[index];
   }
-  return *providers_[index];
+  auto& slot = retrying_[index];
+  if (!slot.second || slot.first != retries)
+    slot = {retries, build_backend(*fleet_, index, retries)};
+  return *slot.second;
 }
 
 asio::awaitable<Result<GenerationResult>> FleetProvider::generate(ProviderRequest request) {

@@ -110,7 +110,24 @@ struct Router::Step {
 };
 
 Router::Router(std::shared_ptr<FleetState> state, Target target)
-    : state_(std::move(state)), target_(std::move(target)), tried_(state_->specs.size(), false) {}
+    : state_(std::move(state)),
+      target_(std::move(target)),
+      tried_(state_->specs.size(), false),
+      retries_left_(std::max(0, state_->options.max_retries)) {}
+
+int Router::attempt_retries(const Placement& placed) {
+  bool other = false;
+  {
+    std::lock_guard lock(state_->mutex);
+    for (std::size_t i = 0; i < state_->hosts.size() && !other; ++i) {
+      const HostState& h = state_->hosts[i];
+      other = static_cast<int>(i) != placed.host && target_.allowed[i] && !tried_[i] &&
+              h.usable() && h.models.count(target_.model) > 0;
+    }
+  }
+  if (other) return 0;
+  return std::exchange(retries_left_, 0);  // spent by this attempt, however many it needs
+}
 
 std::vector<bool> Router::allowed_now() const {
   std::vector<bool> allowed = target_.allowed;
@@ -326,8 +343,11 @@ bool Router::retry(Placement& placed, const Error& error) {
   } else {
     return false;
   }
+  // A retry is a resend of the request: the budget is the request's, across the fleet.
+  if (retries_left_ == 0) return false;
   tried_[host] = true;
   last_error_ = error;
+  --retries_left_;
   return true;
 }
 

@@ -74,6 +74,10 @@ class Router {
   // candidate (the host was down, or did not have the model); false: return the error.
   bool retry(Placement& placed, const Error& error);
   void succeeded(Placement& placed);
+  // The resends the attempt on `placed` may make on its own host (its provider's max_retries):
+  // none while another candidate is left (a retry goes there first), else what is left of the
+  // request's budget (FleetOptions::max_retries), which the attempt then spends.
+  int attempt_retries(const Placement& placed);
 
   const Target& target() const { return target_; }
 
@@ -94,6 +98,7 @@ class Router {
   std::shared_ptr<FleetState> state_;
   Target target_;
   std::vector<bool> tried_;  // hosts that failed this request
+  int retries_left_ = 0;     // resends this request may still make, on any host
   std::optional<Error> last_error_;
 };
 

@@ -62,6 +62,10 @@ struct FleetOptions {
   std::chrono::milliseconds queue_timeout{std::chrono::seconds(60)};
   // A load whose loader went away is forgotten after this if the host never reports it loaded.
   std::chrono::milliseconds load_timeout{std::chrono::seconds(300)};
+  // Resends of one request after a transient failure (refused, connect timeout, 502/503), across
+  // the fleet: the next candidate host first, the last candidate with what is left of the budget
+  // (its provider's backoff). A backend's own HttpOptions::max_retries is not used for requests.
+  int max_retries = 2;
   std::string default_model;  // a request with no model; "" -> such a request is refused
   std::uint64_t seed = 0;     // tie-breaking randomness; 0: from the clock
 };

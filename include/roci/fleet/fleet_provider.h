@@ -15,9 +15,12 @@
 // host, while the other requests for it wait (single flight); a full backend queues (FIFO,
 // bounded: kQueueFull with retry_after_secs past max_queue) and another host loads the model only
 // once spill_queue_depth requests wait; refused, connect timeouts and 502/503 before the first
-// byte go to the next candidate and open the host's circuit; nothing is replayed after a stream's
-// first event. Cancellation: a cancelled request leaves its queue at once and releases its slot; a
-// cancelled loader leaves the load to be confirmed by a probe, so its waiters are never stranded.
+// byte go to the next candidate and open the host's circuit, within one budget of
+// FleetOptions::max_retries resends per request (the last candidate spends what is left on
+// itself, with backoff); a first-byte timeout is returned as it is (the host may be working on
+// the request); nothing is replayed after a stream's first event. Cancellation: a cancelled request
+// leaves its queue at once and releases its slot; a cancelled loader leaves the load to be
+// confirmed by a probe, so its waiters are never stranded.
 //
 // A stream holds its backend slot until it is destroyed. load_model / unload_model take the same
 // selectors ("desk:m1" loads on desk) and follow the same single-flight rule.
@@ -30,6 +33,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace roci::fleet {
@@ -60,13 +64,17 @@ class ROCI_EXPORT FleetProvider final : public Provider {
   // slots (no completion, no load); kUnsupported when that backend cannot count.
   asio::awaitable<Result<int>> count_tokens(ProviderRequest request) override;
 
-  // This thread's provider for backend `index` (built on first use through the registry).
-  Provider& backend_provider(std::size_t index);
+  // This thread's provider for backend `index` (built on first use through the registry) that
+  // resends a failed request `retries` times itself (HttpOptions::max_retries; the fleet's
+  // retry budget, Router::attempt_retries). Without retries: the one every other call uses.
+  Provider& backend_provider(std::size_t index, int retries = 0);
 
  private:
   std::shared_ptr<Fleet> fleet_;
   std::string name_;
   std::vector<std::unique_ptr<Provider>> providers_;  // by backend index, built lazily
+  // By backend index: the last candidate's provider, with the budget it was built for.
+  std::vector<std::pair<int, std::unique_ptr<Provider>>> retrying_;
 };
 
 }  // namespace roci::fleet

@@ -121,6 +121,14 @@ std::optional<std::string> pick_default(const std::vector<ModelInfo>& models,
   return std::nullopt;
 }
 
+// The list names `id` with a state other than loaded: the host loads it on the first request.
+bool listed_not_loaded(const std::vector<ModelInfo>& available, std::string_view id) {
+  for (const auto& m : available) {
+    if (m.id == id) return !m.state.empty() && m.state != "loaded" && m.state != "sleeping";
+  }
+  return false;
+}
+
 bool lists(const std::vector<ModelInfo>& available, std::string_view id) {
   return std::any_of(available.begin(), available.end(),
                      [id](const ModelInfo& m) { return m.id == id; });
@@ -293,6 +301,10 @@ asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, Mode
   auto id = resolve_model_id(split.model, out.catalog.get(), options);
   if (!id) co_return id.error();
   out.model = std::move(*id);
+  if (is_primary && out.catalog && providers.jit_gated() != nullptr &&
+      listed_not_loaded(*out.catalog, out.model)) {
+    out.provider = providers.jit_gated();  // single flight for its first requests (jit_gate.h)
+  }
   co_return out;
 }
 

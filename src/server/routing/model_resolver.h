@@ -122,9 +122,13 @@ struct ResolvedModel {
 };
 
 // Rule 1, then resolve_model_id against the provider's (cached) list. When the primary is a fleet
-// (ProviderSet::fleet()), the fleet's rules instead (fleet_resolver.h). `providers` and `catalog`
-// are per-thread objects that outlive every request (hence references). Errors: those of
-// resolve_model_id and ProviderSet::for_selector; kCancelled when the caller was cancelled.
+// (ProviderSet::fleet()), the fleet's rules instead (fleet_resolver.h). A model of the primary
+// that the list names with a state other than loaded ("not-loaded", "loading") resolves to
+// ProviderSet::jit_gated() when there is one: the same upstream behind the process-wide JIT gate,
+// so its first requests load it once (jit_gate.h); a loaded model never touches the gate.
+// `providers` and `catalog` are per-thread objects that outlive every request (hence references).
+// Errors: those of resolve_model_id and ProviderSet::for_selector; kCancelled when the caller was
+// cancelled.
 asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, ModelPurpose purpose,
                                                      const config::InferenceSection& inference,
                                                      ProviderSet& providers, ModelCatalog& catalog);

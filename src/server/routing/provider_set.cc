@@ -2,6 +2,7 @@
 
 #include "config/gateway_config.h"
 #include "server/observability/logging.h"
+#include "server/routing/jit_gated_provider.h"
 
 #include <roci/core/model_selector.h>
 
@@ -117,6 +118,7 @@ Result<std::shared_ptr<fleet::Fleet>> ProviderSet::create_fleet(const config::Ga
       .cooldown = std::chrono::seconds(routing.cooldown_secs),
       .spill_queue_depth = routing.spill_queue_depth,
       .queue_timeout = std::chrono::seconds(config.limits.queue_timeout_secs),
+      .max_retries = config.inference.http.max_retries,
       .default_model = config.inference.default_model};
   return fleet::Fleet::create(std::move(backends), std::move(options), registry);
 }
@@ -138,7 +140,17 @@ Result<ProviderSet> ProviderSet::create(const config::GatewayConfig& config,
   if (!spec) return spec.error();
   auto primary = registry.create(*spec);
   if (!primary) return primary.error();
-  return ProviderSet(std::move(*primary), std::move(registry));
+  ProviderSet set(std::move(*primary), std::move(registry));
+  const std::string_view kind = set.primary_->kind();
+  if (kind == "lmstudio" || kind == "llamacpp") {
+    // One gate per upstream for the whole process: every thread and configuration generation.
+    auto gate =
+        JitGate::shared(std::string(kind) + " " + set.primary_->base_url(),
+                        {.queue_timeout = std::chrono::seconds(config.limits.queue_timeout_secs)});
+    set.jit_gated_ = std::make_unique<JitGatedProvider>(*set.primary_, std::move(gate),
+                                                        std::string(config::kDefaultBackendName));
+  }
+  return set;
 }
 
 ProviderSet::ProviderSet(std::unique_ptr<Provider> primary, RociConfig env)

@@ -20,7 +20,10 @@
 // api_key_env, inference.http with its overrides, max_concurrent, limits.max_queue); create()
 // given that Fleet makes the primary a fleet::FleetProvider over it, and selectors are then the
 // fleet's ("desk:m", "lmstudio:m"), resolved by the model resolver, never built from the
-// environment. Without inference.backends there is no Fleet and the primary is the one upstream.
+// environment. Without inference.backends there is no Fleet and the primary is the one upstream;
+// an LM Studio or llama.cpp primary also gets jit_gated(): the same upstream behind the
+// process-wide JitGate of its base URL (limits.queue_timeout_secs bounds a wait), which the
+// resolver hands out for a model that is not loaded (single flight with one host).
 //
 // Threading: not thread-safe, like the providers it owns (each keeps a connection pool per
 // io_context). Build one per I/O thread; it must outlive every request on that thread.
@@ -76,6 +79,10 @@ class ProviderSet {
   Provider& primary() { return *primary_; }
   // The primary as a FleetProvider when the gateway fronts a fleet; nullptr otherwise.
   fleet::FleetProvider* fleet() { return fleet_; }
+  // The primary behind the process-wide JIT gate (jit_gated_provider.h), for a request whose
+  // model the primary has not loaded; nullptr with a fleet, or for kinds that never load on
+  // demand (openai, mock).
+  Provider* jit_gated() { return jit_gated_.get(); }
   const Provider& primary() const { return *primary_; }
 
   // The provider for a selector prefix: the primary when `provider_name` is its name or kind,
@@ -99,6 +106,7 @@ class ProviderSet {
  private:
   std::unique_ptr<Provider> primary_;
   fleet::FleetProvider* fleet_ = nullptr;  // primary_, when it is the fleet
+  std::unique_ptr<Provider> jit_gated_;    // over *primary_
   ProviderRegistry registry_;
   std::map<std::string, std::unique_ptr<Provider>, std::less<>> others_;
 };

@@ -81,6 +81,23 @@ TEST(FleetFailover, A502GoesToTheNextCandidate) {
   EXPECT_EQ(h.backend("a").counters.circuit_opens, 1u);
 }
 
+// FleetOptions::max_retries is the request's budget across the fleet: three hosts that all
+// answer 502, budget 2: one attempt on each (the next candidate before the same host again).
+TEST(FleetFailover, TheRetryBudgetIsTheRequestsAcrossHosts) {
+  HarnessOptions options;
+  options.fleet.max_retries = 2;
+  FleetHarness h({lmstudio({loaded("m1")}), lmstudio({loaded("m1")}), lmstudio({loaded("m1")})},
+                 options);
+  for (auto& fake : h.fakes) {
+    auto fault = roci::testing::Fault::respond(502, "bad gateway", "/v1/chat/completions");
+    fault.times = 0;
+    fake->script(fault);
+  }
+  auto r = h.run(h.provider->generate(FleetHarness::request("m1")));
+  ASSERT_FALSE(r);
+  for (auto& fake : h.fakes) EXPECT_EQ(completions(*fake), 1);
+}
+
 // After a stream's first event nothing is replayed: the cut reaches the caller, with its backend.
 TEST(FleetFailover, NothingIsReplayedAfterTheFirstByte) {
   FleetHarness h({lmstudio({loaded("m1")}), lmstudio({loaded("m1")})});

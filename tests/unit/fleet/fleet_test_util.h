@@ -58,6 +58,7 @@ struct HarnessOptions {
                      .spill_queue_depth = 8,
                      .queue_timeout = 10s,
                      .load_timeout = 10s,
+                     .max_retries = 1,  // one failover; the last host is not asked again
                      .seed = 7};
   int max_concurrent = 4;
   int max_queue = 16;
