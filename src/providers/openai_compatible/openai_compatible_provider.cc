@@ -163,8 +163,10 @@ asio::awaitable<Result<std::string>> OpenAiCompatibleProvider::exchange(net::Htt
 asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
     ProviderRequest request) {
   default_model(request.model);
-  auto http = make_request(verb::post, api_path_ + "/chat/completions",
-                           openai_wire::encode_chat_request(request, false, dialect_.wire),
+  // Built apart: the body may take the client's original text out of `request`.
+  std::string body_text =
+      openai_wire::encode_chat_request(std::move(request), false, dialect_.wire);
+  auto http = make_request(verb::post, api_path_ + "/chat/completions", std::move(body_text),
                            request.transport);
   auto body = co_await exchange(std::move(http));
   if (!body) co_return body.error();
@@ -175,8 +177,9 @@ asio::awaitable<Result<std::unique_ptr<ChatStream>>> OpenAiCompatibleProvider::s
     ProviderRequest request) {
   if (config_error_) co_return *config_error_;
   default_model(request.model);
-  auto http = make_request(verb::post, api_path_ + "/chat/completions",
-                           openai_wire::encode_chat_request(request, true, dialect_.wire),
+  // Built apart: the body may take the client's original text out of `request`.
+  std::string body_text = openai_wire::encode_chat_request(std::move(request), true, dialect_.wire);
+  auto http = make_request(verb::post, api_path_ + "/chat/completions", std::move(body_text),
                            request.transport);
   http.total_timeout.reset();  // a stream's total is HttpOptions::stream_timeout
   http.headers.emplace_back("Accept", "text/event-stream");
