@@ -264,13 +264,12 @@ class Scanner {
     if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
     std::uint64_t mantissa = 0;
     int digits = 0;
-    auto digit = [&](char c) {
+    auto digit = [&](char c) {  // `digits`: significant ones (no leading zero counts)
       mantissa = mantissa * 10 + static_cast<std::uint64_t>(c - '0');
-      ++digits;
+      if (mantissa != 0) ++digits;
     };
     if (*p_ == '0') {
       ++p_;
-      digits = 1;
     } else {
       while (p_ != end_ && *p_ >= '0' && *p_ <= '9' && digits < 19) digit(*p_++);
     }
@@ -282,7 +281,7 @@ class Scanner {
       real = true;
       if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
       while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
-        if (digits >= 19) return false;
+        if (digits >= 19 || fraction > 64) return false;
         digit(*p_++);
         ++fraction;
       }
@@ -302,7 +301,7 @@ class Scanner {
       if (exp_negative) exponent = -exponent;
     }
     if (!real) {
-      if (digits > 18) return false;
+      if (digits > 18) return false;  // Boost: past int64, uint64 or a double
       out.is_integer = true;
       out.integer =
           negative ? -static_cast<std::int64_t>(mantissa) : static_cast<std::int64_t>(mantissa);
