@@ -106,6 +106,7 @@ OpenAiCompatibleProvider::OpenAiCompatibleProvider(OpenAiCompatibleDialect diale
   const std::string& path = origin->base_path;
   root_path_ = path.ends_with("/v1") ? path.substr(0, path.size() - 3) : path;
   api_path_ = dialect_.append_v1 ? root_path_ + "/v1" : path;
+  chat_target_ = api_path_ + "/chat/completions";
   // Targets carry the whole path, so the transport's origin is the bare scheme://host:port.
   net::Origin transport = *origin;
   transport.base_path.clear();
@@ -172,8 +173,8 @@ asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
   // Built apart: the body may take the client's original text out of `request`.
   std::string body_text =
       openai_wire::encode_chat_request(std::move(request), false, dialect_.wire);
-  auto http = make_request(verb::post, api_path_ + "/chat/completions", std::move(body_text),
-                           std::move(request.transport));
+  auto http =
+      make_request(verb::post, chat_target_, std::move(body_text), std::move(request.transport));
   auto body = co_await exchange(std::move(http));
   if (!body) co_return body.error();
   co_return openai_wire::decode_chat_response(*body, label_);
@@ -185,8 +186,8 @@ asio::awaitable<Result<std::unique_ptr<ChatStream>>> OpenAiCompatibleProvider::s
   default_model(request.model);
   // Built apart: the body may take the client's original text out of `request`.
   std::string body_text = openai_wire::encode_chat_request(std::move(request), true, dialect_.wire);
-  auto http = make_request(verb::post, api_path_ + "/chat/completions", std::move(body_text),
-                           std::move(request.transport));
+  auto http =
+      make_request(verb::post, chat_target_, std::move(body_text), std::move(request.transport));
   http.total_timeout.reset();  // a stream's total is HttpOptions::stream_timeout
   http.headers.emplace_back("Accept", "text/event-stream");
   auto opened = co_await client_->open(std::move(http));

@@ -138,8 +138,9 @@ class OpenAiCompatibleProvider {
   OpenAiCompatibleConfig config_;
   std::string display_base_url_;
   std::string label_;
-  std::string root_path_;  // server root path ("" or a proxy prefix)
-  std::string api_path_;   // API root path ("/v1")
+  std::string root_path_;    // server root path ("" or a proxy prefix)
+  std::string api_path_;     // API root path ("/v1")
+  std::string chat_target_;  // api_path_ + "/chat/completions"
   std::optional<Error> config_error_;
   std::unique_ptr<net::HttpClient> client_;
   std::map<std::string, Capabilities, std::less<>> refined_;  // from /api/v0/models
