@@ -42,6 +42,10 @@ struct ParsedChatRequest {
   bool include_usage = false;  // stream_options.include_usage
 };
 
+// The common body shape is parsed by one strict scan (request_fast_path.h) that also sets
+// request.client_body (the edit plan for forwarding the body itself, client_body.h: give it the
+// body's bytes with keep_client_body); anything else by the full strict parse, with the same
+// result and the same errors.
 Result<ParsedChatRequest> parse_chat_request(std::string_view body, const RequestLimits& limits);
 Result<EmbeddingRequest> parse_embedding_request(std::string_view body,
                                                  const RequestLimits& limits);

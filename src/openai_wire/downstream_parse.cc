@@ -6,6 +6,7 @@
 #include "openai_wire/downstream_codec.h"
 #include "openai_wire/downstream_fields.h"
 #include "openai_wire/json_util.h"
+#include "openai_wire/request_fast_path.h"
 
 namespace roci::openai_wire {
 namespace {
@@ -364,6 +365,12 @@ Result<std::vector<std::string>> string_list(const json::value* v, std::string_v
 }  // namespace
 
 Result<ParsedChatRequest> parse_chat_request(std::string_view body, const RequestLimits& limits) {
+  if (auto fast = detail::fast_parse_chat_request(body, limits)) return std::move(*fast);
+  return detail::full_parse_chat_request(body, limits);
+}
+
+Result<ParsedChatRequest> detail::full_parse_chat_request(std::string_view body,
+                                                          const RequestLimits& limits) {
   // The parsed tree lives in this frame (heap blocks only past the buffer): the request is built
   // from it by assignment and emplace, which copy into the request's own (heap) storage.
   alignas(16) unsigned char buffer[16384];

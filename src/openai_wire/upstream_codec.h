@@ -31,7 +31,16 @@ struct UpstreamDialect {
 // is always requested (the only way to get usage from LM Studio). The extensions in
 // settings.extra (EmbeddingRequest::extra) are merged at top level; keys that the typed fields
 // already set are not overwritten; the key "mock" is never forwarded.
+//
+// A request that carries the client's body (request.client_body, set by parse_chat_request for the
+// common shape) is sent as those bytes with only the model, stream, stream_options and the added
+// defaults edited, when the typed fields still say what the body says and the dialect changes
+// nothing in it (client_body.h); the meaning is that of the typed encoding, the client's own
+// numbers and unknown-free members kept byte for byte. The rvalue form takes the body's text
+// instead of copying it when the request is its only holder.
 std::string encode_chat_request(const ProviderRequest& request, bool stream,
+                                const UpstreamDialect& dialect);
+std::string encode_chat_request(ProviderRequest&& request, bool stream,
                                 const UpstreamDialect& dialect);
 std::string encode_embedding_request(const EmbeddingRequest& request);
 std::string encode_completion_request(const CompletionRequest& request);

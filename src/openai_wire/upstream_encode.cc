@@ -1,6 +1,7 @@
 // Request encoders of upstream_codec.h: typed requests -> OpenAI JSON bodies for LM Studio,
 // OpenAI and llama.cpp, written with JsonWriter straight into the body string. Members keep the
 // order the OpenAI reference uses.
+#include "openai_wire/client_body.h"
 #include "openai_wire/json_util.h"
 #include "openai_wire/json_writer.h"
 #include "openai_wire/upstream_codec.h"
@@ -207,11 +208,9 @@ std::size_t message_bytes(const std::vector<ModelMessage>& messages) {
   return n;
 }
 
-}  // namespace
-
 // Flattened (every call with a visible body inlined), as the hot encoders of downstream_encode.cc.
-[[gnu::flatten]] std::string encode_chat_request(const ProviderRequest& request, bool stream,
-                                                 const UpstreamDialect& dialect) {
+[[gnu::flatten]] std::string encode_typed_chat_request(const ProviderRequest& request, bool stream,
+                                                       const UpstreamDialect& dialect) {
   std::string out;
   out.reserve(256 + message_bytes(request.messages) + message_bytes(request.messages) / 16);
   RequestBody body(out);
@@ -239,6 +238,31 @@ std::size_t message_bytes(const std::vector<ModelMessage>& messages) {
   if (request.session_id) body.key("user"_js).string(*request.session_id);
   body.extra(request.settings.extra, stream);
   body.close();
+  return out;
+}
+
+}  // namespace
+
+std::string encode_chat_request(const ProviderRequest& request, bool stream,
+                                const UpstreamDialect& dialect) {
+  if (!detail::can_splice(request, stream, dialect)) {
+    return encode_typed_chat_request(request, stream, dialect);
+  }
+  std::string out = request.client_body->text;
+  detail::splice_body(out, request, stream);
+  return out;
+}
+
+std::string encode_chat_request(ProviderRequest&& request, bool stream,
+                                const UpstreamDialect& dialect) {
+  if (!detail::can_splice(request, stream, dialect)) {
+    return encode_typed_chat_request(request, stream, dialect);
+  }
+  // The only holder gives its text away (a fleet's copies share the body and copy it).
+  std::string out = request.client_body.use_count() == 1 ? std::move(request.client_body->text)
+                                                         : request.client_body->text;
+  detail::splice_body(out, request, stream);
+  request.client_body.reset();
   return out;
 }
 

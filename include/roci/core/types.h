@@ -17,6 +17,7 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -153,6 +154,11 @@ struct TransportOptions {
   friend bool operator==(const TransportOptions&, const TransportOptions&) = default;
 };
 
+// The client's own request body, kept by the gateway beside the typed fields it parsed so that an
+// OpenAI-compatible upstream can be sent those bytes with only the model, the stream flags and the
+// defaults edited. Opaque outside the gateway's wire code (src/openai_wire/client_body.h).
+struct ClientBody;
+
 // Everything a provider needs for one generation. The first six fields mirror the seed's
 // `ProviderRequest { messages, settings, tools, response_format, session_id, transport }`.
 struct ProviderRequest {
@@ -165,6 +171,11 @@ struct ProviderRequest {
   std::optional<ToolChoice> tool_choice;
   std::optional<bool> parallel_tool_calls;
   std::string model;  // empty: the provider's configured model
+  // Set only by the gateway's Chat Completions parser (null for requests built in code): the body
+  // as received. Providers that speak the same wire format forward it, edited, while the fields
+  // above still say what it says (they are compared first); otherwise the fields are encoded.
+  // A copy of the request shares it.
+  std::shared_ptr<ClientBody> client_body;
 };
 
 // LM Studio's `stats` block (/api/v0) or llama.cpp's `timings`, normalised; times in seconds.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <utility>
 
 namespace roci {
@@ -105,6 +106,7 @@ OpenAiCompatibleProvider::OpenAiCompatibleProvider(OpenAiCompatibleDialect diale
   const std::string& path = origin->base_path;
   root_path_ = path.ends_with("/v1") ? path.substr(0, path.size() - 3) : path;
   api_path_ = dialect_.append_v1 ? root_path_ + "/v1" : path;
+  chat_target_ = api_path_ + "/chat/completions";
   // Targets carry the whole path, so the transport's origin is the bare scheme://host:port.
   net::Origin transport = *origin;
   transport.base_path.clear();
@@ -121,7 +123,7 @@ void OpenAiCompatibleProvider::default_model(std::string& model) const {
 
 net::HttpRequest OpenAiCompatibleProvider::make_request(
     net::http::verb method, std::string target, std::string body,
-    const std::optional<TransportOptions>& transport) const {
+    std::optional<TransportOptions> transport) const {
   net::HttpRequest request;
   request.method = method;
   request.target = std::move(target);
@@ -136,8 +138,13 @@ net::HttpRequest OpenAiCompatibleProvider::make_request(
   if (transport) {
     request.first_byte_timeout = transport->first_byte_timeout;
     request.total_timeout = transport->request_timeout;
-    request.headers.insert(request.headers.end(), transport->headers.begin(),
-                           transport->headers.end());
+    if (request.headers.empty()) {
+      request.headers = std::move(transport->headers);
+    } else {
+      request.headers.insert(request.headers.end(),
+                             std::make_move_iterator(transport->headers.begin()),
+                             std::make_move_iterator(transport->headers.end()));
+    }
   }
   return request;
 }
@@ -163,9 +170,11 @@ asio::awaitable<Result<std::string>> OpenAiCompatibleProvider::exchange(net::Htt
 asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
     ProviderRequest request) {
   default_model(request.model);
-  auto http = make_request(verb::post, api_path_ + "/chat/completions",
-                           openai_wire::encode_chat_request(request, false, dialect_.wire),
-                           request.transport);
+  // Built apart: the body may take the client's original text out of `request`.
+  std::string body_text =
+      openai_wire::encode_chat_request(std::move(request), false, dialect_.wire);
+  auto http =
+      make_request(verb::post, chat_target_, std::move(body_text), std::move(request.transport));
   auto body = co_await exchange(std::move(http));
   if (!body) co_return body.error();
   co_return openai_wire::decode_chat_response(*body, label_);
@@ -175,9 +184,10 @@ asio::awaitable<Result<std::unique_ptr<ChatStream>>> OpenAiCompatibleProvider::s
     ProviderRequest request) {
   if (config_error_) co_return *config_error_;
   default_model(request.model);
-  auto http = make_request(verb::post, api_path_ + "/chat/completions",
-                           openai_wire::encode_chat_request(request, true, dialect_.wire),
-                           request.transport);
+  // Built apart: the body may take the client's original text out of `request`.
+  std::string body_text = openai_wire::encode_chat_request(std::move(request), true, dialect_.wire);
+  auto http =
+      make_request(verb::post, chat_target_, std::move(body_text), std::move(request.transport));
   http.total_timeout.reset();  // a stream's total is HttpOptions::stream_timeout
   http.headers.emplace_back("Accept", "text/event-stream");
   auto opened = co_await client_->open(std::move(http));
@@ -400,7 +410,7 @@ asio::awaitable<Result<EmbeddingResult>> OpenAiCompatibleProvider::embed(Embeddi
   default_model(request.model);
   auto body = co_await exchange(make_request(verb::post, api_path_ + "/embeddings",
                                              openai_wire::encode_embedding_request(request),
-                                             request.transport));
+                                             std::move(request.transport)));
   if (!body) co_return body.error();
   co_return openai_wire::decode_embedding_response(*body, label_);
 }
@@ -462,7 +472,7 @@ asio::awaitable<Result<CompletionResult>> OpenAiCompatibleProvider::complete(
   default_model(request.model);
   auto body = co_await exchange(make_request(verb::post, api_path_ + "/completions",
                                              openai_wire::encode_completion_request(request),
-                                             request.transport));
+                                             std::move(request.transport)));
   if (!body) co_return body.error();
   co_return openai_wire::decode_completion_response(*body, label_);
 }
@@ -477,7 +487,7 @@ asio::awaitable<Result<int>> OpenAiCompatibleProvider::count_tokens(ProviderRequ
   if (!prompt) co_return prompt.error();
   auto tokens = co_await exchange(make_request(verb::post, root_path_ + "/tokenize",
                                                openai_wire::encode_tokenize_request(*prompt),
-                                               request.transport));
+                                               std::move(request.transport)));
   if (!tokens) co_return tokens.error();
   co_return openai_wire::decode_token_count(*tokens, label_);
 }

@@ -118,8 +118,9 @@ class OpenAiCompatibleProvider {
   // The one place a request's model is defaulted (roci/provider/provider.h): an empty one becomes
   // config_.model.
   void default_model(std::string& model) const;
+  // The request with the provider's fields, then `transport`'s deadlines and fields (moved in).
   net::HttpRequest make_request(net::http::verb method, std::string target, std::string body,
-                                const std::optional<TransportOptions>& transport) const;
+                                std::optional<TransportOptions> transport) const;
   // classify_upstream_error, with the API key redacted from the message.
   Error upstream_error(int status, std::string_view body) const;
   // POST/GET returning the 2xx body, or the classified upstream error (including 2xx error bodies).
@@ -137,8 +138,9 @@ class OpenAiCompatibleProvider {
   OpenAiCompatibleConfig config_;
   std::string display_base_url_;
   std::string label_;
-  std::string root_path_;  // server root path ("" or a proxy prefix)
-  std::string api_path_;   // API root path ("/v1")
+  std::string root_path_;    // server root path ("" or a proxy prefix)
+  std::string api_path_;     // API root path ("/v1")
+  std::string chat_target_;  // api_path_ + "/chat/completions"
   std::optional<Error> config_error_;
   std::unique_ptr<net::HttpClient> client_;
   std::map<std::string, Capabilities, std::less<>> refined_;  // from /api/v0/models

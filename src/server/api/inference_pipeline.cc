@@ -1,6 +1,7 @@
 #include "server/api/inference_pipeline.h"
 
 #include "config/gateway_config.h"
+#include "openai_wire/client_body.h"
 #include "server/admin/request_event.h"
 #include "server/api/handler_support.h"
 #include "server/routing/model_resolver.h"
@@ -32,8 +33,11 @@ struct Prepared {
 asio::awaitable<std::optional<Prepared>> prepare(RequestContext& ctx, Dialect& dialect) {
   const auto& config = ctx.worker.config;
   auto parsed = dialect.parse(ctx.request.body(), request_limits(config.limits));
-  // What the answer needs was copied out: a long conversation's body is not held for the minutes
-  // a stream can last.
+  // A body the upstream can be sent as it is, edited (openai_wire/client_body.h), moves into the
+  // request; the provider takes it again to build the upstream body before any answer starts.
+  // Otherwise what the answer needs was copied out: a long conversation's body is not held for
+  // the minutes a stream can last.
+  if (parsed) openai_wire::keep_client_body(parsed->request, std::move(ctx.request.body()));
   std::string().swap(ctx.request.body());
   if (!parsed) {
     co_await fail(ctx, parsed.error());
