@@ -21,6 +21,8 @@ constexpr std::chrono::milliseconds kDrainBudget{200};
 constexpr std::size_t kDrainLimit = 64u << 10;
 // Decoded parts whose room the stream keeps once they were taken (more came in one read: freed).
 constexpr std::size_t kKeptPendingParts = 8;
+// The scanner's scratch room (unescaped strings) kept between events.
+constexpr std::size_t kKeptScratchBytes = 4096;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() &&
@@ -240,6 +242,8 @@ Result<void> OpenAiChatStream::handle_event(std::string_view raw) {
   if (openai_wire::detail::scan_common_shape(data, openai_wire::detail::ShapeKind::kChunk, shape,
                                              scratch_)) {
     take_common_chunk(shape);
+    // A large event's room is given back: the stream may wait for minutes.
+    if (scratch_.capacity() > kKeptScratchBytes) std::string().swap(scratch_);
   } else {
     auto chunk = openai_wire::detail::decode_chat_chunk_tree(data, upstream_);
     if (!chunk) return chunk.error();

@@ -1,6 +1,6 @@
-// decode_chunk_fast_path / decode_response_fast_path, the SAX fast paths of decode_chat_chunk and
-// decode_chat_response: they answer for the common shape, decline everything else, and always
-// agree with the tree decoders.
+// decode_chunk_fast_path / decode_response_fast_path / scan_common_shape, the fast paths of
+// decode_chat_chunk and decode_chat_response: they answer for the common shape, decline everything
+// else, and always agree with the tree decoders.
 #include <gtest/gtest.h>
 
 #include <climits>
