@@ -75,10 +75,41 @@ void check_fast_path_agrees(std::string_view input, std::string_view name, Fast 
                  describe(*general));
 }
 
+std::string describe(const openai_wire::detail::CommonShape& s) {
+  auto opt = [](const std::optional<std::string_view>& v) {
+    return v ? "[" + std::string(*v) + "]" : std::string("none");
+  };
+  return "id=" + std::string(s.id) + " model=" + std::string(s.model) +
+         " created=" + std::to_string(s.created) + " content=" + opt(s.content) +
+         " reasoning=" + opt(s.reasoning_text()) + " finish=" + opt(s.finish_reason) +
+         describe_usage(s.usage());
+}
+
+// OpenAiChatStream scans every chunk with one scratch string, reused: what a payload scans to must
+// not depend on what the scratch string held before.
+void check_scan_with_reused_scratch(std::string_view data) {
+  using openai_wire::detail::CommonShape;
+  using openai_wire::detail::scan_common_shape;
+  using openai_wire::detail::ShapeKind;
+  thread_local std::string reused = "left over from an earlier payload \\ \"";
+  CommonShape fresh_shape;
+  CommonShape reused_shape;
+  std::string fresh;
+  const bool a = scan_common_shape(data, ShapeKind::kChunk, fresh_shape, fresh);
+  const bool b = scan_common_shape(data, ShapeKind::kChunk, reused_shape, reused);
+  FUZZ_CHECK(a == b, "scan_common_shape depends on its scratch string's past");
+  if (a) {
+    FUZZ_CHECK(describe(fresh_shape) == describe(reused_shape),
+               "scan_common_shape with a reused scratch string disagrees: " +
+                   describe(fresh_shape) + " vs " + describe(reused_shape));
+  }
+}
+
 void check_chunk(std::string_view data) {
   check_fast_path_agrees(data, "decode_chunk_fast_path",
                          openai_wire::detail::decode_chunk_fast_path,
                          openai_wire::detail::decode_chat_chunk_tree);
+  check_scan_with_reused_scratch(data);
   auto chunk = openai_wire::decode_chat_chunk(data, kUpstream);
   if (!chunk) return check_error(chunk.error(), "decode_chat_chunk");
   openai_wire::ChunkEncoder encoder("chatcmpl-fuzz", chunk->info.model, chunk->info.created);

@@ -35,6 +35,7 @@ class FleetChatStream final : public ChatStream {
     co_return part;
   }
   bool ready() override { return inner_->ready(); }
+  std::optional<StreamPart> next_ready() override { return inner_->next_ready(); }
 
  private:
   Lease lease_;  // declared first: released after the upstream stream is closed

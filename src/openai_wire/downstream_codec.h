@@ -76,6 +76,8 @@ class ChunkEncoder {
  public:
   ChunkEncoder(std::string id, std::string model, std::int64_t created);
   std::string encode(const StreamPart& part);  // TextDelta/ReasoningDelta/ToolCallDelta/Finish
+  // The same event, appended to `out` (a caller batching events reuses one buffer).
+  void encode_into(const StreamPart& part, std::string& out);
   std::string usage_chunk(const Usage& usage) const;
   static std::string_view done() { return "data: [DONE]\n\n"; }
 

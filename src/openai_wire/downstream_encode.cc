@@ -190,9 +190,14 @@ ChunkEncoder::ChunkEncoder(std::string id, std::string model, std::int64_t creat
   head_ = object.substr(1, object.size() - 2);  // the members, without the braces
 }
 
-[[gnu::flatten]] std::string ChunkEncoder::encode(const StreamPart& part) {
+std::string ChunkEncoder::encode(const StreamPart& part) {
   std::string out;
-  out.reserve(head_.size() + 128 + payload_size(part) + payload_size(part) / 8);
+  encode_into(part, out);
+  return out;
+}
+
+[[gnu::flatten]] void ChunkEncoder::encode_into(const StreamPart& part, std::string& out) {
+  out.reserve(out.size() + head_.size() + 128 + payload_size(part) + payload_size(part) / 8);
   out.append("data: ");
   JsonWriter w(out);
   w.begin_object().members(head_);
@@ -245,7 +250,6 @@ ChunkEncoder::ChunkEncoder(std::string id, std::string model, std::int64_t creat
   if (finish && finish->usage) write_usage(w.key("usage"_js), *finish->usage);
   w.end_object();
   out.append("\n\n");
-  return out;
 }
 
 [[gnu::flatten]] std::string ChunkEncoder::usage_chunk(const Usage& usage) const {

@@ -1,20 +1,46 @@
 #include "openai_wire/fast_path_decode.h"
 
-#include <boost/json/basic_parser_impl.hpp>
-
 #include <algorithm>
-#include <array>
 #include <climits>
 #include <cstdint>
+#include <cstring>
 #include <string>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace roci::openai_wire::detail {
 namespace {
 
-namespace json = boost::json;
+// The first byte of [p, end) that a string scan must look at: '"', '\\', a control byte or a
+// non-ASCII byte; `end` when there is none. 16 bytes at a time where SSE2 exists (every x86-64).
+const char* next_special(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed: bytes >= 0x80 are negative, so "< 0x20" also finds them.
+    const __m128i hit =
+        _mm_or_si128(_mm_cmplt_epi8(v, space),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    if (mask != 0) return p + __builtin_ctz(mask);
+    p += 16;
+  }
+#endif
+  while (p < end) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return p;
+    ++p;
+  }
+  return end;
+}
 
-// Where the parser is: the objects and arrays of the common chunk shape, nothing else.
-enum class Scope : std::uint8_t { kRoot, kChoices, kChoice, kDelta, kUsage };
+// Where the scanner is: the objects of the common shape, nothing else.
+enum class Scope : std::uint8_t { kRoot, kChoice, kDelta, kUsage };
 
 // The keys the common shape may hold; each scope accepts its own subset.
 enum class Key : std::uint8_t {
@@ -42,40 +68,72 @@ enum class Key : std::uint8_t {
   kTotalTokens,
 };
 
-// `inner` is the choice's payload key: "delta" in a chunk, "message" in a chat.completion.
+bool is(std::string_view k, std::string_view name) {
+  return std::memcmp(k.data(), name.data(), name.size()) == 0;  // callers compared the sizes
+}
+
+// `inner` is the choice's payload key: "delta" in a chunk, "message" in a chat.completion. The
+// length picks the candidates; one memcmp confirms.
 Key key_in(Scope scope, std::string_view k, std::string_view inner) {
   switch (scope) {
     case Scope::kRoot:
-      if (k == "id") return Key::kId;
-      if (k == "object") return Key::kObject;
-      if (k == "created") return Key::kCreated;
-      if (k == "model") return Key::kModel;
-      if (k == "system_fingerprint") return Key::kSystemFingerprint;
-      if (k == "choices") return Key::kChoices;
-      if (k == "usage") return Key::kUsage;
-      if (k == "service_tier") return Key::kServiceTier;  // OpenAI
-      if (k == "obfuscation") return Key::kObfuscation;   // OpenAI
-      return Key::kNone;
+      switch (k.size()) {
+        case 2:
+          return is(k, "id") ? Key::kId : Key::kNone;
+        case 5:
+          if (is(k, "model")) return Key::kModel;
+          return is(k, "usage") ? Key::kUsage : Key::kNone;
+        case 6:
+          return is(k, "object") ? Key::kObject : Key::kNone;
+        case 7:
+          if (is(k, "created")) return Key::kCreated;
+          return is(k, "choices") ? Key::kChoices : Key::kNone;
+        case 11:
+          return is(k, "obfuscation") ? Key::kObfuscation : Key::kNone;  // OpenAI
+        case 12:
+          return is(k, "service_tier") ? Key::kServiceTier : Key::kNone;  // OpenAI
+        case 18:
+          return is(k, "system_fingerprint") ? Key::kSystemFingerprint : Key::kNone;
+        default:
+          return Key::kNone;
+      }
     case Scope::kChoice:
-      if (k == "index") return Key::kIndex;
-      if (k == inner) return Key::kDelta;
-      if (k == "logprobs") return Key::kLogprobs;
-      if (k == "finish_reason") return Key::kFinishReason;
-      return Key::kNone;
+      if (k.size() == inner.size() && is(k, inner)) return Key::kDelta;
+      switch (k.size()) {
+        case 5:
+          return is(k, "index") ? Key::kIndex : Key::kNone;
+        case 8:
+          return is(k, "logprobs") ? Key::kLogprobs : Key::kNone;
+        case 13:
+          return is(k, "finish_reason") ? Key::kFinishReason : Key::kNone;
+        default:
+          return Key::kNone;
+      }
     case Scope::kDelta:
-      if (k == "role") return Key::kRole;
-      if (k == "content") return Key::kContent;
-      if (k == "reasoning_content") return Key::kReasoningContent;
-      if (k == "reasoning") return Key::kReasoning;
-      if (k == "refusal") return Key::kRefusal;  // OpenAI; not read by the tree decoder either
-      return Key::kNone;
+      switch (k.size()) {
+        case 4:
+          return is(k, "role") ? Key::kRole : Key::kNone;
+        case 7:
+          if (is(k, "content")) return Key::kContent;
+          return is(k, "refusal") ? Key::kRefusal : Key::kNone;  // OpenAI; the tree ignores it too
+        case 9:
+          return is(k, "reasoning") ? Key::kReasoning : Key::kNone;
+        case 17:
+          return is(k, "reasoning_content") ? Key::kReasoningContent : Key::kNone;
+        default:
+          return Key::kNone;
+      }
     case Scope::kUsage:
-      if (k == "prompt_tokens") return Key::kPromptTokens;
-      if (k == "completion_tokens") return Key::kCompletionTokens;
-      if (k == "total_tokens") return Key::kTotalTokens;
-      return Key::kNone;
-    case Scope::kChoices:
-      return Key::kNone;
+      switch (k.size()) {
+        case 12:
+          return is(k, "total_tokens") ? Key::kTotalTokens : Key::kNone;
+        case 13:
+          return is(k, "prompt_tokens") ? Key::kPromptTokens : Key::kNone;
+        case 17:
+          return is(k, "completion_tokens") ? Key::kCompletionTokens : Key::kNone;
+        default:
+          return Key::kNone;
+      }
   }
   return Key::kNone;
 }
@@ -84,247 +142,421 @@ int clamp_to_int(std::int64_t v) {
   return static_cast<int>(std::clamp<std::int64_t>(v, INT_MIN, INT_MAX));
 }
 
-// SAX handler: fills the fields of the common shape; any other event declines (returns false,
-// and `declined` tells it apart from a syntax error, which declines too).
-class CommonShapeHandler {
+bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+// The length of the valid UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, at most
+// U+10FFFF) that starts with the non-ASCII byte at `p`, or 0.
+std::size_t utf8_sequence(const char* p, const char* end) {
+  const auto c0 = static_cast<unsigned char>(p[0]);
+  const auto avail = static_cast<std::size_t>(end - p);
+  auto byte = [p](std::size_t i) { return static_cast<unsigned char>(p[i]); };
+  if (c0 < 0xC2) return 0;  // a continuation byte, or an overlong 2-byte form
+  if (c0 < 0xE0) return avail >= 2 && is_continuation(byte(1)) ? 2 : 0;
+  if (c0 < 0xF0) {
+    if (avail < 3 || !is_continuation(byte(1)) || !is_continuation(byte(2))) return 0;
+    if (c0 == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
+    if (c0 == 0xED && byte(1) >= 0xA0) return 0;  // a surrogate
+    return 3;
+  }
+  if (c0 < 0xF5) {
+    if (avail < 4 || !is_continuation(byte(1)) || !is_continuation(byte(2)) ||
+        !is_continuation(byte(3))) {
+      return 0;
+    }
+    if (c0 == 0xF0 && byte(1) < 0x90) return 0;   // overlong
+    if (c0 == 0xF4 && byte(1) >= 0x90) return 0;  // past U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// One pass over a payload of the common shape (recursive descent, at most four objects deep:
+// root > choices > choice > delta). Every method returns false to decline.
+class ShapeScanner {
  public:
-  // `inner`: "delta" (stream chunks) or "message" (chat.completion bodies).
-  explicit CommonShapeHandler(std::string_view inner) : inner_(inner) {}
+  ShapeScanner(std::string_view data, std::string_view inner, CommonShape& out,
+               std::string& scratch)
+      : p_(data.data()),
+        end_(data.data() + data.size()),
+        size_(data.size()),
+        inner_(inner),
+        out_(out),
+        scratch_(scratch) {}
 
-  static constexpr std::size_t max_object_size = json::object::max_size();
-  static constexpr std::size_t max_array_size = json::array::max_size();
-  static constexpr std::size_t max_key_size = json::string::max_size();
-  static constexpr std::size_t max_string_size = json::string::max_size();
-
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
-
-  bool on_object_begin(json::error_code& ec) {
-    if (depth_ == 0) return push(Scope::kRoot, ec);
-    const Scope top = scopes_[depth_ - 1];
-    if (top == Scope::kRoot && key_ == Key::kUsage) {
-      has_usage_ = true;
-      return push(Scope::kUsage, ec);
-    }
-    if (top == Scope::kChoices) {
-      if (has_choice_) return decline(ec);  // n > 1: which choice is first needs the tree
-      has_choice_ = true;
-      return push(Scope::kChoice, ec);
-    }
-    if (top == Scope::kChoice && key_ == Key::kDelta) {
-      has_delta_ = true;
-      return push(Scope::kDelta, ec);
-    }
-    return decline(ec);
+  bool run() {
+    skip_ws();
+    if (!eat('{') || !object(Scope::kRoot)) return false;
+    skip_ws();
+    return p_ == end_;
   }
-  bool on_object_end(std::size_t, json::error_code&) {
-    pop();
-    return true;
-  }
-  bool on_array_begin(json::error_code& ec) {
-    if (depth_ == 1 && key_ == Key::kChoices) return push(Scope::kChoices, ec);
-    return decline(ec);
-  }
-  bool on_array_end(std::size_t, json::error_code&) {
-    pop();
-    return true;
-  }
-
-  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-    text_.append(s.data(), s.size());
-    return true;
-  }
-  bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
-    text_.append(s.data(), s.size());
-    key_ = key_in(scopes_[depth_ - 1], text_, inner_);
-    text_.clear();
-    if (key_ == Key::kNone) return decline(ec);
-    const auto bit = std::uint32_t{1} << static_cast<unsigned>(key_);
-    std::uint32_t& seen = seen_[depth_ - 1];
-    if ((seen & bit) != 0) return decline(ec);  // a duplicate key: the tree keeps one of them
-    seen |= bit;
-    return true;
-  }
-
-  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
-    text_.append(s.data(), s.size());
-    return true;
-  }
-  bool on_string(json::string_view s, std::size_t, json::error_code& ec) {
-    if (depth_ == 0) return decline(ec);  // a bare string is no chunk
-    text_.append(s.data(), s.size());
-    std::string* into = string_target();
-    if (into == nullptr && !ignored_string()) return decline(ec);
-    if (into != nullptr) *into = std::move(text_);
-    text_.clear();
-    return true;
-  }
-
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
-  bool on_int64(std::int64_t v, json::string_view, json::error_code& ec) {
-    if (depth_ == 0) return decline(ec);
-    const Scope top = scopes_[depth_ - 1];
-    if (top == Scope::kRoot && key_ == Key::kCreated) {
-      info_.created = v;
-    } else if (top == Scope::kChoice && key_ == Key::kIndex) {
-      if (v != 0) return decline(ec);  // another choice of an n > 1 answer: the tree numbers it
-    } else if (top == Scope::kUsage && key_ == Key::kPromptTokens) {
-      prompt_tokens_ = clamp_to_int(v);
-    } else if (top == Scope::kUsage && key_ == Key::kCompletionTokens) {
-      completion_tokens_ = clamp_to_int(v);
-    } else if (top == Scope::kUsage && key_ == Key::kTotalTokens) {
-      total_tokens_ = clamp_to_int(v);
-    } else {
-      return decline(ec);
-    }
-    return true;
-  }
-  bool on_uint64(std::uint64_t, json::string_view, json::error_code& ec) { return decline(ec); }
-  bool on_double(double, json::string_view, json::error_code& ec) { return decline(ec); }
-  bool on_bool(bool, json::error_code& ec) { return decline(ec); }
-  bool on_null(json::error_code& ec) {
-    // null reads as absent for every field of the shape except the containers the tree needs.
-    if (depth_ == 0) return decline(ec);
-    const Scope top = scopes_[depth_ - 1];
-    const bool absent_ok = (top == Scope::kRoot && key_ != Key::kChoices) ||
-                           (top == Scope::kChoice && key_ != Key::kDelta) || top == Scope::kDelta;
-    return absent_ok ? true : decline(ec);
-  }
-  bool on_comment_part(json::string_view, json::error_code& ec) { return decline(ec); }
-  bool on_comment(json::string_view, json::error_code& ec) { return decline(ec); }
-
-  // The DecodedChunk, as decode_chat_chunk_tree would build it. Call after a complete parse.
-  DecodedChunk chunk() {
-    DecodedChunk out;
-    out.info = std::move(info_);
-    out.usage = usage();
-    if (has_choice_) {
-      if (finish_reason_) out.finish_reason = parse_finish_reason(*finish_reason_);
-      if (has_delta_) {
-        const std::optional<std::string>& reasoning = reasoning_text();
-        if (reasoning && !reasoning->empty()) out.parts.emplace_back(ReasoningDelta{*reasoning});
-        if (content_ && !content_->empty()) out.parts.emplace_back(TextDelta{std::move(*content_)});
-      }
-    }
-    return out;
-  }
-
-  // The GenerationResult, as decode_chat_response's tree path would build it; nullopt when the
-  // body lacks the choice or its message (the tree path words that error).
-  std::optional<GenerationResult> result() {
-    if (!has_choice_ || !has_delta_) return std::nullopt;
-    GenerationResult r;
-    if (content_) r.text = std::move(*content_);
-    if (const auto& reasoning = reasoning_text()) r.reasoning = *reasoning;
-    r.finish_reason = finish_reason_ ? parse_finish_reason(*finish_reason_) : FinishReason::kStop;
-    r.usage = usage();
-    r.id = std::move(info_.id);
-    r.model = std::move(info_.model);
-    r.created = info_.created;
-    r.system_fingerprint = std::move(info_.system_fingerprint);
-    return r;
-  }
-
-  bool declined = false;
 
  private:
-  static constexpr std::size_t kMaxDepth = 3;  // root > choices > choice > delta
-
-  bool push(Scope scope, json::error_code& ec) {
-    if (depth_ > kMaxDepth) return decline(ec);
-    scopes_[depth_] = scope;
-    seen_[depth_] = 0;
-    ++depth_;
-    key_ = Key::kNone;
-    return true;
+  void skip_ws() {
+    // Most calls find none: one comparison rules out every byte above the space.
+    while (p_ < end_ && static_cast<unsigned char>(*p_) <= ' ' &&
+           (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) {
+      ++p_;
+    }
   }
-  void pop() {
-    --depth_;
-    key_ = Key::kNone;  // a container value ends its key; the next key comes before any value
-  }
-  bool decline(json::error_code& ec) {
-    declined = true;
-    ec = json::error::syntax;
+  bool eat(char c) {
+    if (p_ < end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
     return false;
   }
-  // Where a string value of the current key goes; nullptr when it is not kept.
-  std::string* string_target() {
-    const Scope top = scopes_[depth_ - 1];
-    if (top == Scope::kRoot) {
-      if (key_ == Key::kId) return &info_.id;
-      if (key_ == Key::kModel) return &info_.model;
-      if (key_ == Key::kSystemFingerprint) return &info_.system_fingerprint;
-    } else if (top == Scope::kChoice && key_ == Key::kFinishReason) {
-      return &finish_reason_.emplace();
-    } else if (top == Scope::kDelta) {
-      if (key_ == Key::kContent) return &content_.emplace();
-      if (key_ == Key::kReasoningContent) return &reasoning_content_.emplace();
-      if (key_ == Key::kReasoning) return &reasoning_.emplace();
+
+  // After '{': the members, up to and including '}'. Keys hold no escapes (a key that needs one
+  // matches none of the shape's keys anyway), and none repeats.
+  bool object(Scope scope) {
+    std::uint32_t seen = 0;
+    skip_ws();
+    if (eat('}')) return true;
+    while (true) {
+      skip_ws();
+      if (!eat('"')) return false;
+      // A key holding anything next_special stops at but its closing quote matches no key.
+      const char* close = next_special(p_, end_);
+      if (close == end_ || *close != '"') return false;
+      const Key key = key_in(scope, std::string_view(p_, close - p_), inner_);
+      p_ = close + 1;
+      if (key == Key::kNone) return false;
+      const auto bit = std::uint32_t{1} << static_cast<unsigned>(key);
+      if ((seen & bit) != 0) return false;  // a duplicate key: the tree keeps one of them
+      seen |= bit;
+      skip_ws();
+      if (!eat(':')) return false;
+      skip_ws();
+      if (!member(scope, key)) return false;
+      skip_ws();
+      if (eat(',')) continue;
+      return eat('}');
     }
-    return nullptr;
-  }
-  // String values the tree decoder reads past.
-  bool ignored_string() const {
-    const Scope top = scopes_[depth_ - 1];
-    return (top == Scope::kRoot &&
-            (key_ == Key::kObject || key_ == Key::kServiceTier || key_ == Key::kObfuscation)) ||
-           (top == Scope::kDelta && (key_ == Key::kRole || key_ == Key::kRefusal));
   }
 
-  std::optional<Usage> usage() const {
-    if (!has_usage_) return std::nullopt;
-    const long long sum = static_cast<long long>(prompt_tokens_) + completion_tokens_;
-    return Usage{prompt_tokens_, completion_tokens_,
-                 total_tokens_.value_or(static_cast<int>(std::min<long long>(sum, INT_MAX)))};
-  }
-  // reasoning_content wins over reasoning when it is a string, even an empty one.
-  const std::optional<std::string>& reasoning_text() const {
-    return reasoning_content_ ? reasoning_content_ : reasoning_;
+  bool member(Scope scope, Key key) {
+    if (p_ == end_) return false;
+    switch (*p_) {
+      case '"':
+        return string_member(scope, key);
+      case 'n':
+        return null_member(scope, key);
+      case '{':
+        ++p_;
+        if (scope == Scope::kRoot && key == Key::kUsage) {
+          out_.has_usage = true;
+          return object(Scope::kUsage);
+        }
+        if (scope == Scope::kChoice && key == Key::kDelta) {
+          out_.has_message = true;
+          return object(Scope::kDelta);
+        }
+        return false;
+      case '[':
+        ++p_;
+        return scope == Scope::kRoot && key == Key::kChoices && choices();
+      default:
+        return integer_member(scope, key);
+    }
   }
 
+  // After '[' of "choices": nothing, or one object (n > 1: which choice is first needs the tree).
+  bool choices() {
+    skip_ws();
+    if (eat(']')) return true;
+    if (!eat('{')) return false;
+    out_.has_choice = true;
+    if (!object(Scope::kChoice)) return false;
+    skip_ws();
+    return eat(']');
+  }
+
+  bool string_member(Scope scope, Key key) {
+    ++p_;  // the opening quote
+    std::string_view text;
+    if (!string(text)) return false;
+    switch (scope) {
+      case Scope::kRoot:
+        if (key == Key::kId) {
+          out_.id = text;
+        } else if (key == Key::kModel) {
+          out_.model = text;
+        } else if (key == Key::kSystemFingerprint) {
+          out_.system_fingerprint = text;
+        } else if (key != Key::kObject && key != Key::kServiceTier && key != Key::kObfuscation) {
+          return false;
+        }
+        return true;
+      case Scope::kChoice:
+        if (key != Key::kFinishReason) return false;
+        out_.finish_reason = text;
+        return true;
+      case Scope::kDelta:
+        if (key == Key::kContent) {
+          out_.content = text;
+        } else if (key == Key::kReasoningContent) {
+          out_.reasoning_content = text;
+        } else if (key == Key::kReasoning) {
+          out_.reasoning = text;
+        }
+        return true;  // role, refusal: read past, as the tree decoder does
+      case Scope::kUsage:
+        return false;
+    }
+    return false;
+  }
+
+  // null reads as absent for every field of the shape except the containers the tree needs.
+  bool null_member(Scope scope, Key key) {
+    if (end_ - p_ < 4 || std::memcmp(p_, "null", 4) != 0) return false;
+    p_ += 4;
+    return (scope == Scope::kRoot && key != Key::kChoices) ||
+           (scope == Scope::kChoice && key != Key::kDelta) || scope == Scope::kDelta;
+  }
+
+  // A non-negative integer up to INT64_MAX (no sign, fraction or exponent: those decline, as
+  // does a larger number, which Boost.JSON reads as uint64 or double).
+  bool integer_member(Scope scope, Key key) {
+    const char* start = p_;
+    std::uint64_t u = 0;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9' && p_ - start < 18) {  // 18 digits cannot overflow
+      u = u * 10 + static_cast<std::uint64_t>(*p_ - '0');
+      ++p_;
+    }
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {  // the 19th digit and on: checked
+      const auto d = static_cast<std::uint64_t>(*p_ - '0');
+      if (u > (static_cast<std::uint64_t>(INT64_MAX) - d) / 10) return false;
+      u = u * 10 + d;
+      ++p_;
+    }
+    if (p_ == start || (*start == '0' && p_ - start > 1)) return false;
+    if (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;
+    const auto v = static_cast<std::int64_t>(u);
+    if (scope == Scope::kRoot && key == Key::kCreated) {
+      out_.created = v;
+    } else if (scope == Scope::kChoice && key == Key::kIndex) {
+      if (v != 0) return false;  // another choice of an n > 1 answer: the tree numbers it
+    } else if (scope == Scope::kUsage && key == Key::kPromptTokens) {
+      out_.prompt_tokens = clamp_to_int(v);
+    } else if (scope == Scope::kUsage && key == Key::kCompletionTokens) {
+      out_.completion_tokens = clamp_to_int(v);
+    } else if (scope == Scope::kUsage && key == Key::kTotalTokens) {
+      out_.total_tokens = clamp_to_int(v);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // After the opening quote: the string's text, up to and including the closing quote. Without
+  // escapes the text is a span of the payload.
+  bool string(std::string_view& text) {
+    const char* start = p_;
+    while ((p_ = next_special(p_, end_)) < end_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        text = std::string_view(start, p_ - start);
+        ++p_;
+        return true;
+      }
+      if (c == '\\') return escaped_string(start, text);
+      if (c < 0x20) return false;
+      const std::size_t n = utf8_sequence(p_, end_);  // c >= 0x80
+      if (n == 0) return false;
+      p_ += n;
+    }
+    return false;
+  }
+
+  // The rest of a string from its first escape on, unescaped into the scratch string.
+  bool escaped_string(const char* start, std::string_view& text) {
+    // Unescaped text is never longer than its source: one reserve for the whole payload keeps the
+    // earlier views into the scratch string valid.
+    if (scratch_.capacity() < size_) scratch_.reserve(size_);
+    const std::size_t from = scratch_.size();
+    scratch_.append(start, p_ - start);
+    while (p_ < end_) {
+      const char* run = p_;
+      p_ = next_special(p_, end_);
+      scratch_.append(run, p_ - run);
+      if (p_ == end_) break;
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        text = std::string_view(scratch_.data() + from, scratch_.size() - from);
+        ++p_;
+        return true;
+      }
+      if (c == '\\') {
+        if (!escape()) return false;
+      } else if (c < 0x20) {
+        return false;
+      } else {
+        const std::size_t n = utf8_sequence(p_, end_);
+        if (n == 0) return false;
+        scratch_.append(p_, n);
+        p_ += n;
+      }
+    }
+    return false;
+  }
+
+  // At a backslash: one escape, appended to the scratch string.
+  bool escape() {
+    if (end_ - p_ < 2) return false;
+    const char e = p_[1];
+    p_ += 2;
+    switch (e) {
+      case '"':
+      case '\\':
+      case '/':
+        scratch_.push_back(e);
+        return true;
+      case 'b':
+        scratch_.push_back('\b');
+        return true;
+      case 'f':
+        scratch_.push_back('\f');
+        return true;
+      case 'n':
+        scratch_.push_back('\n');
+        return true;
+      case 'r':
+        scratch_.push_back('\r');
+        return true;
+      case 't':
+        scratch_.push_back('\t');
+        return true;
+      case 'u':
+        break;
+      default:
+        return false;
+    }
+    std::uint32_t cp = 0;
+    if (!hex4(cp)) return false;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // a lone low surrogate
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      std::uint32_t low = 0;
+      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
+      p_ += 2;
+      if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    }
+    append_utf8(scratch_, cp);
+    return true;
+  }
+
+  bool hex4(std::uint32_t& cp) {
+    if (end_ - p_ < 4) return false;
+    for (int i = 0; i < 4; ++i) {
+      const char h = *p_++;
+      cp <<= 4;
+      if (h >= '0' && h <= '9') {
+        cp |= static_cast<std::uint32_t>(h - '0');
+      } else if (h >= 'a' && h <= 'f') {
+        cp |= static_cast<std::uint32_t>(h - 'a' + 10);
+      } else if (h >= 'A' && h <= 'F') {
+        cp |= static_cast<std::uint32_t>(h - 'A' + 10);
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
+  std::size_t size_;
   std::string_view inner_;
-  StreamInfo info_;
-  std::array<Scope, kMaxDepth + 1> scopes_{};
-  std::array<std::uint32_t, kMaxDepth + 1> seen_{};  // keys seen per open object (duplicates)
-  std::size_t depth_ = 0;
-  Key key_ = Key::kNone;
-  std::string text_;  // the key or string being assembled from its parts
-  bool has_usage_ = false;
-  bool has_choice_ = false;
-  bool has_delta_ = false;
-  int prompt_tokens_ = 0;
-  int completion_tokens_ = 0;
-  std::optional<int> total_tokens_;
-  std::optional<std::string> finish_reason_;
-  std::optional<std::string> content_;
-  std::optional<std::string> reasoning_content_;
-  std::optional<std::string> reasoning_;
+  CommonShape& out_;
+  std::string& scratch_;
 };
-
-// Runs the handler over `data`; true when it accepted the whole document.
-bool parse_common(json::basic_parser<CommonShapeHandler>& parser, std::string_view data) {
-  json::error_code ec;
-  const std::size_t n = parser.write_some(false, data.data(), data.size(), ec);
-  return !ec && n == data.size() && parser.done() && !parser.handler().declined;
-}
 
 }  // namespace
 
+std::optional<Usage> CommonShape::usage() const {
+  if (!has_usage) return std::nullopt;
+  const long long sum = static_cast<long long>(prompt_tokens) + completion_tokens;
+  return Usage{prompt_tokens, completion_tokens,
+               total_tokens.value_or(static_cast<int>(std::min<long long>(sum, INT_MAX)))};
+}
+
+bool scan_common_shape(std::string_view data, ShapeKind kind, CommonShape& out,
+                       std::string& scratch) {
+  out = CommonShape{};
+  scratch.clear();
+  try {
+    ShapeScanner scanner(data, kind == ShapeKind::kChunk ? "delta" : "message", out, scratch);
+    return scanner.run();
+  } catch (...) {  // std::bad_alloc from the scratch string: the general path reports it
+    return false;
+  }
+}
+
 std::optional<DecodedChunk> decode_chunk_fast_path(std::string_view data) {
   try {
-    json::basic_parser<CommonShapeHandler> parser(json::parse_options{}, "delta");
-    if (!parse_common(parser, data)) return std::nullopt;
-    return parser.handler().chunk();
-  } catch (...) {  // std::bad_alloc from a string: the general path reports it
+    CommonShape shape;
+    std::string scratch;
+    if (!scan_common_shape(data, ShapeKind::kChunk, shape, scratch)) return std::nullopt;
+    DecodedChunk out;
+    out.info.id = shape.id;
+    out.info.model = shape.model;
+    out.info.created = shape.created;
+    out.info.system_fingerprint = shape.system_fingerprint;
+    out.usage = shape.usage();
+    if (shape.has_choice) {
+      if (shape.finish_reason) out.finish_reason = parse_finish_reason(*shape.finish_reason);
+      if (shape.has_message) {
+        const auto reasoning = shape.reasoning_text();
+        if (reasoning && !reasoning->empty()) {
+          out.parts.emplace_back(ReasoningDelta{std::string(*reasoning)});
+        }
+        if (shape.content && !shape.content->empty()) {
+          out.parts.emplace_back(TextDelta{std::string(*shape.content)});
+        }
+      }
+    }
+    return out;
+  } catch (...) {
     return std::nullopt;
   }
 }
 
 std::optional<GenerationResult> decode_response_fast_path(std::string_view body) {
   try {
-    json::basic_parser<CommonShapeHandler> parser(json::parse_options{}, "message");
-    if (!parse_common(parser, body)) return std::nullopt;
-    return parser.handler().result();
+    CommonShape shape;
+    std::string scratch;
+    if (!scan_common_shape(body, ShapeKind::kResponse, shape, scratch)) return std::nullopt;
+    // Without the choice or its message the tree path words the error.
+    if (!shape.has_choice || !shape.has_message) return std::nullopt;
+    GenerationResult r;
+    if (shape.content) r.text = *shape.content;
+    if (const auto reasoning = shape.reasoning_text()) r.reasoning = *reasoning;
+    r.finish_reason =
+        shape.finish_reason ? parse_finish_reason(*shape.finish_reason) : FinishReason::kStop;
+    r.usage = shape.usage();
+    r.id = shape.id;
+    r.model = shape.model;
+    r.created = shape.created;
+    r.system_fingerprint = shape.system_fingerprint;
+    return r;
   } catch (...) {
     return std::nullopt;
   }

@@ -6,22 +6,65 @@
 //    "logprobs":null,"finish_reason":null}]}
 //
 // (`"message"` instead of `"delta"` in a chat.completion), plus usage (`"choices":[]` and
-// `"usage":{...}` in a stream) and `reasoning_content` / `reasoning`. Boost.JSON's SAX parser
-// reads the payload straight into the result, without building a JSON tree.
+// `"usage":{...}` in a stream) and `reasoning_content` / `reasoning`. A hand-written scanner reads
+// the payload once and records where each field's text is (spans into the payload, or into a
+// scratch string for the strings that hold escapes); no JSON tree, no allocation per field.
 //
-// Contract: these answer only when they are sure to agree with the tree-based decoders, and return
-// nullopt for anything else: an unknown or duplicate key, an unexpected type, tool calls, content
-// parts, an error envelope, `stats` / `timings`, more than one choice or a choice whose index is
-// not 0, a number that is not a plain integer, invalid JSON. The callers then decode the payload
-// the general way. The upstream_decode fuzz target checks the agreement on every input.
+// Contract: these answer only when they are sure to agree with the tree-based decoders, and decline
+// (false / nullopt) for anything else: an unknown or duplicate key, a key with an escape, an
+// unexpected type, tool calls, content parts, an error envelope, `stats` / `timings`, more than one
+// choice or a choice whose index is not 0, a number that is not an integer in 0..INT64_MAX, a
+// string with invalid UTF-8 or an escaped lone surrogate, invalid JSON. The callers then decode the
+// payload the general way. The upstream_decode fuzz target checks the agreement on every input.
 #pragma once
 
 #include "openai_wire/upstream_codec.h"
 
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace roci::openai_wire::detail {
+
+// What the scanner found in one payload of the common shape. The views point into the payload or
+// into the scratch string given to scan_common_shape: valid while both are unchanged. An absent or
+// null field is nullopt / "" / 0, as the tree decoders read it.
+struct CommonShape {
+  std::string_view id;
+  std::string_view model;
+  std::string_view system_fingerprint;
+  std::int64_t created = 0;
+  bool has_choice = false;   // "choices" held its one choice (index 0)
+  bool has_message = false;  // that choice's "delta" (chunk) / "message" (answer) object
+  std::optional<std::string_view> content;
+  std::optional<std::string_view> reasoning_content;
+  std::optional<std::string_view> reasoning;
+  std::optional<std::string_view> finish_reason;
+  bool has_usage = false;
+  int prompt_tokens = 0;
+  int completion_tokens = 0;
+  std::optional<int> total_tokens;
+
+  // Usage as decode_usage reads it (total = prompt + completion when absent), if "usage" was given.
+  std::optional<Usage> usage() const;
+  // reasoning_content wins over reasoning when it is a string, even an empty one.
+  std::optional<std::string_view> reasoning_text() const {
+    return reasoning_content ? reasoning_content : reasoning;
+  }
+};
+
+enum class ShapeKind : std::uint8_t {
+  kChunk,     // chat.completion.chunk: the choice holds "delta"
+  kResponse,  // chat.completion: the choice holds "message"
+};
+
+// Scans `data`; true when it is of the common shape (then `out` describes it), false to decline.
+// `scratch` receives the unescaped text of strings that hold escapes (cleared first; reserved to
+// data.size() at most once per call, so views into it stay valid). A caller that scans many
+// payloads keeps one scratch string: after the first escaped string it costs no allocation.
+bool scan_common_shape(std::string_view data, ShapeKind kind, CommonShape& out,
+                       std::string& scratch);
 
 std::optional<DecodedChunk> decode_chunk_fast_path(std::string_view data);
 std::optional<GenerationResult> decode_response_fast_path(std::string_view body);

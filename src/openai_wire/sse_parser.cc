@@ -19,6 +19,9 @@ std::size_t find_line_end(const std::string& buffer, std::size_t from) {
   return end != nullptr ? static_cast<std::size_t>(end - buffer.data()) : std::string::npos;
 }
 
+// The room next_data() keeps for the next event's data.
+constexpr std::size_t kKeptDataBytes = 4096;
+
 }  // namespace
 
 SseParser::SseParser(std::size_t max_event_bytes) : max_event_bytes_(max_event_bytes) {}
@@ -48,6 +51,46 @@ Error SseParser::too_large() const {
 }
 
 Result<std::optional<SseEvent>> SseParser::next_event() {
+  take_back_lent_data();
+  auto complete = complete_event();
+  if (!complete) return complete.error();
+  if (!*complete) return std::optional<SseEvent>();
+  SseEvent ev = std::move(pending_);
+  ev.id = last_id_;
+  pending_ = SseEvent{};
+  reset_pending();
+  return std::optional<SseEvent>(std::move(ev));
+}
+
+Result<std::optional<std::string_view>> SseParser::next_data() {
+  take_back_lent_data();
+  auto complete = complete_event();
+  if (!complete) return complete.error();
+  if (!*complete) return std::optional<std::string_view>();
+  reset_pending();
+  data_lent_ = true;
+  return std::optional<std::string_view>(pending_.data);
+}
+
+void SseParser::take_back_lent_data() {
+  if (!data_lent_) return;
+  data_lent_ = false;
+  // The capacity stays for the next event, unless this one was large (a stream may wait for
+  // minutes between events).
+  if (pending_.data.capacity() > kKeptDataBytes) {
+    std::string().swap(pending_.data);
+  } else {
+    pending_.data.clear();
+  }
+  pending_.event.clear();
+}
+
+void SseParser::reset_pending() {
+  pending_has_data_ = false;
+  event_bytes_ = 0;
+}
+
+Result<bool> SseParser::complete_event() {
   if (failed_) return too_large();
   while (true) {
     if (skip_lf_ && pos_ < buffer_.size()) {
@@ -63,16 +106,17 @@ Result<std::optional<SseEvent>> SseParser::next_event() {
         failed_ = true;
         return too_large();
       }
-      if (!finished_) return std::optional<SseEvent>();
+      if (!finished_) return false;
       if (pos_ < buffer_.size()) {  // a last line without its terminator
         const std::string_view line(buffer_.data() + pos_, buffer_.size() - pos_);
         pos_ = scan_ = buffer_.size();
         take_line(line);
       }
-      if (pending_has_data_) return std::optional<SseEvent>(dispatch());
-      pending_ = SseEvent{};
+      if (pending_has_data_) return true;
+      pending_.event.clear();
+      pending_.data.clear();
       event_bytes_ = 0;
-      return std::optional<SseEvent>();
+      return false;
     }
     const std::string_view line(buffer_.data() + pos_, end - pos_);
     std::size_t next = end + 1;
@@ -91,7 +135,7 @@ Result<std::optional<SseEvent>> SseParser::next_event() {
       }
     }
     pos_ = scan_ = next;
-    if (take_line(line)) return std::optional<SseEvent>(dispatch());
+    if (take_line(line)) return true;
   }
 }
 
@@ -125,15 +169,6 @@ bool SseParser::take_line(std::string_view line) {
   }
   // retry: and unknown fields are ignored.
   return false;
-}
-
-SseEvent SseParser::dispatch() {
-  SseEvent ev = std::move(pending_);
-  ev.id = last_id_;
-  pending_ = SseEvent{};
-  pending_has_data_ = false;
-  event_bytes_ = 0;
-  return ev;
 }
 
 }  // namespace roci::openai_wire

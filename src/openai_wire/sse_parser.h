@@ -39,16 +39,26 @@ class SseParser {
 
   void feed(std::string_view bytes);
   Result<std::optional<SseEvent>> next_event();
+  // The same, without copying the event out: the next event's data (its `event:` name and `id:`
+  // are not reported; the last id is still tracked). The view is valid until the next call of any
+  // member; the parser reuses the data's storage, so a stream of events costs no allocation per
+  // event. Either call gives each event once; they may be mixed.
+  Result<std::optional<std::string_view>> next_data();
   // Declares the end of input; a pending event with data is then returned by next_event().
   void finish();
   // Bytes fed but not yet consumed into returned events.
   std::size_t buffered_bytes() const;
 
  private:
+  // Consumes lines until an event with data is complete in pending_ (true), or more bytes are
+  // needed (false).
+  Result<bool> complete_event();
+  // Clears the data next_data() lent, keeping its room for the next event.
+  void take_back_lent_data();
+  // Resets the pending event after it was handed out.
+  void reset_pending();
   // Consumes one complete line; true when it was the blank line that completes an event with data.
   bool take_line(std::string_view line);
-  // Moves the pending event out and resets it for the next one.
-  SseEvent dispatch();
   Error too_large() const;
 
   std::string buffer_;  // fed bytes; [pos_, size) not yet consumed
@@ -62,7 +72,8 @@ class SseParser {
   bool bom_checked_ = false;
   SseEvent pending_;
   bool pending_has_data_ = false;
-  std::string last_id_;  // WHATWG "last event ID": persists across events
+  bool data_lent_ = false;  // next_data() gave a view of pending_.data: cleared at the next call
+  std::string last_id_;     // WHATWG "last event ID": persists across events
 };
 
 }  // namespace roci::openai_wire

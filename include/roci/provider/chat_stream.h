@@ -43,6 +43,11 @@ class ROCI_EXPORT ChatStream {
   // caller batch what arrived together (the gateway writes such events in one socket write);
   // false is always a correct answer. May decode buffered bytes; performs no I/O.
   virtual bool ready() { return false; }
+  // When ready() is true: the part next() would give, taken without a coroutine (a caller that
+  // batches saves a frame per part). nullopt when the caller must call next() instead: nothing is
+  // decoded yet, an error or the end of the stream comes next, or the stream does not implement it
+  // (the default). Like next(), must not be called after next() returned an error or nullopt.
+  virtual std::optional<StreamPart> next_ready() { return std::nullopt; }
 };
 
 }  // namespace roci

@@ -1,5 +1,6 @@
 #include "providers/openai_compatible/openai_chat_stream.h"
 
+#include "openai_wire/fast_path_decode.h"
 #include "openai_wire/upstream_codec.h"
 
 #include <algorithm>
@@ -18,6 +19,10 @@ namespace {
 // giving up on reusing the connection, and how much of it to read.
 constexpr std::chrono::milliseconds kDrainBudget{200};
 constexpr std::size_t kDrainLimit = 64u << 10;
+// Decoded parts whose room the stream keeps once they were taken (more came in one read: freed).
+constexpr std::size_t kKeptPendingParts = 8;
+// The scanner's scratch room (unescaped strings) kept between events.
+constexpr std::size_t kKeptScratchBytes = 4096;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() &&
@@ -93,7 +98,7 @@ std::unique_ptr<OpenAiChatStream> OpenAiChatStream::replay(const GenerationResul
 }
 
 asio::awaitable<Result<void>> OpenAiChatStream::open() {
-  while (events_ == 0 && pending_.empty()) {
+  while (events_ == 0 && !has_pending()) {
     auto advanced = advance();
     if (advanced && !*advanced) advanced = take_piece(co_await body_->read_some());
     if (!advanced) {
@@ -114,31 +119,54 @@ asio::awaitable<Result<std::optional<StreamPart>>> OpenAiChatStream::next() {
     co_await drain_rest();
     co_return std::optional<StreamPart>{};
   }
-  while (pending_.empty()) {
+  while (!has_pending()) {
     auto advanced = advance();
     if (advanced && !*advanced) advanced = take_piece(co_await body_->read_some());
     if (!advanced) co_return fail(advanced.error());
   }
-  StreamPart part = std::move(pending_.front());
-  pending_.pop_front();
+  co_return std::optional<StreamPart>(take_pending());
+}
+
+std::optional<StreamPart> OpenAiChatStream::next_ready() {
+  if (failed_ || finish_returned_) return std::nullopt;
+  if (!has_pending()) {
+    ready();                                  // decodes what is buffered
+    if (!has_pending()) return std::nullopt;  // I/O, an error or the end of the body: next()
+  }
+  return take_pending();
+}
+
+StreamPart OpenAiChatStream::take_pending() {
+  StreamPart part = std::move(pending_[pending_head_]);
+  if (++pending_head_ == pending_.size()) {
+    // Drained: a few parts' capacity is kept for the next ones; a burst's is given back (a stream
+    // may wait for minutes).
+    if (pending_.capacity() > kKeptPendingParts) {
+      std::vector<StreamPart>().swap(pending_);
+    } else {
+      pending_.clear();
+    }
+    pending_head_ = 0;
+  }
   if (std::holds_alternative<Finish>(part)) finish_returned_ = true;
-  co_return std::optional<StreamPart>(std::move(part));
+  return part;
 }
 
 bool OpenAiChatStream::ready() {
   if (failed_ || finish_returned_) return false;  // after Finish, next() drains the socket
-  if (!pending_.empty() || deferred_error_ || finish_queued_) return true;
+  if (has_pending() || deferred_error_ || finish_queued_) return true;
   if (body_ended_) return true;  // on_end_of_body() needs no I/O
   if (auto decoded = drain_parser(); !decoded) {
     deferred_error_ = decoded.error();  // advance() returns it once the parts before it are out
     return true;
   }
-  return !pending_.empty() || finish_queued_;
+  return has_pending() || finish_queued_;
 }
 
 Result<std::optional<StreamPart>> OpenAiChatStream::fail(Error error) {
   failed_ = true;
   pending_.clear();
+  pending_head_ = 0;
   body_.reset();  // closes the upstream connection
   return error;
 }
@@ -158,7 +186,7 @@ Result<bool> OpenAiChatStream::advance() {
   }
   // An event that yielded no part (a role-only first chunk) is progress too: open() is waiting
   // for the first event, not for the first token, which may be seconds away.
-  if (!pending_.empty() || finish_queued_ || events_ != events_before) return true;
+  if (has_pending() || finish_queued_ || events_ != events_before) return true;
   if (body_ended_) {
     if (auto ended = on_end_of_body(); !ended) return ended.error();
     return true;
@@ -193,15 +221,15 @@ Result<bool> OpenAiChatStream::take_piece(Result<std::string_view> piece) {
 
 Result<void> OpenAiChatStream::drain_parser() {
   while (!finish_queued_) {
-    auto event = parser_.next_event();
-    if (!event) return event.error();
-    if (!*event) return {};
-    if (auto handled = handle_event((*event)->data); !handled) return handled;
+    auto data = parser_.next_data();
+    if (!data) return data.error();
+    if (!*data) return {};
+    if (auto handled = handle_event(**data); !handled) return handled;
   }
   return {};
 }
 
-Result<void> OpenAiChatStream::handle_event(const std::string& raw) {
+Result<void> OpenAiChatStream::handle_event(std::string_view raw) {
   const std::string_view data = trim(raw);
   if (data.empty()) return {};
   if (data == "[DONE]") {
@@ -210,21 +238,59 @@ Result<void> OpenAiChatStream::handle_event(const std::string& raw) {
     queue_finish();
     return {};
   }
-  auto chunk = openai_wire::decode_chat_chunk(data, upstream_);
-  if (!chunk) return chunk.error();
+  openai_wire::detail::CommonShape shape;
+  if (openai_wire::detail::scan_common_shape(data, openai_wire::detail::ShapeKind::kChunk, shape,
+                                             scratch_)) {
+    take_common_chunk(shape);
+    // A large event's room is given back: the stream may wait for minutes.
+    if (scratch_.capacity() > kKeptScratchBytes) std::string().swap(scratch_);
+  } else {
+    auto chunk = openai_wire::detail::decode_chat_chunk_tree(data, upstream_);
+    if (!chunk) return chunk.error();
+    take_chunk(std::move(*chunk));
+  }
   ++events_;
-  merge_info(info_, chunk->info);
-  for (auto& part : chunk->parts) {
+  // Usage completes the answer once every choice finished; without it, wait for [DONE] or the
+  // end of the body.
+  if (finish_reason_ && usage_ && other_finishes_.size() == other_choices_seen_.size()) {
+    queue_finish();
+  }
+  return {};
+}
+
+// The common shape (one choice, index 0): its fields straight from the scanned spans; the stream's
+// info is copied only while a field is still unknown.
+void OpenAiChatStream::take_common_chunk(const openai_wire::detail::CommonShape& shape) {
+  if (info_.id.empty()) info_.id = shape.id;
+  if (info_.model.empty()) info_.model = shape.model;
+  if (info_.created == 0) info_.created = shape.created;
+  if (info_.system_fingerprint.empty()) info_.system_fingerprint = shape.system_fingerprint;
+  if (shape.has_usage) usage_ = shape.usage();
+  if (!shape.has_choice) return;
+  if (shape.has_message) {
+    if (const auto reasoning = shape.reasoning_text(); reasoning && !reasoning->empty()) {
+      pending_.emplace_back(ReasoningDelta{std::string(*reasoning)});
+    }
+    if (shape.content && !shape.content->empty()) {
+      pending_.emplace_back(TextDelta{std::string(*shape.content)});
+    }
+  }
+  if (shape.finish_reason) finish_reason_ = parse_finish_reason(*shape.finish_reason);
+}
+
+void OpenAiChatStream::take_chunk(openai_wire::DecodedChunk&& chunk) {
+  merge_info(info_, chunk.info);
+  for (auto& part : chunk.parts) {
     if (is_empty_part(part)) continue;
     if (const int choice = std::visit([](const auto& p) { return choice_of(p); }, part)) {
       note_choice(choice);
     }
     pending_.push_back(std::move(part));
   }
-  if (chunk->stats) stats_ = std::move(chunk->stats);
-  if (chunk->usage) usage_ = chunk->usage;
-  if (chunk->finish_reason) finish_reason_ = chunk->finish_reason;
-  for (const ChoiceFinish& f : chunk->other_finishes) {
+  if (chunk.stats) stats_ = std::move(chunk.stats);
+  if (chunk.usage) usage_ = chunk.usage;
+  if (chunk.finish_reason) finish_reason_ = chunk.finish_reason;
+  for (const ChoiceFinish& f : chunk.other_finishes) {
     note_choice(f.choice);
     auto known = std::find_if(other_finishes_.begin(), other_finishes_.end(),
                               [&f](const ChoiceFinish& g) { return g.choice == f.choice; });
@@ -234,12 +300,6 @@ Result<void> OpenAiChatStream::handle_event(const std::string& raw) {
       known->reason = f.reason;
     }
   }
-  // Usage completes the answer once every choice finished; without it, wait for [DONE] or the
-  // end of the body.
-  if (finish_reason_ && usage_ && other_finishes_.size() == other_choices_seen_.size()) {
-    queue_finish();
-  }
-  return {};
 }
 
 void OpenAiChatStream::note_choice(int choice) {
@@ -254,7 +314,7 @@ Result<void> OpenAiChatStream::on_end_of_body() {
     parser_finished_ = true;
     parser_.finish();
     if (auto decoded = drain_parser(); !decoded) return decoded;
-    if (!pending_.empty() || finish_queued_) return {};
+    if (has_pending() || finish_queued_) return {};
   }
   if (finish_reason_ || saw_done_) {
     queue_finish();

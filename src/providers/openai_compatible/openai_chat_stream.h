@@ -20,13 +20,14 @@
 #pragma once
 
 #include "net/http_client.h"
+#include "openai_wire/fast_path_decode.h"
 #include "openai_wire/sse_parser.h"
+#include "openai_wire/upstream_codec.h"
 
 #include <roci/provider/chat_stream.h>
 
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,7 @@ class OpenAiChatStream final : public ChatStream {
   const StreamInfo& info() const override { return info_; }
   asio::awaitable<Result<std::optional<StreamPart>>> next() override;
   bool ready() override;
+  std::optional<StreamPart> next_ready() override;
 
   // Reads until the first SSE event was decoded (an error event is returned as the Error).
   asio::awaitable<Result<void>> open();
@@ -54,22 +56,30 @@ class OpenAiChatStream final : public ChatStream {
   Result<bool> take_piece(Result<std::string_view> piece);
   asio::awaitable<void> drain_rest();
   Result<void> drain_parser();
-  Result<void> handle_event(const std::string& data);
+  Result<void> handle_event(std::string_view data);
+  void take_common_chunk(const openai_wire::detail::CommonShape& shape);
+  void take_chunk(openai_wire::DecodedChunk&& chunk);
   Result<void> on_end_of_body();
   void queue_finish();
   void note_choice(int choice);
   Result<std::optional<StreamPart>> fail(Error error);
+  bool has_pending() const { return pending_head_ < pending_.size(); }
+  StreamPart take_pending();
 
   std::unique_ptr<net::HttpBodyReader> body_;
   openai_wire::SseParser parser_;
   std::string upstream_;
   StreamInfo info_;
-  std::deque<StreamPart> pending_;
+  // Decoded parts not yet returned: [pending_head_, size). A vector reused for the stream's life
+  // (a deque would allocate a block every few parts).
+  std::vector<StreamPart> pending_;
+  std::size_t pending_head_ = 0;
   std::optional<FinishReason> finish_reason_;  // choice 0's
   std::vector<ChoiceFinish> other_finishes_;   // n > 1: the other choices that finished
   std::vector<int> other_choices_seen_;        // n > 1: the other choices that appeared
   std::optional<Usage> usage_;
   std::optional<ProviderStats> stats_;
+  std::string scratch_;  // unescaped strings of the chunk being scanned, reused across chunks
   std::optional<Error> deferred_error_;  // returned once the parts decoded before it are out
   int events_ = 0;                       // data events decoded successfully
   bool saw_done_ = false;

@@ -1,6 +1,7 @@
 #include "providers/openai_compatible/openai_compatible_provider.h"
 
 #include "core/model_match.h"
+#include "openai_wire/fast_path_decode.h"
 
 #include "providers/openai_compatible/openai_chat_stream.h"
 
@@ -175,9 +176,20 @@ asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
       openai_wire::encode_chat_request(std::move(request), false, dialect_.wire);
   auto http =
       make_request(verb::post, chat_target_, std::move(body_text), std::move(request.transport));
-  auto body = co_await exchange(std::move(http));
-  if (!body) co_return body.error();
-  co_return openai_wire::decode_chat_response(*body, label_);
+  if (config_error_) co_return *config_error_;
+  auto response = co_await client_->send(std::move(http));
+  if (!response) co_return response.error();
+  if (!is_success(response->status)) co_return upstream_error(response->status, response->body);
+  // The common answer shape first: the scanner takes no `error` key, so what it accepts is no
+  // error envelope, and the body is read once. Anything else: exchange()'s checks, then the tree.
+  if (auto common = openai_wire::detail::decode_response_fast_path(response->body)) {
+    co_return std::move(*common);
+  }
+  if (auto error = openai_wire::detect_error_body(response->status, response->body, label_)) {
+    redact(error->message, config_.api_key);
+    co_return *error;
+  }
+  co_return openai_wire::detail::decode_chat_response_tree(response->body, label_);
 }
 
 asio::awaitable<Result<std::unique_ptr<ChatStream>>> OpenAiCompatibleProvider::stream(

@@ -26,6 +26,9 @@ class ChatStreamEncoder final : public StreamEncoder {
         include_usage_(include_usage) {}
 
   std::string encode(const StreamPart& part) override { return chunks_.encode(part); }
+  void encode_into(const StreamPart& part, std::string& out) override {
+    chunks_.encode_into(part, out);
+  }
 
   std::vector<std::string> finish(const Finish& finish) override {
     std::vector<std::string> events;

@@ -57,6 +57,9 @@ class StreamEncoder {
   virtual std::string open() { return {}; }
   // One part (TextDelta, ReasoningDelta, ToolCallDelta; never Finish): its events, "" for none.
   virtual std::string encode(const StreamPart& part) = 0;
+  // The same events, appended to `out` (the pipeline batches the events of parts that arrived
+  // together in one buffer). Override when the dialect can write in place.
+  virtual void encode_into(const StreamPart& part, std::string& out) { out += encode(part); }
   // The successful end: the dialect's closing events and its terminator ([DONE],
   // response.completed, message_stop), one element per SSE event write.
   virtual std::vector<std::string> finish(const Finish& finish) = 0;

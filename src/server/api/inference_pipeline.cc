@@ -105,62 +105,76 @@ asio::awaitable<std::unique_ptr<ChatStream>> open_stream(RequestContext& ctx, Pr
   co_return nullptr;
 }
 
-// The encoder's closing events, its terminator last, queued: they go out with the end of the
-// body, in its one write.
+// Encoded events of parts that arrived together, handed to the writer in one call: past this many
+// bytes they are queued at once (the writer itself writes past 64 KiB queued).
+constexpr std::size_t kMaxBatchedEventBytes = 16u << 10;
+
+// The events batched so far, then the encoder's closing events, its terminator last, queued: they
+// go out with the end of the body, in its one write.
 asio::awaitable<Result<void>> queue_stream_end(RequestContext& ctx, StreamEncoder& encoder,
-                                               const Finish& finish) {
+                                               const Finish& finish, std::string& events) {
   ctx.log.usage = finish.usage;
-  Result<void> sent;
-  for (const std::string& event : encoder.finish(finish)) {
-    sent = co_await ctx.writer.queue_event(event);
-    if (!sent) break;
-  }
-  co_return sent;
+  for (const std::string& event : encoder.finish(finish)) events += event;
+  co_return co_await ctx.writer.queue_event(events);
 }
 
 // Forwards the parts of an open stream, up to and including the terminator, queued for the final
 // write. Returns the first failure (upstream or client) for the caller to report. Its frame is
 // alive for the whole stream, so it is kept apart from the setup and has few awaits: each await's
-// result takes a slot of its own in the frame.
+// result takes a slot of its own in the frame. Parts that arrived together (ChatStream::ready())
+// are encoded into one buffer and leave in one write; a part that needs the upstream is awaited
+// only after what is encoded was written.
 asio::awaitable<Result<void>> pump_events(RequestContext& ctx, ChatStream& stream,
                                           StreamEncoder& encoder) {
-  using Write = asio::awaitable<Result<void>> (ResponseWriter::*)(std::string_view);
   // The headers (and the dialect's opening events) go out with the first event, or now when that
   // event still needs the network: the client learns the status without waiting.
   if (!stream.ready()) {
     if (auto flushed = co_await ctx.writer.flush(); !flushed) co_return flushed;
   }
-  Write write = nullptr;  // how `event` leaves: queued, or written with what is queued
-  std::string event;
+  std::string events;  // encoded, not yet handed to the writer
   while (true) {
-    if (write != nullptr) {
-      auto sent = co_await (ctx.writer.*write)(event);
-      if (!sent) co_return sent;
-      std::string().swap(event);  // not held while the upstream is awaited
+    // The next part: taken at once when it is already decoded (no coroutine, no upstream wait),
+    // else awaited after what is encoded was written (send_event completes when the kernel took
+    // the bytes: the next upstream read starts only then).
+    std::optional<StreamPart> part = stream.next_ready();
+    if (!part) {
+      // A stream without next_ready() may still be ready(): then the events stay batched.
+      if (!events.empty() && !stream.ready()) {
+        auto sent = co_await ctx.writer.send_event(events);
+        if (!sent) co_return sent;
+        std::string().swap(events);  // not held while the upstream is awaited
+      }
+      UpstreamTimer timer(ctx.log);
+      auto next = co_await stream.next();
+      timer.stop();
+      if (!next || !*next) {
+        // The parts before the failure go out first, then the caller's error event (no
+        // terminator). The contract says Finish comes first: an upstream that just stops is a
+        // cut stream.
+        if (!events.empty()) {
+          if (auto queued = co_await ctx.writer.queue_event(events); !queued) co_return queued;
+        }
+        if (!next) co_return next.error();
+        co_return Error::upstream("the upstream ended the stream without a finish_reason");
+      }
+      part = std::move(**next);
     }
-    UpstreamTimer timer(ctx.log);
-    auto part = co_await stream.next();
-    timer.stop();
-    if (part && is_cancelled(co_await asio::this_coro::cancellation_state)) {
-      part = Error::cancelled();  // the signal raced with next()'s completion
+    if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+      co_return Error::cancelled();  // the signal raced with the part's arrival
     }
-    if (!part) co_return part.error();  // the error event, no terminator
-    if (!*part) {
-      // The contract says Finish comes first; an upstream that just stops is a cut stream.
-      co_return Error::upstream("the upstream ended the stream without a finish_reason");
-    }
-    if (const auto* finish = std::get_if<Finish>(&**part)) {
-      co_return co_await queue_stream_end(ctx, encoder, *finish);
+    if (const auto* finish = std::get_if<Finish>(&*part)) {
+      co_return co_await queue_stream_end(ctx, encoder, *finish, events);
     }
     if (!ctx.log.time_to_first_token) ctx.log.time_to_first_token = Clock::now() - ctx.log.start;
-    if (const auto* text = std::get_if<TextDelta>(&**part);
+    if (const auto* text = std::get_if<TextDelta>(&*part);
         text != nullptr && ctx.worker.config.ui.log_content) {
       admin::note_answer(ctx.log, text->text);
     }
-    // Parts that arrived together share one write; otherwise the part is written now, and the
-    // next is read only once the kernel took it (backpressure, §4).
-    event = encoder.encode(**part);
-    write = stream.ready() ? &ResponseWriter::queue_event : &ResponseWriter::send_event;
+    encoder.encode_into(*part, events);
+    if (events.size() >= kMaxBatchedEventBytes) {
+      if (auto queued = co_await ctx.writer.queue_event(events); !queued) co_return queued;
+      events.clear();
+    }
   }
 }
 

@@ -22,6 +22,7 @@ class NamedStream final : public ChatStream {
   const StreamInfo& info() const override { return info_; }
   asio::awaitable<Result<std::optional<StreamPart>>> next() override { return inner_->next(); }
   bool ready() override { return inner_->ready(); }
+  std::optional<StreamPart> next_ready() override { return inner_->next_ready(); }
 
  private:
   std::unique_ptr<ChatStream> inner_;

@@ -274,3 +274,29 @@ TEST(NewCompletionIdTest, PrefixAnd24Base36Characters) {
 
 }  // namespace
 }  // namespace roci::openai_wire
+
+namespace roci::openai_wire {
+namespace {
+
+// encode_into appends exactly what encode returns, and keeps the encoder's state (the role goes on
+// the first chunk only) the same way: a batch of events is their concatenation.
+TEST(ChunkEncoderTest, EncodeIntoAppendsWhatEncodeGives) {
+  ChunkEncoder one("chatcmpl-1", "m", 7);
+  ChunkEncoder batched("chatcmpl-1", "m", 7);
+  const std::vector<StreamPart> parts = {
+      TextDelta{"Hel"}, ReasoningDelta{"hm"}, TextDelta{"lo \"x\""},
+      ToolCallDelta{0, "c", "f", "{}"},
+      Finish{.reason = FinishReason::kStop, .usage = Usage{1, 2, 3}}};
+  std::string expected;
+  std::string batch = "queued before: ";
+  for (const auto& part : parts) {
+    expected += one.encode(part);
+    batched.encode_into(part, batch);
+  }
+  EXPECT_EQ(batch, "queued before: " + expected);
+  EXPECT_EQ(expected.find("\"role\""), expected.rfind("\"role\""))
+      << "one role, on the first chunk";
+}
+
+}  // namespace
+}  // namespace roci::openai_wire

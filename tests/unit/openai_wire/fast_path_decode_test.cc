@@ -1,6 +1,6 @@
-// decode_chunk_fast_path / decode_response_fast_path, the SAX fast paths of decode_chat_chunk and
-// decode_chat_response: they answer for the common shape, decline everything else, and always
-// agree with the tree decoders.
+// decode_chunk_fast_path / decode_response_fast_path / scan_common_shape, the fast paths of
+// decode_chat_chunk and decode_chat_response: they answer for the common shape, decline everything
+// else, and always agree with the tree decoders.
 #include <gtest/gtest.h>
 
 #include <climits>
@@ -225,6 +225,67 @@ TEST(CommonShapeDecode, ResponsesOutsideTheCommonShapeTakeTheTreePath) {
   auto empty = decode_chat_response(R"({"choices":[]})", "LM Studio");
   ASSERT_FALSE(empty);
   EXPECT_NE(empty.error().message.find("\"choices\" is empty"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace roci::openai_wire
+
+namespace roci::openai_wire {
+namespace {
+
+using detail::CommonShape;
+using detail::scan_common_shape;
+using detail::ShapeKind;
+
+// The scanner itself: strings are spans of the payload unless they hold escapes, which are
+// unescaped into the scratch string; views of several escaped strings stay valid together.
+TEST(CommonShapeScan, SpansOfThePayloadAndUnescapedStringsInTheScratch) {
+  const std::string data =
+      " {\"id\" : \"chatcmpl-\\u0031\", \"model\":\"m\\/1\",\t\"created\":42,\n"
+      "\"choices\":[ {\"index\":0,\"delta\":{\"content\":\"\\ud83d\\ude00 \\\"q\\\"\\n\"}} ]} ";
+  CommonShape shape;
+  std::string scratch;
+  ASSERT_TRUE(scan_common_shape(data, ShapeKind::kChunk, shape, scratch));
+  EXPECT_EQ(shape.id, "chatcmpl-1");
+  EXPECT_EQ(shape.model, "m/1");
+  EXPECT_EQ(shape.created, 42);
+  ASSERT_TRUE(shape.content);
+  EXPECT_EQ(*shape.content, "\xF0\x9F\x98\x80 \"q\"\n");
+  EXPECT_TRUE(fast_path_agrees(data));
+
+  const std::string plain =
+      R"({"id":"c","model":"m","choices":[{"index":0,"delta":{"content":"héllo"}}]})";
+  ASSERT_TRUE(scan_common_shape(plain, ShapeKind::kChunk, shape, scratch));
+  EXPECT_EQ(shape.content->data(), plain.data() + plain.find("héllo")) << "a span, no copy";
+  EXPECT_TRUE(scratch.empty());
+}
+
+TEST(CommonShapeScan, DeclinesWhatTheScannerCannotVouchFor) {
+  const std::vector<std::string> declined = {
+      "{\"choices\":[],\"id\":\"\xC3\x28\"}",             // invalid UTF-8
+      "{\"choices\":[],\"id\":\"\xE0\x80\xAF\"}",         // overlong
+      "{\"choices\":[],\"id\":\"\xED\xA0\x80\"}",         // an encoded surrogate
+      "{\"choices\":[],\"id\":\"\xF4\x90\x80\x80\"}",     // past U+10FFFF
+      R"({"choices":[],"id":"\ud83d"})",                  // a lone high surrogate
+      R"({"choices":[],"id":"\ude00"})",                  // a lone low surrogate
+      R"({"choices":[],"id":"\x"})",                      // not an escape
+      "{\"choices\":[],\"id\":\"a\tb\"}",                 // a raw control character
+      R"({"choices":[],"i\u0064":"a"})",                  // an escaped key
+      R"({"choices":[],"created":-1})",                   // negative
+      R"({"choices":[],"created":01})",                   // a leading zero
+      R"({"choices":[],"created":1e3})",                  // an exponent
+      R"({"choices":[],"created":9223372036854775808})",  // past INT64_MAX
+      R"({"choices":[{"index":0,"delta":{"content":true}}]})",
+      R"({"choices":[],})",
+      R"({"choices":[]}})",
+  };
+  for (const auto& data : declined) {
+    CommonShape shape;
+    std::string scratch;
+    EXPECT_FALSE(scan_common_shape(data, ShapeKind::kChunk, shape, scratch)) << data;
+  }
+  // Numbers up to INT64_MAX are read (and clamped where the field is an int).
+  EXPECT_TRUE(fast_path_agrees(R"({"choices":[],"created":9223372036854775807})"));
 }
 
 }  // namespace

@@ -259,6 +259,57 @@ TEST_P(SseFixtureTest, EverySplitGivesTheSameEvents) {
   }
 }
 
+// next_data() over `input` fed in pieces cut at `cuts`: every event's data, copied out.
+std::vector<std::string> data_views_with_cuts(std::string_view input,
+                                              const std::vector<std::size_t>& cuts) {
+  SseParser parser(1u << 20);
+  std::vector<std::string> out;
+  auto drain = [&] {
+    while (true) {
+      auto data = parser.next_data();
+      if (!data || !*data) return;
+      out.emplace_back(**data);
+    }
+  };
+  std::size_t from = 0;
+  for (std::size_t cut : cuts) {
+    parser.feed(input.substr(from, cut - from));
+    drain();
+    from = cut;
+  }
+  parser.feed(input.substr(from));
+  parser.finish();
+  drain();
+  return out;
+}
+
+TEST_P(SseFixtureTest, NextDataGivesTheDataOfNextEventForEverySplit) {
+  const std::string input = testing::read_fixture(GetParam());
+  const auto expected = datas(parse_whole(input));
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(data_views_with_cuts(input, {}), expected);
+  for (std::size_t cut = 0; cut <= input.size(); cut += 7) {
+    ASSERT_EQ(data_views_with_cuts(input, {cut}), expected) << "cut at " << cut;
+  }
+  std::vector<std::size_t> every_byte;
+  for (std::size_t i = 1; i < input.size(); ++i) every_byte.push_back(i);
+  EXPECT_EQ(data_views_with_cuts(input, every_byte), expected);
+}
+
+TEST(SseParserTest, NextDataJoinsDataLinesAndSkipsCommentsAndOtherFields) {
+  SseParser parser;
+  parser.feed(": ping\nevent: x\nid: 7\ndata: one\ndata: two\n\ndata: three\n\n");
+  auto first = parser.next_data();
+  ASSERT_TRUE(first && *first);
+  EXPECT_EQ(**first, "one\ntwo");
+  auto second = parser.next_data();
+  ASSERT_TRUE(second && *second);
+  EXPECT_EQ(**second, "three");
+  auto none = parser.next_data();
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+}
+
 std::string fixture_name(const ::testing::TestParamInfo<std::string>& info) {
   std::string name = info.param;
   for (char& c : name) {

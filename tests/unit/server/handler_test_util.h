@@ -37,10 +37,10 @@ namespace roci::server::testing {
 
 namespace asio = boost::asio;
 
-// Records everything a handler writes, and how the stream's bytes were grouped into socket writes
-// (`events_per_write`: 0 is a write of the queued headers alone). `client_gone_after_events`
-// makes send_event / queue_event fail with kCancelled once that many events were accepted (the
-// client disconnected mid-stream).
+// Records everything a handler writes, event by event, and how the stream's bytes were grouped
+// into socket writes (`events_per_write`: 0 is a write of the queued headers alone).
+// `client_gone_after_events` makes send_event / queue_event fail with kCancelled once that many
+// events were accepted (the client disconnected mid-stream).
 class FakeWriter final : public ResponseWriter {
  public:
   struct Response {
@@ -107,13 +107,21 @@ class FakeWriter final : public ResponseWriter {
   boost::json::value body_json() const { return boost::json::parse(response->body); }
 
  private:
-  bool accept(std::string_view event) {
-    if (client_gone || (client_gone_after_events && events.size() >= *client_gone_after_events)) {
-      client_gone = true;
-      return false;
+  // One call may carry several SSE events (the pipeline batches the events of parts that arrived
+  // together): each complete event ("...\n\n") is recorded on its own.
+  bool accept(std::string_view bytes) {
+    if (client_gone) return false;
+    while (!bytes.empty()) {
+      if (client_gone || (client_gone_after_events && events.size() >= *client_gone_after_events)) {
+        client_gone = true;
+        return false;
+      }
+      const std::size_t end = bytes.find("\n\n");
+      const std::size_t n = end == std::string_view::npos ? bytes.size() : end + 2;
+      events.emplace_back(bytes.substr(0, n));
+      ++queued_;
+      bytes.remove_prefix(n);
     }
-    events.emplace_back(event);
-    ++queued_;
     return true;
   }
   void write_queued() {

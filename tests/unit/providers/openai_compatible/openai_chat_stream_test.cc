@@ -282,6 +282,76 @@ TEST_F(RawSseTest, APartStillOnItsWayIsNotReady) {
   EXPECT_FALSE((*ready)[1]) << "the second token comes 150 ms later";
 }
 
+// Every part of the stream, taken with next_ready() whenever it gives one and next() otherwise,
+// described one per line (the order and content the gateway forwards).
+asio::awaitable<Result<std::pair<std::string, int>>> parts_taking_ready(Provider* provider,
+                                                                        ProviderRequest request) {
+  auto stream = co_await provider->stream(std::move(request));
+  if (!stream) co_return stream.error();
+  std::string parts;
+  int taken_ready = 0;
+  auto describe = [&parts](const StreamPart& part) {
+    if (const auto* t = std::get_if<TextDelta>(&part)) parts += "text " + t->text + "\n";
+    if (const auto* r = std::get_if<ReasoningDelta>(&part)) parts += "reasoning " + r->text + "\n";
+    if (const auto* c = std::get_if<ToolCallDelta>(&part)) parts += "tool " + c->arguments + "\n";
+    if (const auto* f = std::get_if<Finish>(&part)) {
+      parts += "finish " + std::string(to_string(f->reason)) +
+               (f->usage ? " usage " + std::to_string(f->usage->total_tokens) : "") + "\n";
+    }
+  };
+  while (true) {
+    if (auto ready = (*stream)->next_ready()) {
+      ++taken_ready;
+      describe(*ready);
+      continue;
+    }
+    auto part = co_await (*stream)->next();
+    if (!part) co_return part.error();
+    if (!*part) co_return std::pair{parts, taken_ready};
+    describe(**part);
+  }
+}
+
+TEST_F(RawSseTest, NextReadyGivesTheSamePartsAsNext) {
+  start();
+  std::string body;
+  body += chunk(R"([{"index":0,"delta":{"role":"assistant","content":"Hel"}}])");
+  body += chunk(R"([{"index":0,"delta":{"reasoning_content":"hm","content":"lo"}}])");
+  body += chunk(R"([{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c","function":)"
+                R"({"name":"f","arguments":"{}"}}]}}])");
+  body += chunk(R"([{"index":0,"delta":{},"finish_reason":"stop"}])");
+  body += chunk("[]", R"(,"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5})");
+  body += "data: [DONE]\n\n";
+  Fault fault = Fault::respond(200, body, "/v1/chat/completions");
+  fault.content_type = std::string(kEventStream);
+  fake_->script(fault);
+  auto taken = run(parts_taking_ready(provider_.get(), user_request("hi")));
+  ASSERT_TRUE(taken) << taken.error();
+  EXPECT_EQ(taken->first, "text Hel\nreasoning hm\ntext lo\ntool {}\nfinish stop usage 5\n");
+  EXPECT_GE(taken->second, 4) << "the body was read at once: every part after the first is ready";
+
+  auto streamed = stream_body(body);
+  ASSERT_TRUE(streamed) << streamed.error();
+  EXPECT_EQ(streamed->text, "Hello");
+  EXPECT_EQ(streamed->reasoning, "hm");
+  ASSERT_TRUE(streamed->finish);
+  EXPECT_EQ(streamed->finish->usage, (Usage{3, 2, 5}));
+}
+
+TEST_F(RawSseTest, AnErrorEventAfterReadyPartsComesFromNext) {
+  start();
+  std::string body;
+  body += chunk(R"([{"index":0,"delta":{"content":"a"}}])");
+  body += chunk(R"([{"index":0,"delta":{"content":"b"}}])");
+  body += "data: {\"error\":{\"message\":\"model crashed\"}}\n\n";
+  Fault fault = Fault::respond(200, body, "/v1/chat/completions");
+  fault.content_type = std::string(kEventStream);
+  fake_->script(fault);
+  auto taken = run(parts_taking_ready(provider_.get(), user_request("hi")));
+  ASSERT_FALSE(taken);
+  EXPECT_THAT(taken.error().message, HasSubstr("model crashed"));
+}
+
 // llama.cpp and OpenAI open with a role-only chunk: the stream is open (and the gateway can send
 // its 200) with that first event, not with the first token, which may come much later.
 asio::awaitable<Result<std::chrono::milliseconds>> time_to_open(Provider* provider,
