@@ -21,7 +21,7 @@ void always_502(FakeUpstream& host) {
   host.script(f);
 }
 
-int chat_requests(FakeUpstream& host) {
+int chat_attempts(FakeUpstream& host) {
   int n = 0;
   for (const auto& r : host.requests()) n += r.path() == kChatPath ? 1 : 0;
   return n;
@@ -45,8 +45,8 @@ TEST(FleetRetries, MaxRetriesIsTheRequestsBudgetAcrossHosts) {
   EXPECT_GE(r.status, 500) << r.body;
   int total = 0;
   for (const char* name : {"desk", "laptop", "mini"}) {
-    EXPECT_EQ(chat_requests(f.host(name)), 1) << name;
-    total += chat_requests(f.host(name));
+    EXPECT_EQ(chat_attempts(f.host(name)), 1) << name;
+    total += chat_attempts(f.host(name));
   }
   EXPECT_EQ(total, 3);
 }
@@ -58,7 +58,7 @@ TEST(FleetRetries, NoRetriesMeansOneAttempt) {
   for (const char* name : {"desk", "laptop", "mini"}) always_502(f.host(name));
   EXPECT_EQ(http_call(f.port(), "POST", kChatPath, chat_body("m", "hi"), {}, 10s).status / 100, 5);
   int total = 0;
-  for (const char* name : {"desk", "laptop", "mini"}) total += chat_requests(f.host(name));
+  for (const char* name : {"desk", "laptop", "mini"}) total += chat_attempts(f.host(name));
   EXPECT_EQ(total, 1);
 }
 
@@ -70,8 +70,8 @@ TEST(FleetRetries, TheLastCandidateRetriesWithWhatIsLeft) {
   always_502(f.host("laptop"));
   EXPECT_EQ(http_call(f.port(), "POST", kChatPath, chat_body("m", "hi"), {}, 10s).status / 100, 5);
   // One on the first host, then the second with the one retry left.
-  EXPECT_EQ(chat_requests(f.host("desk")) + chat_requests(f.host("laptop")), 3);
-  EXPECT_GE(std::max(chat_requests(f.host("desk")), chat_requests(f.host("laptop"))), 2);
+  EXPECT_EQ(chat_attempts(f.host("desk")) + chat_attempts(f.host("laptop")), 3);
+  EXPECT_GE(std::max(chat_attempts(f.host("desk")), chat_attempts(f.host("laptop"))), 2);
 }
 
 // A host that takes the request and never answers holds it for its own first-byte timeout (a
@@ -96,8 +96,8 @@ TEST(FleetRetries, AFirstByteTimeoutIs504FromThatHostWithoutFailover) {
   EXPECT_EQ(r.status, 504) << r.body;
   EXPECT_EQ(r.header("X-Roci-Backend"), "desk");
   EXPECT_LT(since(t0), 5s) << "the backend's first_byte_timeout_secs (1), not timeout_secs (30)";
-  EXPECT_EQ(chat_requests(f.host("desk")), 1);
-  EXPECT_EQ(chat_requests(f.host("laptop")), 0)
+  EXPECT_EQ(chat_attempts(f.host("desk")), 1);
+  EXPECT_EQ(chat_attempts(f.host("laptop")), 0)
       << "a request the host may be serving is not replayed";
   EXPECT_EQ(f.backend("desk").at("circuit").as_string(), "closed");
 }
