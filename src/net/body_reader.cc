@@ -70,22 +70,49 @@ asio::awaitable<Result<std::string_view>> PooledBodyReader::read_some() {
   co_return fail(runner_->exception_error(exception));
 }
 
-asio::awaitable<Result<std::string>> PooledBodyReader::read_all(std::size_t limit) {
+std::optional<Result<std::string>> PooledBodyReader::read_buffered(std::size_t limit,
+                                                                   ReadAllState& state,
+                                                                   bool cancelled) {
+  if (error_) return Result<std::string>(*error_);
+  if (!connection_) return Result<std::string>(std::string());
+  try {
+    ResponseParser& parser = connection_->parser();
+    state.setting = limit_setting_;
+    if (limit < parser.limit() - parser.body_bytes()) {
+      parser.set_limit(parser.body_bytes() + limit);
+      state.setting = {};
+    }
+    if (auto length = parser.content_length_remaining(); length && *length <= limit) {
+      state.body.reserve(static_cast<std::size_t>(*length));
+    }
+    if (cancelled && !parser.is_done()) {
+      return Result<std::string>(fail(runner_->errors().cancelled()));
+    }
+    parser.set_sink(&state.body);
+    while (!parser.is_done()) {
+      auto parsed = connection_->try_parse_buffered();
+      if (!parsed) return std::nullopt;  // the sink stays set: read_rest sets it again
+      if (*parsed) {
+        const StepDeadline deadline = next_read_deadline();
+        return Result<std::string>(
+            fail(runner_->read_error(*parsed, deadline, parser, state.setting)));
+      }
+    }
+    parser.set_sink(nullptr);
+    finish();
+    return Result<std::string>(std::move(state.body));
+  } catch (...) {
+    return Result<std::string>(fail(runner_->exception_error(std::current_exception())));
+  }
+}
+
+asio::awaitable<Result<std::string>> PooledBodyReader::read_rest(ReadAllState state) {
   if (error_) co_return *error_;
-  std::string body;
-  if (!connection_) co_return body;
+  if (!connection_) co_return std::move(state.body);
   std::exception_ptr exception;
   try {
     ResponseParser& parser = connection_->parser();
-    std::string_view setting = limit_setting_;
-    if (limit < parser.limit() - parser.body_bytes()) {
-      parser.set_limit(parser.body_bytes() + limit);
-      setting = {};
-    }
-    if (auto length = parser.content_length_remaining(); length && *length <= limit) {
-      body.reserve(static_cast<std::size_t>(*length));
-    }
-    parser.set_sink(&body);
+    parser.set_sink(&state.body);  // `state` moved into this frame
     while (!parser.is_done()) {
       if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
         co_return fail(runner_->errors().cancelled());
@@ -93,15 +120,22 @@ asio::awaitable<Result<std::string>> PooledBodyReader::read_all(std::size_t limi
       const StepDeadline deadline = next_read_deadline();
       connection_->expires_at(deadline.at);
       const boost::system::error_code ec = co_await connection_->read_some();
-      if (ec) co_return fail(runner_->read_error(ec, deadline, parser, setting));
+      if (ec) co_return fail(runner_->read_error(ec, deadline, parser, state.setting));
     }
     parser.set_sink(nullptr);
     finish();
-    co_return body;
+    co_return std::move(state.body);
   } catch (...) {
     exception = std::current_exception();
   }
   co_return fail(runner_->exception_error(exception));
+}
+
+asio::awaitable<Result<std::string>> PooledBodyReader::read_all(std::size_t limit) {
+  ReadAllState state;
+  const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
+  if (auto done = read_buffered(limit, state, cancelled)) co_return std::move(*done);
+  co_return co_await read_rest(std::move(state));
 }
 
 }  // namespace roci::net

@@ -40,6 +40,19 @@ class PooledBodyReader final : public HttpBodyReader {
   asio::awaitable<Result<std::string_view>> read_some() override;
   asio::awaitable<Result<std::string>> read_all(std::size_t limit) override;
 
+  // read_all() in two parts, for callers that avoid its coroutine frame when the body is already
+  // buffered (HttpClient::send): read_buffered() sets up `state` and parses what is buffered; it
+  // returns read_all()'s result when that completed the body (or failed), and nullopt when the
+  // rest must be read: then co_await read_rest(std::move(state)). `cancelled`: the caller's
+  // cancellation state; with a body still to parse, the answer is then kCancelled.
+  struct ReadAllState {
+    std::string body;
+    std::string_view setting;  // the limit's setting named in a "too large" message; may be empty
+  };
+  std::optional<Result<std::string>> read_buffered(std::size_t limit, ReadAllState& state,
+                                                   bool cancelled);
+  asio::awaitable<Result<std::string>> read_rest(ReadAllState state);
+
   // Moves the content type out (send() hands it to HttpResponse without a copy).
   std::string take_content_type() { return std::move(content_type_); }
 

@@ -96,15 +96,12 @@ asio::awaitable<std::optional<ConnectFailure>> Connection::connect(
   co_return std::nullopt;
 }
 
-asio::awaitable<error_code> Connection::write(std::string_view body) {
+// Not coroutines: they return the stream operation's awaitable (which copies its arguments).
+asio::awaitable<Connection::IoResult> Connection::write(std::string_view body) {
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(request_head_),
                                                   asio::buffer(body.data(), body.size())};
-  if (auto* tls = std::get_if<TlsStream>(&stream_)) {
-    auto [ec, n] = co_await asio::async_write(*tls, buffers, kToken);
-    co_return ec;
-  }
-  auto [ec, n] = co_await asio::async_write(std::get<TcpStream>(stream_), buffers, kToken);
-  co_return ec;
+  if (auto* tls = std::get_if<TlsStream>(&stream_)) return asio::async_write(*tls, buffers, kToken);
+  return asio::async_write(std::get<TcpStream>(stream_), buffers, kToken);
 }
 
 ResponseParser& Connection::begin_response(std::uint32_t header_limit, std::uint64_t body_limit,
@@ -117,14 +114,11 @@ ResponseParser& Connection::begin_response(std::uint32_t header_limit, std::uint
   return *parser_;
 }
 
-asio::awaitable<error_code> Connection::read_header() {
+asio::awaitable<Connection::IoResult> Connection::read_header() {
   if (auto* tls = std::get_if<TlsStream>(&stream_)) {
-    auto [ec, n] = co_await http::async_read_header(*tls, buffer_, *parser_, kToken);
-    co_return ec;
+    return http::async_read_header(*tls, buffer_, *parser_, kToken);
   }
-  auto [ec, n] =
-      co_await http::async_read_header(std::get<TcpStream>(stream_), buffer_, *parser_, kToken);
-  co_return ec;
+  return http::async_read_header(std::get<TcpStream>(stream_), buffer_, *parser_, kToken);
 }
 
 error_code Connection::parse_buffered() {
@@ -137,7 +131,7 @@ error_code Connection::parse_buffered() {
 
 asio::awaitable<error_code> Connection::read_some(WhileWaiting waiting) {
   // Bytes that arrived with the header (or after the last element) are parsed without a read.
-  if (!stalled_ && buffer_.size() > 0) co_return parse_buffered();
+  if (auto parsed = try_parse_buffered()) co_return *parsed;
   error_code ec;
   // A stream's buffer usually holds nothing here, or the tail of an element (a chunk's CRLF).
   if (waiting == WhileWaiting::kReleaseBuffer && buffer_.size() <= kMaxTailKeptWhileWaiting &&

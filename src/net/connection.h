@@ -6,9 +6,9 @@
 //   conn.expires_at(deadline);
 //   auto failure = co_await conn.connect(endpoints, "localhost");
 //   conn.request_head() = "GET / HTTP/1.1\r\n...";
-//   auto ec = co_await conn.write(body);
+//   auto [ec, n] = co_await conn.write(body);
 //   conn.begin_response(header_limit, body_limit, /*head_request=*/false);
-//   ec = co_await conn.read_header();          // conn.head().status ...
+//   std::tie(ec, n) = co_await conn.read_header();          // conn.head().status ...
 //
 // Deadlines: every operation fails with beast::error::timeout after expires_at() (Beast's
 // tcp_stream timer; the socket is closed). Cancellation: every operation honours the per-operation
@@ -31,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <variant>
 
 namespace roci::net {
@@ -67,9 +68,13 @@ class Connection {
   void expires_at(Clock::time_point deadline) { tcp().expires_at(deadline); }
   void expires_never() { tcp().expires_never(); }
 
+  // The (error, bytes) of one operation: the stream's own awaitable, without a coroutine frame of
+  // the connection's around it.
+  using IoResult = std::tuple<boost::system::error_code, std::size_t>;
+
   // Writes request_head() followed by `body` (which must stay alive until completion).
   std::string& request_head() { return request_head_; }
-  asio::awaitable<boost::system::error_code> write(std::string_view body);
+  asio::awaitable<IoResult> write(std::string_view body);
 
   // Prepares the parser for the next response; `head_request` responses have no body.
   ResponseParser& begin_response(std::uint32_t header_limit, std::uint64_t body_limit,
@@ -77,7 +82,7 @@ class Connection {
   ResponseParser& parser() { return *parser_; }
   ResponseHead& head() { return head_; }
   // Reads and parses until the response header is complete.
-  asio::awaitable<boost::system::error_code> read_header();
+  asio::awaitable<IoResult> read_header();
   // Whether the read buffer is kept while read_some() waits for the server.
   enum class WhileWaiting {
     kKeepBuffer,     // a response expected at once: read straight into the buffer
@@ -89,6 +94,13 @@ class Connection {
   // body; otherwise it is http::error::partial_message (or end_of_stream before any byte).
   asio::awaitable<boost::system::error_code> read_some(
       WhileWaiting waiting = WhileWaiting::kKeepBuffer);
+
+  // read_some() without a coroutine frame when it would not read from the socket: the result of
+  // parsing the bytes already buffered; nullopt when read_some() has to read.
+  std::optional<boost::system::error_code> try_parse_buffered() {
+    if (stalled_ || buffer_.size() == 0) return std::nullopt;
+    return parse_buffered();
+  }
 
   // Reusable body buffer for streamed pieces.
   std::string& scratch() { return scratch_; }

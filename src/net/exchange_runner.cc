@@ -20,6 +20,7 @@
 #include <limits>
 #include <new>
 #include <random>
+#include <tuple>
 
 namespace roci::net {
 namespace {
@@ -302,7 +303,9 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
     const StepDeadline write_deadline{deadlines.total, deadlines.total_step,
                                       deadlines.total_budget};
     connection->expires_at(write_deadline.at);
-    error_code ec = co_await connection->write(request.body);
+    error_code ec;
+    std::size_t transferred = 0;
+    std::tie(ec, transferred) = co_await connection->write(request.body);
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return errors_.cancelled();
       const bool timed_out = ec == beast::error::timeout || Clock::now() >= write_deadline.at;
@@ -327,7 +330,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
     const StepDeadline deadline =
         step_deadline(deadlines, DeadlineStep::kFirstByte, deadlines.first_byte, Clock::now());
     connection->expires_at(deadline.at);
-    ec = co_await connection->read_header();
+    std::tie(ec, transferred) = co_await connection->read_header();
     if (ec) {
       Error error = read_error(ec, deadline, parser, "");
       const AttemptFailure failure{.stage = AttemptStage::kAwaitResponse,

@@ -2,8 +2,10 @@
 
 #include "net/body_reader.h"
 #include "net/connection_pool.h"
+#include "net/coro_util.h"
 #include "net/exchange_runner.h"
 
+#include <boost/asio/this_coro.hpp>
 #include <exception>
 
 namespace roci::net {
@@ -32,9 +34,13 @@ asio::awaitable<Result<HttpResponse>> HttpClient::send(HttpRequest request) {
     PooledBodyReader body(*runner_, std::move(*connection), deadlines, "max_response_bytes");
     response.status = body.status();
     response.content_type = body.take_content_type();
-    auto text = co_await body.read_all(options_.max_response_bytes);
-    if (!text) co_return text.error();
-    response.body = std::move(*text);
+    // read_all() without its frame when the body came with the header (the usual small answer).
+    PooledBodyReader::ReadAllState state;
+    const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
+    auto text = body.read_buffered(options_.max_response_bytes, state, cancelled);
+    if (!text) text = co_await body.read_rest(std::move(state));
+    if (!*text) co_return text->error();
+    response.body = std::move(**text);
     co_return response;
   } catch (...) {
     exception = std::current_exception();

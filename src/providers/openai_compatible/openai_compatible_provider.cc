@@ -156,16 +156,20 @@ Error OpenAiCompatibleProvider::upstream_error(int status, std::string_view body
   return error;
 }
 
-asio::awaitable<Result<std::string>> OpenAiCompatibleProvider::exchange(net::HttpRequest request) {
-  if (config_error_) co_return *config_error_;
-  auto response = co_await client_->send(std::move(request));
-  if (!response) co_return response.error();
-  if (!is_success(response->status)) co_return upstream_error(response->status, response->body);
+Result<std::string> OpenAiCompatibleProvider::checked_body(
+    Result<net::HttpResponse> response) const {
+  if (!response) return response.error();
+  if (!is_success(response->status)) return upstream_error(response->status, response->body);
   if (auto error = openai_wire::detect_error_body(response->status, response->body, label_)) {
     redact(error->message, config_.api_key);
-    co_return *error;
+    return *error;
   }
-  co_return std::move(response->body);
+  return std::move(response->body);
+}
+
+asio::awaitable<Result<std::string>> OpenAiCompatibleProvider::exchange(net::HttpRequest request) {
+  if (config_error_) co_return *config_error_;
+  co_return checked_body(co_await client_->send(std::move(request)));
 }
 
 asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
@@ -178,18 +182,17 @@ asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
       make_request(verb::post, chat_target_, std::move(body_text), std::move(request.transport));
   if (config_error_) co_return *config_error_;
   auto response = co_await client_->send(std::move(http));
-  if (!response) co_return response.error();
-  if (!is_success(response->status)) co_return upstream_error(response->status, response->body);
   // The common answer shape first: the scanner takes no `error` key, so what it accepts is no
-  // error envelope, and the body is read once. Anything else: exchange()'s checks, then the tree.
-  if (auto common = openai_wire::detail::decode_response_fast_path(response->body)) {
-    co_return std::move(*common);
+  // error envelope, and the body is read once. Anything else: checked_body()'s checks, then the
+  // tree.
+  if (response && is_success(response->status)) {
+    if (auto common = openai_wire::detail::decode_response_fast_path(response->body)) {
+      co_return std::move(*common);
+    }
   }
-  if (auto error = openai_wire::detect_error_body(response->status, response->body, label_)) {
-    redact(error->message, config_.api_key);
-    co_return *error;
-  }
-  co_return openai_wire::detail::decode_chat_response_tree(response->body, label_);
+  auto body = checked_body(std::move(response));
+  if (!body) co_return body.error();
+  co_return openai_wire::detail::decode_chat_response_tree(*body, label_);
 }
 
 asio::awaitable<Result<std::unique_ptr<ChatStream>>> OpenAiCompatibleProvider::stream(

@@ -125,6 +125,8 @@ class OpenAiCompatibleProvider {
   Error upstream_error(int status, std::string_view body) const;
   // POST/GET returning the 2xx body, or the classified upstream error (including 2xx error bodies).
   asio::awaitable<Result<std::string>> exchange(net::HttpRequest request);
+  // exchange()'s verdict on the upstream's response: its body on a 2xx without an error body.
+  Result<std::string> checked_body(Result<net::HttpResponse> response) const;
   asio::awaitable<Result<std::vector<ModelInfo>>> fetch_v0_models();
   // GET `target` with the health deadlines and no retries (a probe reports the state now, it does
   // not wait for it to improve); sets health.latency. `health` must outlive the call.

@@ -32,20 +32,26 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
                                                            ModelPurpose purpose) {
   const auto& config = ctx.worker.config;
   ctx.log.requested_model = requested;
-  auto resolved = co_await resolve_model(std::move(requested), purpose, config.inference,
-                                         ctx.worker.providers, ctx.worker.catalog);
+  // The catalog usually answers from its cache: no resolve_model frame then.
+  auto resolved = try_resolve_model(requested, purpose, config.inference, ctx.worker.providers,
+                                    ctx.worker.catalog);
   if (!resolved) {
-    co_await fail(ctx, resolved.error());
+    resolved = co_await resolve_model(std::move(requested), purpose, config.inference,
+                                      ctx.worker.providers, ctx.worker.catalog);
+  }
+  if (!*resolved) {
+    co_await fail(ctx, resolved->error());
     co_return std::nullopt;
   }
-  ctx.log.upstream_wait += resolved->upstream_wait;
-  ctx.log.model = resolved->model;
-  ctx.log.model_listed = resolved->catalog != nullptr;
+  ResolvedModel& model = **resolved;
+  ctx.log.upstream_wait += model.upstream_wait;
+  ctx.log.model = model.model;
+  ctx.log.model_listed = model.catalog != nullptr;
   if (ctx.worker.providers.fleet() != nullptr) {
     // The backend is known once the fleet picked one (served_backend); admission is per backend.
-    co_return Admitted{std::move(*resolved), AdmissionQueue::Slot()};
+    co_return Admitted{std::move(model), AdmissionQueue::Slot()};
   }
-  served_backend(ctx, *resolved, {});  // the one upstream: "default"
+  served_backend(ctx, model, {});  // the one upstream: "default"
   UpstreamTimer queued(ctx.log);
   auto slot = co_await ctx.worker.admission.acquire();
   queued.stop();
@@ -57,7 +63,7 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
     co_await fail(ctx, Error::cancelled());
     co_return std::nullopt;
   }
-  co_return Admitted{std::move(*resolved), std::move(*slot)};
+  co_return Admitted{std::move(model), std::move(*slot)};
 }
 
 void forward_request_id(const RequestContext& ctx, std::optional<TransportOptions>& transport) {

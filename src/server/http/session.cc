@@ -382,7 +382,11 @@ asio::awaitable<bool> Session::handle_request() {
     beast::error_code ignored;
     socket_.cancel(ignored);  // ends the watch; nothing else is pending on the socket now
     // A cancellation emitted for this handler ends with it: the next request starts uncancelled.
-    co_await asio::this_coro::reset_cancellation_state();
+    // (Reset only then: a fresh state allocates its handler memory again.)
+    if ((co_await asio::this_coro::cancellation_state).cancelled() !=
+        asio::cancellation_type::none) {
+      co_await asio::this_coro::reset_cancellation_state();
+    }
     client_gone = watch.client_gone;
     next_sent_early_ = watch.next_request_seen;
     if (handler_ex && !client_gone) std::rethrow_exception(handler_ex);  // to the catch site

@@ -22,19 +22,24 @@ class RefreshGuard {
 ModelCatalog::ModelCatalog(std::chrono::milliseconds ttl, std::chrono::milliseconds error_ttl)
     : ttl_(ttl), error_ttl_(error_ttl), now_([] { return Clock::now(); }) {}
 
+std::optional<Result<ModelList>> ModelCatalog::cached(Provider& provider) {
+  auto it = entries_.find(provider.name());
+  if (it == entries_.end()) return std::nullopt;
+  const Entry& e = it->second;
+  const auto now = now_();
+  if (e.list && now - e.fetched_at < ttl_) return Result<ModelList>(e.list);
+  if (e.error && now < e.error_until) return Result<ModelList>(*e.error);
+  // Someone on this thread is already refreshing: the stale list is good enough meanwhile.
+  if (e.refreshing && e.list) return Result<ModelList>(e.list);
+  return std::nullopt;
+}
+
 asio::awaitable<Result<ModelList>> ModelCatalog::models(Provider& provider) {
+  if (auto hit = cached(provider)) co_return std::move(*hit);
   const std::string_view name = provider.name();
   auto it = entries_.find(name);
   if (it == entries_.end()) it = entries_.emplace(std::string(name), Entry{}).first;
-  {
-    Entry& e = it->second;
-    const auto now = now_();
-    if (e.list && now - e.fetched_at < ttl_) co_return e.list;
-    if (e.error && now < e.error_until) co_return *e.error;
-    // Someone on this thread is already refreshing: the stale list is good enough meanwhile.
-    if (e.refreshing && e.list) co_return e.list;
-    e.refreshing = true;
-  }
+  it->second.refreshing = true;
   // std::map nodes are stable and never erased (invalidate only empties them).
   Entry* entry = &it->second;
   RefreshGuard guard(entry->refreshing);

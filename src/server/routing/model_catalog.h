@@ -51,6 +51,11 @@ class ModelCatalog {
   // kCancelled when the caller was cancelled.
   asio::awaitable<Result<ModelList>> models(Provider& provider);
 
+  // What models() would answer without fetching (a fresh list, a remembered failure, or the stale
+  // list while this thread refreshes it); nullopt when models() would call list_models(). No
+  // coroutine frame: the request path tries this first.
+  std::optional<Result<ModelList>> cached(Provider& provider);
+
   // Ids of the models whose state is "loaded", in listed order.
   asio::awaitable<Result<std::vector<std::string>>> loaded_models(Provider& provider);
 

@@ -261,31 +261,48 @@ Result<std::string> resolve_model_id(std::string_view requested,
   return not_found(requested, to_strings(usable), restricted);
 }
 
-asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, ModelPurpose purpose,
-                                                     const config::InferenceSection& inference,
-                                                     ProviderSet& providers,
-                                                     ModelCatalog& catalog) {
+namespace {
+
+// resolve_model up to the provider's list: `out.provider` chosen, or the answer already known.
+struct ResolveStart {
+  std::optional<Result<ResolvedModel>> done;
+  ResolvedModel out;
+  std::string_view model;  // the model part of the request (a view into `requested`)
+};
+
+ResolveStart start_resolve(std::string_view requested, ModelPurpose purpose,
+                           const config::InferenceSection& inference, ProviderSet& providers) {
+  ResolveStart s;
   if (fleet::FleetProvider* fleet = providers.fleet()) {
-    co_return resolve_fleet_model(requested, purpose, inference, fleet->fleet(), *fleet,
-                                  providers.registry());
+    s.done = resolve_fleet_model(requested, purpose, inference, fleet->fleet(), *fleet,
+                                 providers.registry());
+    return s;
   }
   SelectorSplit split = split_selector(requested, providers.registry());
-  ResolvedModel out;
+  s.model = split.model;
   if (split.provider.empty()) {
-    out.provider = &providers.primary();
+    s.out.provider = &providers.primary();
   } else {
     auto p = providers.for_selector(split.provider);
-    if (!p) co_return p.error();
-    out.provider = *p;
+    if (!p) {
+      s.done = Result<ResolvedModel>(p.error());
+      return s;
+    }
+    s.out.provider = *p;
   }
+  return s;
+}
+
+// resolve_model once the provider's list (or its failure) is known.
+Result<ResolvedModel> finish_resolve(ResolvedModel out, std::string_view model,
+                                     Result<ModelList> list, ModelPurpose purpose,
+                                     const config::InferenceSection& inference,
+                                     ProviderSet& providers) {
   const bool is_primary = out.provider == &providers.primary();
-  const auto start = Clock::now();
-  auto list = co_await catalog.models(*out.provider);
-  out.upstream_wait = Clock::now() - start;
   if (!list) {
-    if (list.error().kind == ErrorKind::kCancelled) co_return list.error();
+    if (list.error().kind == ErrorKind::kCancelled) return list.error();
     spdlog::debug("model list of {} unavailable ({}); passing \"{}\" through", out.provider->name(),
-                  list.error().message, split.model);
+                  list.error().message, model);
   } else {
     out.catalog = std::move(*list);
   }
@@ -298,14 +315,45 @@ asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, Mode
       .local_model_alias =
           is_primary && (out.provider->kind() == "lmstudio" || out.provider->kind() == "llamacpp"),
       .purpose = purpose};
-  auto id = resolve_model_id(split.model, out.catalog.get(), options);
-  if (!id) co_return id.error();
+  auto id = resolve_model_id(model, out.catalog.get(), options);
+  if (!id) return id.error();
   out.model = std::move(*id);
   if (is_primary && out.catalog && providers.jit_gated() != nullptr &&
       listed_not_loaded(*out.catalog, out.model)) {
     out.provider = providers.jit_gated();  // single flight for its first requests (jit_gate.h)
   }
-  co_return out;
+  return out;
+}
+
+}  // namespace
+
+std::optional<Result<ResolvedModel>> try_resolve_model(std::string_view requested,
+                                                       ModelPurpose purpose,
+                                                       const config::InferenceSection& inference,
+                                                       ProviderSet& providers,
+                                                       ModelCatalog& catalog) {
+  ResolveStart s = start_resolve(requested, purpose, inference, providers);
+  if (s.done) return std::move(s.done);
+  auto list = catalog.cached(*s.out.provider);
+  if (!list) return std::nullopt;
+  return finish_resolve(std::move(s.out), s.model, std::move(*list), purpose, inference, providers);
+}
+
+asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, ModelPurpose purpose,
+                                                     const config::InferenceSection& inference,
+                                                     ProviderSet& providers,
+                                                     ModelCatalog& catalog) {
+  ResolveStart s = start_resolve(requested, purpose, inference, providers);
+  if (s.done) co_return std::move(*s.done);
+  if (auto list = catalog.cached(*s.out.provider)) {
+    co_return finish_resolve(std::move(s.out), s.model, std::move(*list), purpose, inference,
+                             providers);
+  }
+  const auto start = Clock::now();
+  auto list = co_await catalog.models(*s.out.provider);
+  s.out.upstream_wait = Clock::now() - start;
+  co_return finish_resolve(std::move(s.out), s.model, std::move(list), purpose, inference,
+                           providers);
 }
 
 std::optional<Error> check_served_model(const ResolvedModel& resolved, std::string_view served,

@@ -133,6 +133,15 @@ asio::awaitable<Result<ResolvedModel>> resolve_model(std::string requested, Mode
                                                      const config::InferenceSection& inference,
                                                      ProviderSet& providers, ModelCatalog& catalog);
 
+// resolve_model without suspending: its answer when the catalog has the provider's list (or a
+// remembered failure) cached (ModelCatalog::cached), or a fleet answers; nullopt when the list
+// must be fetched (then co_await resolve_model). No coroutine frame: the request path's fast path.
+std::optional<Result<ResolvedModel>> try_resolve_model(std::string_view requested,
+                                                       ModelPurpose purpose,
+                                                       const config::InferenceSection& inference,
+                                                       ProviderSet& providers,
+                                                       ModelCatalog& catalog);
+
 // The BT#619 check after the upstream answered. nullopt when `served` is the resolved model or
 // inference.accept_model_mismatch is set: then a warning about request `request_id` is logged
 // once per (provider, requested, served) per process (the first 256 such triples), the later

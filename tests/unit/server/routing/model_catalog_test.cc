@@ -51,6 +51,24 @@ TEST(ModelCatalog, CachesForTheTtl) {
   EXPECT_EQ(h.provider.list_calls, 2);
 }
 
+TEST(ModelCatalog, CachedAnswersWhatModelsWouldWithoutFetching) {
+  CatalogHarness h;
+  EXPECT_FALSE(h.catalog.cached(h.provider));  // never fetched
+  ASSERT_TRUE(h.fetch());
+  auto hit = h.catalog.cached(h.provider);
+  ASSERT_TRUE(hit);
+  ASSERT_TRUE(*hit);
+  EXPECT_EQ((**hit)->size(), 2u);
+  h.now += 2100ms;  // stale: models() would fetch
+  EXPECT_FALSE(h.catalog.cached(h.provider));
+  h.provider.list_error = Error::unreachable("down");
+  EXPECT_FALSE(h.fetch());
+  auto failed = h.catalog.cached(h.provider);  // the remembered failure
+  ASSERT_TRUE(failed);
+  EXPECT_FALSE(*failed);
+  EXPECT_EQ(h.provider.list_calls, 2);
+}
+
 TEST(ModelCatalog, InvalidateForcesARefetch) {
   CatalogHarness h;
   ASSERT_TRUE(h.fetch());

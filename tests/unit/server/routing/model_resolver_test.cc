@@ -315,5 +315,41 @@ TEST(ResolveModel, SelectorRoutesToAnotherConfiguredProvider) {
   EXPECT_EQ((**out).model, "qwen3:8b");
 }
 
+TEST(TryResolveModel, AnswersFromTheCachedListAndOtherwiseDefersToResolveModel) {
+  asio::io_context ioc;
+  ProviderSet providers(std::make_unique<testing::RecordingProvider>(
+      "lmstudio", std::vector<ModelInfo>{model("qwen3:8b", "loaded")}));
+  ModelCatalog catalog;
+  config::InferenceSection inference;
+  inference.provider = "lmstudio";
+  // Nothing cached yet: the list must be fetched.
+  EXPECT_FALSE(try_resolve_model("qwen3", ModelPurpose::kChat, inference, providers, catalog));
+  // A selector for a provider this gateway does not serve needs no list: its error is the answer.
+  auto other =
+      try_resolve_model("openai:gpt-4o-mini", ModelPurpose::kChat, inference, providers, catalog);
+  ASSERT_TRUE(other);
+  ASSERT_FALSE(*other);
+  EXPECT_EQ(other->error().kind, ErrorKind::kModelNotFound);
+  std::optional<Result<ResolvedModel>> out;
+  asio::co_spawn(
+      ioc,
+      [](ProviderSet* p, ModelCatalog* c, config::InferenceSection* i,
+         std::optional<Result<ResolvedModel>>* o) -> asio::awaitable<void> {
+        *o = co_await resolve_model("qwen3", ModelPurpose::kChat, *i, *p, *c);
+      }(&providers, &catalog, &inference, &out),
+      asio::detached);
+  ioc.run();
+  ASSERT_TRUE(out && *out);
+  auto cached = try_resolve_model("qwen3", ModelPurpose::kChat, inference, providers, catalog);
+  ASSERT_TRUE(cached && *cached);
+  EXPECT_EQ((**cached).provider, &providers.primary());
+  EXPECT_EQ((**cached).model, "qwen3:8b");
+  EXPECT_NE((**cached).catalog, nullptr);
+  auto missing = try_resolve_model("llama", ModelPurpose::kChat, inference, providers, catalog);
+  ASSERT_TRUE(missing);
+  ASSERT_FALSE(*missing);
+  EXPECT_EQ(missing->error().kind, ErrorKind::kModelNotFound);
+}
+
 }  // namespace
 }  // namespace roci::server
