@@ -1,5 +1,7 @@
 #include "openai_wire/fast_path_decode.h"
 
+#include "openai_wire/json_escape.h"
+
 #include <algorithm>
 #include <climits>
 #include <cstdint>
@@ -168,24 +170,6 @@ std::size_t utf8_sequence(const char* p, const char* end) {
     return 4;
   }
   return 0;
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // One pass over a payload of the common shape (recursive descent, at most four objects deep:
@@ -420,65 +404,8 @@ class ShapeScanner {
 
   // At a backslash: one escape, appended to the scratch string.
   bool escape() {
-    if (end_ - p_ < 2) return false;
-    const char e = p_[1];
-    p_ += 2;
-    switch (e) {
-      case '"':
-      case '\\':
-      case '/':
-        scratch_.push_back(e);
-        return true;
-      case 'b':
-        scratch_.push_back('\b');
-        return true;
-      case 'f':
-        scratch_.push_back('\f');
-        return true;
-      case 'n':
-        scratch_.push_back('\n');
-        return true;
-      case 'r':
-        scratch_.push_back('\r');
-        return true;
-      case 't':
-        scratch_.push_back('\t');
-        return true;
-      case 'u':
-        break;
-      default:
-        return false;
-    }
-    std::uint32_t cp = 0;
-    if (!hex4(cp)) return false;
-    if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // a lone low surrogate
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-      std::uint32_t low = 0;
-      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
-      p_ += 2;
-      if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-    }
-    append_utf8(scratch_, cp);
-    return true;
-  }
-
-  bool hex4(std::uint32_t& cp) {
-    if (end_ - p_ < 4) return false;
-    for (int i = 0; i < 4; ++i) {
-      const char h = *p_++;
-      cp <<= 4;
-      if (h >= '0' && h <= '9') {
-        cp |= static_cast<std::uint32_t>(h - '0');
-      } else if (h >= 'a' && h <= 'f') {
-        cp |= static_cast<std::uint32_t>(h - 'a' + 10);
-      } else if (h >= 'A' && h <= 'F') {
-        cp |= static_cast<std::uint32_t>(h - 'A' + 10);
-      } else {
-        return false;
-      }
-    }
-    return true;
+    ++p_;
+    return decode_json_escape(p_, end_, scratch_);
   }
 
   const char* p_;

@@ -3,6 +3,8 @@
 // downstream_parse.cc, downstream_fields.cc); every doubt returns nullopt.
 #include "openai_wire/request_fast_path.h"
 
+#include "openai_wire/json_escape.h"
+
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -147,83 +149,7 @@ class Scanner {
   }
 
   // The escape after a backslash (p_ at its letter), decoded onto `out`.
-  bool escape(std::string& out) {
-    if (p_ == end_) return false;
-    const char c = *p_++;
-    switch (c) {
-      case '"':
-      case '\\':
-      case '/':
-        out.push_back(c);
-        return true;
-      case 'b':
-        out.push_back('\b');
-        return true;
-      case 'f':
-        out.push_back('\f');
-        return true;
-      case 'n':
-        out.push_back('\n');
-        return true;
-      case 'r':
-        out.push_back('\r');
-        return true;
-      case 't':
-        out.push_back('\t');
-        return true;
-      case 'u':
-        break;
-      default:
-        return false;
-    }
-    std::uint32_t cp = 0;
-    if (!hex4(cp)) return false;
-    if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // a lone trailing surrogate
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-      std::uint32_t low = 0;
-      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
-      p_ += 2;
-      if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-    }
-    append_utf8(out, cp);
-    return true;
-  }
-  bool hex4(std::uint32_t& cp) {
-    if (end_ - p_ < 4) return false;
-    for (int i = 0; i < 4; ++i) {
-      const char h = *p_++;
-      std::uint32_t d = 0;
-      if (h >= '0' && h <= '9') {
-        d = static_cast<std::uint32_t>(h - '0');
-      } else if (h >= 'a' && h <= 'f') {
-        d = static_cast<std::uint32_t>(h - 'a' + 10);
-      } else if (h >= 'A' && h <= 'F') {
-        d = static_cast<std::uint32_t>(h - 'A' + 10);
-      } else {
-        return false;
-      }
-      cp = cp << 4 | d;
-    }
-    return true;
-  }
-  static void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | cp >> 6));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | cp >> 12));
-      out.push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | cp >> 18));
-      out.push_back(static_cast<char>(0x80 | (cp >> 12 & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
+  bool escape(std::string& out) { return decode_json_escape(p_, end_, out); }
 
   // A string copied into `out`.
   bool string_into(std::string& out) {
