@@ -1,6 +1,7 @@
 #include "openai_wire/fast_path_decode.h"
 
 #include "openai_wire/json_escape.h"
+#include "openai_wire/json_util.h"
 
 #include <algorithm>
 #include <climits>
@@ -8,38 +9,8 @@
 #include <cstring>
 #include <string>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 namespace roci::openai_wire::detail {
 namespace {
-
-// The first byte of [p, end) that a string scan must look at: '"', '\\', a control byte or a
-// non-ASCII byte; `end` when there is none. 16 bytes at a time where SSE2 exists (every x86-64).
-const char* next_special(const char* p, const char* end) {
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const __m128i space = _mm_set1_epi8(0x20);
-  while (end - p >= 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // Signed: bytes >= 0x80 are negative, so "< 0x20" also finds them.
-    const __m128i hit =
-        _mm_or_si128(_mm_cmplt_epi8(v, space),
-                     _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
-    if (mask != 0) return p + __builtin_ctz(mask);
-    p += 16;
-  }
-#endif
-  while (p < end) {
-    const auto c = static_cast<unsigned char>(*p);
-    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return p;
-    ++p;
-  }
-  return end;
-}
 
 // Where the scanner is: the objects of the common shape, nothing else.
 enum class Scope : std::uint8_t { kRoot, kChoice, kDelta, kUsage };
@@ -144,34 +115,6 @@ int clamp_to_int(std::int64_t v) {
   return static_cast<int>(std::clamp<std::int64_t>(v, INT_MIN, INT_MAX));
 }
 
-bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
-
-// The length of the valid UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, at most
-// U+10FFFF) that starts with the non-ASCII byte at `p`, or 0.
-std::size_t utf8_sequence(const char* p, const char* end) {
-  const auto c0 = static_cast<unsigned char>(p[0]);
-  const auto avail = static_cast<std::size_t>(end - p);
-  auto byte = [p](std::size_t i) { return static_cast<unsigned char>(p[i]); };
-  if (c0 < 0xC2) return 0;  // a continuation byte, or an overlong 2-byte form
-  if (c0 < 0xE0) return avail >= 2 && is_continuation(byte(1)) ? 2 : 0;
-  if (c0 < 0xF0) {
-    if (avail < 3 || !is_continuation(byte(1)) || !is_continuation(byte(2))) return 0;
-    if (c0 == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
-    if (c0 == 0xED && byte(1) >= 0xA0) return 0;  // a surrogate
-    return 3;
-  }
-  if (c0 < 0xF5) {
-    if (avail < 4 || !is_continuation(byte(1)) || !is_continuation(byte(2)) ||
-        !is_continuation(byte(3))) {
-      return 0;
-    }
-    if (c0 == 0xF0 && byte(1) < 0x90) return 0;   // overlong
-    if (c0 == 0xF4 && byte(1) >= 0x90) return 0;  // past U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
 // One pass over a payload of the common shape (recursive descent, at most four objects deep:
 // root > choices > choice > delta). Every method returns false to decline.
 class ShapeScanner {
@@ -218,7 +161,7 @@ class ShapeScanner {
       skip_ws();
       if (!eat('"')) return false;
       // A key holding anything next_special stops at but its closing quote matches no key.
-      const char* close = next_special(p_, end_);
+      const char* close = find_string_special(p_, end_);
       if (close == end_ || *close != '"') return false;
       const Key key = key_in(scope, std::string_view(p_, close - p_), inner_);
       p_ = close + 1;
@@ -354,7 +297,7 @@ class ShapeScanner {
   // escapes the text is a span of the payload.
   bool string(std::string_view& text) {
     const char* start = p_;
-    while ((p_ = next_special(p_, end_)) < end_) {
+    while ((p_ = find_string_special(p_, end_)) < end_) {
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
         text = std::string_view(start, p_ - start);
@@ -363,7 +306,7 @@ class ShapeScanner {
       }
       if (c == '\\') return escaped_string(start, text);
       if (c < 0x20) return false;
-      const std::size_t n = utf8_sequence(p_, end_);  // c >= 0x80
+      const std::size_t n = utf8_sequence_length(std::string_view(p_, end_ - p_));  // c >= 0x80
       if (n == 0) return false;
       p_ += n;
     }
@@ -379,7 +322,7 @@ class ShapeScanner {
     scratch_.append(start, p_ - start);
     while (p_ < end_) {
       const char* run = p_;
-      p_ = next_special(p_, end_);
+      p_ = find_string_special(p_, end_);
       scratch_.append(run, p_ - run);
       if (p_ == end_) break;
       const auto c = static_cast<unsigned char>(*p_);
@@ -393,7 +336,7 @@ class ShapeScanner {
       } else if (c < 0x20) {
         return false;
       } else {
-        const std::size_t n = utf8_sequence(p_, end_);
+        const std::size_t n = utf8_sequence_length(std::string_view(p_, end_ - p_));
         if (n == 0) return false;
         scratch_.append(p_, n);
         p_ += n;
