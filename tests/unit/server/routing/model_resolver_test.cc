@@ -32,6 +32,24 @@ ResolverOptions opts(std::string_view default_model = "",
                          .allowed_models = allowed};
 }
 
+// resolve_model run to completion on `ioc` (restarted first, so it may be called again).
+Result<ResolvedModel> resolve_on(asio::io_context& ioc, std::string selector,
+                                 const config::InferenceSection& inference, ProviderSet& providers,
+                                 ModelCatalog& catalog) {
+  std::optional<Result<ResolvedModel>> out;
+  ioc.restart();
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        out = co_await resolve_model(std::move(selector), ModelPurpose::kChat, inference, providers,
+                                     catalog);
+      },
+      asio::detached);
+  ioc.run();
+  if (!out) return Error::internal("resolve_model did not complete");
+  return std::move(*out);
+}
+
 std::string resolve_ok(std::string_view requested, const ResolverOptions& o,
                        const std::vector<ModelInfo>* list) {
   auto r = resolve_model_id(requested, list, o);
@@ -288,28 +306,12 @@ TEST(ResolveModel, SelectorRoutesToAnotherConfiguredProvider) {
   config::InferenceSection inference;
   inference.provider = "lmstudio";
   std::optional<Result<ResolvedModel>> out;
-  asio::co_spawn(
-      ioc,
-      [](ProviderSet* p, ModelCatalog* c, config::InferenceSection* i,
-         std::optional<Result<ResolvedModel>>* o) -> asio::awaitable<void> {
-        *o = co_await resolve_model("mock:mock-model", ModelPurpose::kChat, *i, *p, *c);
-      }(&providers, &catalog, &inference, &out),
-      asio::detached);
-  ioc.run();
+  out = resolve_on(ioc, "mock:mock-model", inference, providers, catalog);
   ASSERT_TRUE(out && *out) << (out && !*out ? (*out).error().message : "");
   EXPECT_EQ((**out).provider->name(), "mock");
   EXPECT_EQ((**out).model, "mock-model");
 
-  out.reset();
-  ioc.restart();
-  asio::co_spawn(
-      ioc,
-      [](ProviderSet* p, ModelCatalog* c, config::InferenceSection* i,
-         std::optional<Result<ResolvedModel>>* o) -> asio::awaitable<void> {
-        *o = co_await resolve_model("lmstudio:qwen3", ModelPurpose::kChat, *i, *p, *c);
-      }(&providers, &catalog, &inference, &out),
-      asio::detached);
-  ioc.run();
+  out = resolve_on(ioc, "lmstudio:qwen3", inference, providers, catalog);
   ASSERT_TRUE(out && *out);
   EXPECT_EQ((**out).provider, &providers.primary());
   EXPECT_EQ((**out).model, "qwen3:8b");
@@ -331,14 +333,7 @@ TEST(TryResolveModel, AnswersFromTheCachedListAndOtherwiseDefersToResolveModel) 
   ASSERT_FALSE(*other);
   EXPECT_EQ(other->error().kind, ErrorKind::kModelNotFound);
   std::optional<Result<ResolvedModel>> out;
-  asio::co_spawn(
-      ioc,
-      [](ProviderSet* p, ModelCatalog* c, config::InferenceSection* i,
-         std::optional<Result<ResolvedModel>>* o) -> asio::awaitable<void> {
-        *o = co_await resolve_model("qwen3", ModelPurpose::kChat, *i, *p, *c);
-      }(&providers, &catalog, &inference, &out),
-      asio::detached);
-  ioc.run();
+  out = resolve_on(ioc, "qwen3", inference, providers, catalog);
   ASSERT_TRUE(out && *out);
   auto cached = try_resolve_model("qwen3", ModelPurpose::kChat, inference, providers, catalog);
   ASSERT_TRUE(cached && *cached);
