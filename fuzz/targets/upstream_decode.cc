@@ -12,6 +12,8 @@
 #include "targets.h"
 #include "targets/check.h"
 
+#include <boost/json/parse.hpp>
+#include <string>
 #include <variant>
 
 namespace roci::fuzz {
@@ -129,13 +131,31 @@ void check_chunk(std::string_view data) {
   }
 }
 
+// An answer the gateway forwards as received (GenerationResult::wire_answer) must be, as JSON, the
+// answer the encoder would have written from the decoded result.
+void check_wire_answer(std::string_view body) {
+  std::string forward(body);
+  const auto r = openai_wire::detail::decode_response_fast_path(body, &forward);
+  if (!r || r->wire_answer.empty()) return;
+  const std::string encoded = openai_wire::encode_chat_completion(*r, r->id, r->model, r->created);
+  boost::system::error_code received_ec;
+  boost::system::error_code encoded_ec;
+  const auto received = boost::json::parse(body, received_ec);
+  const auto reencoded = boost::json::parse(encoded, encoded_ec);
+  FUZZ_CHECK(!received_ec && !encoded_ec && received == reencoded,
+             "a forwarded answer says something else than its encoding: " + std::string(body) +
+                 " vs " + encoded);
+}
+
 }  // namespace
 
 void fuzz_upstream_decode(const std::uint8_t* data, std::size_t size) {
   const std::string_view body = as_view(data, size);
-  check_fast_path_agrees(body, "decode_response_fast_path",
-                         openai_wire::detail::decode_response_fast_path,
-                         openai_wire::detail::decode_chat_response_tree);
+  check_fast_path_agrees(
+      body, "decode_response_fast_path",
+      [](std::string_view b) { return openai_wire::detail::decode_response_fast_path(b); },
+      openai_wire::detail::decode_chat_response_tree);
+  check_wire_answer(body);
 
   if (auto r = openai_wire::decode_chat_response(body, kUpstream); !r) {
     check_error(r.error(), "decode_chat_response");

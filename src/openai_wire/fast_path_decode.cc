@@ -111,6 +111,8 @@ Key key_in(Scope scope, std::string_view k, std::string_view inner) {
   return Key::kNone;
 }
 
+constexpr std::uint32_t key_bit(Key key) { return std::uint32_t{1} << static_cast<unsigned>(key); }
+
 int clamp_to_int(std::int64_t v) {
   return static_cast<int>(std::clamp<std::int64_t>(v, INT_MIN, INT_MAX));
 }
@@ -166,9 +168,10 @@ class ShapeScanner {
       const Key key = key_in(scope, std::string_view(p_, close - p_), inner_);
       p_ = close + 1;
       if (key == Key::kNone) return false;
-      const auto bit = std::uint32_t{1} << static_cast<unsigned>(key);
+      const auto bit = key_bit(key);
       if ((seen & bit) != 0) return false;  // a duplicate key: the tree keeps one of them
       seen |= bit;
+      out_.members[static_cast<std::size_t>(scope)] = seen;
       skip_ws();
       if (!eat(':')) return false;
       skip_ws();
@@ -228,7 +231,9 @@ class ShapeScanner {
           out_.model = text;
         } else if (key == Key::kSystemFingerprint) {
           out_.system_fingerprint = text;
-        } else if (key != Key::kObject && key != Key::kServiceTier && key != Key::kObfuscation) {
+        } else if (key == Key::kObject) {
+          out_.object = text;
+        } else if (key != Key::kServiceTier && key != Key::kObfuscation) {
           return false;
         }
         return true;
@@ -243,8 +248,10 @@ class ShapeScanner {
           out_.reasoning_content = text;
         } else if (key == Key::kReasoning) {
           out_.reasoning = text;
+        } else if (key == Key::kRole) {
+          out_.role = text;
         }
-        return true;  // role, refusal: read past, as the tree decoder does
+        return true;  // refusal: read past, as the tree decoder does
       case Scope::kUsage:
         return false;
     }
@@ -380,6 +387,34 @@ bool scan_common_shape(std::string_view data, ShapeKind kind, CommonShape& out,
   }
 }
 
+bool answer_bytes_match_encoder(const CommonShape& s) {
+  const auto has = [&s](Scope scope, Key key) {
+    return (s.members[static_cast<std::size_t>(scope)] & key_bit(key)) != 0;
+  };
+  if (s.id.empty() || s.model.empty() || s.created <= 0 || s.object != "chat.completion") {
+    return false;
+  }
+  if (has(Scope::kRoot, Key::kServiceTier) || has(Scope::kRoot, Key::kObfuscation) ||
+      (has(Scope::kRoot, Key::kSystemFingerprint) && s.system_fingerprint.empty())) {
+    return false;
+  }
+  if (!s.has_choice || !s.has_message || !has(Scope::kChoice, Key::kIndex) ||
+      !has(Scope::kChoice, Key::kLogprobs) || s.role != "assistant" || !s.content ||
+      has(Scope::kDelta, Key::kRefusal) || has(Scope::kDelta, Key::kReasoning)) {
+    return false;
+  }
+  if (has(Scope::kDelta, Key::kReasoningContent) &&
+      (!s.reasoning_content || s.reasoning_content->empty())) {
+    return false;
+  }
+  if (!s.finish_reason || to_string(parse_finish_reason(*s.finish_reason)) != *s.finish_reason) {
+    return false;
+  }
+  return s.has_usage && has(Scope::kUsage, Key::kPromptTokens) &&
+         has(Scope::kUsage, Key::kCompletionTokens) && s.total_tokens &&
+         s.prompt_tokens < INT_MAX && s.completion_tokens < INT_MAX && *s.total_tokens < INT_MAX;
+}
+
 std::optional<DecodedChunk> decode_chunk_fast_path(std::string_view data) {
   try {
     CommonShape shape;
@@ -409,7 +444,8 @@ std::optional<DecodedChunk> decode_chunk_fast_path(std::string_view data) {
   }
 }
 
-std::optional<GenerationResult> decode_response_fast_path(std::string_view body) {
+std::optional<GenerationResult> decode_response_fast_path(std::string_view body,
+                                                          std::string* forward) {
   try {
     CommonShape shape;
     std::string scratch;
@@ -426,6 +462,8 @@ std::optional<GenerationResult> decode_response_fast_path(std::string_view body)
     r.model = shape.model;
     r.created = shape.created;
     r.system_fingerprint = shape.system_fingerprint;
+    if (forward != nullptr && answer_bytes_match_encoder(shape))
+      r.wire_answer = std::move(*forward);
     return r;
   } catch (...) {
     return std::nullopt;

@@ -20,6 +20,7 @@
 
 #include "openai_wire/upstream_codec.h"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -41,10 +42,15 @@ struct CommonShape {
   std::optional<std::string_view> reasoning_content;
   std::optional<std::string_view> reasoning;
   std::optional<std::string_view> finish_reason;
+  std::string_view object;  // "chat.completion" / "chat.completion.chunk" (not checked by the scan)
+  std::string_view role;    // the delta's / message's "role"
   bool has_usage = false;
   int prompt_tokens = 0;
   int completion_tokens = 0;
   std::optional<int> total_tokens;
+  // Which members each object held, by scope (root, choice, delta/message, usage): bits of
+  // fast_path_decode.cc's key list, for answer_bytes_match_encoder.
+  std::array<std::uint32_t, 4> members{};
 
   // Usage as decode_usage reads it (total = prompt + completion when absent), if "usage" was given.
   std::optional<Usage> usage() const;
@@ -66,8 +72,23 @@ enum class ShapeKind : std::uint8_t {
 bool scan_common_shape(std::string_view data, ShapeKind kind, CommonShape& out,
                        std::string& scratch);
 
+// True when `shape` (a kResponse scan) is an answer whose bytes hold exactly the members, with the
+// same values, that encode_chat_completion writes for what decode_response_fast_path makes of it
+// (given the answer's own id, model and created): the bytes may be forwarded instead of
+// re-encoded. Whitespace, member order and how strings are escaped may differ; nothing else. So:
+// id, model and a positive created present; object "chat.completion"; choice index 0, logprobs
+// null, role
+// "assistant", content a string, finish_reason one of to_string(FinishReason)'s names; reasoning
+// only as a non-empty reasoning_content; usage with all three counts (each below INT_MAX); a
+// system_fingerprint, if any, a non-empty string; no service_tier, obfuscation or refusal (which
+// the encoder drops).
+bool answer_bytes_match_encoder(const CommonShape& shape);
+
 std::optional<DecodedChunk> decode_chunk_fast_path(std::string_view data);
-std::optional<GenerationResult> decode_response_fast_path(std::string_view body);
+// `forward`, when given, holds `body`'s text: if answer_bytes_match_encoder, the result takes it
+// (moved) as wire_answer.
+std::optional<GenerationResult> decode_response_fast_path(std::string_view body,
+                                                          std::string* forward = nullptr);
 
 // The general, tree-based decoders (what the public ones do when the fast path declines).
 Result<DecodedChunk> decode_chat_chunk_tree(std::string_view data, std::string_view upstream);

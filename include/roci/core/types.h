@@ -217,6 +217,12 @@ struct GenerationResult {
   std::vector<GenerationChoice> other_choices;
   // The fleet backend that served it (roci/fleet); "" when no fleet chose one.
   std::string backend;
+  // The upstream's Chat Completions answer as received, kept only when it holds exactly what the
+  // fields above say, as the gateway would encode them (the common shape, checked member by member:
+  // src/openai_wire/fast_path_decode.h). The gateway's /v1/chat/completions forwards these bytes
+  // instead of encoding the fields again. Empty otherwise, and in results built in code; whoever
+  // changes a field above must clear it.
+  std::string wire_answer;
 };
 
 // Stream parts, in order: any number of TextDelta / ReasoningDelta / ToolCallDelta, then exactly

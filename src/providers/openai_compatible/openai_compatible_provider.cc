@@ -186,7 +186,8 @@ asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
   // error envelope, and the body is read once. Anything else: checked_body()'s checks, then the
   // tree.
   if (response && is_success(response->status)) {
-    if (auto common = openai_wire::detail::decode_response_fast_path(response->body)) {
+    if (auto common =
+            openai_wire::detail::decode_response_fast_path(response->body, &response->body)) {
       co_return std::move(*common);
     }
   }

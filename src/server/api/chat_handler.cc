@@ -63,7 +63,13 @@ class ChatDialect final : public Dialect {
     apply_generation_defaults(settings, inference);
   }
 
-  std::string render(const GenerationResult& result, const AnswerMeta& meta) override {
+  std::string render(GenerationResult& result, const AnswerMeta& meta) override {
+    // The upstream's own bytes when they say what the encoder would write (GenerationResult::
+    // wire_answer) for the same id, model and created.
+    if (!result.wire_answer.empty() && meta.id == result.id && meta.model == result.model &&
+        meta.created == result.created) {
+      return std::move(result.wire_answer);
+    }
     const std::string id =
         meta.id.empty() ? openai_wire::new_completion_id() : std::string(meta.id);
     return openai_wire::encode_chat_completion(result, id, meta.model, meta.created);

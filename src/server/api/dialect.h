@@ -77,8 +77,9 @@ class Dialect {
   // Defaults for settings the client left out. None by default: the upstream's own defaults.
   virtual void apply_defaults(GenerationSettings& /*settings*/,
                               const config::InferenceSection& /*inference*/) {}
-  // The body of a complete (non-streamed) answer, application/json.
-  virtual std::string render(const GenerationResult& result, const AnswerMeta& meta) = 0;
+  // The body of a complete (non-streamed) answer, application/json. May take (move out)
+  // result.wire_answer when it is the body the dialect would write.
+  virtual std::string render(GenerationResult& result, const AnswerMeta& meta) = 0;
   // The encoder of a streamed answer, once the upstream's first event arrived.
   virtual std::unique_ptr<StreamEncoder> stream_encoder(const AnswerMeta& meta) = 0;
 };

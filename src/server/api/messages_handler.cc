@@ -61,7 +61,7 @@ class MessagesDialect final : public Dialect {
     options_ = std::move(parsed->options);
     return DialectRequest{std::move(parsed->request), parsed->stream};
   }
-  std::string render(const GenerationResult& result, const AnswerMeta& meta) override {
+  std::string render(GenerationResult& result, const AnswerMeta& meta) override {
     return anthropic_wire::encode_message(result, anthropic_wire::new_message_id(), meta.model,
                                           options_);
   }

@@ -98,7 +98,7 @@ class ResponsesDialect final : public Dialect {
     return DialectRequest{.request = std::move(parsed->request), .stream = parsed->stream};
   }
 
-  std::string render(const GenerationResult& result, const AnswerMeta& meta) override {
+  std::string render(GenerationResult& result, const AnswerMeta& meta) override {
     openai_wire::ResponseHead head = make_head(meta);
     const auto output = openai_wire::response_output(result);
     std::string body = openai_wire::encode_response(

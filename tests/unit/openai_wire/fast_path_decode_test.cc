@@ -3,11 +3,13 @@
 // else, and always agree with the tree decoders.
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <climits>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "openai_wire/downstream_codec.h"
 #include "openai_wire/fast_path_decode.h"
 #include "test_util.h"
 
@@ -225,6 +227,80 @@ TEST(CommonShapeDecode, ResponsesOutsideTheCommonShapeTakeTheTreePath) {
   auto empty = decode_chat_response(R"({"choices":[]})", "LM Studio");
   ASSERT_FALSE(empty);
   EXPECT_NE(empty.error().message.find("\"choices\" is empty"), std::string::npos);
+}
+
+// Decodes `body` asking for its bytes; returns whether the result kept them as wire_answer, and
+// checks that kept bytes say, as JSON, what encode_chat_completion writes for the result.
+bool answer_is_forwarded(const std::string& body) {
+  std::string forward = body;
+  const auto r = decode_response_fast_path(body, &forward);
+  if (!r || r->wire_answer.empty()) return false;
+  EXPECT_EQ(r->wire_answer, body);
+  const std::string encoded = encode_chat_completion(*r, r->id, r->model, r->created);
+  EXPECT_EQ(boost::json::parse(body), boost::json::parse(encoded)) << body << "\n" << encoded;
+  return true;
+}
+
+constexpr std::string_view kCanonicalAnswer =
+    R"({"id":"chatcmpl-1","object":"chat.completion","created":5,"model":"m","choices":[)"
+    R"({"index":0,"logprobs":null,"finish_reason":"stop","message":{"role":"assistant",)"
+    R"("content":"Hi \u00e9\n"}}],"usage":{"prompt_tokens":1,"completion_tokens":2,)"
+    R"("total_tokens":3},"system_fingerprint":"m"})";
+
+// `edit` applied to kCanonicalAnswer: the first `from` replaced by `to`.
+std::string edited(std::string_view from, std::string_view to) {
+  std::string body(kCanonicalAnswer);
+  const auto at = body.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) body.replace(at, from.size(), to);
+  return body;
+}
+
+TEST(WireAnswer, TheCommonAnswerIsForwardedAsReceived) {
+  EXPECT_TRUE(answer_is_forwarded(std::string(kCanonicalAnswer)));
+  EXPECT_TRUE(answer_is_forwarded(read_fixture("lmstudio/chat_response.json")));  // pretty-printed
+  EXPECT_TRUE(answer_is_forwarded(edited(R"(,"system_fingerprint":"m")", "")));
+  EXPECT_TRUE(answer_is_forwarded(
+      edited(R"("role":"assistant",)", R"("role":"assistant","reasoning_content":"why",)")));
+  EXPECT_TRUE(answer_is_forwarded(edited(R"("stop")", R"("length")")));
+  // Without `forward` nothing is kept.
+  const auto r = decode_response_fast_path(kCanonicalAnswer);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->wire_answer.empty());
+}
+
+TEST(WireAnswer, AnAnswerTheEncoderWouldWriteDifferentlyIsNotForwarded) {
+  const std::vector<std::string> bodies = {
+      edited(R"("id":"chatcmpl-1",)", ""),         // the gateway makes one up
+      edited(R"("created":5,)", ""),               // the gateway's clock
+      edited(R"("created":5)", R"("created":0)"),  //
+      edited(R"("model":"m",)", ""),               // the resolved model
+      edited(R"("object":"chat.completion")", R"("object":"x")"),
+      edited(R"("object":"chat.completion",)", ""),
+      edited(R"("index":0,)", ""),
+      edited(R"("logprobs":null,)", ""),
+      edited(R"("role":"assistant",)", ""),  // the encoder adds it
+      edited(R"("role":"assistant")", R"("role":"user")"),
+      edited(R"("content":"Hi \u00e9\n")", R"("content":null)"),  // written as ""
+      edited(R"("finish_reason":"stop",)", ""),                   // written as "stop"
+      edited(R"("stop")", R"("eos")"),                            // normalised
+      edited(R"("role":"assistant",)", R"("role":"assistant","reasoning":"why",)"),  // renamed
+      edited(R"("role":"assistant",)", R"("role":"assistant","reasoning_content":"",)"),
+      edited(R"("role":"assistant",)", R"("role":"assistant","refusal":null,)"),  // dropped
+      edited(R"("system_fingerprint")", R"("service_tier":"default","system_fingerprint")"),
+      edited(R"("system_fingerprint")", R"("obfuscation":"ab","system_fingerprint")"),
+      edited(R"(,"total_tokens":3)", ""),  // the encoder sums it
+      edited(R"("prompt_tokens":1,)", ""),
+      edited(R"("total_tokens":3)", R"("total_tokens":2147483648)"),  // clamped
+      edited(R"("system_fingerprint":"m")", R"("system_fingerprint":null)"),
+      edited(R"("system_fingerprint":"m")", R"("system_fingerprint":"")"),
+      edited(R"(,"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3})", ""),
+  };
+  for (const auto& body : bodies) {
+    EXPECT_FALSE(answer_is_forwarded(body)) << body;
+    // They still decode on the fast path or the tree path.
+    EXPECT_TRUE(decode_chat_response(body, "LM Studio")) << body;
+  }
 }
 
 }  // namespace
