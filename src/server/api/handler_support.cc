@@ -53,7 +53,9 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
   }
   served_backend(ctx, model, {});  // the one upstream: "default"
   UpstreamTimer queued(ctx.log);
-  auto slot = co_await ctx.worker.admission.acquire();
+  // Not a conditional expression around the co_await: GCC 12 destroys its temporaries twice.
+  Result<AdmissionQueue::Slot> slot = ctx.worker.admission.try_acquire();
+  if (!*slot) slot = co_await ctx.worker.admission.acquire();
   queued.stop();
   if (!slot) {
     co_await fail(ctx, slot.error());

@@ -117,14 +117,17 @@ Error AdmissionQueue::queue_timeout_error() const {
   return e;
 }
 
+AdmissionQueue::Slot AdmissionQueue::try_acquire() {
+  std::lock_guard lock(mutex_);
+  if (!has_capacity_locked() || !waiters_.empty()) return Slot();
+  ++in_flight_;
+  return Slot(this);
+}
+
 asio::awaitable<Result<AdmissionQueue::Slot>> AdmissionQueue::acquire() {
+  if (Slot slot = try_acquire()) co_return std::move(slot);
   {
-    std::unique_lock lock(mutex_);
-    if (has_capacity_locked() && waiters_.empty()) {
-      ++in_flight_;
-      lock.unlock();
-      co_return Slot(this);
-    }
+    std::lock_guard lock(mutex_);
     if (waiters_.size() >= static_cast<std::size_t>(options_.max_queue)) {
       co_return queue_full_locked();
     }

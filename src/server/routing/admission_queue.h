@@ -3,6 +3,7 @@
 //   AdmissionQueue admission({.max_concurrent = 4, .max_queue = 64,
 //                             .queue_timeout = std::chrono::seconds(60)});   // one per process
 //   auto slot = co_await admission.acquire();        // Result<AdmissionQueue::Slot>
+//   auto now = admission.try_acquire();               // or: a free slot without a coroutine frame
 //   if (!slot) co_return co_await send_error(ctx, slot.error());   // 429 + Retry-After
 //   ... call the upstream; the slot is released when `slot` is destroyed ...
 //
@@ -78,6 +79,9 @@ class AdmissionQueue {
   // See the header comment. Errors: kQueueFull (full or timed out; retry_after_secs set),
   // kCancelled.
   asio::awaitable<Result<Slot>> acquire();
+  // acquire()'s first case without a coroutine: a Slot when one is free and nobody is queued,
+  // else an empty Slot (then acquire() queues or refuses).
+  Slot try_acquire();
 
   std::size_t queue_length() const;
   std::size_t in_flight() const;
