@@ -65,7 +65,7 @@ struct HttpRequest {
   std::string target;  // path relative to the origin root, e.g. "/v1/chat/completions"
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (auth, ...)
-  std::string content_type = "application/json";
+  std::string_view content_type = "application/json";        // static text (a literal): not owned
   // Per-request overrides; unset fields use HttpOptions.
   std::optional<std::chrono::milliseconds> first_byte_timeout;
   std::optional<std::chrono::milliseconds> total_timeout;

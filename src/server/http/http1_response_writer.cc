@@ -76,20 +76,16 @@ std::string& Http1ResponseWriter::start_head(int status, std::string_view conten
   return out;
 }
 
-template <class Buffers>
-asio::awaitable<Result<void>> Http1ResponseWriter::write(const Buffers& buffers) {
-  conn_.node.arm(conn_.write_timeout);
-  auto [ec, n] = co_await asio::async_write(conn_.socket, buffers, net::kToken);
+Result<void> Http1ResponseWriter::written(boost::system::error_code ec, std::size_t n) {
   conn_.node.disarm();
   bytes_out_ += n;
   log_.bytes_out = bytes_out_;
-  if (!ec) co_return Result<void>{};
+  if (!ec) return Result<void>{};
   broken_ = true;
   state_ = State::kDone;
   log_.status = 499;
-  co_return Error::cancelled(conn_.node.timed_out
-                                 ? "the client did not read the response in time"
-                                 : "the client connection failed: " + ec.message());
+  return Error::cancelled(conn_.node.timed_out ? "the client did not read the response in time"
+                                               : "the client connection failed: " + ec.message());
 }
 
 asio::awaitable<Result<void>> Http1ResponseWriter::send(int status, std::string_view content_type,
@@ -108,9 +104,11 @@ asio::awaitable<Result<void>> Http1ResponseWriter::send(int status, std::string_
   state_ = State::kDone;
   log_.status = status;
   const std::array<asio::const_buffer, 2> buffers{buf(out), buf(body)};
-  auto written = co_await write(buffers);  // head and body in one gather write
+  conn_.node.arm(conn_.write_timeout);
+  // Head and body in one gather write.
+  auto [ec, n] = co_await asio::async_write(conn_.socket, buffers, net::kToken);
   out.clear();
-  co_return written;
+  co_return written(ec, n);
 }
 
 asio::awaitable<Result<void>> Http1ResponseWriter::start_event_stream(Headers extra) {
@@ -147,10 +145,11 @@ void Http1ResponseWriter::append_event(std::string_view event) {
 asio::awaitable<Result<void>> Http1ResponseWriter::write_pending() {
   std::string& out = conn_.pending_output;
   if (out.empty()) co_return Result<void>{};
-  auto written = co_await write(buf(out));
+  conn_.node.arm(conn_.write_timeout);
+  auto [ec, n] = co_await asio::async_write(conn_.socket, buf(out), net::kToken);
   out.clear();
   if (out.capacity() > kMaxQueuedEventBytes) std::string().swap(out);  // a burst's buffer: let go
-  co_return written;
+  co_return written(ec, n);
 }
 
 asio::awaitable<Result<void>> Http1ResponseWriter::send_event(std::string_view event) {

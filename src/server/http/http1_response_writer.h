@@ -87,8 +87,9 @@ class Http1ResponseWriter final : public ResponseWriter {
   // Replaces the pending output with the status line and the fields, up to (not including) the
   // framing field and the blank line.
   std::string& start_head(int status, std::string_view content_type, const Headers& extra);
-  template <class Buffers>
-  asio::awaitable<Result<void>> write(const Buffers& buffers);
+  // After a write under the connection's deadline (armed by the caller): disarms it, counts the
+  // bytes and, on failure, marks the client gone (the error says whether it timed out).
+  Result<void> written(boost::system::error_code ec, std::size_t n);
   // Appends one event to the pending output, chunk-framed when chunked.
   void append_event(std::string_view event);
   // Writes the pending output, if any, and empties it.
