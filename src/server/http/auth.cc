@@ -55,7 +55,7 @@ bool ApiKeyCheck::required(Route route) const {
   return true;
 }
 
-AuthOutcome ApiKeyCheck::check(const http::request_header<>& request) const {
+AuthOutcome ApiKeyCheck::check(const ClientHeader& request) const {
   if (!enabled()) return AuthOutcome::kAllowed;
   const std::string_view bearer = bearer_token(request[http::field::authorization]);
   const std::string_view api_key = trim(request[kApiKeyField]);

@@ -54,7 +54,7 @@ class ApiKeyCheck {
 
   // kAllowed when not enabled or when a presented key matches. Never throws; reads only the
   // Authorization and x-api-key fields.
-  AuthOutcome check(const http::request_header<>& request) const;
+  AuthOutcome check(const ClientHeader& request) const;
 
  private:
   using Digest = std::array<unsigned char, 32>;

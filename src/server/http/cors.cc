@@ -37,7 +37,7 @@ bool CorsPolicy::origin_allowed(std::string_view origin) const {
                      [&](const std::string& allowed) { return beast::iequals(allowed, origin); });
 }
 
-bool CorsPolicy::is_preflight(const http::request_header<>& request) {
+bool CorsPolicy::is_preflight(const ClientHeader& request) {
   return request.method() == http::verb::options && !request[http::field::origin].empty() &&
          !request[http::field::access_control_request_method].empty();
 }

@@ -43,7 +43,7 @@ class CorsPolicy {
   bool origin_allowed(std::string_view origin) const;
 
   // OPTIONS with Origin and Access-Control-Request-Method.
-  static bool is_preflight(const http::request_header<>& request);
+  static bool is_preflight(const ClientHeader& request);
 
   // The 204 answer's headers for an allowed origin: Access-Control-Allow-Origin (the origin),
   // Vary, Access-Control-Allow-Methods (`methods`, the route's), Access-Control-Allow-Headers,

@@ -18,6 +18,8 @@
 // the upstream connection. Handlers must not swallow kCancelled: they return promptly.
 #pragma once
 
+#include "server/http/field_allocator.h"
+
 #include <roci/core/error.h>
 #include <roci/core/types.h>
 
@@ -42,7 +44,11 @@ namespace roci::server {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
-using ClientRequest = http::request<http::string_body>;
+// A client request's header fields are allocated from its session's arena, reset between requests
+// (no allocation per field). Copies of the fields use the default memory resource.
+using ClientFields = http::basic_fields<FieldAllocator<char>>;
+using ClientRequest = http::request<http::string_body, ClientFields>;
+using ClientHeader = http::request_header<ClientFields>;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // How a handler answers. Implemented by the session over the client socket. Every call completes

@@ -28,7 +28,7 @@ GateDecision refuse_head(Error error) {
 }
 
 // Checks 1 and 2 of the header: the head could not be accepted as read.
-GateDecision refuse_read(const http::request_header<>& head, const beast::error_code& ec,
+GateDecision refuse_read(const ClientHeader& head, const beast::error_code& ec,
                          const config::LimitsSection& limits) {
   if (ec == http::error::header_limit) {
     return refuse_head(Error{.kind = ErrorKind::kHeadersTooLarge,
@@ -47,7 +47,7 @@ GateDecision refuse_read(const http::request_header<>& head, const beast::error_
 
 // Check 6: a body read as JSON must be labelled JSON, or unlabelled and not from a browser page
 // of another origin (see BodyType). nullopt: accepted.
-std::optional<Error> check_body_type(const http::request_header<>& head, const GatePolicy& policy) {
+std::optional<Error> check_body_type(const ClientHeader& head, const GatePolicy& policy) {
   const std::string_view type = head[http::field::content_type];
   switch (classify_body_type(type)) {
     case BodyType::kJson:
@@ -73,9 +73,8 @@ std::optional<Error> check_body_type(const http::request_header<>& head, const G
 
 }  // namespace
 
-GateDecision check_request_head(const http::request_header<>& head,
-                                const beast::error_code& read_ec, const RouteMatch& match,
-                                const GatePolicy& policy) {
+GateDecision check_request_head(const ClientHeader& head, const beast::error_code& read_ec,
+                                const RouteMatch& match, const GatePolicy& policy) {
   const config::LimitsSection& limits = policy.limits;
   if (read_ec) return refuse_read(head, read_ec, limits);
   // Beast bounds the head's bytes, not its field count: count here (the byte limit already

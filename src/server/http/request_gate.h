@@ -75,9 +75,8 @@ struct GateDecision {
 // or one of Beast's http::error codes that describe the request (header_limit, body_limit, a
 // parse error). A read that ended with the connection (EOF, reset, timeout) is no request and
 // is not for the gate. `match` is match_route(head.method(), head.target()).
-GateDecision check_request_head(const http::request_header<>& head,
-                                const boost::beast::error_code& read_ec, const RouteMatch& match,
-                                const GatePolicy& policy);
+GateDecision check_request_head(const ClientHeader& head, const boost::beast::error_code& read_ec,
+                                const RouteMatch& match, const GatePolicy& policy);
 
 // Whether `ec`, from reading a request's head or body, means the client sent something wrong
 // (answered 400 / 413 / 431) rather than the connection ending.

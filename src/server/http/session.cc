@@ -35,10 +35,13 @@
 #endif
 
 #include <algorithm>
+#include <cstddef>
 #include <exception>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace roci::server {
@@ -63,10 +66,15 @@ struct ConnectionCount {
 // One request, from its head to its line in the access log. Owned by the session rather than by the
 // coroutine reading it, so that the catch site can still answer it.
 struct RequestInProgress {
+  // `fields`: the arena of the request's header fields (ClientFields); it outlives the request.
+  explicit RequestInProgress(std::pmr::memory_resource* fields)
+      : parser(std::piecewise_construct, std::make_tuple(),
+               std::make_tuple(FieldAllocator<char>(fields))) {}
+
   // The configuration and per-thread state the request is served with, held until it was
   // recorded: a reload meanwhile changes nothing for it (live_config.h).
   std::shared_ptr<WorkerState> state;
-  http::request_parser<http::string_body> parser;
+  http::request_parser<http::string_body, FieldAllocator<char>> parser;
   RequestLog log;
   std::optional<Http1ResponseWriter> writer;  // once the head is read
   std::optional<RequestContext> ctx;          // once the head is read
@@ -147,6 +155,10 @@ class Session {
   beast::flat_buffer buffer_;          // request bytes read and not parsed yet
   std::string pending_output_;         // ResponseConnection::pending_output
   SessionNode node_;
+  // The arena of the current request's header fields: released when the next request starts, after
+  // the previous one was destroyed (declared before current_, so destroyed after it).
+  alignas(std::max_align_t) std::byte field_bytes_[2048];
+  std::pmr::monotonic_buffer_resource fields_{field_bytes_, sizeof field_bytes_};
   std::optional<RequestInProgress> current_;
   bool reject_;                   // accepted past limits.max_connections
   bool first_ = true;             // no request read yet
@@ -155,7 +167,9 @@ class Session {
 };
 
 RequestInProgress& Session::start_request(bool pipelined) {
-  RequestInProgress& current = current_.emplace();
+  current_.reset();
+  fields_.release();
+  RequestInProgress& current = current_.emplace(&fields_);
   current.state = env_.states.current();
   const auto& limits = current.state->shared->config.limits;
   current.parser.header_limit(

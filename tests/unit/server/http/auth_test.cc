@@ -13,8 +13,8 @@
 namespace roci::server {
 namespace {
 
-http::request_header<> request(std::string authorization = {}, std::string api_key = {}) {
-  http::request_header<> req;
+ClientHeader request(std::string authorization = {}, std::string api_key = {}) {
+  ClientHeader req;
   req.method(http::verb::post);
   req.target("/v1/chat/completions");
   if (!authorization.empty()) req.set(http::field::authorization, authorization);

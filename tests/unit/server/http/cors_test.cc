@@ -57,7 +57,7 @@ TEST(CorsPolicy, StarAllowsAnyOrigin) {
 }
 
 TEST(CorsPolicy, PreflightIsOptionsWithOriginAndRequestMethod) {
-  http::request_header<> req;
+  ClientHeader req;
   req.method(http::verb::options);
   req.target("/v1/chat/completions");
   EXPECT_FALSE(CorsPolicy::is_preflight(req));

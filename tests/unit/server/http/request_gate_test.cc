@@ -36,9 +36,9 @@ namespace beast = boost::beast;
 constexpr std::string_view kKey = "sk-test-key";
 constexpr std::string_view kOrigin = "https://app.example.com";
 
-http::request_header<> head(http::verb method, std::string_view target,
+ClientHeader head(http::verb method, std::string_view target,
                             std::string_view content_type = {}) {
-  http::request_header<> h;
+  ClientHeader h;
   h.method(method);
   h.target(target);
   h.version(11);
@@ -47,17 +47,17 @@ http::request_header<> head(http::verb method, std::string_view target,
   return h;
 }
 
-http::request_header<> chat_post() {
+ClientHeader chat_post() {
   return head(http::verb::post, "/v1/chat/completions", "application/json");
 }
 
-http::request_header<> with_key(http::request_header<> h) {
+ClientHeader with_key(ClientHeader h) {
   h.set(http::field::authorization, "Bearer " + std::string(kKey));
   return h;
 }
 
-http::request_header<> preflight(std::string_view target, std::string_view origin) {
-  http::request_header<> h = head(http::verb::options, target);
+ClientHeader preflight(std::string_view target, std::string_view origin) {
+  ClientHeader h = head(http::verb::options, target);
   h.set(http::field::origin, origin);
   h.set(http::field::access_control_request_method, "POST");
   return h;
@@ -83,7 +83,7 @@ class RequestGateTest : public ::testing::Test {
     return GatePolicy{.limits = limits_, .auth = auth_.get(), .cors = cors_.get()};
   }
 
-  static GateDecision check(const http::request_header<>& h, const GatePolicy& policy,
+  static GateDecision check(const ClientHeader& h, const GatePolicy& policy,
                             beast::error_code read_ec = {}) {
     return check_request_head(h, read_ec, match_route(h.method(), h.target()), policy);
   }
@@ -124,7 +124,7 @@ TEST_F(RequestGateTest, OversizedHeaderBytesAre431NamingTheLimit) {
 }
 
 TEST_F(RequestGateTest, TooManyFieldsAre431NamingTheCount) {
-  http::request_header<> h = chat_post();  // Host and Content-Type: 2 fields
+  ClientHeader h = chat_post();  // Host and Content-Type: 2 fields
   for (int i = 0; i < 8; ++i) h.insert("X-F" + std::to_string(i), "v");
   EXPECT_EQ(check(h, open_policy()).action, GateAction::kAdmit);  // 10: at the limit
   h.insert("X-Last", "v");
@@ -137,7 +137,7 @@ TEST_F(RequestGateTest, TooManyFieldsAre431NamingTheCount) {
 }
 
 TEST_F(RequestGateTest, ContentLengthOverTheLimitIs413Unread) {
-  http::request_header<> h = chat_post();
+  ClientHeader h = chat_post();
   h.set(http::field::content_length, "5000");
   const GateDecision d = check(h, open_policy(), http::error::body_limit);
   EXPECT_EQ(d.action, GateAction::kRefuse);
@@ -203,7 +203,7 @@ TEST_F(RequestGateTest, MissingOrWrongKeyIs401BeforeTheMediaType) {
   EXPECT_EQ(wire(missing).status, 401);
   EXPECT_EQ(wire(missing).code, "");  // a missing key: null code, as OpenAI
 
-  http::request_header<> wrong = chat_post();
+  ClientHeader wrong = chat_post();
   wrong.set(http::field::authorization, "Bearer nope");
   EXPECT_EQ(wire(check(wrong, guarded_policy())).code, "invalid_api_key");
 
@@ -271,8 +271,8 @@ TEST_F(RequestGateTest, UnlabelledBodiesFromAForeignPageAre415) {
 }
 
 TEST_F(RequestGateTest, AdmitAndRouteDoNotAllocate) {
-  const http::request_header<> admitted = with_key(chat_post());
-  const http::request_header<> unknown = with_key(head(http::verb::get, "/nothing"));
+  const ClientHeader admitted = with_key(chat_post());
+  const ClientHeader unknown = with_key(head(http::verb::get, "/nothing"));
   const RouteMatch admitted_match = match_route(admitted.method(), admitted.target());
   const RouteMatch unknown_match = match_route(unknown.method(), unknown.target());
   const GatePolicy policy = guarded_policy();

@@ -330,6 +330,32 @@ TEST_F(SessionTest, KeepAliveServesSeveralRequests) {
   }
 }
 
+// The header fields of each request live in the session's arena, reset between requests: a head
+// larger than the arena's own buffer, then a small one, then a large one again, each answered with
+// its own fields.
+TEST_F(SessionTest, EachRequestOnAConnectionKeepsItsOwnHeaderFields) {
+  auto config = test_config();
+  config.limits.max_header_bytes = 16 * 1024;
+  start(std::move(config));
+  auto c = client();
+  const auto head = [](int i, int extra_fields) {
+    std::string raw = "GET /v1/models/m" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n";
+    for (int f = 0; f < extra_fields; ++f) {
+      raw +=
+          "X-Padding-" + std::to_string(f) + ": " + std::string(120, 'a' + (i + f) % 26) + "\r\n";
+    }
+    return raw + "X-Request-Id: rid-" + std::to_string(i) + "\r\n\r\n";
+  };
+  for (int i = 0; i < 3; ++i) {
+    c.send(head(i, i == 1 ? 0 : 40));  // 40 fields of 120 bytes: past the 2 KiB arena buffer
+    auto res = c.read();
+    ASSERT_TRUE(res) << i;
+    EXPECT_EQ(res->result_int(), 200);
+    EXPECT_TRUE(res->body().starts_with("id=m" + std::to_string(i))) << res->body();
+    EXPECT_EQ((*res)["X-Request-Id"], "rid-" + std::to_string(i));
+  }
+}
+
 TEST_F(SessionTest, Http10ClosesAfterTheResponse) {
   start();
   auto c = client();
