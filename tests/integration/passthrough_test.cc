@@ -1,6 +1,7 @@
 // What a client notices through the real gateway: the upstream's `logprobs` come back untouched
-// (plain and streamed), and a JSON body is read whatever curl labelled it, unless its type is
-// clearly not JSON or a foreign browser page sent it.
+// (plain and streamed), an answer of the common shape comes back as the upstream wrote it, and a
+// JSON body is read whatever curl labelled it, unless its type is clearly not JSON or a foreign
+// browser page sent it.
 #include "integration/gateway_fixture.h"
 
 #include <gtest/gtest.h>
@@ -43,6 +44,35 @@ TEST(GatewayPassthrough, LogprobsOfAnAnswerComeBackUntouched) {
   EXPECT_EQ(sent.at("top_logprobs"), 2);
   EXPECT_EQ(res.json().at("choices").at(0).at("logprobs"),
             json::parse(upstream).at("choices").at(0).at("logprobs"));
+}
+
+GatewaySetup lmstudio_with(const std::string& model) {
+  FakeOptions o;
+  o.models = {{.id = model}};
+  return {.fake = o};
+}
+
+TEST(GatewayPassthrough, AnAnswerOfTheCommonShapeComesBackByteForByte) {
+  GatewayUnderTest gw(lmstudio_with("granite-3.0-2b-instruct"));
+  const std::string upstream = fixture("lmstudio/chat_response.json");  // LM Studio's layout
+  gw.fake->script(Fault::respond(200, upstream, "/v1/chat/completions"));
+  auto res = http_call(gw.port, "POST", "/v1/chat/completions",
+                       chat_body("granite-3.0-2b-instruct", "hi", false));
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.body, upstream);
+}
+
+TEST(GatewayPassthrough, AnAnswerTheGatewayCompletesIsEncodedAgain) {
+  GatewayUnderTest gw(lmstudio_with("granite-3.0-2b-instruct"));
+  json::value answer = json::parse(fixture("lmstudio/chat_response.json"));
+  answer.as_object().erase("usage");  // OpenAI's shape always has usage: the gateway adds zeros
+  gw.fake->script(Fault::respond(200, json::serialize(answer), "/v1/chat/completions"));
+  auto res = http_call(gw.port, "POST", "/v1/chat/completions",
+                       chat_body("granite-3.0-2b-instruct", "hi", false));
+  ASSERT_EQ(res.status, 200) << res.body;
+  answer.as_object()["usage"] = {
+      {"prompt_tokens", 0}, {"completion_tokens", 0}, {"total_tokens", 0}};
+  EXPECT_EQ(res.json(), answer);
 }
 
 TEST(GatewayPassthrough, LogprobsOfAStreamComeBackWithTheirChunks) {
