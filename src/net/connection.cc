@@ -53,15 +53,63 @@ std::variant<Connection::TcpStream, Connection::TlsStream> make_stream(
 }  // namespace
 
 Connection::Connection(const asio::any_io_executor& executor, asio::ssl::context* tls,
-                       bool verify_peer, const void* context_key, std::size_t max_buffer)
+                       bool verify_peer, const void* context_key, std::size_t max_buffer,
+                       bool lazy_deadline)
     : stream_(make_stream(executor, tls)),
+      deadline_timer_(executor),
+      deadline_link_(std::make_shared<DeadlineLink>(DeadlineLink{this})),
+      lazy_deadline_(lazy_deadline),
       verify_peer_(verify_peer),
       context_key_(context_key),
       buffer_(max_buffer) {
   buffer_.reserve(std::min(kInitialReadBuffer, max_buffer));
 }
 
-Connection::~Connection() { close(); }
+Connection::~Connection() {
+  deadline_link_->owner = nullptr;
+  close();
+}
+
+void Connection::expires_at(Clock::time_point deadline) {
+  deadline_ = deadline;
+  timed_out_ = false;
+  if (!lazy_deadline_) {
+    tcp().expires_at(deadline);
+  } else if (deadline < timer_at_) {
+    arm_deadline_timer(deadline);
+  }
+}
+
+void Connection::expires_never() {
+  deadline_ = Clock::time_point::max();
+  timed_out_ = false;
+  if (!lazy_deadline_) tcp().expires_never();  // lazy: a pending wait finds no deadline, ends
+}
+
+error_code Connection::outcome(error_code ec) const {
+  return timed_out_ && ec ? error_code(beast::error::timeout) : ec;
+}
+
+void Connection::arm_deadline_timer(Clock::time_point at) {
+  timer_at_ = at;
+  deadline_timer_.expires_at(at);  // a pending wait completes with operation_aborted
+  deadline_timer_.async_wait([link = deadline_link_](const error_code& ec) {
+    if (ec != asio::error::operation_aborted && link->owner != nullptr) {
+      link->owner->on_deadline_timer();
+    }
+  });
+}
+
+void Connection::on_deadline_timer() {
+  timer_at_ = Clock::time_point::max();
+  if (deadline_ == Clock::time_point::max()) return;
+  if (Clock::now() < deadline_) {
+    arm_deadline_timer(deadline_);  // the deadline moved later meanwhile
+    return;
+  }
+  timed_out_ = true;
+  close();
+}
 
 Connection::TcpStream& Connection::tcp() {
   if (auto* tls = std::get_if<TlsStream>(&stream_)) return beast::get_lowest_layer(*tls);
@@ -75,6 +123,22 @@ const Connection::TcpStream& Connection::tcp() const {
 
 asio::awaitable<std::optional<ConnectFailure>> Connection::connect(
     asio::ip::tcp::resolver::results_type endpoints, std::string host) {
+  // The connect and the handshake run under Beast's own timer: a range connect moves on to the
+  // next endpoint when the socket is closed under it, so the lazy timer must not do that.
+  struct BeastTimerWhileConnecting {
+    Connection& c;
+    Clock::time_point deadline;
+    explicit BeastTimerWhileConnecting(Connection& conn) : c(conn), deadline(conn.deadline_) {
+      if (!c.lazy_deadline_) return;  // the tcp_stream timer is set already
+      c.expires_never();
+      if (deadline != Clock::time_point::max()) c.tcp().expires_at(deadline);
+    }
+    ~BeastTimerWhileConnecting() {
+      if (!c.lazy_deadline_) return;
+      c.tcp().expires_never();
+      c.expires_at(deadline);
+    }
+  } beast_timer(*this);
   auto [ec, endpoint] = co_await tcp().async_connect(endpoints, kToken);
   if (ec) co_return ConnectFailure{ec, false, X509_V_OK};
   error_code ignored;
@@ -149,6 +213,7 @@ asio::awaitable<error_code> Connection::read_some(WhileWaiting waiting) {
     }
     buffer_.commit(n);
   }
+  ec = outcome(ec);
   if (ec == asio::error::eof) {
     if (!parser_->got_some()) co_return error_code(http::error::end_of_stream);
     error_code eof;

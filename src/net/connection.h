@@ -10,11 +10,19 @@
 //   conn.begin_response(header_limit, body_limit, /*head_request=*/false);
 //   std::tie(ec, n) = co_await conn.read_header();          // conn.head().status ...
 //
-// Deadlines: every operation fails with beast::error::timeout after expires_at() (Beast's
-// tcp_stream timer; the socket is closed). Cancellation: every operation honours the per-operation
-// (terminal) cancellation of the awaiting coroutine and fails with operation_aborted; the
-// connection must then be closed (destroyed), never reused. Owned by one exchange at a time or
-// idle in the ConnectionPool; used on the io_context it was created on.
+// Deadlines: when the expires_at() deadline passes, the socket is closed and the operation in
+// progress fails with beast::error::timeout (read_some() and connect() say so themselves; pass
+// write()'s and read_header()'s results through outcome()). Two ways, by `lazy_deadline`:
+//  - false: Beast's tcp_stream timer, armed for each socket operation and idle between them;
+//  - true (event loops that run for the process's life: HttpOptions::close_idle_on_timer): one
+//    timer per connection, armed lazily. A deadline later than the one it waits for changes
+//    nothing until it fires (then it waits again), so a deadline per operation costs no timer
+//    operation in the steady state; the wait stays pending between operations and while the
+//    connection is idle in the pool (io_context::run() does not return meanwhile).
+// Cancellation: every operation honours the per-operation (terminal) cancellation of the awaiting
+// coroutine and fails with operation_aborted; the connection must then be closed (destroyed), never
+// reused. Owned by one exchange at a time or idle in the ConnectionPool; used on the io_context it
+// was created on.
 #pragma once
 
 #include "net/response_parser.h"
@@ -23,11 +31,13 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,9 +62,10 @@ class Connection {
   using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
   // TLS when `tls` is not null. `context_key` names the io_context of `executor` (pool key).
-  // `max_buffer` bounds the read buffer (it must hold a whole response header).
+  // `max_buffer` bounds the read buffer (it must hold a whole response header). `lazy_deadline`:
+  // see Deadlines above.
   Connection(const asio::any_io_executor& executor, asio::ssl::context* tls, bool verify_peer,
-             const void* context_key, std::size_t max_buffer);
+             const void* context_key, std::size_t max_buffer, bool lazy_deadline = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -65,8 +76,11 @@ class Connection {
       asio::ip::tcp::resolver::results_type endpoints, std::string host);
 
   // The deadline of the next operations (until changed).
-  void expires_at(Clock::time_point deadline) { tcp().expires_at(deadline); }
-  void expires_never() { tcp().expires_never(); }
+  void expires_at(Clock::time_point deadline);
+  void expires_never();
+  // The error of a write() or read_header() that just completed: beast::error::timeout when the
+  // deadline closed the socket under it, else `ec`.
+  boost::system::error_code outcome(boost::system::error_code ec) const;
 
   // The (error, bytes) of one operation: the stream's own awaitable, without a coroutine frame of
   // the connection's around it.
@@ -128,7 +142,21 @@ class Connection {
   // frees the buffer, waits for one byte (under the stream's deadline), and then reads the rest.
   asio::awaitable<boost::system::error_code> read_without_idle_buffer();
 
+  // The deadline timer's handler holds this, not the connection: a handler already queued when the
+  // connection is destroyed finds `owner` null.
+  struct DeadlineLink {
+    Connection* owner;
+  };
+  void arm_deadline_timer(Clock::time_point at);
+  void on_deadline_timer();
+
   std::variant<TcpStream, TlsStream> stream_;
+  asio::steady_timer deadline_timer_;
+  std::shared_ptr<DeadlineLink> deadline_link_;
+  bool lazy_deadline_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  Clock::time_point timer_at_ = Clock::time_point::max();  // what the timer waits for; max: idle
+  bool timed_out_ = false;                                 // the deadline closed the socket
   bool verify_peer_;
   const void* context_key_;
   beast::flat_buffer buffer_;

@@ -192,8 +192,9 @@ asio::awaitable<ExchangeRunner::Connected> ExchangeRunner::connect(asio::any_io_
 
   const std::size_t max_buffer =
       std::max<std::size_t>(1u << 20, options_->max_header_bytes + 65536);
-  auto connection = std::make_unique<Connection>(executor, tls_.get(), options_->verify_peer,
-                                                 context_key, max_buffer);
+  auto connection =
+      std::make_unique<Connection>(executor, tls_.get(), options_->verify_peer, context_key,
+                                   max_buffer, options_->close_idle_on_timer);
   connection->expires_at(deadline.at);
   auto failure = co_await connection->connect(std::move(endpoints), origin_->host);
   if (!failure) {
@@ -306,6 +307,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
     error_code ec;
     std::size_t transferred = 0;
     std::tie(ec, transferred) = co_await connection->write(request.body);
+    ec = connection->outcome(ec);
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return errors_.cancelled();
       const bool timed_out = ec == beast::error::timeout || Clock::now() >= write_deadline.at;
@@ -331,6 +333,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
         step_deadline(deadlines, DeadlineStep::kFirstByte, deadlines.first_byte, Clock::now());
     connection->expires_at(deadline.at);
     std::tie(ec, transferred) = co_await connection->read_header();
+    ec = connection->outcome(ec);
     if (ec) {
       Error error = read_error(ec, deadline, parser, "");
       const AttemptFailure failure{.stage = AttemptStage::kAwaitResponse,

@@ -52,9 +52,10 @@ struct HttpOptions {
   std::chrono::milliseconds keep_alive = Seconds(30);
   std::size_t max_idle_connections = 10;  // per upstream host
   // Close idle connections as soon as they are keep_alive old, with one timer per io_context,
-  // instead of when the pool is next used. That timer is pending work: io_context::run() does
-  // not return while connections are idle, so set it only on event loops that run for the
-  // process's life (the gateway does); by default a quiet client keeps up to
+  // instead of when the pool is next used; and give each connection one deadline timer, re-armed
+  // lazily, instead of one per socket operation. Those timers are pending work:
+  // io_context::run() does not return while connections exist, so set it only on event loops
+  // that run for the process's life (the gateway does); by default a quiet client keeps up to
   // max_idle_connections sockets until its next request.
   bool close_idle_on_timer = false;
 

@@ -378,6 +378,82 @@ TEST(HttpClient, FirstByteTimeout) {
   EXPECT_LT(Clock::now() - start, 1s);
 }
 
+// With close_idle_on_timer (long-lived event loops) a connection's deadlines share one lazily
+// re-armed timer, which stays pending between requests: these run the loop only until the
+// operation completed (net_test_util's run() would wait for the loop to run out of work).
+template <class T>
+T run_until_done(asio::io_context& ioc, asio::awaitable<T> op) {
+  std::optional<T> out;
+  asio::co_spawn(ioc, std::move(op), [&](std::exception_ptr e, T value) {
+    if (e) std::rethrow_exception(e);
+    out.emplace(std::move(value));
+  });
+  ioc.restart();
+  const auto give_up = Clock::now() + 5s;
+  while (!out && Clock::now() < give_up) ioc.run_one_for(100ms);
+  if (!out) throw std::runtime_error("the operation did not complete in time");
+  return std::move(*out);
+}
+
+HttpOptions lazy_deadline_options() {
+  HttpOptions options = fast_options();
+  options.close_idle_on_timer = true;
+  options.first_byte_timeout = 300ms;
+  options.idle_timeout = 150ms;
+  return options;
+}
+
+TEST(HttpClientLazyDeadline, ABreachedDeadlineIsATimeout) {
+  TestHttpServer server([](ScriptConnection& conn) {
+    if (auto request = conn.read_request(); request && request->target == "/stream") {
+      conn.start_chunked();
+      conn.chunk("data: 1\n\n");  // then nothing: the idle deadline
+    }
+    conn.wait_client_close();
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url(), lazy_deadline_options());
+  const auto start = Clock::now();
+  auto got = run_until_done(ioc, client->send(get("/slow")));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "first_byte_timeout");
+  EXPECT_GE(Clock::now() - start, 290ms);
+  EXPECT_LT(Clock::now() - start, 1s);
+
+  auto body = run_until_done(ioc, client->open(get("/stream")));
+  ASSERT_TRUE(body) << body.error().message;
+  auto first = run_until_done(ioc, (*body)->read_some());
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(*first, "data: 1\n\n");
+  const auto waited = Clock::now();
+  auto stalled = run_until_done(ioc, (*body)->read_some());
+  ASSERT_FALSE(stalled);
+  EXPECT_EQ(stalled.error().kind, ErrorKind::kTimeout);
+  EXPECT_NE(stalled.error().message.find("in the middle of a stream"), std::string::npos)
+      << stalled.error().message;
+  EXPECT_GE(Clock::now() - waited, 140ms);
+}
+
+// The timer waits for the deadline of the first request; the second request's deadline is later,
+// so the timer, when it fires, waits again instead of closing the connection.
+TEST(HttpClientLazyDeadline, ALaterDeadlineOnAReusedConnectionIsHonoured) {
+  TestHttpServer server([](ScriptConnection& conn) {
+    while (auto request = conn.read_request()) {
+      if (request->target == "/late") std::this_thread::sleep_for(250ms);
+      conn.respond(200, "{}");
+    }
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url(), lazy_deadline_options());
+  auto first = run_until_done(ioc, client->send(get("/now")));  // the timer: now + 300 ms
+  ASSERT_TRUE(first) << first.error().message;
+  std::this_thread::sleep_for(200ms);
+  auto second = run_until_done(ioc, client->send(get("/late")));  // answered 450 ms after /now
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->status, 200);
+  EXPECT_EQ(server.accepted(), 1);  // one connection, kept
+}
+
 TEST(HttpClient, TotalDeadlineCapsEveryStep) {
   TestHttpServer server([](ScriptConnection& conn) {
     conn.read_request();
