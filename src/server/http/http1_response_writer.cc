@@ -9,6 +9,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <ctime>
 
 namespace roci::server {
@@ -40,6 +41,11 @@ std::string_view http_date() {
 // Appends "name: value\r\n"; CR and LF are dropped (no header injection through values).
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name).append(": ");
+  if (value.empty() || (std::memchr(value.data(), '\r', value.size()) == nullptr &&
+                        std::memchr(value.data(), '\n', value.size()) == nullptr)) {
+    out.append(value).append(kCrlf);  // the usual value: nothing to drop
+    return;
+  }
   std::size_t run = 0;  // start of the bytes not appended yet
   for (std::size_t i = 0; i < value.size(); ++i) {
     if (value[i] == '\r' || value[i] == '\n') {

@@ -93,6 +93,15 @@ TEST_F(Http1ResponseWriterTest, CompleteResponseIsFramedWithContentLength) {
   EXPECT_FALSE(run(w.send(200, "text/plain", "again", {})));  // one response per request
 }
 
+TEST_F(Http1ResponseWriterTest, CarriageReturnsAndLineFeedsInValuesAreDropped) {
+  request();
+  auto w = writer();
+  ASSERT_TRUE(
+      run(w.send(200, "text/plain", "x", {{"X-Extra", "a\r\nX-Evil: 1\n"}, {"X-Empty", ""}})));
+  EXPECT_NE(received().find("\r\nX-Extra: aX-Evil: 1\r\nX-Empty: \r\n"), std::string::npos)
+      << received();
+}
+
 TEST_F(Http1ResponseWriterTest, NoContentHasNoBodyAndNoLength) {
   request();
   auto w = writer();
