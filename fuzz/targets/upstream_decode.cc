@@ -12,6 +12,7 @@
 #include "targets.h"
 #include "targets/check.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <string>
 #include <variant>
@@ -107,6 +108,34 @@ void check_scan_with_reused_scratch(std::string_view data) {
   }
 }
 
+// ChunkScanner, which reads a stream's chunks against the last one it scanned in full, answers
+// every chunk of a sequence as scan_common_shape does.
+class ChunkScannerCheck {
+ public:
+  void next(std::string_view data) {
+    using openai_wire::detail::ShapeKind;
+    openai_wire::detail::CommonShape fresh;
+    openai_wire::detail::CommonShape streamed;
+    std::string fresh_scratch;
+    const bool a =
+        openai_wire::detail::scan_common_shape(data, ShapeKind::kChunk, fresh, fresh_scratch);
+    const bool b = scanner_.scan(data, streamed, scratch_);
+    FUZZ_CHECK(a == b, "ChunkScanner and scan_common_shape disagree on " + std::string(data));
+    if (!a) return;
+    const auto full = [](const openai_wire::detail::CommonShape& s) {
+      return describe(s) + " fp=" + std::string(s.system_fingerprint) +
+             " object=" + std::string(s.object) + " role=" + std::string(s.role) +
+             " choice=" + std::to_string(s.has_choice) + std::to_string(s.has_message);
+    };
+    FUZZ_CHECK(full(fresh) == full(streamed) && fresh.members == streamed.members,
+               "ChunkScanner disagrees: " + full(fresh) + " vs " + full(streamed));
+  }
+
+ private:
+  openai_wire::detail::ChunkScanner scanner_;
+  std::string scratch_;
+};
+
 void check_chunk(std::string_view data) {
   check_fast_path_agrees(data, "decode_chunk_fast_path",
                          openai_wire::detail::decode_chunk_fast_path,
@@ -165,6 +194,12 @@ void fuzz_upstream_decode(const std::uint8_t* data, std::size_t size) {
   }
 
   check_chunk(body);
+  ChunkScannerCheck lines;  // the input's lines as the chunks of one stream
+  for (std::size_t at = 0; at <= body.size();) {
+    const std::size_t end = std::min(body.find('\n', at), body.size());
+    lines.next(body.substr(at, end - at));
+    at = end + 1;
+  }
 
   if (auto r = openai_wire::decode_model_list(body, kUpstream); !r) {
     check_error(r.error(), "decode_model_list");
@@ -209,10 +244,13 @@ void fuzz_upstream_decode(const std::uint8_t* data, std::size_t size) {
     openai_wire::SseParser parser(1u << 20);
     parser.feed(body);
     parser.finish();
+    ChunkScannerCheck stream;
     while (true) {
       auto ev = parser.next_event();
       if (!ev || !*ev) break;
-      if ((*ev)->data != "[DONE]") check_chunk((*ev)->data);
+      if ((*ev)->data == "[DONE]") continue;
+      check_chunk((*ev)->data);
+      stream.next((*ev)->data);
     }
   }
 }

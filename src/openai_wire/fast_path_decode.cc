@@ -137,6 +137,13 @@ class ShapeScanner {
     return p_ == end_;
   }
 
+  // The string whose text starts at `offset` (after its opening quote); true when it is valid and
+  // its closing quote is at `close`.
+  bool string_at(std::size_t offset, std::size_t close, std::string_view& text) {
+    p_ = end_ - size_ + offset;
+    return string(text) && p_ == end_ - size_ + close + 1;
+  }
+
  private:
   void skip_ws() {
     // Most calls find none: one comparison rules out every byte above the space.
@@ -385,6 +392,88 @@ bool scan_common_shape(std::string_view data, ShapeKind kind, CommonShape& out,
   } catch (...) {  // std::bad_alloc from the scratch string: the general path reports it
     return false;
   }
+}
+
+namespace {
+
+// `view` moved from `from` to `to`: the same offset when it lies before `cut`, else the same
+// distance from the end. Views into neither (the scratch string) are left as they are.
+std::string_view rebase(std::string_view view, std::string_view from, std::string_view to,
+                        std::size_t cut) {
+  if (view.data() < from.data() || view.data() > from.data() + from.size()) return view;
+  const auto offset = static_cast<std::size_t>(view.data() - from.data());
+  const std::size_t at = offset < cut ? offset : to.size() - (from.size() - offset);
+  return {to.data() + at, view.size()};
+}
+
+// True when `view` lies in `text`, or is empty without a place (an absent field).
+bool in(std::string_view view, std::string_view text) {
+  if (view.data() == nullptr) return true;
+  return view.data() >= text.data() && view.data() + view.size() <= text.data() + text.size();
+}
+
+// A longer chunk is not kept as a template: a stream holds it for its whole life.
+constexpr std::size_t kMaxTemplateBytes = 2048;
+
+}  // namespace
+
+bool ChunkScanner::scan(std::string_view data, CommonShape& out, std::string& scratch) {
+  if (!template_.empty() && scan_like_template(data, out, scratch)) return true;
+  if (!scan_common_shape(data, ShapeKind::kChunk, out, scratch)) return false;
+  keep_template(data, out);
+  return true;
+}
+
+bool ChunkScanner::scan_like_template(std::string_view data, CommonShape& out,
+                                      std::string& scratch) const {
+  const std::string_view t = template_;
+  const std::size_t suffix = t.size() - content_end_;
+  if (data.size() < content_begin_ + suffix ||
+      data.substr(0, content_begin_) != t.substr(0, content_begin_) ||
+      data.substr(data.size() - suffix) != t.substr(content_end_)) {
+    return false;
+  }
+  scratch.clear();
+  std::string_view content;
+  try {
+    ShapeScanner scanner(data, "delta", out, scratch);
+    if (!scanner.string_at(content_begin_, data.size() - suffix, content)) return false;
+  } catch (...) {  // std::bad_alloc from the scratch string: the full scan reports it
+    return false;
+  }
+  const std::size_t cut = content_begin_;
+  out = shape_;
+  out.id = rebase(shape_.id, t, data, cut);
+  out.model = rebase(shape_.model, t, data, cut);
+  out.system_fingerprint = rebase(shape_.system_fingerprint, t, data, cut);
+  out.object = rebase(shape_.object, t, data, cut);
+  out.role = rebase(shape_.role, t, data, cut);
+  out.content = content;
+  return true;
+}
+
+void ChunkScanner::keep_template(std::string_view data, const CommonShape& shape) {
+  const bool plain_text = data.size() <= kMaxTemplateBytes && shape.has_choice &&
+                          shape.has_message && shape.content && in(*shape.content, data) &&
+                          !shape.reasoning_text() && !shape.finish_reason && !shape.has_usage;
+  // Every other view must point into the chunk (no escapes), to be rebased.
+  if (!plain_text || !in(shape.id, data) || !in(shape.model, data) ||
+      !in(shape.system_fingerprint, data) || !in(shape.object, data) || !in(shape.role, data)) {
+    template_.clear();
+    return;
+  }
+  template_.assign(data);
+  content_begin_ = static_cast<std::size_t>(shape.content->data() - data.data());
+  content_end_ = content_begin_ + shape.content->size();
+  const std::string_view t = template_;
+  const std::size_t cut = content_begin_;
+  shape_ = shape;
+  shape_.id = rebase(shape.id, data, t, cut);
+  shape_.model = rebase(shape.model, data, t, cut);
+  shape_.system_fingerprint = rebase(shape.system_fingerprint, data, t, cut);
+  shape_.object = rebase(shape.object, data, t, cut);
+  shape_.role = rebase(shape.role, data, t, cut);
+  shape_.content.reset();
 }
 
 bool answer_bytes_match_encoder(const CommonShape& s) {

@@ -72,6 +72,25 @@ enum class ShapeKind : std::uint8_t {
 bool scan_common_shape(std::string_view data, ShapeKind kind, CommonShape& out,
                        std::string& scratch);
 
+// scan_common_shape(kChunk) for the chunks of one stream, in order. Most chunks of a stream differ
+// only in the text of the delta's "content": a chunk whose bytes equal, outside that string, those
+// of the last chunk scanned in full (a plain text delta: content without escapes, no reasoning,
+// finish_reason or usage) is read from that chunk's shape and its own content, without a scan of
+// the rest. Same answers as scan_common_shape; views as there (into `data` or `scratch`).
+class ChunkScanner {
+ public:
+  bool scan(std::string_view data, CommonShape& out, std::string& scratch);
+
+ private:
+  bool scan_like_template(std::string_view data, CommonShape& out, std::string& scratch) const;
+  void keep_template(std::string_view data, const CommonShape& shape);
+
+  std::string template_;           // the last plain text delta scanned in full; empty: none
+  CommonShape shape_;              // its shape, views as offsets into template_ (rebased on use)
+  std::size_t content_begin_ = 0;  // its content's first byte (after the opening quote)
+  std::size_t content_end_ = 0;    // its content's closing quote
+};
+
 // True when `shape` (a kResponse scan) is an answer whose bytes hold exactly the members, with the
 // same values, that encode_chat_completion writes for what decode_response_fast_path makes of it
 // (given the answer's own id, model and created): the bytes may be forwarded instead of

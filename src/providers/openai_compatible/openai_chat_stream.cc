@@ -239,8 +239,7 @@ Result<void> OpenAiChatStream::handle_event(std::string_view raw) {
     return {};
   }
   openai_wire::detail::CommonShape shape;
-  if (openai_wire::detail::scan_common_shape(data, openai_wire::detail::ShapeKind::kChunk, shape,
-                                             scratch_)) {
+  if (chunk_scanner_.scan(data, shape, scratch_)) {
     take_common_chunk(shape);
     // A large event's room is given back: the stream may wait for minutes.
     if (scratch_.capacity() > kKeptScratchBytes) std::string().swap(scratch_);

@@ -80,6 +80,7 @@ class OpenAiChatStream final : public ChatStream {
   std::optional<Usage> usage_;
   std::optional<ProviderStats> stats_;
   std::string scratch_;  // unescaped strings of the chunk being scanned, reused across chunks
+  openai_wire::detail::ChunkScanner chunk_scanner_;
   std::optional<Error> deferred_error_;  // returned once the parts decoded before it are out
   int events_ = 0;                       // data events decoded successfully
   bool saw_done_ = false;

@@ -229,6 +229,88 @@ TEST(CommonShapeDecode, ResponsesOutsideTheCommonShapeTakeTheTreePath) {
   EXPECT_NE(empty.error().message.find("\"choices\" is empty"), std::string::npos);
 }
 
+// Everything a scan says about a chunk, to compare two scanners.
+std::string shape_text(const detail::CommonShape& s) {
+  const auto opt = [](const std::optional<std::string_view>& v) {
+    return v ? "[" + std::string(*v) + "]" : std::string("none");
+  };
+  std::string out =
+      std::string(s.id) + "|" + std::string(s.model) + "|" + std::string(s.system_fingerprint) +
+      "|" + std::string(s.object) + "|" + std::string(s.role) + "|" + std::to_string(s.created) +
+      "|" + opt(s.content) + opt(s.reasoning_content) + opt(s.reasoning) + opt(s.finish_reason) +
+      std::to_string(s.has_choice) + std::to_string(s.has_message) + std::to_string(s.has_usage);
+  for (auto m : s.members) out += "|" + std::to_string(m);
+  return out;
+}
+
+// Scans `chunks` in order with one ChunkScanner; each answer must be scan_common_shape's.
+// Returns how many were accepted.
+int scan_stream(const std::vector<std::string>& chunks) {
+  detail::ChunkScanner scanner;
+  std::string scratch;
+  int accepted = 0;
+  for (const auto& chunk : chunks) {
+    detail::CommonShape fresh;
+    detail::CommonShape streamed;
+    std::string fresh_scratch;
+    const bool a =
+        detail::scan_common_shape(chunk, detail::ShapeKind::kChunk, fresh, fresh_scratch);
+    const bool b = scanner.scan(chunk, streamed, scratch);
+    EXPECT_EQ(a, b) << chunk;
+    if (a && b) {
+      EXPECT_EQ(shape_text(fresh), shape_text(streamed)) << chunk;
+      ++accepted;
+    }
+  }
+  return accepted;
+}
+
+std::string text_chunk(std::string_view content, std::string_view model = "m") {
+  return R"({"id":"c1","object":"chat.completion.chunk","created":7,"model":")" +
+         std::string(model) + R"(","choices":[{"index":0,"delta":{"content":")" +
+         std::string(content) + R"("},"logprobs":null,"finish_reason":null}]})";
+}
+
+TEST(ChunkScanner, AnswersEveryChunkOfAStreamAsAFullScanDoes) {
+  const std::vector<std::string> stream = {
+      R"({"id":"c1","object":"chat.completion.chunk","created":7,"model":"m","choices":[)"
+      R"({"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,)"
+      R"("finish_reason":null}]})",
+      text_chunk("Hello"),
+      text_chunk(" wor"),
+      text_chunk(""),
+      text_chunk(R"(ld \u00e9\n\"q\")"),  // escapes: read into the scratch string
+      text_chunk(R"(caf\u00e9 \ud83d\ude00 ok)"),
+      text_chunk("x", "another-model"),  // the prefix differs: a full scan
+      text_chunk("y", "another-model"),
+      text_chunk("long" + std::string(3000, 'z')),  // too long to keep as the template
+      text_chunk("after"),
+      R"({"id":"c1","object":"chat.completion.chunk","created":7,"model":"m","choices":[)"
+      R"({"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]})",
+      R"({"id":"c1","object":"chat.completion.chunk","created":7,"model":"m","choices":[],)"
+      R"("usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}})",
+  };
+  EXPECT_EQ(scan_stream(stream), static_cast<int>(stream.size()));
+}
+
+TEST(ChunkScanner, AContentThatIsNotOneStringIsNotReadAsOne) {
+  const std::vector<std::string> stream = {
+      text_chunk("a"),
+      text_chunk(R"(b","extra":"c)"),  // the text ends early: a key the shape does not have
+      text_chunk("a"),
+      text_chunk(R"(bad \x escape)"),
+      text_chunk("a"),
+      text_chunk(R"(raw \n is fine, a raw newline )"
+                 "\n"
+                 R"( is not)"),
+      text_chunk("a"),
+      text_chunk(R"(\ud83d lone surrogate)"),
+      text_chunk("a"),
+      text_chunk(R"(\)"),  // the closing quote escaped: no string end where the template's is
+  };
+  EXPECT_EQ(scan_stream(stream), 5);
+}
+
 // Decodes `body` asking for its bytes; returns whether the result kept them as wire_answer, and
 // checks that kept bytes say, as JSON, what encode_chat_completion writes for the result.
 bool answer_is_forwarded(const std::string& body) {
