@@ -406,6 +406,18 @@ std::string_view rebase(std::string_view view, std::string_view from, std::strin
   return {to.data() + at, view.size()};
 }
 
+// `shape` with its string views (but content) rebased from `from` to `to`.
+CommonShape rebased(const CommonShape& shape, std::string_view from, std::string_view to,
+                    std::size_t cut) {
+  CommonShape out = shape;
+  out.id = rebase(shape.id, from, to, cut);
+  out.model = rebase(shape.model, from, to, cut);
+  out.system_fingerprint = rebase(shape.system_fingerprint, from, to, cut);
+  out.object = rebase(shape.object, from, to, cut);
+  out.role = rebase(shape.role, from, to, cut);
+  return out;
+}
+
 // True when `view` lies in `text`, or is empty without a place (an absent field).
 bool in(std::string_view view, std::string_view text) {
   if (view.data() == nullptr) return true;
@@ -441,13 +453,7 @@ bool ChunkScanner::scan_like_template(std::string_view data, CommonShape& out,
   } catch (...) {  // std::bad_alloc from the scratch string: the full scan reports it
     return false;
   }
-  const std::size_t cut = content_begin_;
-  out = shape_;
-  out.id = rebase(shape_.id, t, data, cut);
-  out.model = rebase(shape_.model, t, data, cut);
-  out.system_fingerprint = rebase(shape_.system_fingerprint, t, data, cut);
-  out.object = rebase(shape_.object, t, data, cut);
-  out.role = rebase(shape_.role, t, data, cut);
+  out = rebased(shape_, t, data, content_begin_);
   out.content = content;
   return true;
 }
@@ -465,14 +471,7 @@ void ChunkScanner::keep_template(std::string_view data, const CommonShape& shape
   template_.assign(data);
   content_begin_ = static_cast<std::size_t>(shape.content->data() - data.data());
   content_end_ = content_begin_ + shape.content->size();
-  const std::string_view t = template_;
-  const std::size_t cut = content_begin_;
-  shape_ = shape;
-  shape_.id = rebase(shape.id, data, t, cut);
-  shape_.model = rebase(shape.model, data, t, cut);
-  shape_.system_fingerprint = rebase(shape.system_fingerprint, data, t, cut);
-  shape_.object = rebase(shape.object, data, t, cut);
-  shape_.role = rebase(shape.role, data, t, cut);
+  shape_ = rebased(shape, data, template_, content_begin_);
   shape_.content.reset();
 }
 
