@@ -36,8 +36,7 @@ namespace beast = boost::beast;
 constexpr std::string_view kKey = "sk-test-key";
 constexpr std::string_view kOrigin = "https://app.example.com";
 
-ClientHeader head(http::verb method, std::string_view target,
-                            std::string_view content_type = {}) {
+ClientHeader head(http::verb method, std::string_view target, std::string_view content_type = {}) {
   ClientHeader h;
   h.method(method);
   h.target(target);
