@@ -156,8 +156,10 @@ class Session {
   std::string pending_output_;         // ResponseConnection::pending_output
   SessionNode node_;
   // The arena of the current request's header fields: released when the next request starts, after
-  // the previous one was destroyed (declared before current_, so destroyed after it).
-  alignas(std::max_align_t) std::byte field_bytes_[2048];
+  // the previous one was destroyed (declared before current_, so destroyed after it). 1 KiB holds
+  // a curl or benchmark head; a larger one (an SDK's dozen fields) takes one more block from the
+  // heap. Every open connection holds it, streams included: keep it small.
+  alignas(std::max_align_t) std::byte field_bytes_[1024];
   std::pmr::monotonic_buffer_resource fields_{field_bytes_, sizeof field_bytes_};
   std::optional<RequestInProgress> current_;
   bool reject_;                   // accepted past limits.max_connections

@@ -347,7 +347,7 @@ TEST_F(SessionTest, EachRequestOnAConnectionKeepsItsOwnHeaderFields) {
     return raw + "X-Request-Id: rid-" + std::to_string(i) + "\r\n\r\n";
   };
   for (int i = 0; i < 3; ++i) {
-    c.send(head(i, i == 1 ? 0 : 40));  // 40 fields of 120 bytes: past the 2 KiB arena buffer
+    c.send(head(i, i == 1 ? 0 : 40));  // 40 fields of 120 bytes: past the 1 KiB arena buffer
     auto res = c.read();
     ASSERT_TRUE(res) << i;
     EXPECT_EQ(res->result_int(), 200);
