@@ -439,16 +439,19 @@ TEST(HttpClientLazyDeadline, ABreachedDeadlineIsATimeout) {
 TEST(HttpClientLazyDeadline, ALaterDeadlineOnAReusedConnectionIsHonoured) {
   TestHttpServer server([](ScriptConnection& conn) {
     while (auto request = conn.read_request()) {
-      if (request->target == "/late") std::this_thread::sleep_for(250ms);
+      if (request->target == "/late") std::this_thread::sleep_for(700ms);
       conn.respond(200, "{}");
     }
   });
   asio::io_context ioc;
-  auto client = make_client(server.url(), lazy_deadline_options());
-  auto first = run_until_done(ioc, client->send(get("/now")));  // the timer: now + 300 ms
+  HttpOptions options = lazy_deadline_options();
+  options.first_byte_timeout = 1s;  // margins of 300 ms either way for a loaded machine
+  auto client = make_client(server.url(), options);
+  auto first = run_until_done(ioc, client->send(get("/now")));  // the timer: now + 1 s
   ASSERT_TRUE(first) << first.error().message;
-  std::this_thread::sleep_for(200ms);
-  auto second = run_until_done(ioc, client->send(get("/late")));  // answered 450 ms after /now
+  std::this_thread::sleep_for(600ms);
+  // Answered about 1.3 s after /now: after the timer fires, before the second deadline (1.6 s).
+  auto second = run_until_done(ioc, client->send(get("/late")));
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_EQ(second->status, 200);
   EXPECT_EQ(server.accepted(), 1);  // one connection, kept
