@@ -36,13 +36,17 @@ void drain_gate(asio::io_context& ioc) {
   ioc.poll();
 }
 
-// Spawns one enter() per element of `out`, in order.
+// Spawns one enter() into `out` and runs it as far as it goes.
+void enter_one(asio::io_context& ioc, const std::shared_ptr<JitGate>& gate, Entered& out,
+               const std::string& model = "m1") {
+  asio::co_spawn(ioc, enter_gate(gate, model, &out), asio::detached);
+  drain_gate(ioc);
+}
+
+// enter_one() per element of `out`, in order.
 void enter_all(asio::io_context& ioc, const std::shared_ptr<JitGate>& gate,
                std::vector<Entered>& out, const std::string& model = "m1") {
-  for (auto& e : out) {
-    asio::co_spawn(ioc, enter_gate(gate, model, &e), asio::detached);
-    drain_gate(ioc);
-  }
+  for (auto& e : out) enter_one(ioc, gate, e, model);
 }
 
 TEST(JitGate, OneHolderPerModelTheOthersPassOnceItLoaded) {
@@ -55,8 +59,7 @@ TEST(JitGate, OneHolderPerModelTheOthersPassOnceItLoaded) {
   EXPECT_EQ(gate->waiting("m1"), 5u);
 
   Entered other;  // another model is not held up
-  asio::co_spawn(ioc, enter_gate(gate, "m2", &other), asio::detached);
-  drain_gate(ioc);
+  enter_one(ioc, gate, other, "m2");
   EXPECT_TRUE(other.has(Role::kLoad));
 
   six[0].result->value().loaded();
@@ -66,8 +69,7 @@ TEST(JitGate, OneHolderPerModelTheOthersPassOnceItLoaded) {
     EXPECT_FALSE(six[i].result->value().holds());
   }
   Entered later;  // within warm_for: passes at once
-  asio::co_spawn(ioc, enter_gate(gate, "m1", &later), asio::detached);
-  drain_gate(ioc);
+  enter_one(ioc, gate, later);
   EXPECT_TRUE(later.has(Role::kPass));
 }
 
@@ -85,8 +87,7 @@ TEST(JitGate, AFailedLoadLetsTheOldestWaiterTry) {
   EXPECT_TRUE(three[2].has(Role::kLoad));
   three[2].result->value().failed();
   Entered next;  // nobody held: the next request loads
-  asio::co_spawn(ioc, enter_gate(gate, "m1", &next), asio::detached);
-  drain_gate(ioc);
+  enter_one(ioc, gate, next);
   EXPECT_TRUE(next.has(Role::kLoad));
 }
 
@@ -100,8 +101,7 @@ TEST(JitGate, AHolderThatWentAwayHandsOnAConfirmation) {
   EXPECT_TRUE(two[1].has(Role::kConfirm));
   two[1].result.reset();  // the confirmer went away too, with nobody waiting
   Entered next;
-  asio::co_spawn(ioc, enter_gate(gate, "m1", &next), asio::detached);
-  drain_gate(ioc);
+  enter_one(ioc, gate, next);
   EXPECT_TRUE(next.has(Role::kConfirm)) << "the abandoned load is confirmed, never doubled";
 }
 
@@ -127,8 +127,7 @@ TEST(JitGate, ACancelledWaiterLeavesAndPassesOnWhatItWasHanded) {
   asio::cancellation_signal cancel;
   asio::co_spawn(ioc, enter_gate(gate, "m1", &gone),
                  asio::bind_cancellation_slot(cancel.slot(), asio::detached));
-  asio::co_spawn(ioc, enter_gate(gate, "m1", &last), asio::detached);
-  drain_gate(ioc);
+  enter_one(ioc, gate, last);
   EXPECT_EQ(gate->waiting("m1"), 2u);
   // Handed the load and cancelled before it resumed: the load goes on to the next waiter.
   holder.result->value().failed();
