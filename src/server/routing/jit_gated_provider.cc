@@ -88,14 +88,20 @@ asio::awaitable<Result<JitGate::Ticket>> JitGatedProvider::admit(const std::stri
   co_return ticket;
 }
 
-asio::awaitable<Result<GenerationResult>> JitGatedProvider::generate(ProviderRequest request) {
-  auto ticket = co_await admit(request.model);
+template <class T, class Call>
+asio::awaitable<Result<T>> JitGatedProvider::gated(const std::string& model, Call call) {
+  auto ticket = co_await admit(model);
   if (!ticket) co_return ticket.error();
-  auto result = co_await primary_.generate(std::move(request));
+  Result<T> result = co_await call();
   settle(*ticket, result);
   if (!result) co_return named(result.error());
   result->backend = backend_;
   co_return result;
+}
+
+asio::awaitable<Result<GenerationResult>> JitGatedProvider::generate(ProviderRequest request) {
+  co_return co_await gated<GenerationResult>(request.model,
+                                             [&] { return primary_.generate(std::move(request)); });
 }
 
 asio::awaitable<Result<std::unique_ptr<ChatStream>>> JitGatedProvider::stream(
@@ -110,23 +116,13 @@ asio::awaitable<Result<std::unique_ptr<ChatStream>>> JitGatedProvider::stream(
 }
 
 asio::awaitable<Result<EmbeddingResult>> JitGatedProvider::embed(EmbeddingRequest request) {
-  auto ticket = co_await admit(request.model);
-  if (!ticket) co_return ticket.error();
-  auto result = co_await primary_.embed(std::move(request));
-  settle(*ticket, result);
-  if (!result) co_return named(result.error());
-  result->backend = backend_;
-  co_return result;
+  co_return co_await gated<EmbeddingResult>(request.model,
+                                            [&] { return primary_.embed(std::move(request)); });
 }
 
 asio::awaitable<Result<CompletionResult>> JitGatedProvider::complete(CompletionRequest request) {
-  auto ticket = co_await admit(request.model);
-  if (!ticket) co_return ticket.error();
-  auto result = co_await primary_.complete(std::move(request));
-  settle(*ticket, result);
-  if (!result) co_return named(result.error());
-  result->backend = backend_;
-  co_return result;
+  co_return co_await gated<CompletionResult>(request.model,
+                                             [&] { return primary_.complete(std::move(request)); });
 }
 
 asio::awaitable<Result<std::vector<ModelInfo>>> JitGatedProvider::list_models() {

@@ -55,6 +55,10 @@ class JitGatedProvider final : public Provider {
   // Enters the gate for `model`; a kConfirm ticket is settled (passed or turned into kLoad)
   // before it returns. Errors carry the backend name.
   asio::awaitable<Result<JitGate::Ticket>> admit(const std::string& model);
+  // admit(model), then the primary's answer from `call` (the awaitable of one primary call,
+  // made once admitted), the ticket settled by it, named as this backend.
+  template <class T, class Call>
+  asio::awaitable<Result<T>> gated(const std::string& model, Call call);
   // kConfirm: true once the primary lists `model` loaded; false when it is neither loaded nor
   // loading, or the wait is over.
   asio::awaitable<bool> loaded_meanwhile(const std::string& model);
