@@ -20,3 +20,10 @@ add_compile_definitions(
   BOOST_ASIO_NO_DEPRECATED
   BOOST_ASIO_DISABLE_BOOST_COROUTINE
 )
+# Blocks of up to 1020 bytes each I/O thread keeps for reuse, per kind (coroutine frames,
+# handlers, cancellation slots). Asio's default, 2, is fewer than the frames of one request's
+# nested coroutines. It sizes a struct of Asio's (thread_info_base), so every translation unit that
+# includes Asio and links with roci must see the same value: roci::roci and roci.pc pass it on;
+# include/roci/asio_settings.h checks it.
+set(ROCI_ASIO_ABI_DEFINITIONS BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=16)
+add_compile_definitions(${ROCI_ASIO_ABI_DEFINITIONS})

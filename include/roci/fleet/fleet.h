@@ -25,6 +25,7 @@
 // across co_await. The Fleet must outlive the FleetProviders that use it (they hold a shared_ptr).
 #pragma once
 
+#include <roci/asio_settings.h>
 #include <roci/core/error.h>
 #include <roci/core/types.h>
 #include <roci/export.h>

@@ -15,6 +15,7 @@
 // asio's `||`) completes next() with ErrorKind::kCancelled and leaves the stream unusable.
 #pragma once
 
+#include <roci/asio_settings.h>
 #include <roci/export.h>
 
 #include <roci/core/error.h>

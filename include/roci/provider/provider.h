@@ -21,6 +21,7 @@
 // (server/model_resolver.h), so there a provider always receives the model to use.
 #pragma once
 
+#include <roci/asio_settings.h>
 #include <roci/export.h>
 
 #include <roci/core/capabilities.h>

@@ -41,6 +41,7 @@
 // clang-format on
 #pragma once
 
+#include <roci/asio_settings.h>
 #include <roci/export.h>
 
 #include <roci/core/error.h>
