@@ -27,23 +27,18 @@ void apply_generation_defaults(GenerationSettings& settings,
   }
 }
 
-asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
-                                                           std::string requested,
-                                                           ModelPurpose purpose) {
-  const auto& config = ctx.worker.config;
-  ctx.log.requested_model = requested;
-  // The catalog usually answers from its cache: no resolve_model frame then.
-  auto resolved = try_resolve_model(requested, purpose, config.inference, ctx.worker.providers,
-                                    ctx.worker.catalog);
+namespace {
+
+// resolve_and_admit once the model is resolved. Its own frame, holding neither the resolution's
+// temporaries nor a queued wait's: every request allocates it, and Asio recycles a frame only up to
+// about 1 KiB.
+asio::awaitable<std::optional<Admitted>> admit(RequestContext& ctx,
+                                               Result<ResolvedModel> resolved) {
   if (!resolved) {
-    resolved = co_await resolve_model(std::move(requested), purpose, config.inference,
-                                      ctx.worker.providers, ctx.worker.catalog);
-  }
-  if (!*resolved) {
-    co_await fail(ctx, resolved->error());
+    co_await fail(ctx, resolved.error());
     co_return std::nullopt;
   }
-  ResolvedModel& model = **resolved;
+  ResolvedModel& model = *resolved;
   ctx.log.upstream_wait += model.upstream_wait;
   ctx.log.model = model.model;
   ctx.log.model_listed = model.catalog != nullptr;
@@ -52,20 +47,45 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
     co_return Admitted{std::move(model), AdmissionQueue::Slot()};
   }
   served_backend(ctx, model, {});  // the one upstream: "default"
-  UpstreamTimer queued(ctx.log);
-  // Not a conditional expression around the co_await: GCC 12 destroys its temporaries twice.
-  Result<AdmissionQueue::Slot> slot = ctx.worker.admission.try_acquire();
-  if (!*slot) slot = co_await ctx.worker.admission.acquire();
-  queued.stop();
+  AdmissionQueue::Slot slot = ctx.worker.admission.try_acquire();
   if (!slot) {
-    co_await fail(ctx, slot.error());
-    co_return std::nullopt;
+    UpstreamTimer queued(ctx.log);
+    Result<AdmissionQueue::Slot> waited = co_await ctx.worker.admission.acquire();
+    queued.stop();
+    if (!waited) {
+      co_await fail(ctx, waited.error());
+      co_return std::nullopt;
+    }
+    slot = std::move(*waited);
   }
   if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
-    co_await fail(ctx, Error::cancelled());
+    co_await fail_cancelled(ctx);
     co_return std::nullopt;
   }
-  co_return Admitted{std::move(model), std::move(*slot)};
+  co_return Admitted{std::move(model), std::move(slot)};
+}
+
+// The model list had to be fetched first.
+asio::awaitable<std::optional<Admitted>> resolve_then_admit(RequestContext& ctx,
+                                                            std::string requested,
+                                                            ModelPurpose purpose) {
+  const auto& config = ctx.worker.config;
+  Result<ResolvedModel> resolved = co_await resolve_model(
+      std::move(requested), purpose, config.inference, ctx.worker.providers, ctx.worker.catalog);
+  co_return co_await admit(ctx, std::move(resolved));
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
+                                                           std::string requested,
+                                                           ModelPurpose purpose) {
+  ctx.log.requested_model = requested;
+  // The catalog usually answers from its cache: no resolve_model frame then.
+  auto resolved = try_resolve_model(requested, purpose, ctx.worker.config.inference,
+                                    ctx.worker.providers, ctx.worker.catalog);
+  if (!resolved) return resolve_then_admit(ctx, std::move(requested), purpose);
+  return admit(ctx, std::move(*resolved));
 }
 
 void forward_request_id(const RequestContext& ctx, std::optional<TransportOptions>& transport) {
@@ -77,7 +97,9 @@ bool is_cancelled(const asio::cancellation_state& state) {
   return state.cancelled() != asio::cancellation_type::none;
 }
 
-asio::awaitable<void> fail(RequestContext& ctx, Error e, StreamEncoder* stream) {
+namespace {
+
+asio::awaitable<void> fail_with(RequestContext& ctx, Error e, StreamEncoder* stream) {
   if (e.kind == ErrorKind::kCancelled) {
     // Nothing can be written; send_error would only record it, without another suspension.
     ctx.log.status = 499;
@@ -88,13 +110,25 @@ asio::awaitable<void> fail(RequestContext& ctx, Error e, StreamEncoder* stream) 
   co_await send_error(ctx, e, stream);
 }
 
-asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& resolved, Error e) {
+}  // namespace
+
+asio::awaitable<void> fail(RequestContext& ctx, const Error& e, StreamEncoder* stream) {
+  return fail_with(ctx, e, stream);
+}
+
+asio::awaitable<void> fail_cancelled(RequestContext& ctx) {
+  return fail_with(ctx, Error::cancelled(), nullptr);
+}
+
+asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& resolved,
+                                    const Error& e) {
   if (e.kind == ErrorKind::kModelNotFound && resolved.provider != nullptr) {
     ctx.worker.catalog.invalidate(resolved.provider->name());
   }
-  if (e.kind != ErrorKind::kCancelled)
-    e.backend = std::string(served_backend(ctx, resolved, e.backend));
-  co_await fail(ctx, std::move(e));
+  Error named = e;
+  if (named.kind != ErrorKind::kCancelled)
+    named.backend = std::string(served_backend(ctx, resolved, named.backend));
+  return fail_with(ctx, std::move(named), nullptr);
 }
 
 std::string_view served_backend(RequestContext& ctx, const ResolvedModel& resolved,

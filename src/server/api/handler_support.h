@@ -94,9 +94,13 @@ bool is_cancelled(const asio::cancellation_state& state);
 // forgets the cached model list so the next resolution sees the upstream's current models.
 // fail_upstream names the backend the error came from (served_backend), so the error carries
 // X-Roci-Backend. `stream`: the dialect's stream encoder once an event stream is open (its error
-// event).
-asio::awaitable<void> fail(RequestContext& ctx, Error e, StreamEncoder* stream = nullptr);
-asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& resolved, Error e);
+// event). Not coroutines themselves: `e` is copied into the frame of the one they return, so an
+// awaiting coroutine's frame holds no Error for the call (its frame is allocated per request;
+// Asio recycles frames only up to about 1 KiB). fail_cancelled is fail with Error::cancelled().
+asio::awaitable<void> fail(RequestContext& ctx, const Error& e, StreamEncoder* stream = nullptr);
+asio::awaitable<void> fail_cancelled(RequestContext& ctx);
+asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& resolved,
+                                    const Error& e);
 
 // Who answered (FLEET.md rule 6): `reported` (the fleet's backend), else "default" when the one
 // configured upstream did (no inference.backends: the primary is the backend "default"), else the

@@ -27,10 +27,9 @@ struct Prepared {
   bool stream = false;
 };
 
-// Parse and validate -> defaults -> resolve the model -> admission slot. A coroutine of its own so
-// that its temporaries (errors, the parse result) are gone before the answer starts: the frames
-// alive for a whole stream stay small. On failure it answered and returns nullopt.
-asio::awaitable<std::optional<Prepared>> prepare(RequestContext& ctx, Dialect& dialect) {
+// Parse and validate -> defaults, into `out`; the error to answer with otherwise. Not a coroutine:
+// the parse's temporaries stay off the frames.
+std::optional<Error> parse_into(RequestContext& ctx, Dialect& dialect, Prepared& out) {
   const auto& config = ctx.worker.config;
   auto parsed = dialect.parse(ctx.request.body(), request_limits(config.limits));
   // A body the upstream can be sent as it is, edited (openai_wire/client_body.h), moves into the
@@ -39,45 +38,70 @@ asio::awaitable<std::optional<Prepared>> prepare(RequestContext& ctx, Dialect& d
   // the minutes a stream can last.
   if (parsed) openai_wire::keep_client_body(parsed->request, std::move(ctx.request.body()));
   std::string().swap(ctx.request.body());
-  if (!parsed) {
-    co_await fail(ctx, parsed.error());
-    co_return std::nullopt;
-  }
+  if (!parsed) return std::move(parsed.error());
   ctx.log.stream = parsed->stream;
   if (config.ui.log_content) admin::note_prompt(ctx.log, parsed->request.messages);
   dialect.apply_defaults(parsed->request.settings, config.inference);
-  auto admitted =
-      co_await resolve_and_admit(ctx, std::move(parsed->request.model), ModelPurpose::kChat);
-  if (!admitted) co_return std::nullopt;
-  parsed->request.model = admitted->resolved.request_model();
-  forward_request_id(ctx, parsed->request.transport);
-  co_return Prepared{.admitted = std::move(*admitted),
-                     .request = std::move(parsed->request),
-                     .stream = parsed->stream};
+  out.request = std::move(parsed->request);
+  out.stream = parsed->stream;
+  return std::nullopt;
 }
 
-asio::awaitable<void> answer_once(RequestContext& ctx, Dialect& dialect, Prepared& prepared) {
-  const ResolvedModel& resolved = prepared.admitted.resolved;
-  UpstreamTimer timer(ctx.log);
-  auto result = co_await resolved.provider->generate(std::move(prepared.request));
-  timer.stop();
-  if (!result) co_return co_await fail_upstream(ctx, resolved, result.error());
-  if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
-    co_return co_await fail(ctx, Error::cancelled());
+// parse_into -> resolve the model -> admission slot, into `out`. On failure it answered and
+// returns false.
+asio::awaitable<bool> prepare(RequestContext& ctx, Dialect& dialect, Prepared& out) {
+  std::optional<Error> refused = parse_into(ctx, dialect, out);
+  if (refused) {
+    co_await fail(ctx, *refused);
+    co_return false;
   }
+  std::optional<Admitted> admitted =
+      co_await resolve_and_admit(ctx, std::move(out.request.model), ModelPurpose::kChat);
+  if (!admitted) co_return false;
+  out.request.model = admitted->resolved.request_model();
+  forward_request_id(ctx, out.request.transport);
+  out.admitted = std::move(*admitted);
+  co_return true;
+}
+
+// The provider call, with the request moved out here rather than in the awaiting frame.
+asio::awaitable<Result<GenerationResult>> generate(Prepared& prepared) {
+  return prepared.admitted.resolved.provider->generate(std::move(prepared.request));
+}
+
+asio::awaitable<void> send_answer(RequestContext& ctx, std::string body, Headers headers) {
+  auto sent =
+      co_await ctx.writer.send(200, "application/json", std::move(body), std::move(headers));
+  if (!sent) co_await fail(ctx, sent.error());
+}
+
+// What follows the upstream's answer: the failure answered, or the answer checked, rendered and
+// sent. Not a coroutine: it returns the one that is left.
+asio::awaitable<void> finish_once(RequestContext& ctx, Dialect& dialect,
+                                  const ResolvedModel& resolved, Result<GenerationResult>& result,
+                                  bool cancelled) {
+  if (!result) return fail_upstream(ctx, resolved, result.error());
+  if (cancelled) return fail_cancelled(ctx);
   if (auto mismatch = check_served_model(resolved, result->model, ctx.worker.config.inference,
                                          ctx.log.request_id)) {
-    co_return co_await fail(ctx, std::move(*mismatch));
+    return fail(ctx, *mismatch);
   }
   ctx.log.usage = result->usage;
   if (ctx.worker.config.ui.log_content) admin::note_answer(ctx.log, result->text);
   const AnswerMeta meta{.id = result->id,
                         .model = result->model.empty() ? resolved.model : result->model,
                         .created = result->created != 0 ? result->created : unix_seconds()};
-  auto sent =
-      co_await ctx.writer.send(200, "application/json", dialect.render(*result, meta),
-                               backend_header(served_backend(ctx, resolved, result->backend)));
-  if (!sent) co_await fail(ctx, sent.error());
+  std::string body = dialect.render(*result, meta);
+  return send_answer(ctx, std::move(body),
+                     backend_header(served_backend(ctx, resolved, result->backend)));
+}
+
+asio::awaitable<void> answer_once(RequestContext& ctx, Dialect& dialect, Prepared& prepared) {
+  UpstreamTimer timer(ctx.log);
+  Result<GenerationResult> result = co_await generate(prepared);
+  timer.stop();
+  const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
+  co_await finish_once(ctx, dialect, prepared.admitted.resolved, result, cancelled);
 }
 
 // Setup (§4.1): opens the upstream stream (its first event is in) and checks the served model.
@@ -202,12 +226,12 @@ asio::awaitable<void> answer_streamed(RequestContext& ctx, Dialect& dialect, Pre
 }  // namespace
 
 asio::awaitable<void> serve_inference(RequestContext& ctx, Dialect& dialect) {
-  std::optional<Prepared> prepared = co_await prepare(ctx, dialect);
-  if (!prepared) co_return;
-  if (prepared->stream) {
-    co_await answer_streamed(ctx, dialect, *prepared);
+  Prepared prepared;
+  if (!co_await prepare(ctx, dialect, prepared)) co_return;
+  if (prepared.stream) {
+    co_await answer_streamed(ctx, dialect, prepared);
   } else {
-    co_await answer_once(ctx, dialect, *prepared);
+    co_await answer_once(ctx, dialect, prepared);
   }
 }
 
