@@ -227,8 +227,7 @@ std::optional<std::chrono::milliseconds> ExchangeRunner::retry_delay(
   return delay;
 }
 
-asio::awaitable<Result<void>> ExchangeRunner::wait_to_retry(HttpRetry retry,
-                                                            const HttpRequest& request) {
+asio::awaitable<bool> ExchangeRunner::wait_to_retry(HttpRetry retry, const HttpRequest& request) {
   const std::chrono::milliseconds delay = retry.delay;
   if (options_->on_retry) {
     retry.request_id = request_id_of(request);
@@ -238,10 +237,9 @@ asio::awaitable<Result<void>> ExchangeRunner::wait_to_retry(HttpRetry retry,
     // The caller's cancellation (client gone) aborts the wait at once.
     asio::steady_timer timer(co_await asio::this_coro::executor, delay);
     auto [ec] = co_await timer.async_wait(kToken);
-    if (ec == asio::error::operation_aborted) co_return errors_.cancelled();
+    if (ec == asio::error::operation_aborted) co_return false;
   }
-  if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return errors_.cancelled();
-  co_return Result<void>{};
+  co_return !is_cancelled(co_await asio::this_coro::cancellation_state);
 }
 
 void ExchangeRunner::report_stale(const Error& cause, const HttpRequest& request) const {
@@ -254,76 +252,142 @@ void ExchangeRunner::report_stale(const Error& cause, const HttpRequest& request
                                .request_id = request_id_of(request)});
 }
 
+std::optional<Error> ExchangeRunner::refusal(const HttpRequest& request) const {
+  if (setup_error_) return *setup_error_;
+  if (auto valid = validate(request); !valid) return std::move(valid.error());
+  return std::nullopt;
+}
+
+asio::awaitable<std::unique_ptr<Connection>> ExchangeRunner::connect_or_wait(
+    const ExchangeDeadlines& deadlines, Attempts& attempts, const HttpRequest& request,
+    std::optional<Error>& error) {
+  Connected fresh =
+      co_await connect(co_await asio::this_coro::executor, attempts.context_key, deadlines);
+  if (fresh.connection) co_return std::move(fresh.connection);
+  std::optional<std::chrono::milliseconds> delay;
+  if (attempts.retries < attempts.max_retries && retry_kind(fresh.failure) == RetryKind::kBackoff) {
+    delay = retry_delay(attempts.retries, deadlines);
+  }
+  if (!delay) {
+    error = std::move(*fresh.error);
+    co_return nullptr;
+  }
+  // A named value, not an aggregate temporary in the call: GCC 12 destroyed such an argument of a
+  // coroutine twice here (a double free).
+  HttpRetry retry{.attempt = ++attempts.retries,
+                  .max_retries = attempts.max_retries,
+                  .delay = *delay,
+                  .cause = std::move(fresh.error->message)};
+  if (!co_await wait_to_retry(std::move(retry), request)) error = errors_.cancelled();
+  co_return nullptr;
+}
+
+bool ExchangeRunner::resend_or_report(const AttemptFailure& failure, Error failed,
+                                      Attempts& attempts, const HttpRequest& request,
+                                      const asio::cancellation_state& cancellation,
+                                      std::optional<Error>& error) const {
+  if (attempts.use_pool && retry_kind(failure) == RetryKind::kStaleConnection &&
+      !is_cancelled(cancellation)) {
+    attempts.use_pool = false;
+    report_stale(failed, request);
+    return true;
+  }
+  error = std::move(failed);
+  return false;
+}
+
+bool ExchangeRunner::resend_after_write(const error_code& ec, const ExchangeDeadlines& deadlines,
+                                        Attempts& attempts, const HttpRequest& request,
+                                        const asio::cancellation_state& cancellation,
+                                        std::optional<Error>& error) const {
+  if (ec == asio::error::operation_aborted) {
+    error = errors_.cancelled();
+    return false;
+  }
+  const bool timed_out = ec == beast::error::timeout || Clock::now() >= deadlines.total;
+  Error failed = timed_out ? errors_.timeout(deadlines.total_step, deadlines.total_budget)
+                           : errors_.io_failed("sending the request", ec);
+  const AttemptFailure failure{.stage = AttemptStage::kSend,
+                               .ec = ec,
+                               .timed_out = timed_out,
+                               .reused_connection = attempts.reused};
+  return resend_or_report(failure, std::move(failed), attempts, request, cancellation, error);
+}
+
+bool ExchangeRunner::resend_after_read(const error_code& ec, const StepDeadline& deadline,
+                                       const ResponseParser& parser, Attempts& attempts,
+                                       const HttpRequest& request,
+                                       const asio::cancellation_state& cancellation,
+                                       std::optional<Error>& error) const {
+  Error failed = read_error(ec, deadline, parser, "");
+  const AttemptFailure failure{.stage = AttemptStage::kAwaitResponse,
+                               .ec = ec,
+                               .timed_out = failed.kind == ErrorKind::kTimeout,
+                               .reused_connection = attempts.reused,
+                               .response_bytes = parser.got_some()};
+  return resend_or_report(failure, std::move(failed), attempts, request, cancellation, error);
+}
+
+bool ExchangeRunner::retry_status(int status, const ExchangeDeadlines& deadlines,
+                                  Attempts& attempts) const {
+  attempts.delay.reset();
+  if (attempts.retries < attempts.max_retries &&
+      retry_kind({.stage = AttemptStage::kResponse, .status = status}) == RetryKind::kBackoff) {
+    attempts.delay = retry_delay(attempts.retries, deadlines);
+  }
+  return attempts.delay.has_value();
+}
+
+asio::awaitable<bool> ExchangeRunner::wait_after_status(int status, Attempts& attempts,
+                                                        const HttpRequest& request) {
+  HttpRetry retry{
+      .attempt = ++attempts.retries, .max_retries = attempts.max_retries, .delay = *attempts.delay};
+  retry.cause.append(errors_.name()).append(" at ").append(errors_.url());
+  retry.cause.append(" answered HTTP ").append(std::to_string(status));
+  return wait_to_retry(std::move(retry), request);
+}
+
+// The attempts' decisions are made by the synchronous members above, and the retry waits in
+// coroutines of their own: this frame, allocated for every request, holds one Error and no
+// retry record (Asio recycles coroutine frames only up to about 1 KiB).
 asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
     HttpRequest request, ExchangeDeadlines deadlines, std::uint64_t body_limit,
     std::vector<std::pair<std::string, std::string>>* headers_out) {
-  if (setup_error_) co_return *setup_error_;
-  if (auto valid = validate(request); !valid) co_return valid.error();
-  const auto executor = co_await asio::this_coro::executor;
-  const void* context_key = &asio::query(executor, asio::execution::context);
+  std::optional<Error> error = refusal(request);
+  if (error) co_return std::move(*error);
+  const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
+  Attempts attempts{
+      .context_key = &asio::query(co_await asio::this_coro::executor, asio::execution::context),
+      .max_retries =
+          std::clamp(request.max_retries.value_or(options_->max_retries), 0, kMaxRetries)};
   const bool head_request = request.method == http::verb::head;
   const auto header_limit = static_cast<std::uint32_t>(
       std::min<std::size_t>(options_->max_header_bytes, std::numeric_limits<std::uint32_t>::max()));
-  const int max_retries =
-      std::clamp(request.max_retries.value_or(options_->max_retries), 0, kMaxRetries);
-
-  bool use_pool = true;  // false once a pooled connection turned out dead: resend on a fresh one
-  int retries = 0;       // backoff retries made
+  error_code ec;
+  std::size_t transferred = 0;
   for (;;) {
-    if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return errors_.cancelled();
-    Clock::time_point now = Clock::now();
+    if (is_cancelled(cancellation)) co_return errors_.cancelled();
+    const Clock::time_point now = Clock::now();
     if (now >= deadlines.total)
       co_return errors_.timeout(deadlines.total_step, deadlines.total_budget);
 
     std::unique_ptr<Connection> connection;
-    if (use_pool) connection = pool_->checkout(context_key, now);
-    const bool reused = connection != nullptr;
+    if (attempts.use_pool) connection = pool_->checkout(attempts.context_key, now);
+    attempts.reused = connection != nullptr;
     if (!connection) {
-      Connected fresh = co_await connect(executor, context_key, deadlines);
-      if (!fresh.connection) {
-        std::optional<std::chrono::milliseconds> delay;
-        if (retries < max_retries && retry_kind(fresh.failure) == RetryKind::kBackoff) {
-          delay = retry_delay(retries, deadlines);
-        }
-        if (!delay) co_return std::move(*fresh.error);
-        // A named value, not an aggregate temporary in the call: GCC 12 destroyed such an
-        // argument of a coroutine twice here (a double free).
-        HttpRetry retry{.attempt = ++retries,
-                        .max_retries = max_retries,
-                        .delay = *delay,
-                        .cause = std::move(fresh.error->message)};
-        auto waited = co_await wait_to_retry(std::move(retry), request);
-        if (!waited) co_return waited.error();
-        continue;
-      }
-      connection = std::move(fresh.connection);
+      connection = co_await connect_or_wait(deadlines, attempts, request, error);
+      if (error) co_return std::move(*error);
+      if (!connection) continue;  // a backoff retry was waited for
     }
     serialize(connection->request_head(), request);
 
     // Writing is capped by the total deadline only; first_byte starts once the request is out.
-    const StepDeadline write_deadline{deadlines.total, deadlines.total_step,
-                                      deadlines.total_budget};
-    connection->expires_at(write_deadline.at);
-    error_code ec;
-    std::size_t transferred = 0;
+    connection->expires_at(deadlines.total);
     std::tie(ec, transferred) = co_await connection->write(request.body);
     ec = connection->outcome(ec);
     if (ec) {
-      if (ec == asio::error::operation_aborted) co_return errors_.cancelled();
-      const bool timed_out = ec == beast::error::timeout || Clock::now() >= write_deadline.at;
-      Error error = timed_out ? errors_.timeout(write_deadline.step, write_deadline.budget)
-                              : errors_.io_failed("sending the request", ec);
-      const AttemptFailure failure{.stage = AttemptStage::kSend,
-                                   .ec = ec,
-                                   .timed_out = timed_out,
-                                   .reused_connection = reused};
-      if (use_pool && retry_kind(failure) == RetryKind::kStaleConnection &&
-          !is_cancelled(co_await asio::this_coro::cancellation_state)) {
-        use_pool = false;
-        report_stale(error, request);
-        continue;
-      }
-      co_return error;
+      if (resend_after_write(ec, deadlines, attempts, request, cancellation, error)) continue;
+      co_return std::move(*error);
     }
 
     if (headers_out != nullptr) headers_out->clear();
@@ -335,36 +399,16 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
     std::tie(ec, transferred) = co_await connection->read_header();
     ec = connection->outcome(ec);
     if (ec) {
-      Error error = read_error(ec, deadline, parser, "");
-      const AttemptFailure failure{.stage = AttemptStage::kAwaitResponse,
-                                   .ec = ec,
-                                   .timed_out = error.kind == ErrorKind::kTimeout,
-                                   .reused_connection = reused,
-                                   .response_bytes = parser.got_some()};
-      if (use_pool && retry_kind(failure) == RetryKind::kStaleConnection &&
-          !is_cancelled(co_await asio::this_coro::cancellation_state)) {
-        use_pool = false;
-        report_stale(error, request);
-        continue;
-      }
-      co_return error;
+      if (resend_after_read(ec, deadline, parser, attempts, request, cancellation, error)) continue;
+      co_return std::move(*error);
     }
 
-    const int status = connection->head().status;
-    std::optional<std::chrono::milliseconds> delay;
-    if (retries < max_retries &&
-        retry_kind({.stage = AttemptStage::kResponse, .status = status}) == RetryKind::kBackoff) {
-      delay = retry_delay(retries, deadlines);
-    }
     // The response, whatever its status; a 502 / 503 only once no retry is left (budget or
     // deadline), and the caller reads and classifies its body like any other error.
-    if (!delay) co_return std::move(connection);
+    const int status = connection->head().status;
+    if (!retry_status(status, deadlines, attempts)) co_return std::move(connection);
     connection.reset();  // its body is not needed: close it rather than hold it through the wait
-    HttpRetry retry{.attempt = ++retries, .max_retries = max_retries, .delay = *delay};
-    retry.cause.append(errors_.name()).append(" at ").append(errors_.url());
-    retry.cause.append(" answered HTTP ").append(std::to_string(status));
-    auto waited = co_await wait_to_retry(std::move(retry), request);  // named: see above
-    if (!waited) co_return waited.error();
+    if (!co_await wait_after_status(status, attempts, request)) co_return errors_.cancelled();
   }
 }
 

@@ -17,6 +17,7 @@
 #include "net/transport_errors.h"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
@@ -84,13 +85,48 @@ class ExchangeRunner {
   };
   asio::awaitable<Connected> connect(asio::any_io_executor executor, const void* context_key,
                                      ExchangeDeadlines deadlines);
+  // What the attempts of one exchange share.
+  struct Attempts {
+    const void* context_key = nullptr;  // the io_context whose pooled connections may be used
+    int max_retries = 0;
+    int retries = 0;       // backoff retries made
+    bool use_pool = true;  // false once a pooled connection turned out dead: resend on a fresh one
+    bool reused = false;   // the current attempt runs on a pooled connection
+    std::optional<std::chrono::milliseconds> delay;  // retry_status(): the backoff to wait
+  };
+  // setup_error_, or validate()'s verdict.
+  std::optional<Error> refusal(const HttpRequest& request) const;
+  // A new connection; or null with `error` set (the failure to report), or null without it (a
+  // backoff retry was waited for: the caller starts the next attempt).
+  asio::awaitable<std::unique_ptr<Connection>> connect_or_wait(const ExchangeDeadlines& deadlines,
+                                                               Attempts& attempts,
+                                                               const HttpRequest& request,
+                                                               std::optional<Error>& error);
+  // After a failed write or header read: true when the request is to be resent at once on a fresh
+  // connection (a dead pooled one, reported to on_retry), else false with `error` set.
+  bool resend_after_write(const boost::system::error_code& ec, const ExchangeDeadlines& deadlines,
+                          Attempts& attempts, const HttpRequest& request,
+                          const asio::cancellation_state& cancellation,
+                          std::optional<Error>& error) const;
+  bool resend_after_read(const boost::system::error_code& ec, const StepDeadline& deadline,
+                         const ResponseParser& parser, Attempts& attempts,
+                         const HttpRequest& request, const asio::cancellation_state& cancellation,
+                         std::optional<Error>& error) const;
+  bool resend_or_report(const AttemptFailure& failure, Error failed, Attempts& attempts,
+                        const HttpRequest& request, const asio::cancellation_state& cancellation,
+                        std::optional<Error>& error) const;
+  // Whether a response with `status` is retried after a backoff (then attempts.delay is set), and
+  // that wait (false: the caller was cancelled).
+  bool retry_status(int status, const ExchangeDeadlines& deadlines, Attempts& attempts) const;
+  asio::awaitable<bool> wait_after_status(int status, Attempts& attempts,
+                                          const HttpRequest& request);
   // The backoff before retry number `retry` (0-based), or nullopt when waiting it would reach the
   // total deadline (then the failure at hand is reported instead).
   std::optional<std::chrono::milliseconds> retry_delay(int retry,
                                                        const ExchangeDeadlines& deadlines) const;
-  // Reports the retry to on_retry and waits `delay`. kCancelled when the caller was cancelled
-  // before or during the wait (the client is gone: stop at once).
-  asio::awaitable<Result<void>> wait_to_retry(HttpRetry retry, const HttpRequest& request);
+  // Reports the retry to on_retry and waits `delay`. False when the caller was cancelled before or
+  // during the wait (the client is gone: stop at once).
+  asio::awaitable<bool> wait_to_retry(HttpRetry retry, const HttpRequest& request);
   // A dead pooled connection is about to be replaced: reported to on_retry, no wait.
   void report_stale(const Error& cause, const HttpRequest& request) const;
   // The request's X-Request-Id field, or "" (for HttpRetry::request_id).

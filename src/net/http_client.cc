@@ -28,24 +28,35 @@ asio::awaitable<Result<HttpResponse>> HttpClient::send(HttpRequest request) {
     const ExchangeDeadlines deadlines = runner_->deadlines(request, /*streaming=*/false);
     HttpResponse response;
     auto* headers = request.collect_headers ? &response.headers : nullptr;
-    auto connection = co_await runner_->exchange(std::move(request), deadlines,
-                                                 options_.max_response_bytes, headers);
-    if (!connection) co_return connection.error();
-    PooledBodyReader body(*runner_, std::move(*connection), deadlines, "max_response_bytes");
-    response.status = body.status();
-    response.content_type = body.take_content_type();
-    // read_all() without its frame when the body came with the header (the usual small answer).
-    PooledBodyReader::ReadAllState state;
-    const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
-    auto text = body.read_buffered(options_.max_response_bytes, state, cancelled);
-    if (!text) text = co_await body.read_rest(std::move(state));
-    if (!*text) co_return text->error();
-    response.body = std::move(**text);
+    // Started apart from its co_await: the argument temporaries stay off this frame.
+    auto exchanging =
+        runner_->exchange(std::move(request), deadlines, options_.max_response_bytes, headers);
+    Result<std::unique_ptr<Connection>> outcome = co_await std::move(exchanging);
+    if (outcome) co_await read_body(outcome, deadlines, response);
+    if (!outcome) co_return outcome.error();
     co_return response;
   } catch (...) {
     exception = std::current_exception();
   }
   co_return runner_->exception_error(exception);
+}
+
+asio::awaitable<void> HttpClient::read_body(Result<std::unique_ptr<Connection>>& outcome,
+                                            const ExchangeDeadlines& deadlines,
+                                            HttpResponse& response) {
+  PooledBodyReader body(*runner_, std::move(*outcome), deadlines, "max_response_bytes");
+  response.status = body.status();
+  response.content_type = body.take_content_type();
+  // read_all() without its frame when the body came with the header (the usual small answer).
+  PooledBodyReader::ReadAllState state;
+  const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
+  auto text = body.read_buffered(options_.max_response_bytes, state, cancelled);
+  if (!text) text = co_await body.read_rest(std::move(state));
+  if (!*text) {
+    outcome = std::move(text->error());
+    co_return;
+  }
+  response.body = std::move(**text);
 }
 
 asio::awaitable<Result<std::unique_ptr<HttpBodyReader>>> HttpClient::open(HttpRequest request) {

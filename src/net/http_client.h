@@ -85,6 +85,7 @@ struct HttpResponse {
 class Connection;  // pooled transport (plain TCP or TLS)
 class ConnectionPool;
 class ExchangeRunner;  // TLS context, deadlines, request serialization, error messages
+struct ExchangeDeadlines;
 
 // The body of a response whose headers were read. Owns the connection until destroyed.
 class HttpBodyReader {
@@ -117,6 +118,12 @@ class HttpClient {
   std::size_t idle_connections() const;
 
  private:
+  // send()'s body, read from the connection `outcome` holds into `response`; on failure `outcome`
+  // becomes the error. A frame apart from send()'s: each stays small enough for Asio to recycle
+  // (about 1 KiB).
+  asio::awaitable<void> read_body(Result<std::unique_ptr<Connection>>& outcome,
+                                  const ExchangeDeadlines& deadlines, HttpResponse& response);
+
   Origin origin_;
   HttpOptions options_;
   UpstreamIdentity identity_;

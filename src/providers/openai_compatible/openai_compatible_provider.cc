@@ -178,22 +178,32 @@ asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
   // Built apart: the body may take the client's original text out of `request`.
   std::string body_text =
       openai_wire::encode_chat_request(std::move(request), false, dialect_.wire);
-  auto http =
-      make_request(verb::post, chat_target_, std::move(body_text), std::move(request.transport));
+  return send_chat(
+      make_request(verb::post, chat_target_, std::move(body_text), std::move(request.transport)));
+}
+
+asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::send_chat(
+    net::HttpRequest request) {
   if (config_error_) co_return *config_error_;
-  auto response = co_await client_->send(std::move(http));
+  auto sending = client_->send(std::move(request));
+  Result<net::HttpResponse> response = co_await std::move(sending);
+  co_return decode_answer(std::move(response));
+}
+
+Result<GenerationResult> OpenAiCompatibleProvider::decode_answer(
+    Result<net::HttpResponse> response) const {
   // The common answer shape first: the scanner takes no `error` key, so what it accepts is no
   // error envelope, and the body is read once. Anything else: checked_body()'s checks, then the
   // tree.
   if (response && is_success(response->status)) {
     if (auto common =
             openai_wire::detail::decode_response_fast_path(response->body, &response->body)) {
-      co_return std::move(*common);
+      return std::move(*common);
     }
   }
   auto body = checked_body(std::move(response));
-  if (!body) co_return body.error();
-  co_return openai_wire::detail::decode_chat_response_tree(*body, label_);
+  if (!body) return body.error();
+  return openai_wire::detail::decode_chat_response_tree(*body, label_);
 }
 
 asio::awaitable<Result<std::unique_ptr<ChatStream>>> OpenAiCompatibleProvider::stream(

@@ -127,6 +127,12 @@ class OpenAiCompatibleProvider {
   asio::awaitable<Result<std::string>> exchange(net::HttpRequest request);
   // exchange()'s verdict on the upstream's response: its body on a 2xx without an error body.
   Result<std::string> checked_body(Result<net::HttpResponse> response) const;
+  // generate() once its request is built: a frame that holds the HttpRequest, not the
+  // ProviderRequest (Asio recycles coroutine frames only up to about 1 KiB).
+  asio::awaitable<Result<GenerationResult>> send_chat(net::HttpRequest request);
+  // The upstream's answer to a chat request as a result: the common shape's scan, else
+  // checked_body() and the tree.
+  Result<GenerationResult> decode_answer(Result<net::HttpResponse> response) const;
   asio::awaitable<Result<std::vector<ModelInfo>>> fetch_v0_models();
   // GET `target` with the health deadlines and no retries (a probe reports the state now, it does
   // not wait for it to improve); sets health.latency. `health` must outlive the call.
