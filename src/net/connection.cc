@@ -160,12 +160,16 @@ asio::awaitable<std::optional<ConnectFailure>> Connection::connect(
   co_return std::nullopt;
 }
 
-// Not coroutines: they return the stream operation's awaitable (which copies its arguments).
+// Not coroutines: they return the stream operation's awaitable (which copies its arguments). With
+// the lazy deadline a plain connection's operations go to its socket itself: the tcp_stream would
+// only add the bookkeeping of a per-operation timer that is never set.
 asio::awaitable<Connection::IoResult> Connection::write(std::string_view body) {
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(request_head_),
                                                   asio::buffer(body.data(), body.size())};
   if (auto* tls = std::get_if<TlsStream>(&stream_)) return asio::async_write(*tls, buffers, kToken);
-  return asio::async_write(std::get<TcpStream>(stream_), buffers, kToken);
+  auto& plain = std::get<TcpStream>(stream_);
+  if (lazy_deadline_) return asio::async_write(plain.socket(), buffers, kToken);
+  return asio::async_write(plain, buffers, kToken);
 }
 
 ResponseParser& Connection::begin_response(std::uint32_t header_limit, std::uint64_t body_limit,
@@ -182,7 +186,9 @@ asio::awaitable<Connection::IoResult> Connection::read_header() {
   if (auto* tls = std::get_if<TlsStream>(&stream_)) {
     return http::async_read_header(*tls, buffer_, *parser_, kToken);
   }
-  return http::async_read_header(std::get<TcpStream>(stream_), buffer_, *parser_, kToken);
+  auto& plain = std::get<TcpStream>(stream_);
+  if (lazy_deadline_) return http::async_read_header(plain.socket(), buffer_, *parser_, kToken);
+  return http::async_read_header(plain, buffer_, *parser_, kToken);
 }
 
 error_code Connection::parse_buffered() {
@@ -208,6 +214,9 @@ asio::awaitable<error_code> Connection::read_some(WhileWaiting waiting) {
     std::size_t n = 0;
     if (auto* tls = std::get_if<TlsStream>(&stream_)) {
       std::tie(ec, n) = co_await tls->async_read_some(space, kToken);
+    } else if (lazy_deadline_) {
+      std::tie(ec, n) =
+          co_await std::get<TcpStream>(stream_).socket().async_read_some(space, kToken);
     } else {
       std::tie(ec, n) = co_await std::get<TcpStream>(stream_).async_read_some(space, kToken);
     }
@@ -247,8 +256,15 @@ asio::awaitable<error_code> Connection::read_without_idle_buffer() {
   };
   if (const error_code ec = recv_into_buffer(); ec != asio::error::would_block) co_return ec;
   buffer_.shrink_to_fit();  // frees it, or keeps just the unparsed tail
-  auto [ec, n] = co_await std::get<TcpStream>(stream_).async_read_some(
-      asio::mutable_buffer(&wake_byte_, 1), kToken);
+  auto& plain = std::get<TcpStream>(stream_);
+  const asio::mutable_buffer wake(&wake_byte_, 1);
+  error_code ec;
+  // Not a conditional expression around the co_await: GCC 12 destroys its temporaries twice.
+  if (lazy_deadline_) {
+    std::tie(ec, std::ignore) = co_await plain.socket().async_read_some(wake, kToken);
+  } else {
+    std::tie(ec, std::ignore) = co_await plain.async_read_some(wake, kToken);
+  }
   if (ec) co_return ec;
   buffer_.reserve(std::min(kInitialReadBuffer, buffer_.max_size()));
   *static_cast<char*>(buffer_.prepare(1).data()) = wake_byte_;
