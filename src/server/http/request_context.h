@@ -26,6 +26,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
@@ -50,6 +51,23 @@ using ClientFields = http::basic_fields<FieldAllocator<char>>;
 using ClientRequest = http::request<http::string_body, ClientFields>;
 using ClientHeader = http::request_header<ClientFields>;
 using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// The value of `head`'s first `name` field, "" when it has none. A walk of the fields comparing
+// their enum (or their name): for the few fields of a request
+// (check_request_head bounds their count) cheaper than basic_fields::operator[], a
+// case-insensitive search of an ordered set.
+inline std::string_view field_value(const ClientHeader& head, http::field name) {
+  for (const auto& field : head) {
+    if (field.name() == name) return field.value();
+  }
+  return {};
+}
+inline std::string_view field_value(const ClientHeader& head, std::string_view name) {
+  for (const auto& field : head) {
+    if (boost::beast::iequals(field.name_string(), name)) return field.value();
+  }
+  return {};
+}
 
 // How a handler answers. Implemented by the session over the client socket. Every call completes
 // with kCancelled when the client is gone (write failed or the session was cancelled).

@@ -122,8 +122,16 @@ class Session {
   RouteMatch open_request(RequestInProgress& current);
   // Answers a request the gate did not admit; its body, if any, stays unread.
   asio::awaitable<Next> answer_at_gate(const GateDecision& gate, const RouteMatch& match);
-  // Reads the body. False when the request is over (answered, or the connection ended).
-  asio::awaitable<bool> read_body();
+  // Parses what was read already into `parser`, without a read: the rest of the head, or once the
+  // head is done the body (a request usually arrives whole in the first read). need_more when the
+  // head or body needs bytes not read yet (the async read goes on from there), else the parser's
+  // verdict.
+  beast::error_code parse_buffered(
+      http::request_parser<http::string_body, FieldAllocator<char>>& parser);
+  // Reads the rest of the body; `buffered` is parse_buffered()'s verdict on what was read with the
+  // head (an error there is answered without a read). False when the request is over (answered, or
+  // the connection ended).
+  asio::awaitable<bool> read_body(beast::error_code buffered);
   // Runs the handler of the request read_request() left; false when the connection must close. A
   // coroutine of its own, with a small frame: it is what stays alive while a stream runs.
   asio::awaitable<bool> handle_request();
@@ -184,19 +192,17 @@ RequestInProgress& Session::start_request(bool pipelined) {
 RouteMatch Session::open_request(RequestInProgress& current) {
   ClientRequest& req = current.parser.get();
   current.log.start = steady_clock::now();
-  current.log.request_id = request_id_for(req["X-Request-Id"]);
+  current.log.request_id = request_id_for(field_value(req, "X-Request-Id"));
   current.log.client = peer_;
   RouteMatch match = match_route(req.method(), req.target());
   current.log.route = match.label;
   current.writer.emplace(
       ResponseConnection{socket_, node_, pending_output_, env_.stopping, write_timeout(), &buffer_},
       req, current.log);
-  beast::error_code peer_ec;
-  const auto peer = socket_.remote_endpoint(peer_ec);
   current.ctx.emplace(RequestContext{req, *current.writer, current.log, current.state->context,
-                                     peer.address(), match.errors});
+                                     peer_.address(), match.errors});
   current.writer->set_common_headers(
-      current.state->shared->cors.response_headers(req[http::field::origin]));
+      current.state->shared->cors.response_headers(field_value(req, http::field::origin)));
   env_.metrics.request_started();
   return match;
 }
@@ -263,21 +269,40 @@ asio::awaitable<void> Session::close(bool linger) {
   socket_.close(ec);
 }
 
-asio::awaitable<bool> Session::read_body() {
+beast::error_code Session::parse_buffered(
+    http::request_parser<http::string_body, FieldAllocator<char>>& parser) {
+  const bool in_head = !parser.is_header_done();
+  beast::error_code ec;
+  while (buffer_.size() > 0 && !parser.is_done() && !(in_head && parser.is_header_done())) {
+    const std::size_t used = parser.put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec) return ec;
+    if (used == 0) break;
+  }
+  const bool complete = in_head ? parser.is_header_done() : parser.is_done();
+  return complete ? beast::error_code() : beast::error_code(http::error::need_more);
+}
+
+asio::awaitable<bool> Session::read_body(beast::error_code buffered) {
   RequestInProgress& current = *current_;
   const auto& req = current.parser.get();
-  if (beast::iequals(req[http::field::expect], "100-continue") && req.version() >= 11) {
-    node_.arm(write_timeout());
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue), net::kToken);
-    node_.disarm();
-    if (ec) {
-      current.log.status = 499;
-      co_return false;
+  beast::error_code ec = buffered;
+  if (ec == http::error::need_more) {
+    if (beast::iequals(field_value(req, http::field::expect), "100-continue") &&
+        req.version() >= 11) {
+      node_.arm(write_timeout());
+      auto [wec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue), net::kToken);
+      node_.disarm();
+      if (wec) {
+        current.log.status = 499;
+        co_return false;
+      }
     }
+    node_.arm(std::chrono::seconds(config().server.request_body_timeout_secs));
+    std::tie(ec, std::ignore) =
+        co_await http::async_read(socket_, buffer_, current.parser, net::kToken);
+    node_.disarm();
   }
-  node_.arm(std::chrono::seconds(config().server.request_body_timeout_secs));
-  auto [ec, n] = co_await http::async_read(socket_, buffer_, current.parser, net::kToken);
-  node_.disarm();
   if (!ec) co_return true;
   if (ec == http::error::body_limit) {
     linger_ = true;
@@ -350,7 +375,12 @@ asio::awaitable<Session::Next> Session::read_request() {
   // 2. The head, bounded in time from its first byte (from accept for the first request).
   RequestInProgress& current = start_request(pipelined);
   if (!first) node_.arm(header_timeout);
-  auto [ec, n] = co_await http::async_read_header(socket_, buffer_, current.parser, net::kToken);
+  // Usually the whole head came with the first read: parsed here, without a read operation.
+  beast::error_code ec = parse_buffered(current.parser);
+  if (ec == http::error::need_more) {
+    std::tie(ec, std::ignore) =
+        co_await http::async_read_header(socket_, buffer_, current.parser, net::kToken);
+  }
   node_.disarm();
   if (node_.timed_out || (ec && !is_request_error(ec))) {
     current_.reset();  // slowloris, EOF, reset: not a request, just close
@@ -366,8 +396,8 @@ asio::awaitable<Session::Next> Session::read_request() {
                                                           .over_connection_limit = reject_});
   if (gate.action != GateAction::kAdmit) co_return co_await answer_at_gate(gate, match);
 
-  // 4. The body.
-  if (!current.parser.is_done() && !co_await read_body()) {
+  // 4. The body: what came with the head is parsed at once; only the rest is read.
+  if (!current.parser.is_done() && !co_await read_body(parse_buffered(current.parser))) {
     record_request();
     co_return Next::kClose;
   }

@@ -394,6 +394,51 @@ TEST_F(SessionTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_TRUE(d->body().starts_with("id=third"));
 }
 
+// The head and body are parsed from what the first read brought; the rest is read as it comes.
+TEST_F(SessionTest, HeadAndBodyArrivingInPiecesAreReadWhole) {
+  start();
+  auto c = client();
+  const std::string body = "{\"x\":\"delay\"}";
+  c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: appl");
+  std::this_thread::sleep_for(50ms);
+  c.send("ication/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+         body.substr(0, 7));
+  std::this_thread::sleep_for(50ms);
+  c.send(body.substr(7));
+  auto res = c.read(3s);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 200);
+  EXPECT_EQ(res->body(), "{\"done\":true}");  // the handler saw the whole body
+}
+
+TEST_F(SessionTest, AMalformedBodyThatCameWithTheHeadIs400) {
+  start();
+  auto c = client();
+  c.send(
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+  auto res = c.read(3s);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 400);
+  EXPECT_EQ(error_type(*res), "invalid_request_error");
+  EXPECT_NE(res->body().find("Malformed request body"), std::string::npos) << res->body();
+  EXPECT_FALSE(res->keep_alive());
+}
+
+TEST_F(SessionTest, ABodyOverTheLimitThatCameWithTheHeadIs413) {
+  start();
+  auto c = client();
+  const std::string chunk(40 * 1024, 'a');
+  const std::string framed = "a000\r\n" + chunk + "\r\n";
+  c.send(
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n" +
+      framed + framed);  // 80 KiB > 64 KiB, all in one write
+  auto res = c.read(3s);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 413);
+}
+
 TEST_F(SessionTest, RequestIdIsEchoedOrGenerated) {
   start();
   auto c = client();
