@@ -206,7 +206,25 @@ asio::awaitable<error_code> Connection::read_some(WhileWaiting waiting) {
   // A stream's buffer usually holds nothing here, or the tail of an element (a chunk's CRLF).
   if (waiting == WhileWaiting::kReleaseBuffer && buffer_.size() <= kMaxTailKeptWhileWaiting &&
       std::holds_alternative<TcpStream>(stream_)) {
-    ec = co_await read_without_idle_buffer();
+    // Thousands of streams may each wait minutes between events; a buffer each would be a large
+    // share of their memory (bench/RESULTS.md). Asio has no read that waits without a buffer but
+    // async_wait, which re-arms epoll (a syscall more per read); so what is there is read at once,
+    // and otherwise the buffer is freed, the wait is a one-byte read (under the stream's
+    // deadline), and the rest follows with a non-blocking recv. A stream that idles pays two recvs
+    // more per wake-up.
+    ec = recv_available();
+    if (ec == asio::error::would_block) {
+      buffer_.shrink_to_fit();  // frees it, or keeps just the unparsed tail
+      auto& plain = std::get<TcpStream>(stream_);
+      const asio::mutable_buffer wake(&wake_byte_, 1);
+      // Not a conditional expression around the co_await: GCC 12 destroys its temporaries twice.
+      if (lazy_deadline_) {
+        std::tie(ec, std::ignore) = co_await plain.socket().async_read_some(wake, kToken);
+      } else {
+        std::tie(ec, std::ignore) = co_await plain.async_read_some(wake, kToken);
+      }
+      if (!ec) ec = take_wake_byte();
+    }
   } else {
     const std::size_t size = beast::read_size(buffer_, kReadSize);
     if (size == 0) co_return error_code(http::error::buffer_overflow);  // a runaway chunk line
@@ -233,45 +251,29 @@ asio::awaitable<error_code> Connection::read_some(WhileWaiting waiting) {
   co_return parse_buffered();
 }
 
-// Thousands of streams may each wait minutes between events; a buffer each would be a large share
-// of their memory (bench/RESULTS.md). Asio has no read that waits without a buffer but async_wait,
-// which re-arms epoll (a syscall more per read); so what is there is read at once, and otherwise
-// the buffer is freed, the wait is a one-byte read (under the stream's deadline), and the rest
-// follows with a non-blocking recv. A stream that idles pays two recvs more per wake-up.
-asio::awaitable<error_code> Connection::read_without_idle_buffer() {
+error_code Connection::recv_available() {
+  buffer_.reserve(std::min(kInitialReadBuffer, buffer_.max_size()));
+  const std::size_t size = beast::read_size(buffer_, kReadSize);
+  if (size == 0) return http::error::buffer_overflow;  // as in read_some (a recv of 0 is EOF)
+  const auto space = buffer_.prepare(size);
   const int fd = std::get<TcpStream>(stream_).socket().native_handle();
-  const auto recv_into_buffer = [&]() -> error_code {
-    buffer_.reserve(std::min(kInitialReadBuffer, buffer_.max_size()));
-    const std::size_t size = beast::read_size(buffer_, kReadSize);
-    if (size == 0) return http::error::buffer_overflow;  // as in read_some (a recv of 0 is EOF)
-    const auto space = buffer_.prepare(size);
-    const auto n = ::recv(fd, space.data(), space.size(), MSG_DONTWAIT);
-    if (n > 0) {
-      buffer_.commit(static_cast<std::size_t>(n));
-      return {};
-    }
-    if (n == 0) return asio::error::eof;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return asio::error::would_block;
-    return {errno, boost::system::system_category()};
-  };
-  if (const error_code ec = recv_into_buffer(); ec != asio::error::would_block) co_return ec;
-  buffer_.shrink_to_fit();  // frees it, or keeps just the unparsed tail
-  auto& plain = std::get<TcpStream>(stream_);
-  const asio::mutable_buffer wake(&wake_byte_, 1);
-  error_code ec;
-  // Not a conditional expression around the co_await: GCC 12 destroys its temporaries twice.
-  if (lazy_deadline_) {
-    std::tie(ec, std::ignore) = co_await plain.socket().async_read_some(wake, kToken);
-  } else {
-    std::tie(ec, std::ignore) = co_await plain.async_read_some(wake, kToken);
+  const auto n = ::recv(fd, space.data(), space.size(), MSG_DONTWAIT);
+  if (n > 0) {
+    buffer_.commit(static_cast<std::size_t>(n));
+    return {};
   }
-  if (ec) co_return ec;
+  if (n == 0) return asio::error::eof;
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return asio::error::would_block;
+  return {errno, boost::system::system_category()};
+}
+
+error_code Connection::take_wake_byte() {
   buffer_.reserve(std::min(kInitialReadBuffer, buffer_.max_size()));
   *static_cast<char*>(buffer_.prepare(1).data()) = wake_byte_;
   buffer_.commit(1);
   // The byte may have come alone, and an EOF right behind it is for the next read to see.
-  const error_code rest = recv_into_buffer();
-  co_return rest == asio::error::would_block || rest == asio::error::eof ? error_code() : rest;
+  const error_code rest = recv_available();
+  return rest == asio::error::would_block || rest == asio::error::eof ? error_code() : rest;
 }
 
 bool Connection::reusable() const {

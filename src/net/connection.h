@@ -138,9 +138,10 @@ class Connection {
   const TcpStream& tcp() const;
   // One Beast put() of everything buffered; need_more is not an error (stalled_ remembers it).
   boost::system::error_code parse_buffered();
-  // kReleaseBuffer with nothing buffered, plain TCP: reads what is there without waiting, or else
-  // frees the buffer, waits for one byte (under the stream's deadline), and then reads the rest.
-  asio::awaitable<boost::system::error_code> read_without_idle_buffer();
+  // read_some()'s kReleaseBuffer read (plain TCP): what is there, without waiting (would_block
+  // when nothing is); and, after the one-byte wait, that byte and what followed it.
+  boost::system::error_code recv_available();
+  boost::system::error_code take_wake_byte();
 
   // The deadline timer's handler holds this, not the connection: a handler already queued when the
   // connection is destroyed finds `owner` null.
@@ -165,7 +166,7 @@ class Connection {
   ResponseHead head_;
   std::optional<ResponseParser> parser_;
   bool stalled_ = false;  // the buffered bytes are an incomplete element: read before parsing
-  char wake_byte_ = 0;    // read_without_idle_buffer(): the byte that ended the wait
+  char wake_byte_ = 0;    // read_some(kReleaseBuffer): the byte that ended the wait
   Clock::time_point idle_since_{};
 };
 

@@ -97,9 +97,10 @@ TEST(Streaming, CloseDelimitedStream) {
   EXPECT_EQ(client->idle_connections(), 0u);
 }
 
-// A streamed body's reads hold no buffer while they wait (Connection::read_without_idle_buffer):
-// the wait is a one-byte read and the rest follows. Bytes that trickle in one at a time, each
-// after a wait, must still add up, chunk framing and all, and the connection must still pool.
+// A streamed body's reads hold no buffer while they wait (Connection::read_some with
+// kReleaseBuffer): the wait is a one-byte read and the rest follows. Bytes that trickle in one at a
+// time, each after a wait, must still add up, chunk framing and all, and the connection must still
+// pool.
 TEST(Streaming, ABodyTrickledOneByteAtATimeArrivesWhole) {
   const std::string body_bytes = "c\r\ndata: slow\n\n\r\n0\r\n\r\n";
   TestHttpServer server([&](ScriptConnection& conn) {
