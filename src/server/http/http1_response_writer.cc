@@ -58,6 +58,8 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 asio::const_buffer buf(std::string_view s) { return {s.data(), s.size()}; }
 
+asio::awaitable<Result<void>> completed(Result<void> result) { co_return result; }
+
 }  // namespace
 
 std::string& Http1ResponseWriter::start_head(int status, std::string_view content_type,
@@ -158,33 +160,37 @@ asio::awaitable<Result<void>> Http1ResponseWriter::write_pending() {
   co_return written(ec, n);
 }
 
+// The event calls below are not coroutines: they check and queue at once and return the write's
+// coroutine (or one that only reports), so an event costs one coroutine frame, not two.
+std::optional<Error> Http1ResponseWriter::stream_refusal() const {
+  if (broken_) return Error::cancelled();
+  if (state_ != State::kStreaming) return Error::internal("no event stream is open");
+  return std::nullopt;
+}
+
 asio::awaitable<Result<void>> Http1ResponseWriter::send_event(std::string_view event) {
-  if (broken_) co_return Error::cancelled();
-  if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
+  if (auto refused = stream_refusal()) return completed(std::move(*refused));
   if (!event.empty()) append_event(event);  // an empty chunk would end the body
-  co_return co_await write_pending();
+  return write_pending();
 }
 
 asio::awaitable<Result<void>> Http1ResponseWriter::queue_event(std::string_view event) {
-  if (broken_) co_return Error::cancelled();
-  if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
+  if (auto refused = stream_refusal()) return completed(std::move(*refused));
   if (!event.empty()) append_event(event);
-  if (conn_.pending_output.size() < kMaxQueuedEventBytes) co_return Result<void>{};
-  co_return co_await write_pending();
+  if (conn_.pending_output.size() < kMaxQueuedEventBytes) return completed(Result<void>{});
+  return write_pending();
 }
 
 asio::awaitable<Result<void>> Http1ResponseWriter::flush() {
-  if (broken_) co_return Error::cancelled();
-  if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
-  co_return co_await write_pending();
+  if (auto refused = stream_refusal()) return completed(std::move(*refused));
+  return write_pending();
 }
 
 asio::awaitable<Result<void>> Http1ResponseWriter::end_event_stream() {
-  if (broken_) co_return Error::cancelled();
-  if (state_ != State::kStreaming) co_return Error::internal("no event stream is open");
+  if (auto refused = stream_refusal()) return completed(std::move(*refused));
   state_ = State::kDone;
   if (chunked_) conn_.pending_output.append(kLastChunk);
-  co_return co_await write_pending();
+  return write_pending();
 }
 
 }  // namespace roci::server

@@ -34,6 +34,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -94,6 +95,9 @@ class Http1ResponseWriter final : public ResponseWriter {
   void append_event(std::string_view event);
   // Writes the pending output, if any, and empties it.
   asio::awaitable<Result<void>> write_pending();
+  // Why an event call cannot go on (the client is gone, or no event stream is open); nullopt when
+  // it can.
+  std::optional<Error> stream_refusal() const;
 
   ResponseConnection conn_;
   const ClientRequest& request_;
