@@ -7,5 +7,6 @@
 
 #if !defined(BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE) || \
     BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE != 16
-#error "roci needs -DBOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=16: link roci::roci with CMake, or use the flags of `pkg-config --cflags roci`"
+#error \
+    "roci needs -DBOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=16: link roci::roci with CMake, or use the flags of `pkg-config --cflags roci`"
 #endif
