@@ -3,7 +3,8 @@
 #  1. find_package(roci): configure, build and run the downstream project in this directory (it
 #     sets no C++ standard: roci::roci carries cxx_std_20) and the agent, extract and chat
 #     examples built from examples/ against the installed package, each run with "mock";
-#  2. pkg-config: build and run the same main.cc with `pkg-config --cflags --libs roci`;
+#  2. pkg-config: build and run the same main.cc with `pkg-config --cflags --libs roci`, and see
+#     it refused (roci/asio_settings.h) without the Asio setting those flags carry;
 #  3. Boost versions: find_package(roci) takes a Boost 1.83, refuses a 2.0 and passes over a 1.80
 #     (fake Boost packages whose version file, like Boost's own, accepts every newer version);
 #  4. deployment: the installed systemd unit sets no INFERENCE_* variable (the environment would
@@ -61,6 +62,16 @@ echo "pkg-config --cflags --libs roci: $flags"
 out=$("$work/package_test_pc")
 [ -n "$out" ] || fail "the pkg-config program printed nothing"
 echo "downstream output: $out"
+# Without the Asio setting roci.pc carries, the build stops at roci/asio_settings.h and says why.
+cflags_without=$(PKG_CONFIG_PATH="$pc_path" pkg-config --cflags roci |
+  sed 's/-DBOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=[0-9]*//')
+# shellcheck disable=SC2086 # the flags are words
+if "$cxx" -std=c++20 $cxx_flags -fsyntax-only $cflags_without "$source_dir/main.cc" \
+  2>"$work/without_setting.err"; then
+  fail "main.cc compiled without -DBOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE"
+fi
+grep -q "BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=16" "$work/without_setting.err" ||
+  fail "the build without the Asio setting failed for another reason: $(head -5 "$work/without_setting.err")"
 
 echo "== 3. Boost versions"
 fake_boost() {  # <version>: a prefix holding a Boost package of that version
