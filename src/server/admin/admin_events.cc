@@ -91,7 +91,7 @@ asio::awaitable<void> handle_admin_events(RequestContext& ctx) {
     co_return co_await fail(ctx, started.error());
   }
   if (!co_await ctx.writer.send_event(hello_event(admin, admin.events().last_seq()))) {
-    co_return co_await fail(ctx, Error::cancelled());
+    co_return co_await fail_cancelled(ctx);
   }
   asio::steady_timer timer(co_await asio::this_coro::executor);
   auto quiet_since = std::chrono::steady_clock::now();
@@ -100,20 +100,20 @@ asio::awaitable<void> handle_admin_events(RequestContext& ctx) {
     if (!batch.events.empty() || batch.dropped > 0) {
       last = batch.last_seq;
       if (!co_await queue_batch(ctx, batch) || !co_await ctx.writer.flush()) {
-        co_return co_await fail(ctx, Error::cancelled());
+        co_return co_await fail_cancelled(ctx);
       }
       quiet_since = std::chrono::steady_clock::now();
       if (batch.events.size() == kBatch) continue;  // more waiting: no pause
     } else if (std::chrono::steady_clock::now() - quiet_since >= kKeepAliveInterval) {
       if (!co_await ctx.writer.send_event(": keep-alive\n\n")) {
-        co_return co_await fail(ctx, Error::cancelled());
+        co_return co_await fail_cancelled(ctx);
       }
       quiet_since = std::chrono::steady_clock::now();
     }
     timer.expires_after(kPollInterval);
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec || is_cancelled(co_await asio::this_coro::cancellation_state)) {
-      co_return co_await fail(ctx, Error::cancelled());
+      co_return co_await fail_cancelled(ctx);
     }
   }
   (void)co_await ctx.writer.end_event_stream();  // shutting down: the reader reconnects later

@@ -166,7 +166,7 @@ asio::awaitable<void> handle_admin_status(RequestContext& ctx) {
   Provider& provider = ctx.worker.providers.primary();
   auto probed = co_await probe_health(ctx, provider);
   if (!probed || is_cancelled(co_await asio::this_coro::cancellation_state)) {
-    co_return co_await fail(ctx, Error::cancelled());
+    co_return co_await fail_cancelled(ctx);
   }
   const ProviderHealth& health = *probed;
   std::string body;

@@ -103,7 +103,7 @@ asio::awaitable<void> handle_count_tokens(RequestContext& ctx) {
   auto counted = co_await resolved->provider->count_tokens(std::move(request));
   timer.stop();
   if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
-    co_return co_await fail(ctx, Error::cancelled());
+    co_return co_await fail_cancelled(ctx);
   }
   if (!counted && counted.error().kind != ErrorKind::kUnsupported) {
     co_return co_await fail_upstream(ctx, *resolved, counted.error());

@@ -83,7 +83,7 @@ asio::awaitable<void> change_model(RequestContext& ctx, std::string id, bool loa
   timer.stop();
   if (!done) co_return co_await fail_upstream(ctx, *resolved, done.error());
   if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
-    co_return co_await fail(ctx, Error::cancelled());
+    co_return co_await fail_cancelled(ctx);
   }
   ctx.worker.catalog.invalidate(provider.name());  // the loaded state changed
   if (done->model.empty()) done->model = resolved->model;
