@@ -7,6 +7,12 @@
 namespace roci::server::session_tests {
 namespace {
 
+// A chunked chat request's head, and one chunk of 40 KiB: two cross test_config()'s 64 KiB.
+constexpr std::string_view kChunkedHead =
+    "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    "Transfer-Encoding: chunked\r\n\r\n";
+std::string chunk_of_40_kib() { return "a000\r\n" + std::string(40 * 1024, 'a') + "\r\n"; }
+
 TEST_F(SessionTest, OversizedContentLengthIs413BeforeTheBody) {
   start();
   auto c = client();
@@ -23,13 +29,9 @@ TEST_F(SessionTest, OversizedContentLengthIs413BeforeTheBody) {
 TEST_F(SessionTest, ChunkedBodyCrossingTheLimitIs413) {
   start();
   auto c = client();
-  c.send(
-      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Transfer-Encoding: chunked\r\n\r\n");
-  std::string chunk(40 * 1024, 'a');
-  std::string framed = "a000\r\n" + chunk + "\r\n";
-  c.send(framed);
-  c.send(framed);  // 80 KiB > 64 KiB
+  c.send(kChunkedHead);
+  c.send(chunk_of_40_kib());
+  c.send(chunk_of_40_kib());  // 80 KiB > 64 KiB
   auto res = c.read(3s);
   ASSERT_TRUE(res);
   EXPECT_EQ(res->result_int(), 413);
@@ -128,12 +130,8 @@ TEST_F(SessionTest, AMalformedBodyThatCameWithTheHeadIs400) {
 TEST_F(SessionTest, ABodyOverTheLimitThatCameWithTheHeadIs413) {
   start();
   auto c = client();
-  const std::string chunk(40 * 1024, 'a');
-  const std::string framed = "a000\r\n" + chunk + "\r\n";
-  c.send(
-      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Transfer-Encoding: chunked\r\n\r\n" +
-      framed + framed);  // 80 KiB > 64 KiB, all in one write
+  c.send(std::string(kChunkedHead) + chunk_of_40_kib() +
+         chunk_of_40_kib());  // 80 KiB > 64 KiB, all in one write
   auto res = c.read(3s);
   ASSERT_TRUE(res);
   EXPECT_EQ(res->result_int(), 413);
