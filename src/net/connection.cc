@@ -1,6 +1,7 @@
 #include "net/connection.h"
 
 #include "net/coro_util.h"
+#include "net/immediate_io.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -14,11 +15,13 @@
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <tuple>
 
 namespace roci::net {
@@ -32,8 +35,8 @@ constexpr std::size_t kReadSize = 64 * 1024;  // at most this much per socket re
 // larger ones; held open by every stream, so kept small (bench/RESULTS.md has the memory per
 // stream). Beast reads max(512, free capacity): an empty buffer would mean 512-byte reads.
 constexpr std::size_t kInitialReadBuffer = 4 * 1024;
-// WhileWaiting::kReleaseBuffer: an unparsed tail up to this size is kept in an allocation of its
-// own size while the read waits; a larger one (a big event half in) keeps the whole buffer.
+// WhileWaiting::kReleaseBuffer: an unparsed tail up to this size waits in the wait buffer; a
+// larger one (a big event half in) keeps the read buffer, and the read goes there.
 constexpr std::size_t kMaxTailKeptWhileWaiting = 256;
 // A connection back from the pool within this time skips the MSG_PEEK liveness probe: servers
 // close idle connections after seconds (keep-alive timers), and the exchange's retry-once on a
@@ -160,12 +163,22 @@ asio::awaitable<std::optional<ConnectFailure>> Connection::connect(
   co_return std::nullopt;
 }
 
+std::size_t Connection::write_now(std::string_view body, error_code& ec) {
+  ec.clear();
+  if (!std::holds_alternative<TcpStream>(stream_)) return 0;
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(request_head_),
+                                                  asio::buffer(body.data(), body.size())};
+  return send_now(std::get<TcpStream>(stream_).socket(), buffers, ec);
+}
+
 // Not coroutines: they return the stream operation's awaitable (which copies its arguments). With
 // the lazy deadline a plain connection's operations go to its socket itself: the tcp_stream would
 // only add the bookkeeping of a per-operation timer that is never set.
-asio::awaitable<Connection::IoResult> Connection::write(std::string_view body) {
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(request_head_),
-                                                  asio::buffer(body.data(), body.size())};
+asio::awaitable<Connection::IoResult> Connection::write(std::string_view body, std::size_t sent) {
+  const std::array<asio::const_buffer, 2> whole{asio::buffer(request_head_),
+                                                asio::buffer(body.data(), body.size())};
+  beast::buffers_suffix<std::array<asio::const_buffer, 2>> buffers(whole);
+  buffers.consume(sent);
   if (auto* tls = std::get_if<TlsStream>(&stream_)) return asio::async_write(*tls, buffers, kToken);
   auto& plain = std::get<TcpStream>(stream_);
   if (lazy_deadline_) return asio::async_write(plain.socket(), buffers, kToken);
@@ -177,6 +190,7 @@ ResponseParser& Connection::begin_response(std::uint32_t header_limit, std::uint
   head_.reset();
   parser_.reset();
   parser_.emplace(head_, header_limit, body_limit);
+  buffer_.reserve(std::min(kInitialReadBuffer, buffer_.max_size()));  // freed by a stream's waits
   stalled_ = false;
   if (head_request) parser_->skip(true);
   return *parser_;
@@ -203,33 +217,33 @@ asio::awaitable<error_code> Connection::read_some(WhileWaiting waiting) {
   // Bytes that arrived with the header (or after the last element) are parsed without a read.
   if (auto parsed = try_parse_buffered()) co_return *parsed;
   error_code ec;
+  std::size_t n = 0;
   // A stream's buffer usually holds nothing here, or the tail of an element (a chunk's CRLF).
   if (waiting == WhileWaiting::kReleaseBuffer && buffer_.size() <= kMaxTailKeptWhileWaiting &&
       std::holds_alternative<TcpStream>(stream_)) {
-    // Thousands of streams may each wait minutes between events; a buffer each would be a large
-    // share of their memory (bench/RESULTS.md). Asio has no read that waits without a buffer but
-    // async_wait, which re-arms epoll (a syscall more per read); so what is there is read at once,
-    // and otherwise the buffer is freed, the wait is a one-byte read (under the stream's
-    // deadline), and the rest follows with a non-blocking recv. A stream that idles pays two recvs
-    // more per wake-up.
-    ec = recv_available();
-    if (ec == asio::error::would_block) {
-      buffer_.shrink_to_fit();  // frees it, or keeps just the unparsed tail
-      auto& plain = std::get<TcpStream>(stream_);
-      const asio::mutable_buffer wake(&wake_byte_, 1);
-      // Not a conditional expression around the co_await: GCC 12 destroys its temporaries twice.
-      if (lazy_deadline_) {
-        std::tie(ec, std::ignore) = co_await plain.socket().async_read_some(wake, kToken);
-      } else {
-        std::tie(ec, std::ignore) = co_await plain.async_read_some(wake, kToken);
-      }
-      if (!ec) ec = take_wake_byte();
+    // Thousands of streams may each wait minutes between events; a read buffer each would be a
+    // large share of their memory (bench/RESULTS.md). The wait is a read into the connection's
+    // small wait buffer instead: an event of the usual size is one recv, and a larger one is read
+    // on by the next call. A short read tells Asio the socket is drained, so the next wait starts
+    // with no speculative recv.
+    hold_tail_in_wait_buffer();
+    const asio::mutable_buffer space(wait_buffer_.data() + wait_tail_,
+                                     wait_buffer_.size() - wait_tail_);
+    auto& plain = std::get<TcpStream>(stream_);
+    // Not a conditional expression around the co_await: GCC 12 destroys its temporaries twice.
+    if (lazy_deadline_) {
+      std::tie(ec, n) = co_await plain.socket().async_read_some(space, kToken);
+    } else {
+      std::tie(ec, n) = co_await plain.async_read_some(space, kToken);
     }
+    if (!ec && n < space.size()) co_return parse_wait_buffer(n);
+    if (!ec) ec = take_wait_buffer_and_rest(n);  // full: a larger event, or a burst
+    move_wait_tail_to_buffer();
   } else {
+    move_wait_tail_to_buffer();
     const std::size_t size = beast::read_size(buffer_, kReadSize);
     if (size == 0) co_return error_code(http::error::buffer_overflow);  // a runaway chunk line
     const auto space = buffer_.prepare(size);
-    std::size_t n = 0;
     if (auto* tls = std::get_if<TlsStream>(&stream_)) {
       std::tie(ec, n) = co_await tls->async_read_some(space, kToken);
     } else if (lazy_deadline_) {
@@ -251,34 +265,57 @@ asio::awaitable<error_code> Connection::read_some(WhileWaiting waiting) {
   co_return parse_buffered();
 }
 
-error_code Connection::recv_available() {
-  buffer_.reserve(std::min(kInitialReadBuffer, buffer_.max_size()));
-  const std::size_t size = beast::read_size(buffer_, kReadSize);
-  if (size == 0) return http::error::buffer_overflow;  // as in read_some (a recv of 0 is EOF)
-  const auto space = buffer_.prepare(size);
-  const int fd = std::get<TcpStream>(stream_).socket().native_handle();
-  const auto n = ::recv(fd, space.data(), space.size(), MSG_DONTWAIT);
-  if (n > 0) {
-    buffer_.commit(static_cast<std::size_t>(n));
-    return {};
+void Connection::hold_tail_in_wait_buffer() {
+  const std::size_t size = buffer_.size();  // at most kMaxTailKeptWhileWaiting; wait_tail_ is 0
+  if (size > 0) {
+    std::memcpy(wait_buffer_.data(), buffer_.data().data(), size);
+    wait_tail_ = size;
+    buffer_.consume(size);
   }
-  if (n == 0) return asio::error::eof;
-  if (errno == EAGAIN || errno == EWOULDBLOCK) return asio::error::would_block;
-  return {errno, boost::system::system_category()};
+  buffer_.shrink_to_fit();  // empty: frees it
 }
 
-error_code Connection::take_wake_byte() {
+error_code Connection::parse_wait_buffer(std::size_t n) {
+  const std::size_t size = wait_tail_ + n;
+  wait_tail_ = 0;
+  error_code ec;
+  const std::size_t used = parser_->put(asio::const_buffer(wait_buffer_.data(), size), ec);
+  stalled_ = ec == http::error::need_more;
+  if (const std::size_t rest = size - used; rest > 0) {
+    if (stalled_ && rest <= kMaxTailKeptWhileWaiting) {
+      std::memmove(wait_buffer_.data(), wait_buffer_.data() + used, rest);
+      wait_tail_ = rest;
+    } else {
+      const auto space = buffer_.prepare(rest);  // within max_size: rest < wait_buffer_'s size
+      std::memcpy(space.data(), wait_buffer_.data() + used, rest);
+      buffer_.commit(rest);
+    }
+  }
+  return stalled_ ? error_code() : ec;
+}
+
+error_code Connection::take_wait_buffer_and_rest(std::size_t n) {
+  wait_tail_ += n;
   buffer_.reserve(std::min(kInitialReadBuffer, buffer_.max_size()));
-  *static_cast<char*>(buffer_.prepare(1).data()) = wake_byte_;
-  buffer_.commit(1);
-  // The byte may have come alone, and an EOF right behind it is for the next read to see.
-  const error_code rest = recv_available();
-  return rest == asio::error::would_block || rest == asio::error::eof ? error_code() : rest;
+  move_wait_tail_to_buffer();
+  const std::size_t size = beast::read_size(buffer_, kReadSize);
+  if (size == 0) return {};  // full: parse what is there first
+  error_code ec;
+  buffer_.commit(receive_now(std::get<TcpStream>(stream_).socket(), buffer_.prepare(size), ec));
+  return ec == asio::error::eof ? error_code() : ec;  // an EOF is for the next read to see
+}
+
+void Connection::move_wait_tail_to_buffer() {
+  if (wait_tail_ == 0) return;
+  const auto space = buffer_.prepare(wait_tail_);
+  std::memcpy(space.data(), wait_buffer_.data(), wait_tail_);
+  buffer_.commit(wait_tail_);
+  wait_tail_ = 0;
 }
 
 bool Connection::reusable() const {
   return parser_ && parser_->is_done() && parser_->keep_alive() && buffer_.size() == 0 &&
-         tcp().socket().is_open();
+         wait_tail_ == 0 && tcp().socket().is_open();
 }
 
 bool Connection::idle_alive(Clock::time_point now) {

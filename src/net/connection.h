@@ -6,7 +6,8 @@
 //   conn.expires_at(deadline);
 //   auto failure = co_await conn.connect(endpoints, "localhost");
 //   conn.request_head() = "GET / HTTP/1.1\r\n...";
-//   auto [ec, n] = co_await conn.write(body);
+//   std::size_t sent = conn.write_now(body, ec);           // plain TCP: usually all of it
+//   if (!ec && sent < conn.request_size(body)) std::tie(ec, n) = co_await conn.write(body, sent);
 //   conn.begin_response(header_limit, body_limit, /*head_request=*/false);
 //   std::tie(ec, n) = co_await conn.read_header();          // conn.head().status ...
 //
@@ -27,6 +28,7 @@
 
 #include "net/response_parser.h"
 
+#include <array>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -86,9 +88,15 @@ class Connection {
   // the connection's around it.
   using IoResult = std::tuple<boost::system::error_code, std::size_t>;
 
-  // Writes request_head() followed by `body` (which must stay alive until completion).
+  // Writes request_head() followed by `body` (which must stay alive until completion): write_now()
+  // sends what a plain socket takes at once (send_now, immediate_io.h; 0 for TLS), and write()
+  // the rest from byte `sent` on, as one asynchronous operation.
   std::string& request_head() { return request_head_; }
-  asio::awaitable<IoResult> write(std::string_view body);
+  std::size_t request_size(std::string_view body) const {
+    return request_head_.size() + body.size();
+  }
+  std::size_t write_now(std::string_view body, boost::system::error_code& ec);
+  asio::awaitable<IoResult> write(std::string_view body, std::size_t sent = 0);
 
   // Prepares the parser for the next response; `head_request` responses have no body.
   ResponseParser& begin_response(std::uint32_t header_limit, std::uint64_t body_limit,
@@ -100,7 +108,8 @@ class Connection {
   // Whether the read buffer is kept while read_some() waits for the server.
   enum class WhileWaiting {
     kKeepBuffer,     // a response expected at once: read straight into the buffer
-    kReleaseBuffer,  // a stream that may idle for minutes: hold no buffer meanwhile (plain TCP)
+    kReleaseBuffer,  // a stream that may idle for minutes: read into the connection's small wait
+                     // buffer and hold no read buffer meanwhile (plain TCP)
   };
   // Makes progress on the body: parses bytes already buffered, or else reads once from the
   // socket, and parses all that is there into the parser's sink (possibly nothing, when only
@@ -138,10 +147,16 @@ class Connection {
   const TcpStream& tcp() const;
   // One Beast put() of everything buffered; need_more is not an error (stalled_ remembers it).
   boost::system::error_code parse_buffered();
-  // read_some()'s kReleaseBuffer read (plain TCP): what is there, without waiting (would_block
-  // when nothing is); and, after the one-byte wait, that byte and what followed it.
-  boost::system::error_code recv_available();
-  boost::system::error_code take_wake_byte();
+  // read_some(kReleaseBuffer): moves the read buffer's bytes (an unparsed tail) into the wait
+  // buffer and frees the read buffer; parses the wait buffer after a read of `n` bytes into it,
+  // keeping a small unparsed tail there and any other rest in the read buffer.
+  void hold_tail_in_wait_buffer();
+  boost::system::error_code parse_wait_buffer(std::size_t n);
+  // After a read of `n` bytes filled the wait buffer: its bytes into the read buffer, and what
+  // else is there now after them.
+  boost::system::error_code take_wait_buffer_and_rest(std::size_t n);
+  // The wait buffer's tail back into the read buffer, before a read that uses the read buffer.
+  void move_wait_tail_to_buffer();
 
   // The deadline timer's handler holds this, not the connection: a handler already queued when the
   // connection is destroyed finds `owner` null.
@@ -166,7 +181,11 @@ class Connection {
   ResponseHead head_;
   std::optional<ResponseParser> parser_;
   bool stalled_ = false;  // the buffered bytes are an incomplete element: read before parsing
-  char wake_byte_ = 0;    // read_some(kReleaseBuffer): the byte that ended the wait
+  // read_some(kReleaseBuffer) reads into this: one event of the usual size in one recv, with
+  // no read buffer held while the stream waits. Its first wait_tail_ bytes are an unparsed tail
+  // (a chunk's CRLF) waiting for more; when wait_tail_ > 0, stalled_ is set and buffer_ is empty.
+  std::array<char, 512> wait_buffer_;
+  std::size_t wait_tail_ = 0;
   Clock::time_point idle_since_{};
 };
 

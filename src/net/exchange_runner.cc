@@ -382,8 +382,12 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
     serialize(connection->request_head(), request);
 
     // Writing is capped by the total deadline only; first_byte starts once the request is out.
+    // A request usually fits the socket's send buffer: sent at once, with no write operation.
     connection->expires_at(deadlines.total);
-    std::tie(ec, transferred) = co_await connection->write(request.body);
+    const std::size_t sent = connection->write_now(request.body, ec);
+    if (!ec && sent < connection->request_size(request.body)) {
+      std::tie(ec, transferred) = co_await connection->write(request.body, sent);
+    }
     ec = connection->outcome(ec);
     if (ec) {
       if (resend_after_write(ec, deadlines, attempts, request, cancellation, error)) continue;

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 #include <thread>
 
@@ -97,10 +98,10 @@ TEST(Streaming, CloseDelimitedStream) {
   EXPECT_EQ(client->idle_connections(), 0u);
 }
 
-// A streamed body's reads hold no buffer while they wait (Connection::read_some with
-// kReleaseBuffer): the wait is a one-byte read and the rest follows. Bytes that trickle in one at a
-// time, each after a wait, must still add up, chunk framing and all, and the connection must still
-// pool.
+// A streamed body's reads hold no read buffer while they wait (Connection::read_some with
+// kReleaseBuffer): the wait reads into the connection's small wait buffer, which keeps an
+// unparsed tail between reads. Bytes that trickle in one at a time, each after a wait, must still
+// add up, chunk framing and all, and the connection must still pool.
 TEST(Streaming, ABodyTrickledOneByteAtATimeArrivesWhole) {
   const std::string body_bytes = "c\r\ndata: slow\n\n\r\n0\r\n\r\n";
   TestHttpServer server([&](ScriptConnection& conn) {
@@ -116,6 +117,38 @@ TEST(Streaming, ABodyTrickledOneByteAtATimeArrivesWhole) {
   auto all = get_whole_body(ioc, *client);
   ASSERT_TRUE(all) << all.error();
   EXPECT_EQ(*all, "data: slow\n\n");
+  EXPECT_EQ(client->idle_connections(), 1u);
+}
+
+// An event larger than the wait buffer, and then a burst of events in one write, each after a
+// wait: what the full wait buffer could not take is read on at once, and nothing is lost.
+TEST(Streaming, EventsLargerThanTheWaitBufferArriveWhole) {
+  const std::string large = "data: " + std::string(3000, 'L') + "\n\n";
+  std::string burst;
+  for (int i = 0; i < 40; ++i) burst += "data: event " + std::to_string(i) + "\n\n";
+  auto chunk = [](const std::string& data) {
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    return size + data + "\r\n";
+  };
+  std::string burst_chunks;
+  for (int i = 0; i < 40; ++i) burst_chunks += chunk("data: event " + std::to_string(i) + "\n\n");
+  TestHttpServer server([&](ScriptConnection& conn) {
+    if (!conn.read_request()) return;
+    conn.write(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n");
+    std::this_thread::sleep_for(10ms);
+    conn.write(chunk(large));
+    std::this_thread::sleep_for(10ms);
+    conn.write(burst_chunks + "0\r\n\r\n");
+    echo_target_forever(conn);
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto all = get_whole_body(ioc, *client);
+  ASSERT_TRUE(all) << all.error();
+  EXPECT_EQ(*all, large + burst);
   EXPECT_EQ(client->idle_connections(), 1u);
 }
 
