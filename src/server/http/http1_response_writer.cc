@@ -1,10 +1,12 @@
 #include "server/http/http1_response_writer.h"
 
 #include "net/coro_util.h"
+#include "net/immediate_io.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/status.hpp>
 
 #include <array>
@@ -111,10 +113,18 @@ asio::awaitable<Result<void>> Http1ResponseWriter::send(int status, std::string_
   }
   state_ = State::kDone;
   log_.status = status;
-  const std::array<asio::const_buffer, 2> buffers{buf(out), buf(body)};
-  conn_.node.arm(conn_.write_timeout);
-  // Head and body in one gather write.
-  auto [ec, n] = co_await asio::async_write(conn_.socket, buffers, net::kToken);
+  // Head and body in one gather write: at once when the socket takes it all (send_now).
+  const std::array<asio::const_buffer, 2> whole{buf(out), buf(body)};
+  boost::system::error_code ec;
+  std::size_t n = net::send_now(conn_.socket, whole, ec);
+  if (!ec && n < out.size() + body.size()) {
+    boost::beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(whole);
+    rest.consume(n);
+    conn_.node.arm(conn_.write_timeout);
+    std::size_t more = 0;
+    std::tie(ec, more) = co_await asio::async_write(conn_.socket, rest, net::kToken);
+    n += more;
+  }
   out.clear();
   co_return written(ec, n);
 }
@@ -153,8 +163,15 @@ void Http1ResponseWriter::append_event(std::string_view event) {
 asio::awaitable<Result<void>> Http1ResponseWriter::write_pending() {
   std::string& out = conn_.pending_output;
   if (out.empty()) co_return Result<void>{};
-  conn_.node.arm(conn_.write_timeout);
-  auto [ec, n] = co_await asio::async_write(conn_.socket, buf(out), net::kToken);
+  boost::system::error_code ec;
+  std::size_t n = net::send_now(conn_.socket, buf(out), ec);
+  if (!ec && n < out.size()) {
+    conn_.node.arm(conn_.write_timeout);
+    std::size_t more = 0;
+    std::tie(ec, more) =
+        co_await asio::async_write(conn_.socket, buf(std::string_view(out).substr(n)), net::kToken);
+    n += more;
+  }
   out.clear();
   if (out.capacity() > kMaxQueuedEventBytes) std::string().swap(out);  // a burst's buffer: let go
   co_return written(ec, n);

@@ -12,7 +12,8 @@
 // write, head and body together. An event stream is chunked for HTTP/1.1 and, for HTTP/1.0,
 // unframed (its end is the connection's close: keep_alive() turns false). Events are framed into
 // the connection's pending output: the head waits there for the first write, queue_event adds to
-// it without writing (up to 64 KiB), and every write sends all of it in one socket write.
+// it without writing (up to 64 KiB), and every write sends all of it in one socket write: at once
+// when the socket takes it (net::send_now), else the rest with an asynchronous write.
 // Responses are framed by hand into that one reused buffer, not with Beast's serializer, for
 // speed: bench/RESULTS.md ("Response framing").
 //
@@ -20,9 +21,9 @@
 // HTTP/1.0 with keep-alive), unless force_close() was called, the gateway is shutting down
 // (ResponseConnection::stopping) or the body is unframed. Header values lose any CR and LF.
 //
-// Deadlines: every write arms ResponseConnection::node's deadline (write_timeout), which the
-// session's sweeper enforces by cancelling the socket. A write that fails or times out marks the
-// writer broken(): that call and every later one complete with kCancelled, and the request log
+// Deadlines: every write that waits arms ResponseConnection::node's deadline (write_timeout), which
+// the session's sweeper enforces by cancelling the socket. A write that fails or times out marks
+// the writer broken(): that call and every later one complete with kCancelled, and the request log
 // says 499. Not thread-safe; one write at a time (the handler awaits each call).
 #pragma once
 

@@ -8,9 +8,14 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <atomic>
+#include <cstdio>
 #include <regex>
 #include <string>
+#include <thread>
 
 namespace roci::server {
 namespace {
@@ -221,6 +226,43 @@ TEST_F(Http1ResponseWriterTest, QueuedEventsAreWrittenPastTheBoundAndABigBufferI
   }
   EXPECT_GT(text.size(), 3 * event.size());
   EXPECT_EQ(w.bytes_out(), text.size());
+}
+
+// A write goes out at once when the socket takes it; what it does not take (here: far more than
+// the socket buffers hold, read by a slow client) follows, in order, before the write completes.
+TEST_F(Http1ResponseWriterTest, WhatTheSocketDoesNotTakeAtOnceFollowsInOrder) {
+  request();
+  auto w = writer();
+  std::string body(4 << 20, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+  const std::string event = "data: " + body.substr(0, 3 << 20) + "\n\n";
+  std::string text;
+  const timeval five_seconds{5, 0};  // a write that never comes ends the reader, not the test run
+  setsockopt(client_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
+  std::thread reader([&] {
+    char buf[65536];
+    boost::system::error_code ec;
+    std::this_thread::sleep_for(50ms);  // the first send fills the socket buffers
+    while (!ec && !text.ends_with("\r\n0\r\n\r\n")) {
+      text.append(buf, client_.read_some(asio::buffer(buf), ec));
+    }
+  });
+  EXPECT_TRUE(run(w.send(200, "text/plain", body, {})));
+  request();
+  auto stream = writer();
+  EXPECT_TRUE(run(stream.start_event_stream({})));
+  EXPECT_TRUE(run(stream.send_event(event)));
+  EXPECT_TRUE(run(stream.end_event_stream()));
+  reader.join();
+  const std::size_t body_at = text.find("\r\n\r\n") + 4;
+  ASSERT_GT(text.size(), body_at + body.size());
+  EXPECT_EQ(text.compare(body_at, body.size(), body), 0);
+  const std::string rest = text.substr(body_at + body.size());
+  char size_line[16];
+  std::snprintf(size_line, sizeof size_line, "%zx\r\n", event.size());
+  EXPECT_TRUE(rest.ends_with("\r\n\r\n" + std::string(size_line) + event + "\r\n0\r\n\r\n"));
+  EXPECT_EQ(w.bytes_out() + stream.bytes_out(), text.size());
+  EXPECT_EQ(node_.deadline, SessionNode::kNever);  // armed while the rest waited, then disarmed
 }
 
 TEST_F(Http1ResponseWriterTest, Http10EventStreamIsUnframedAndEndsTheConnection) {
