@@ -348,10 +348,10 @@ asio::awaitable<bool> ExchangeRunner::wait_after_status(int status, Attempts& at
 }
 
 // The attempts' decisions are made by the synchronous members above, and the retry waits in
-// coroutines of their own: this frame, allocated for every request, holds one Error and no
-// retry record (Asio recycles coroutine frames only up to about 1 KiB).
+// coroutines of their own: this frame, allocated for every request, holds one Error, no retry
+// record and no copy of the request (Asio recycles coroutine frames only up to about 1 KiB).
 asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
-    HttpRequest request, ExchangeDeadlines deadlines, std::uint64_t body_limit,
+    const HttpRequest& request, const ExchangeDeadlines& deadlines, std::uint64_t body_limit,
     std::vector<std::pair<std::string, std::string>>* headers_out) {
   std::optional<Error> error = refusal(request);
   if (error) co_return std::move(*error);

@@ -5,7 +5,7 @@
 //
 //   ExchangeRunner runner(origin, options, identity, pool);
 //   ExchangeDeadlines d = runner.deadlines(request, /*streaming=*/true);
-//   auto conn = co_await runner.exchange(std::move(request), d, options.max_stream_bytes, nullptr);
+//   auto conn = co_await runner.exchange(request, d, options.max_stream_bytes, nullptr);
 //   // conn: headers read; the body is read by a PooledBodyReader
 //
 // Not thread-safe beyond ConnectionPool's per-io_context rule; owned by one HttpClient.
@@ -62,8 +62,9 @@ class ExchangeRunner {
   // response header field. Resends once on a fresh connection when a reused one turns out stale,
   // and retries transient failures with backoff (retry_policy.h); a 502 / 503 left after the last
   // retry is returned as a response.
+  // `request` and `deadlines` are the caller's: they must outlive the awaitable (await it at once).
   asio::awaitable<Result<std::unique_ptr<Connection>>> exchange(
-      HttpRequest request, ExchangeDeadlines deadlines, std::uint64_t body_limit,
+      const HttpRequest& request, const ExchangeDeadlines& deadlines, std::uint64_t body_limit,
       std::vector<std::pair<std::string, std::string>>* headers_out);
 
   // The Error of a failed response read (header or body). `limit_setting` names the body limit.

@@ -29,8 +29,7 @@ asio::awaitable<Result<HttpResponse>> HttpClient::send(HttpRequest request) {
     HttpResponse response;
     auto* headers = request.collect_headers ? &response.headers : nullptr;
     // Started apart from its co_await: the argument temporaries stay off this frame.
-    auto exchanging =
-        runner_->exchange(std::move(request), deadlines, options_.max_response_bytes, headers);
+    auto exchanging = runner_->exchange(request, deadlines, options_.max_response_bytes, headers);
     Result<std::unique_ptr<Connection>> outcome = co_await std::move(exchanging);
     if (outcome) co_await read_body(outcome, deadlines, response);
     if (!outcome) co_return outcome.error();
@@ -63,8 +62,8 @@ asio::awaitable<Result<std::unique_ptr<HttpBodyReader>>> HttpClient::open(HttpRe
   std::exception_ptr exception;
   try {
     const ExchangeDeadlines deadlines = runner_->deadlines(request, /*streaming=*/true);
-    auto connection = co_await runner_->exchange(std::move(request), deadlines,
-                                                 options_.max_stream_bytes, nullptr);
+    auto connection =
+        co_await runner_->exchange(request, deadlines, options_.max_stream_bytes, nullptr);
     if (!connection) co_return connection.error();
     co_return std::make_unique<PooledBodyReader>(*runner_, std::move(*connection), deadlines,
                                                  "max_stream_bytes");
