@@ -29,9 +29,22 @@ void apply_generation_defaults(GenerationSettings& settings,
 
 namespace {
 
+// The admission queue is full: waits for a slot (time queued counts as upstream wait). nullopt
+// when the wait failed (kQueueFull, kCancelled); that error was answered.
+asio::awaitable<std::optional<AdmissionQueue::Slot>> wait_for_slot(RequestContext& ctx) {
+  UpstreamTimer queued(ctx.log);
+  Result<AdmissionQueue::Slot> waited = co_await ctx.worker.admission.acquire();
+  queued.stop();
+  if (!waited) {
+    co_await fail(ctx, waited.error());
+    co_return std::nullopt;
+  }
+  co_return std::move(*waited);
+}
+
 // resolve_and_admit once the model is resolved. Its own frame, holding neither the resolution's
-// temporaries nor a queued wait's: every request allocates it, and Asio recycles a frame only up to
-// about 1 KiB.
+// temporaries nor a queued wait's (wait_for_slot): every request allocates it, and Asio recycles
+// a frame only up to about 1 KiB.
 asio::awaitable<std::optional<Admitted>> admit(RequestContext& ctx,
                                                Result<ResolvedModel> resolved) {
   if (!resolved) {
@@ -49,13 +62,8 @@ asio::awaitable<std::optional<Admitted>> admit(RequestContext& ctx,
   served_backend(ctx, model, {});  // the one upstream: "default"
   AdmissionQueue::Slot slot = ctx.worker.admission.try_acquire();
   if (!slot) {
-    UpstreamTimer queued(ctx.log);
-    Result<AdmissionQueue::Slot> waited = co_await ctx.worker.admission.acquire();
-    queued.stop();
-    if (!waited) {
-      co_await fail(ctx, waited.error());
-      co_return std::nullopt;
-    }
+    std::optional<AdmissionQueue::Slot> waited = co_await wait_for_slot(ctx);
+    if (!waited) co_return std::nullopt;
     slot = std::move(*waited);
   }
   if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
