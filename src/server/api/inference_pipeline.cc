@@ -132,6 +132,9 @@ asio::awaitable<std::unique_ptr<ChatStream>> open_stream(RequestContext& ctx, Pr
 // Encoded events of parts that arrived together, handed to the writer in one call: past this many
 // bytes they are queued at once (the writer itself writes past 64 KiB queued).
 constexpr std::size_t kMaxBatchedEventBytes = 16u << 10;
+// The encoded-events buffer is kept while the upstream is awaited up to this capacity (one event
+// of the usual size, re-used by the next one); a larger one, from a burst, is let go.
+constexpr std::size_t kKeptEventBytes = 1024;
 
 // The events batched so far, then the encoder's closing events, its terminator last, queued: they
 // go out with the end of the body, in its one write.
@@ -166,7 +169,8 @@ asio::awaitable<Result<void>> pump_events(RequestContext& ctx, ChatStream& strea
       if (!events.empty() && !stream.ready()) {
         auto sent = co_await ctx.writer.send_event(events);
         if (!sent) co_return sent;
-        std::string().swap(events);  // not held while the upstream is awaited
+        events.clear();
+        if (events.capacity() > kKeptEventBytes) std::string().swap(events);
       }
       UpstreamTimer timer(ctx.log);
       auto next = co_await stream.next();
