@@ -56,9 +56,15 @@ asio::awaitable<Result<std::string_view>> PooledBodyReader::read_some() {
       }
       const StepDeadline deadline = next_read_deadline();
       connection_->expires_at(deadline.at);
-      // A streamed body may idle for minutes: no read buffer is held meanwhile.
-      const boost::system::error_code ec =
-          co_await connection_->read_some(Connection::WhileWaiting::kReleaseBuffer);
+      // A streamed body may idle for minutes: no read buffer is held meanwhile. The read is
+      // awaited in this frame (start_read / finish_read), not in a read_some() frame.
+      boost::system::error_code ec;
+      if (auto parsed = connection_->try_parse_buffered()) {
+        ec = *parsed;
+      } else {
+        ec = connection_->finish_read(
+            co_await connection_->start_read(Connection::WhileWaiting::kReleaseBuffer));
+      }
       if (ec) co_return fail(runner_->read_error(ec, deadline, parser, limit_setting_));
     }
     if (!piece.empty()) co_return std::string_view(piece);

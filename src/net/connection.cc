@@ -53,6 +53,11 @@ std::variant<Connection::TcpStream, Connection::TlsStream> make_stream(
       std::in_place_type<Connection::TcpStream>, executor);
 }
 
+// start_read()'s answer when there is no room to read into.
+asio::awaitable<Connection::IoResult> read_refused(error_code ec) {
+  co_return Connection::IoResult{ec, 0};
+}
+
 }  // namespace
 
 Connection::Connection(const asio::any_io_executor& executor, asio::ssl::context* tls,
@@ -216,53 +221,57 @@ error_code Connection::parse_buffered() {
 asio::awaitable<error_code> Connection::read_some(WhileWaiting waiting) {
   // Bytes that arrived with the header (or after the last element) are parsed without a read.
   if (auto parsed = try_parse_buffered()) co_return *parsed;
-  error_code ec;
-  std::size_t n = 0;
+  const IoResult result = co_await start_read(waiting);
+  co_return finish_read(result);
+}
+
+// Not a coroutine: the socket operation's own awaitable.
+asio::awaitable<Connection::IoResult> Connection::start_read(WhileWaiting waiting) {
   // A stream's buffer usually holds nothing here, or the tail of an element (a chunk's CRLF).
-  if (waiting == WhileWaiting::kReleaseBuffer && buffer_.size() <= kMaxTailKeptWhileWaiting &&
-      std::holds_alternative<TcpStream>(stream_)) {
+  read_into_wait_buffer_ = waiting == WhileWaiting::kReleaseBuffer &&
+                           buffer_.size() <= kMaxTailKeptWhileWaiting &&
+                           std::holds_alternative<TcpStream>(stream_);
+  if (read_into_wait_buffer_) {
     // Thousands of streams may each wait minutes between events; a read buffer each would be a
     // large share of their memory (bench/RESULTS.md). The wait is a read into the connection's
     // small wait buffer instead: an event of the usual size is one recv, and a larger one is read
-    // on by the next call. A short read tells Asio the socket is drained, so the next wait starts
-    // with no speculative recv.
+    // on at once (finish_read).
     hold_tail_in_wait_buffer();
     const asio::mutable_buffer space(wait_buffer_.data() + wait_tail_,
                                      wait_buffer_.size() - wait_tail_);
     auto& plain = std::get<TcpStream>(stream_);
-    // Not a conditional expression around the co_await: GCC 12 destroys its temporaries twice.
-    if (lazy_deadline_) {
-      std::tie(ec, n) = co_await plain.socket().async_read_some(space, kToken);
-    } else {
-      std::tie(ec, n) = co_await plain.async_read_some(space, kToken);
-    }
-    if (!ec && n < space.size()) co_return parse_wait_buffer(n);
+    if (lazy_deadline_) return plain.socket().async_read_some(space, kToken);
+    return plain.async_read_some(space, kToken);
+  }
+  move_wait_tail_to_buffer();
+  const std::size_t size = beast::read_size(buffer_, kReadSize);
+  if (size == 0) return read_refused(http::error::buffer_overflow);  // a runaway chunk line
+  const auto space = buffer_.prepare(size);
+  if (auto* tls = std::get_if<TlsStream>(&stream_)) return tls->async_read_some(space, kToken);
+  auto& plain = std::get<TcpStream>(stream_);
+  if (lazy_deadline_) return plain.socket().async_read_some(space, kToken);
+  return plain.async_read_some(space, kToken);
+}
+
+error_code Connection::finish_read(const IoResult& result) {
+  auto [ec, n] = result;
+  if (read_into_wait_buffer_) {
+    read_into_wait_buffer_ = false;
+    if (!ec && wait_tail_ + n < wait_buffer_.size()) return parse_wait_buffer(n);
     if (!ec) ec = take_wait_buffer_and_rest(n);  // full: a larger event, or a burst
     move_wait_tail_to_buffer();
   } else {
-    move_wait_tail_to_buffer();
-    const std::size_t size = beast::read_size(buffer_, kReadSize);
-    if (size == 0) co_return error_code(http::error::buffer_overflow);  // a runaway chunk line
-    const auto space = buffer_.prepare(size);
-    if (auto* tls = std::get_if<TlsStream>(&stream_)) {
-      std::tie(ec, n) = co_await tls->async_read_some(space, kToken);
-    } else if (lazy_deadline_) {
-      std::tie(ec, n) =
-          co_await std::get<TcpStream>(stream_).socket().async_read_some(space, kToken);
-    } else {
-      std::tie(ec, n) = co_await std::get<TcpStream>(stream_).async_read_some(space, kToken);
-    }
     buffer_.commit(n);
   }
   ec = outcome(ec);
   if (ec == asio::error::eof) {
-    if (!parser_->got_some()) co_return error_code(http::error::end_of_stream);
+    if (!parser_->got_some()) return http::error::end_of_stream;
     error_code eof;
     parser_->put_eof(eof);  // completes a close-delimited body; otherwise partial_message
-    co_return eof;
+    return eof;
   }
-  if (ec) co_return ec;
-  co_return parse_buffered();
+  if (ec) return ec;
+  return parse_buffered();
 }
 
 void Connection::hold_tail_in_wait_buffer() {

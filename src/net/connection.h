@@ -124,6 +124,14 @@ class Connection {
     if (stalled_ || buffer_.size() == 0) return std::nullopt;
     return parse_buffered();
   }
+  // read_some() in two halves, for a caller that awaits the socket operation in its own frame
+  // (a stream's body reader: one coroutine frame less per event). Call start_read() only when
+  // try_parse_buffered() gave nullopt, await it at once, and pass its result to finish_read(),
+  // which parses and returns what read_some() would.
+  //   if (auto parsed = conn.try_parse_buffered()) ec = *parsed;
+  //   else ec = conn.finish_read(co_await conn.start_read(waiting));
+  asio::awaitable<IoResult> start_read(WhileWaiting waiting);
+  boost::system::error_code finish_read(const IoResult& result);
 
   // Reusable body buffer for streamed pieces.
   std::string& scratch() { return scratch_; }
@@ -147,7 +155,7 @@ class Connection {
   const TcpStream& tcp() const;
   // One Beast put() of everything buffered; need_more is not an error (stalled_ remembers it).
   boost::system::error_code parse_buffered();
-  // read_some(kReleaseBuffer): moves the read buffer's bytes (an unparsed tail) into the wait
+  // start_read(kReleaseBuffer): moves the read buffer's bytes (an unparsed tail) into the wait
   // buffer and frees the read buffer; parses the wait buffer after a read of `n` bytes into it,
   // keeping a small unparsed tail there and any other rest in the read buffer.
   void hold_tail_in_wait_buffer();
@@ -181,11 +189,12 @@ class Connection {
   ResponseHead head_;
   std::optional<ResponseParser> parser_;
   bool stalled_ = false;  // the buffered bytes are an incomplete element: read before parsing
-  // read_some(kReleaseBuffer) reads into this: one event of the usual size in one recv, with
+  // start_read(kReleaseBuffer) reads into this: one event of the usual size in one recv, with
   // no read buffer held while the stream waits. Its first wait_tail_ bytes are an unparsed tail
   // (a chunk's CRLF) waiting for more; when wait_tail_ > 0, stalled_ is set and buffer_ is empty.
   std::array<char, 512> wait_buffer_;
   std::size_t wait_tail_ = 0;
+  bool read_into_wait_buffer_ = false;  // start_read() chose the wait buffer
   Clock::time_point idle_since_{};
 };
 

@@ -98,7 +98,7 @@ TEST(Streaming, CloseDelimitedStream) {
   EXPECT_EQ(client->idle_connections(), 0u);
 }
 
-// A streamed body's reads hold no read buffer while they wait (Connection::read_some with
+// A streamed body's reads hold no read buffer while they wait (Connection::start_read with
 // kReleaseBuffer): the wait reads into the connection's small wait buffer, which keeps an
 // unparsed tail between reads. Bytes that trickle in one at a time, each after a wait, must still
 // add up, chunk framing and all, and the connection must still pool.
