@@ -168,26 +168,31 @@ asio::awaitable<std::optional<ConnectFailure>> Connection::connect(
   co_return std::nullopt;
 }
 
+std::array<asio::const_buffer, 2> Connection::request_buffers(std::string_view body) const {
+  return {asio::buffer(request_head_), asio::buffer(body.data(), body.size())};
+}
+
+// With the lazy deadline a plain connection's operations go to its socket itself: the tcp_stream
+// would only add the bookkeeping of a per-operation timer that is never set.
+template <class Operation>
+asio::awaitable<Connection::IoResult> Connection::on_stream(Operation operation) {
+  if (auto* tls = std::get_if<TlsStream>(&stream_)) return operation(*tls);
+  auto& plain = std::get<TcpStream>(stream_);
+  if (lazy_deadline_) return operation(plain.socket());
+  return operation(plain);
+}
+
 std::size_t Connection::write_now(std::string_view body, error_code& ec) {
   ec.clear();
   if (!std::holds_alternative<TcpStream>(stream_)) return 0;
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(request_head_),
-                                                  asio::buffer(body.data(), body.size())};
-  return send_now(std::get<TcpStream>(stream_).socket(), buffers, ec);
+  return send_now(std::get<TcpStream>(stream_).socket(), request_buffers(body), ec);
 }
 
-// Not coroutines: they return the stream operation's awaitable (which copies its arguments). With
-// the lazy deadline a plain connection's operations go to its socket itself: the tcp_stream would
-// only add the bookkeeping of a per-operation timer that is never set.
+// Not coroutines: they return the stream operation's awaitable (which copies its arguments).
 asio::awaitable<Connection::IoResult> Connection::write(std::string_view body, std::size_t sent) {
-  const std::array<asio::const_buffer, 2> whole{asio::buffer(request_head_),
-                                                asio::buffer(body.data(), body.size())};
-  beast::buffers_suffix<std::array<asio::const_buffer, 2>> buffers(whole);
+  beast::buffers_suffix<std::array<asio::const_buffer, 2>> buffers(request_buffers(body));
   buffers.consume(sent);
-  if (auto* tls = std::get_if<TlsStream>(&stream_)) return asio::async_write(*tls, buffers, kToken);
-  auto& plain = std::get<TcpStream>(stream_);
-  if (lazy_deadline_) return asio::async_write(plain.socket(), buffers, kToken);
-  return asio::async_write(plain, buffers, kToken);
+  return on_stream([&](auto& stream) { return asio::async_write(stream, buffers, kToken); });
 }
 
 ResponseParser& Connection::begin_response(std::uint32_t header_limit, std::uint64_t body_limit,
@@ -202,12 +207,8 @@ ResponseParser& Connection::begin_response(std::uint32_t header_limit, std::uint
 }
 
 asio::awaitable<Connection::IoResult> Connection::read_header() {
-  if (auto* tls = std::get_if<TlsStream>(&stream_)) {
-    return http::async_read_header(*tls, buffer_, *parser_, kToken);
-  }
-  auto& plain = std::get<TcpStream>(stream_);
-  if (lazy_deadline_) return http::async_read_header(plain.socket(), buffer_, *parser_, kToken);
-  return http::async_read_header(plain, buffer_, *parser_, kToken);
+  return on_stream(
+      [this](auto& stream) { return http::async_read_header(stream, buffer_, *parser_, kToken); });
 }
 
 error_code Connection::parse_buffered() {
@@ -239,18 +240,13 @@ asio::awaitable<Connection::IoResult> Connection::start_read(WhileWaiting waitin
     hold_tail_in_wait_buffer();
     const asio::mutable_buffer space(wait_buffer_.data() + wait_tail_,
                                      wait_buffer_.size() - wait_tail_);
-    auto& plain = std::get<TcpStream>(stream_);
-    if (lazy_deadline_) return plain.socket().async_read_some(space, kToken);
-    return plain.async_read_some(space, kToken);
+    return on_stream([&](auto& stream) { return stream.async_read_some(space, kToken); });
   }
   move_wait_tail_to_buffer();
   const std::size_t size = beast::read_size(buffer_, kReadSize);
   if (size == 0) return read_refused(http::error::buffer_overflow);  // a runaway chunk line
   const auto space = buffer_.prepare(size);
-  if (auto* tls = std::get_if<TlsStream>(&stream_)) return tls->async_read_some(space, kToken);
-  auto& plain = std::get<TcpStream>(stream_);
-  if (lazy_deadline_) return plain.socket().async_read_some(space, kToken);
-  return plain.async_read_some(space, kToken);
+  return on_stream([&](auto& stream) { return stream.async_read_some(space, kToken); });
 }
 
 error_code Connection::finish_read(const IoResult& result) {

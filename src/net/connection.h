@@ -153,6 +153,12 @@ class Connection {
  private:
   TcpStream& tcp();
   const TcpStream& tcp() const;
+  // `operation(stream)` on the stream an operation goes to: the TLS stream; with the lazy deadline
+  // the plain socket; else the tcp_stream.
+  template <class Operation>
+  asio::awaitable<IoResult> on_stream(Operation operation);
+  // request_head() and `body`, as written.
+  std::array<asio::const_buffer, 2> request_buffers(std::string_view body) const;
   // One Beast put() of everything buffered; need_more is not an error (stalled_ remembers it).
   boost::system::error_code parse_buffered();
   // start_read(kReleaseBuffer): moves the read buffer's bytes (an unparsed tail) into the wait
