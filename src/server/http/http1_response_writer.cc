@@ -98,10 +98,11 @@ Result<void> Http1ResponseWriter::written(boost::system::error_code ec, std::siz
                                                : "the client connection failed: " + ec.message());
 }
 
+// Not a coroutine: the checks and the head are synchronous, and the write is write_pending's.
 asio::awaitable<Result<void>> Http1ResponseWriter::send(int status, std::string_view content_type,
                                                         std::string body, Headers extra) {
-  if (broken_) co_return Error::cancelled();
-  if (state_ != State::kNone) co_return Error::internal("a response was already sent");
+  if (broken_) return completed(Error::cancelled());
+  if (state_ != State::kNone) return completed(Error::internal("a response was already sent"));
   std::string& out = start_head(status, content_type, extra);
   if (status == 204 || status == 304) {  // no body and no Content-Length (RFC 9110 8.6, 8.8)
     body.clear();
@@ -113,20 +114,7 @@ asio::awaitable<Result<void>> Http1ResponseWriter::send(int status, std::string_
   }
   state_ = State::kDone;
   log_.status = status;
-  // Head and body in one gather write: at once when the socket takes it all (send_now).
-  const std::array<asio::const_buffer, 2> whole{buf(out), buf(body)};
-  boost::system::error_code ec;
-  std::size_t n = net::send_now(conn_.socket, whole, ec);
-  if (!ec && n < out.size() + body.size()) {
-    boost::beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(whole);
-    rest.consume(n);
-    conn_.node.arm(conn_.write_timeout);
-    std::size_t more = 0;
-    std::tie(ec, more) = co_await asio::async_write(conn_.socket, rest, net::kToken);
-    n += more;
-  }
-  out.clear();
-  co_return written(ec, n);
+  return write_pending(std::move(body));  // head and body in one gather write
 }
 
 asio::awaitable<Result<void>> Http1ResponseWriter::start_event_stream(Headers extra) {
@@ -160,16 +148,19 @@ void Http1ResponseWriter::append_event(std::string_view event) {
   out.append(size_line, static_cast<std::size_t>(end + 2 - size_line)).append(event).append(kCrlf);
 }
 
-asio::awaitable<Result<void>> Http1ResponseWriter::write_pending() {
+asio::awaitable<Result<void>> Http1ResponseWriter::write_pending(std::string body) {
   std::string& out = conn_.pending_output;
-  if (out.empty()) co_return Result<void>{};
+  if (out.empty() && body.empty()) co_return Result<void>{};
+  // At once when the socket takes it all (send_now); the rest, in order, with a write that waits.
+  const std::array<asio::const_buffer, 2> whole{buf(out), buf(body)};
   boost::system::error_code ec;
-  std::size_t n = net::send_now(conn_.socket, buf(out), ec);
-  if (!ec && n < out.size()) {
+  std::size_t n = net::send_now(conn_.socket, whole, ec);
+  if (!ec && n < out.size() + body.size()) {
+    boost::beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(whole);
+    rest.consume(n);
     conn_.node.arm(conn_.write_timeout);
     std::size_t more = 0;
-    std::tie(ec, more) =
-        co_await asio::async_write(conn_.socket, buf(std::string_view(out).substr(n)), net::kToken);
+    std::tie(ec, more) = co_await asio::async_write(conn_.socket, rest, net::kToken);
     n += more;
   }
   out.clear();

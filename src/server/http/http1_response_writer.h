@@ -94,8 +94,9 @@ class Http1ResponseWriter final : public ResponseWriter {
   Result<void> written(boost::system::error_code ec, std::size_t n);
   // Appends one event to the pending output, chunk-framed when chunked.
   void append_event(std::string_view event);
-  // Writes the pending output, if any, and empties it.
-  asio::awaitable<Result<void>> write_pending();
+  // Writes the pending output, if any, then `body` (one gather write), and empties the pending
+  // output. Every write of the writer is this one.
+  asio::awaitable<Result<void>> write_pending(std::string body = {});
   // Why an event call cannot go on (the client is gone, or no event stream is open); nullopt when
   // it can.
   std::optional<Error> stream_refusal() const;
