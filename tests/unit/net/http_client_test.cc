@@ -68,6 +68,33 @@ TEST(HttpClient, GetAndPost) {
   EXPECT_EQ(seen[2].body, "hello");
 }
 
+// A request goes out with one non-blocking send; what the socket does not take (here: far more
+// than the socket buffers hold, read late by the server) follows in order before the response is
+// awaited.
+TEST(HttpClient, ARequestLargerThanTheSocketTakesAtOnceArrivesWhole) {
+  std::string body(16u << 20, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+  std::mutex mutex;
+  std::string received;
+  TestHttpServer server([&](ScriptConnection& conn) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the first send fills up
+    if (auto request = conn.read_request(std::chrono::seconds(10))) {
+      {
+        std::lock_guard lock(mutex);
+        received = request->body;
+      }
+      conn.respond(200, std::to_string(request->body.size()), "text/plain");
+    }
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto got = run(ioc, client->send(post("/upload", body)));
+  ASSERT_TRUE(got) << got.error();
+  EXPECT_EQ(got->body, std::to_string(body.size()));
+  std::lock_guard lock(mutex);
+  EXPECT_TRUE(received == body) << "the server received " << received.size() << " bytes";
+}
+
 TEST(HttpClient, RejectsHeaderInjection) {
   TestHttpServer server(echo_target_forever);
   asio::io_context ioc;
