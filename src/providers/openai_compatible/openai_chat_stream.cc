@@ -268,10 +268,10 @@ void OpenAiChatStream::take_common_chunk(const openai_wire::detail::CommonShape&
   if (!shape.has_choice) return;
   if (shape.has_message) {
     if (const auto reasoning = shape.reasoning_text(); reasoning && !reasoning->empty()) {
-      pending_.emplace_back(ReasoningDelta{std::string(*reasoning)});
+      pending_.emplace_back(std::in_place_type<ReasoningDelta>, std::string(*reasoning));
     }
     if (shape.content && !shape.content->empty()) {
-      pending_.emplace_back(TextDelta{std::string(*shape.content)});
+      pending_.emplace_back(std::in_place_type<TextDelta>, std::string(*shape.content));
     }
   }
   if (shape.finish_reason) finish_reason_ = parse_finish_reason(*shape.finish_reason);
