@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages roci needs to build and test, and only those that are missing.
 # Usage: scripts/install-deps.sh [--browser] [--bench] [--fuzz] [--apt-lists]
 #   --browser    also chromium (the web console's browser tests, tests/browser; plain build only)
-#   --bench      also nginx, wrk and valgrind (bench/run, bench/callgrind)
+#   --bench      also nginx, wrk, valgrind and perf (bench/run, bench/callgrind, bench/critical-path)
 #   --fuzz       also clang's libFuzzer runtime
 #   --apt-lists  also make sure apt has package lists (apt-get update when it has none), for
 #                tests/package/dockerfile_check.sh, which asks apt-cache about the Dockerfile's
@@ -21,7 +21,7 @@ apt_lists=0
 for arg in "$@"; do
   case "$arg" in
     --browser) packages+=(chromium) ;;
-    --bench) packages+=(nginx wrk valgrind) ;;
+    --bench) packages+=(nginx wrk valgrind linux-perf) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     --apt-lists) apt_lists=1 ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
