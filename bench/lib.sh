@@ -1,5 +1,5 @@
-# bench/lib.sh — the pieces bench/run, bench/callgrind and bench/critical-path share. Sourced, not
-# run.
+# bench/lib.sh — the pieces bench/run, bench/callgrind, bench/critical-path and bench/pgo-build
+# share. Sourced, not run.
 # shellcheck shell=bash disable=SC2034  # (variables set here are read by the sourcing script)
 #
 #   LOG_TAG=bench; KEEP_SCRATCH=0; . "$BENCH/lib.sh"
