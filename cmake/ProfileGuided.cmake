@@ -1,4 +1,4 @@
-# Profile-guided optimisation (GCC), driven by scripts/build-pgo.sh:
+# Profile-guided optimisation (GCC), driven by bench/pgo-build:
 #   ROCI_PGO=generate  every target instrumented; running it writes profiles into ROCI_PGO_DIR;
 #   ROCI_PGO=use       every target optimised with those profiles (a source file without one is
 #                      compiled as usual).
