@@ -145,6 +145,38 @@ EOF
 
 nginx_quote() { sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g" "$1"; }
 
+# nginx as the proxy under test: proxy_pass to 127.0.0.1:$UP_PORT with a keep-alive upstream pool,
+# no buffering (events pass as they come), listening on `port`. Writes DIR/nginx.conf.
+nginx_proxy_conf() {  # dir port
+  {
+    nginx_common "$1"
+    echo "http {"
+    nginx_temp_paths "$1"
+    cat <<EOF
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 300s;
+  upstream backend {
+    server 127.0.0.1:$UP_PORT;
+    keepalive 256;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+  }
+  server {
+    listen 127.0.0.1:$2 backlog=4096;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_read_timeout 300s;
+    }
+  }
+}
+EOF
+  } >"$1/nginx.conf"
+}
+
 UP_PORT=""
 UP_PIDS=()
 UP_DESC=""
@@ -198,6 +230,20 @@ start_upstream_fake() {  # extra args...
   UP_PORT=$(port_from_log "$logf" 10) || { error "fake-upstream did not start: $(tail -3 "$logf")"; return 1; }
   UP_PIDS=("$pid")
   UP_DESC="fake-upstream $*"
+}
+
+# roci-bench's paced upstream: the head and the first event in one write, then one event every
+# `delay` ms (20 events, stamped with their send time); bench/nginx/chat_response.json for a
+# non-streaming request.
+start_upstream_paced() {  # delay (ms)
+  local logf=$WORK/paced-upstream.$RANDOM.log
+  "${PINL[@]}" "$BENCH_BIN" upstream --port 0 --token-delay-ms "$1" --chunks 20 \
+    --plain-body "$BENCH/nginx/chat_response.json" >"$logf" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  UP_PORT=$(port_from_log "$logf" 10) || { error "paced upstream did not start: $(tail -3 "$logf")"; return 1; }
+  UP_PIDS=("$pid")
+  UP_DESC="roci-bench upstream --token-delay-ms $1"
 }
 
 stop_upstream() { ((${#UP_PIDS[@]})) && stop_pids "${UP_PIDS[0]}"; UP_PIDS=(); UP_PORT=""; }
