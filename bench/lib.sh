@@ -221,29 +221,30 @@ EOF
   UP_DESC="nginx return 200 (1 worker)"
 }
 
-start_upstream_fake() {  # extra args...
-  local logf=$WORK/fake-upstream.$RANDOM.log
-  "${PINL[@]}" "$FAKE_BIN" --mode lmstudio --port 0 --threads 1 --keep-alive-ms 600000 \
-    --no-control "$@" >"$logf" 2>&1 &
+# Starts an upstream that logs "listening on 127.0.0.1:PORT" (pinned with PINL); sets UP_PORT,
+# UP_PIDS and UP_DESC (`description`).
+launch_upstream() {  # description command...
+  local desc=$1 logf=$WORK/upstream.$RANDOM.log
+  shift
+  "${PINL[@]}" "$@" >"$logf" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
-  UP_PORT=$(port_from_log "$logf" 10) || { error "fake-upstream did not start: $(tail -3 "$logf")"; return 1; }
+  UP_PORT=$(port_from_log "$logf" 10) || { error "$desc did not start: $(tail -3 "$logf")"; return 1; }
   UP_PIDS=("$pid")
-  UP_DESC="fake-upstream $*"
+  UP_DESC=$desc
+}
+
+start_upstream_fake() {  # extra args...
+  launch_upstream "fake-upstream $*" "$FAKE_BIN" --mode lmstudio --port 0 --threads 1 \
+    --keep-alive-ms 600000 --no-control "$@"
 }
 
 # roci-bench's paced upstream: the head and the first event in one write, then one event every
 # `delay` ms (20 events, stamped with their send time); bench/nginx/chat_response.json for a
 # non-streaming request.
 start_upstream_paced() {  # delay (ms)
-  local logf=$WORK/paced-upstream.$RANDOM.log
-  "${PINL[@]}" "$BENCH_BIN" upstream --port 0 --token-delay-ms "$1" --chunks 20 \
-    --plain-body "$BENCH/nginx/chat_response.json" >"$logf" 2>&1 &
-  local pid=$!
-  PIDS+=("$pid")
-  UP_PORT=$(port_from_log "$logf" 10) || { error "paced upstream did not start: $(tail -3 "$logf")"; return 1; }
-  UP_PIDS=("$pid")
-  UP_DESC="roci-bench upstream --token-delay-ms $1"
+  launch_upstream "roci-bench upstream --token-delay-ms $1" "$BENCH_BIN" upstream --port 0 \
+    --token-delay-ms "$1" --chunks 20 --plain-body "$BENCH/nginx/chat_response.json"
 }
 
 stop_upstream() { ((${#UP_PIDS[@]})) && stop_pids "${UP_PIDS[0]}"; UP_PIDS=(); UP_PORT=""; }
