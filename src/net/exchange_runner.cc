@@ -254,7 +254,7 @@ void ExchangeRunner::report_stale(const Error& cause, const HttpRequest& request
 
 std::optional<Error> ExchangeRunner::refusal(const HttpRequest& request) const {
   if (setup_error_) return *setup_error_;
-  if (auto valid = validate(request); !valid) return std::move(valid.error());
+  if (auto valid = validate(request); !valid) return valid.error();
   return std::nullopt;
 }
 

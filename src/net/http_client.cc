@@ -52,7 +52,7 @@ asio::awaitable<void> HttpClient::read_body(Result<std::unique_ptr<Connection>>&
   auto text = body.read_buffered(options_.max_response_bytes, state, cancelled);
   if (!text) text = co_await body.read_rest(std::move(state));
   if (!*text) {
-    outcome = std::move(text->error());
+    outcome = text->error();
     co_return;
   }
   response.body = std::move(**text);

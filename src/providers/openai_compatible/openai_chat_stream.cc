@@ -200,7 +200,7 @@ Result<bool> OpenAiChatStream::advance() {
 
 Result<bool> OpenAiChatStream::take_piece(Result<std::string_view> piece) {
   if (!piece) {
-    Error error = std::move(piece.error());
+    Error error = piece.error();
     if (error.kind == ErrorKind::kUpstreamError && finish_reason_) {
       // Cut after the finish chunk: the answer is complete, only usage / [DONE] went missing.
       body_ended_ = true;
@@ -268,10 +268,12 @@ void OpenAiChatStream::take_common_chunk(const openai_wire::detail::CommonShape&
   if (!shape.has_choice) return;
   if (shape.has_message) {
     if (const auto reasoning = shape.reasoning_text(); reasoning && !reasoning->empty()) {
-      pending_.emplace_back(std::in_place_type<ReasoningDelta>, std::string(*reasoning));
+      std::get<ReasoningDelta>(pending_.emplace_back(std::in_place_type<ReasoningDelta>)).text =
+          *reasoning;
     }
     if (shape.content && !shape.content->empty()) {
-      pending_.emplace_back(std::in_place_type<TextDelta>, std::string(*shape.content));
+      std::get<TextDelta>(pending_.emplace_back(std::in_place_type<TextDelta>)).text =
+          *shape.content;
     }
   }
   if (shape.finish_reason) finish_reason_ = parse_finish_reason(*shape.finish_reason);
