@@ -1,10 +1,20 @@
 # Build time (CI builds everything twice, Debug and ASan+UBSan, on 2 cores): link with lld, else
 # gold, else the default (bfd). Debug test binaries are large; lld links them several times
 # faster than bfd. ROCI_LINKER (cached) names the choice; set it empty to keep the default.
+# A link-time optimised build (LinkTimeOptimization.cmake, included before) links with gold, else
+# the default: lld cannot read GCC's LTO objects.
 include(CheckCXXSourceCompiles)
+set(_roci_linkers lld gold)
+if(ROCI_LTO_ACTIVE)
+  set(_roci_linkers gold)
+  if(ROCI_LINKER STREQUAL "lld")
+    message(STATUS "roci: link-time optimisation: not linking with lld (it cannot read GCC's LTO objects)")
+    unset(ROCI_LINKER CACHE)
+  endif()
+endif()
 if(NOT DEFINED ROCI_LINKER)
   set(_roci_linker "")
-  foreach(_ld lld gold)
+  foreach(_ld IN LISTS _roci_linkers)
     set(CMAKE_REQUIRED_LINK_OPTIONS "-fuse-ld=${_ld}")
     check_cxx_source_compiles("int main() { return 0; }" ROCI_HAS_LD_${_ld})
     unset(CMAKE_REQUIRED_LINK_OPTIONS)

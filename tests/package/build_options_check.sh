@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# package.build_options: the optimisation settings of a Release build put their flags where they
+# belong. Configures scratch trees only (no build):
+#   ROCI_PGO (cmake/ProfileGuided.cmake, driven by bench/pgo-build): "generate" instruments every
+#     compile and link with the profile directory, "use" reads it, "" adds nothing, anything else
+#     fails the configure;
+#   ROCI_LTO (cmake/LinkTimeOptimization.cmake, on by default): a Release build compiles with
+#     -flto and fat objects (the installed static libraries link without LTO too) and links with
+#     -flto, never with lld (even when ROCI_LINKER=lld was asked for); ROCI_LTO=OFF and a Debug
+#     build have no -flto.
+#
+#   build_options_check.sh <source dir> <scratch dir> <generator>
+set -euo pipefail
+src=$1
+work=$2
+generator=$3
+
+fail() {
+  echo "build_options_check: $*" >&2
+  exit 1
+}
+configure() {  # tree pgo-value [more cmake arguments...]
+  local tree=$1 pgo=$2
+  shift 2
+  cmake -S "$src" -B "$work/$tree" -G "$generator" -DCMAKE_BUILD_TYPE=Release \
+    -DROCI_BUILD_TESTS=OFF -DROCI_BUILD_EXAMPLES=OFF -DROCI_BUILD_BENCH=OFF \
+    -DCMAKE_EXPORT_COMPILE_COMMANDS=ON -DROCI_PGO="$pgo" -DROCI_PGO_DIR="$work/profiles" "$@" \
+    >"$work/$tree.log" 2>&1
+}
+# The flags of one compile of the gateway's sources, from compile_commands.json.
+gateway_compile() {  # tree
+  grep -m1 -o '"command": "[^"]*src/server/[^"]*"' "$work/$1/compile_commands.json" \
+    || fail "$1: no compile command for src/server in compile_commands.json"
+}
+
+rm -rf "$work"
+mkdir -p "$work"
+
+configure generate generate || fail "ROCI_PGO=generate did not configure: $(tail -5 "$work/generate.log")"
+gateway_compile generate | grep -q -- "-fprofile-generate=$work/profiles" \
+  || fail "ROCI_PGO=generate: a gateway source is compiled without -fprofile-generate=$work/profiles"
+# The gateway's link command: build.ninja (Ninja: the flags on its LINK_FLAGS line, the linker
+# choice among them) or its link.txt (Makefiles).
+gateway_link() {  # tree
+  local tree=$work/$1
+  if [[ -f $tree/build.ninja ]]; then
+    awk '/^build apps\/inference-server:/ { on = 1; next } on && /^build / { exit } on' "$tree/build.ninja"
+  else
+    cat "$tree/apps/CMakeFiles/inference-server.dir/link.txt"
+  fi | grep . || fail "$1: no link command for inference-server"
+}
+
+gateway_link generate | grep -q -- "-fprofile-generate=$work/profiles" \
+  || fail "ROCI_PGO=generate: the gateway is linked without -fprofile-generate"
+
+configure use use || fail "ROCI_PGO=use did not configure: $(tail -5 "$work/use.log")"
+gateway_compile use | grep -q -- "-fprofile-use=$work/profiles" \
+  || fail "ROCI_PGO=use: a gateway source is compiled without -fprofile-use=$work/profiles"
+
+configure plain "" || fail "ROCI_PGO= did not configure: $(tail -5 "$work/plain.log")"
+if gateway_compile plain | grep -q -- "-fprofile-"; then
+  fail "ROCI_PGO empty: a gateway source is compiled with profile flags"
+fi
+
+if configure bogus bogus; then
+  fail "ROCI_PGO=bogus configured; it must be refused"
+fi
+grep -q "ROCI_PGO must be empty, generate or use" "$work/bogus.log" \
+  || fail "ROCI_PGO=bogus: the configure failed without saying why: $(tail -5 "$work/bogus.log")"
+# ROCI_LTO: the Release trees above have it on (the default).
+gateway_compile plain | grep -q -- "-flto" || fail "Release: a gateway source is compiled without -flto"
+gateway_compile plain | grep -q -- "-fno-fat-lto-objects.*-ffat-lto-objects" \
+  || fail "Release: objects are not fat LTO objects (-ffat-lto-objects last)"
+gateway_link plain | grep -q -- "-flto" || fail "Release: the gateway is linked without -flto"
+if gateway_link plain | grep -q -- "-fuse-ld=lld"; then fail "Release with LTO: linked by lld"; fi
+
+configure lld "" -DROCI_LINKER=lld || fail "ROCI_LINKER=lld did not configure: $(tail -5 "$work/lld.log")"
+if gateway_link lld | grep -q -- "-fuse-ld=lld"; then
+  fail "Release with LTO and ROCI_LINKER=lld: linked by lld, which cannot read GCC's LTO objects"
+fi
+
+configure nolto "" -DROCI_LTO=OFF || fail "ROCI_LTO=OFF did not configure: $(tail -5 "$work/nolto.log")"
+if gateway_compile nolto | grep -q -- "-flto"; then fail "ROCI_LTO=OFF: compiled with -flto"; fi
+configure debug "" -DCMAKE_BUILD_TYPE=Debug || fail "Debug did not configure: $(tail -5 "$work/debug.log")"
+if gateway_compile debug | grep -q -- "-flto"; then fail "Debug: compiled with -flto"; fi
+if gateway_link debug | grep -q -- "-flto"; then fail "Debug: linked with -flto"; fi
+
+echo "build_options_check: ROCI_PGO (generate, use, empty, a bad value) and ROCI_LTO behave"
