@@ -72,6 +72,8 @@ gateway_compile plain | grep -q -- "-flto" || fail "Release: a gateway source is
 gateway_compile plain | grep -q -- "-fno-fat-lto-objects.*-ffat-lto-objects" \
   || fail "Release: objects are not fat LTO objects (-ffat-lto-objects last)"
 gateway_link plain | grep -q -- "-flto" || fail "Release: the gateway is linked without -flto"
+grep -q '^ROCI_LTO_ACTIVE:INTERNAL=ON' "$work/plain/CMakeCache.txt" \
+  || fail "Release: ROCI_LTO_ACTIVE (what bench/run reports) is not ON"
 if gateway_link plain | grep -q -- "-fuse-ld=lld"; then fail "Release with LTO: linked by lld"; fi
 
 configure lld "" -DROCI_LINKER=lld || fail "ROCI_LINKER=lld did not configure: $(tail -5 "$work/lld.log")"
@@ -81,6 +83,8 @@ fi
 
 configure nolto "" -DROCI_LTO=OFF || fail "ROCI_LTO=OFF did not configure: $(tail -5 "$work/nolto.log")"
 if gateway_compile nolto | grep -q -- "-flto"; then fail "ROCI_LTO=OFF: compiled with -flto"; fi
+grep -q '^ROCI_LTO_ACTIVE:INTERNAL=OFF' "$work/nolto/CMakeCache.txt" \
+  || fail "ROCI_LTO=OFF: ROCI_LTO_ACTIVE is not OFF"
 configure debug "" -DCMAKE_BUILD_TYPE=Debug || fail "Debug did not configure: $(tail -5 "$work/debug.log")"
 if gateway_compile debug | grep -q -- "-flto"; then fail "Debug: compiled with -flto"; fi
 if gateway_link debug | grep -q -- "-flto"; then fail "Debug: linked with -flto"; fi
