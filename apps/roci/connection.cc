@@ -33,7 +33,7 @@ std::string with_v1(std::string url) {
 
 std::string listing(const std::vector<std::string_view>& ids) {
   std::string out;
-  for (auto id : ids) out += (out.empty() ? "" : ", ") + std::string(id);
+  for (auto id : ids) out.append(out.empty() ? "" : ", ").append(id);
   return out.empty() ? "none" : out;
 }
 

@@ -19,7 +19,7 @@ constexpr std::string_view kHttpPrefix = "inference.http.";
 
 std::string item_path(std::size_t index, std::string_view field = {}) {
   std::string path = std::string(kBackendsPath) + "[" + std::to_string(index) + "]";
-  if (!field.empty()) path += "." + std::string(field);
+  if (!field.empty()) path.append(".").append(field);
   return path;
 }
 

@@ -93,7 +93,7 @@ Check registered_provider() {
     const auto& s = std::get<std::string>(v);
     if (registry.contains(s)) return "";
     std::string list;
-    for (auto name : registry.names()) list += (list.empty() ? "" : "|") + std::string(name);
+    for (auto name : registry.names()) list.append(list.empty() ? "" : "|").append(name);
     return "must be one of " + list + ", got \"" + s + "\"";
   };
 }
@@ -532,7 +532,9 @@ void assign(GatewayConfig& config, const ConfigKey& key, const Value& value) {
 std::string secret_placeholder(const Value& value) {
   if (const auto* list = std::get_if<std::vector<std::string>>(&value)) {
     if (list->empty()) return "(not set)";
-    return "(" + std::to_string(list->size()) + (list->size() == 1 ? " key)" : " keys)");
+    return std::string("(")
+        .append(std::to_string(list->size()))
+        .append(list->size() == 1 ? " key)" : " keys)");
   }
   if (const auto* text = std::get_if<std::string>(&value))
     return text->empty() ? "(not set)" : "(set)";
@@ -549,7 +551,7 @@ bool is_secret_placeholder(std::string_view text) {
 
 std::string quote(const ConfigKey& key, std::string_view text) {
   if (key.secret) return "(hidden)";
-  return "\"" + std::string(text) + "\"";
+  return std::string("\"").append(text).append("\"");
 }
 
 std::string render(const Value& value) {

@@ -150,7 +150,8 @@ void splice_body(std::string& text, const ProviderRequest& request, bool stream)
 
   // Back to front, so that each edit's offsets still hold: the closing brace is the last byte.
   if (!tail.empty()) text.insert(b.close, tail);
-  std::sort(edits.begin(), edits.begin() + static_cast<std::ptrdiff_t>(count),
+  // The whole array: an unused edit begins at 0, before any member, so it sorts last.
+  std::sort(edits.begin(), edits.end(),
             [](const Edit& x, const Edit& y) { return x.span.begin > y.span.begin; });
   for (std::size_t i = 0; i < count; ++i) {
     const Edit& e = edits[i];

@@ -58,7 +58,7 @@ BenchResponses make_bench_responses(const FakeOptions& options) {
 }
 
 bool body_flag(std::string_view body, std::string_view key) {
-  const std::string quoted = "\"" + std::string(key) + "\"";
+  const std::string quoted = std::string("\"").append(key).append("\"");
   for (std::size_t at = body.find(quoted); at != std::string_view::npos;
        at = body.find(quoted, at + 1)) {
     std::size_t i = at + quoted.size();

@@ -209,7 +209,7 @@ Reply embeddings(const Request& request, State& state) {
   }
   std::string model = served.id;
   if (model.find('@') == std::string::npos) {
-    model += "@" + lower(or_default(served.quantization, "Q4_K_M"));
+    model.append("@").append(lower(or_default(served.quantization, "Q4_K_M")));
   }
   return json_reply(200, {{"object", "list"},
                           {"data", std::move(data)},

@@ -377,7 +377,8 @@ const json::value* resolve_ref(const json::value& root, std::string_view ref,
   const json::value* at = &root;
   while (!rest.empty()) {
     if (rest.front() != '/') {
-      problem = "\"" + std::string(ref) + "\" is not a JSON pointer (anchors are not supported)";
+      problem = std::string("\"").append(ref).append(
+          "\" is not a JSON pointer (anchors are not supported)");
       return nullptr;
     }
     rest.remove_prefix(1);
@@ -404,7 +405,7 @@ const json::value* resolve_ref(const json::value& root, std::string_view ref,
       at = nullptr;
     }
     if (at == nullptr) {
-      problem = "\"" + std::string(ref) + "\" points to nothing in the schema";
+      problem = std::string("\"").append(ref).append("\" points to nothing in the schema");
       return nullptr;
     }
   }

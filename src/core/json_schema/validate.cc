@@ -125,7 +125,8 @@ class Validator {
       if (f.path == at) return;
     }
     report_.unsupported.push_back(
-        {std::move(at), "\"" + std::string(keyword) + "\" is not supported: " + std::string(what)});
+        {std::move(at),
+         std::string("\"").append(keyword).append("\" is not supported: ").append(what)});
   }
 
   // Runs `fn` with `step` appended to the value path and `token` to the schema pointer.

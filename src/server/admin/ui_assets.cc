@@ -61,7 +61,7 @@ std::optional<AssetAnswer> serve_ui_asset(std::span<const EmbeddedFile> files,
   for (const EmbeddedFile& file : files) {
     if (file.name != name) continue;
     AssetAnswer answer;
-    const std::string etag = "\"" + std::string(file.sha256.substr(0, 32)) + "\"";
+    const std::string etag = std::string("\"").append(file.sha256.substr(0, 32)).append("\"");
     answer.headers.emplace_back("ETag", etag);
     answer.headers.emplace_back("Cache-Control", "no-cache");
     answer.headers.emplace_back("Content-Security-Policy", std::string(kConsoleCsp));

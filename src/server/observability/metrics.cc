@@ -100,7 +100,8 @@ void histogram_series(std::string& out, std::string_view name, std::string_view 
     append_number(out, cumulative);
     out.append("\n");
   }
-  const std::string braces = labels.empty() ? std::string() : "{" + std::string(labels) + "}";
+  const std::string braces =
+      labels.empty() ? std::string() : std::string("{").append(labels).append("}");
   out.append(name).append("_sum").append(braces).append(" ");
   append_number(out, s.sum);
   out.append("\n").append(name).append("_count").append(braces).append(" ");
