@@ -83,10 +83,15 @@ class ChunkEncoder {
 
  private:
   bool take_other_role(int choice);  // true the first time a choice other than 0 is encoded
+  void encode_general_into(const StreamPart& part, std::string& out);  // any part
 
   // `"id":..,"object":"chat.completion.chunk","created":..,"model":..`: the members every chunk
   // opens with, encoded once per stream.
   std::string head_;
+  // A plain delta (choice 0, after the role, text without logprobs: most of a stream) is
+  // plain_prefix_, the escaped text, plain_suffix_: the bytes the general path writes for it.
+  std::string plain_prefix_;
+  std::string plain_suffix_;
   bool role_sent_ = false;             // choice 0
   std::vector<int> other_roles_sent_;  // n > 1: the other choices that had their role
 };

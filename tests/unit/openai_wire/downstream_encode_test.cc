@@ -280,6 +280,23 @@ namespace {
 
 // encode_into appends exactly what encode returns, and keeps the encoder's state (the role goes on
 // the first chunk only) the same way: a batch of events is their concatenation.
+// A plain delta (choice 0 after the role, no logprobs) has a path of its own: byte for byte what
+// the general path writes, which the first chunk shows (the same bytes, with the role).
+TEST(ChunkEncoderTest, APlainDeltaIsTheGeneralPathsBytes) {
+  for (const std::string& text : std::vector<std::string>{
+           "", "Hello", " upon a \"time\"\n", "\x01\\ 👋 é", std::string(300, 'x') + "\t"}) {
+    SCOPED_TRACE(text);
+    ChunkEncoder enc("chatcmpl-\"content\":\"\"", "m\\\"content\":", 7);
+    std::string general = enc.encode(TextDelta{text});
+    const std::string role = R"("role":"assistant",)";
+    ASSERT_NE(general.find(role), std::string::npos);
+    general.erase(general.find(role), role.size());
+    EXPECT_EQ(enc.encode(TextDelta{text}), general);
+    EXPECT_EQ(sse_payload(enc.encode(TextDelta{text})).at("choices").at(0).at("delta"),
+              json::parse(R"({"content":)" + json::serialize(json::string(text)) + "}"));
+  }
+}
+
 TEST(ChunkEncoderTest, EncodeIntoAppendsWhatEncodeGives) {
   ChunkEncoder one("chatcmpl-1", "m", 7);
   ChunkEncoder batched("chatcmpl-1", "m", 7);
