@@ -124,7 +124,7 @@ asio::awaitable<Result<std::optional<StreamPart>>> OpenAiChatStream::next() {
     if (advanced && !*advanced) advanced = take_piece(co_await body_->read_some());
     if (!advanced) co_return fail(advanced.error());
   }
-  co_return std::optional<StreamPart>(take_pending());
+  co_return take_pending();
 }
 
 std::optional<StreamPart> OpenAiChatStream::next_ready() {
@@ -136,8 +136,8 @@ std::optional<StreamPart> OpenAiChatStream::next_ready() {
   return take_pending();
 }
 
-StreamPart OpenAiChatStream::take_pending() {
-  StreamPart part = std::move(pending_[pending_head_]);
+std::optional<StreamPart> OpenAiChatStream::take_pending() {
+  std::optional<StreamPart> part(std::in_place, std::move(pending_[pending_head_]));
   if (++pending_head_ == pending_.size()) {
     // Drained: a few parts' capacity is kept for the next ones; a burst's is given back (a stream
     // may wait for minutes).
@@ -148,7 +148,7 @@ StreamPart OpenAiChatStream::take_pending() {
     }
     pending_head_ = 0;
   }
-  if (std::holds_alternative<Finish>(part)) finish_returned_ = true;
+  if (std::holds_alternative<Finish>(*part)) finish_returned_ = true;
   return part;
 }
 

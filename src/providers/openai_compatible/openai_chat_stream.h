@@ -64,7 +64,7 @@ class OpenAiChatStream final : public ChatStream {
   void note_choice(int choice);
   Result<std::optional<StreamPart>> fail(Error error);
   bool has_pending() const { return pending_head_ < pending_.size(); }
-  StreamPart take_pending();
+  std::optional<StreamPart> take_pending();  // built in place: a part moves once on its way out
 
   std::unique_ptr<net::HttpBodyReader> body_;
   openai_wire::SseParser parser_;
