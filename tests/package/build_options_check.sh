@@ -32,13 +32,6 @@ gateway_compile() {  # tree
   grep -m1 -o '"command": "[^"]*src/server/[^"]*"' "$work/$1/compile_commands.json" \
     || fail "$1: no compile command for src/server in compile_commands.json"
 }
-
-rm -rf "$work"
-mkdir -p "$work"
-
-configure generate generate || fail "ROCI_PGO=generate did not configure: $(tail -5 "$work/generate.log")"
-gateway_compile generate | grep -q -- "-fprofile-generate=$work/profiles" \
-  || fail "ROCI_PGO=generate: a gateway source is compiled without -fprofile-generate=$work/profiles"
 # The gateway's link command: build.ninja (Ninja: the flags on its LINK_FLAGS line, the linker
 # choice among them) or its link.txt (Makefiles).
 gateway_link() {  # tree
@@ -50,6 +43,12 @@ gateway_link() {  # tree
   fi | grep . || fail "$1: no link command for inference-server"
 }
 
+rm -rf "$work"
+mkdir -p "$work"
+
+configure generate generate || fail "ROCI_PGO=generate did not configure: $(tail -5 "$work/generate.log")"
+gateway_compile generate | grep -q -- "-fprofile-generate=$work/profiles" \
+  || fail "ROCI_PGO=generate: a gateway source is compiled without -fprofile-generate=$work/profiles"
 gateway_link generate | grep -q -- "-fprofile-generate=$work/profiles" \
   || fail "ROCI_PGO=generate: the gateway is linked without -fprofile-generate"
 
