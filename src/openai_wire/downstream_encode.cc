@@ -1,10 +1,12 @@
 // Response encoders of downstream_codec.h: typed results -> exactly OpenAI-shaped JSON and SSE.
 //
 // These run on the gateway's hot path (one chunk per token): JsonWriter appends each body into one
-// string, reserved up front. The per-request and per-chunk encoders are flattened (every call
-// with a visible body inlined): the writer then never leaves the function, its state lives in
-// registers and its separator choices fold away, and the string appends are inlined.
+// string, reserved up front. The per-request and the general per-chunk encoders are flattened
+// (every call with a visible body inlined): the writer then never leaves the function, its state
+// lives in registers and its separator choices fold away, and the string appends are inlined. A
+// plain delta, most of a stream, is three appends (ChunkEncoder::encode_into).
 #include <algorithm>
+#include <cassert>
 #include <random>
 #include <utility>
 
@@ -197,7 +199,9 @@ ChunkEncoder::ChunkEncoder(std::string id, std::string model, std::int64_t creat
   encode_general_into(TextDelta{}, plain);
   role_sent_ = false;
   constexpr std::string_view kKey = R"("content":)";
-  const std::size_t text_at = plain.rfind(R"("content":"")") + kKey.size();
+  const std::size_t key_at = plain.rfind(R"("content":"")");
+  assert(key_at != std::string::npos);
+  const std::size_t text_at = key_at + kKey.size();
   plain_suffix_.assign(plain, text_at + 2);  // after the empty text's two quotes
   plain.resize(text_at);
   plain_prefix_ = std::move(plain);
