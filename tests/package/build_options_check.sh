@@ -7,7 +7,11 @@
 #   ROCI_LTO (cmake/LinkTimeOptimization.cmake, on by default): a Release build compiles with
 #     -flto and fat objects (the installed static libraries link without LTO too) and links with
 #     -flto, never with lld (even when ROCI_LINKER=lld was asked for); ROCI_LTO=OFF and a Debug
-#     build have no -flto.
+#     build have no -flto;
+#   ROCI_FUNCTION_ORDER (cmake/FunctionOrder.cmake, on by default): a Release build linked by gold
+#     links the gateway with -ffunction-sections and the section ordering file
+#     apps/inference-server/function-order.txt (which lists roci's functions); without LTO, under
+#     profile-guided optimisation, with ROCI_FUNCTION_ORDER=OFF and in a Debug build it does not.
 #
 #   build_options_check.sh <source dir> <scratch dir> <generator>
 set -euo pipefail
@@ -80,12 +84,35 @@ if gateway_link lld | grep -q -- "-fuse-ld=lld"; then
   fail "Release with LTO and ROCI_LINKER=lld: linked by lld, which cannot read GCC's LTO objects"
 fi
 
+# ROCI_FUNCTION_ORDER: where gold links the Release tree.
+order_file=$src/apps/inference-server/function-order.txt
+grep -q '^\.text\._ZN4roci' "$order_file" || fail "$order_file names no function of roci"
+if grep -q '^ROCI_LINKER:STRING=gold' "$work/plain/CMakeCache.txt"; then
+  gateway_link plain | grep -q -- "-ffunction-sections.*--section-ordering-file=$order_file" \
+    || fail "Release linked by gold: the gateway is linked without its function order"
+  grep -q '^ROCI_FUNCTION_ORDER_ACTIVE:INTERNAL=ON' "$work/plain/CMakeCache.txt" \
+    || fail "Release linked by gold: ROCI_FUNCTION_ORDER_ACTIVE is not ON"
+else
+  echo "build_options_check: gold is not installed; the function order's link flags are not checked"
+fi
+for tree in generate use; do
+  if gateway_link $tree | grep -q -- "--section-ordering-file"; then
+    fail "ROCI_PGO=$tree: linked with the function order (the profile lays out the code)"
+  fi
+done
+configure noorder "" -DROCI_FUNCTION_ORDER=OFF || fail "ROCI_FUNCTION_ORDER=OFF did not configure"
+if gateway_link noorder | grep -q -- "--section-ordering-file"; then
+  fail "ROCI_FUNCTION_ORDER=OFF: linked with the function order"
+fi
+
 configure nolto "" -DROCI_LTO=OFF || fail "ROCI_LTO=OFF did not configure: $(tail -5 "$work/nolto.log")"
 if gateway_compile nolto | grep -q -- "-flto"; then fail "ROCI_LTO=OFF: compiled with -flto"; fi
 grep -q '^ROCI_LTO_ACTIVE:INTERNAL=OFF' "$work/nolto/CMakeCache.txt" \
   || fail "ROCI_LTO=OFF: ROCI_LTO_ACTIVE is not OFF"
+if gateway_link nolto | grep -q -- "--section-ordering-file"; then fail "ROCI_LTO=OFF: linked with the function order"; fi
 configure debug "" -DCMAKE_BUILD_TYPE=Debug || fail "Debug did not configure: $(tail -5 "$work/debug.log")"
 if gateway_compile debug | grep -q -- "-flto"; then fail "Debug: compiled with -flto"; fi
 if gateway_link debug | grep -q -- "-flto"; then fail "Debug: linked with -flto"; fi
+if gateway_link debug | grep -q -- "--section-ordering-file"; then fail "Debug: linked with the function order"; fi
 
-echo "build_options_check: ROCI_PGO (generate, use, empty, a bad value) and ROCI_LTO behave"
+echo "build_options_check: ROCI_PGO (generate, use, empty, a bad value), ROCI_LTO and ROCI_FUNCTION_ORDER behave"
