@@ -5,6 +5,8 @@
 #include "server/routing/provider_set.h"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 
 #include <stdexcept>
 
@@ -23,6 +25,31 @@ bool same_backend(const config::BackendSection& a, const config::BackendSection&
   return a.name == b.name && a.base_url == b.base_url && a.provider == b.provider &&
          a.max_concurrent == b.max_concurrent && a.api_key_env == b.api_key_env &&
          a.api_key == b.api_key && a.http_overrides == b.http_overrides;
+}
+
+// A background refresh holds the state's provider set and catalog until its list_models() ends
+// (with its own deadlines), so a reload may drop them meanwhile. Its result is the catalog's.
+asio::awaitable<void> refresh_in_background(std::shared_ptr<ProviderSet> providers,
+                                            std::shared_ptr<ModelCatalog> catalog,
+                                            Provider* provider) {
+  (void)co_await catalog->refresh(*provider);
+}
+
+// Every provider the catalog lists is owned by `providers` (primary, selectors, the JIT gate).
+void set_background_refresh(const std::shared_ptr<ProviderSet>& providers,
+                            const std::shared_ptr<ModelCatalog>& catalog,
+                            const asio::any_io_executor& executor) {
+  if (!executor) return;
+  catalog->set_background_refresh([executor, weak_providers = std::weak_ptr(providers),
+                                   weak_catalog = std::weak_ptr(catalog)](Provider& provider) {
+    auto providers = weak_providers.lock();  // alive: the caller's request holds them
+    auto catalog = weak_catalog.lock();
+    if (!providers || !catalog) return false;
+    asio::co_spawn(executor,
+                   refresh_in_background(std::move(providers), std::move(catalog), &provider),
+                   asio::detached);
+    return true;
+  });
 }
 
 }  // namespace
@@ -71,6 +98,7 @@ Result<std::shared_ptr<WorkerState>> rebuild_worker_state(const WorkerState* pre
     if (!set) return set.error();
     providers = std::make_shared<ProviderSet>(std::move(*set));
     catalog = std::make_shared<ModelCatalog>();
+    set_background_refresh(providers, catalog, resources.executor);
   }
   // The context refers into the objects the state owns (shared_ptr targets never move).
   WorkerContext context{next->config, *providers,      resources.metrics,  resources.admission,

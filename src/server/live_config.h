@@ -24,6 +24,8 @@
 
 #include <roci/core/error.h>
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -97,6 +99,9 @@ struct WorkerResources {
   std::function<void()> count_retry;   // MetricsShard::upstream_retry of the thread's shard
   admin::AdminState* admin = nullptr;  // the web console's shared state; may be null
   ResponseStore* responses = nullptr;  // the Responses API store (thread-safe); may be null
+  // The thread's executor: its ModelCatalog refreshes expired lists there, in the background.
+  // Null (tests): expired lists are fetched by the request that finds them.
+  asio::any_io_executor executor = {};
 };
 
 // THE reload hook: the thread's state for `next`, given the state it served `previous` with

@@ -162,5 +162,36 @@ TEST(GatewayResolution, TheResolvedModelReachesTheUpstreamOnEveryPath) {
   EXPECT_EQ(sent("/v1/completions"), "TheBloke/Llama-2-7B-Chat-GGUF");
 }
 
+// The model list is cached for 2 s; the request that finds it expired is answered from it while
+// the gateway lists the models again in the background (an LM Studio listing is three requests
+// in a row). Once that refresh ended, a model listed only now resolves.
+TEST(GatewayResolution, AnExpiredModelListIsRefreshedWithoutARequestWaitingForIt) {
+  using namespace std::chrono_literals;
+  GatewayUnderTest gw({.fake = seed_models()});
+  auto first = http_call(gw.port, "POST", "/v1/chat/completions", chat_body("mistral", "x"));
+  ASSERT_EQ(first.status, 200) << first.body;
+  std::this_thread::sleep_for(2100ms);
+  auto models = seed_models().models;
+  models.push_back({"Qwen/Qwen3-8B-GGUF"});
+  gw.fake->set_models(models);
+  gw.fake->script({.method = "GET", .path = "/v1/models", .header_delay = 1500ms});
+  const auto start = std::chrono::steady_clock::now();
+  auto stale = http_call(gw.port, "POST", "/v1/chat/completions", chat_body("mistral", "x"));
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(stale.status, 200) << stale.body;
+  EXPECT_LT(took, 1000ms) << "the request waited for the model list";
+  bool listed = false;
+  for (int i = 0; i < 50 && !listed; ++i) {
+    std::this_thread::sleep_for(100ms);
+    listed =
+        http_call(gw.port, "POST", "/v1/chat/completions", chat_body("qwen3", "x")).status == 200;
+  }
+  ASSERT_TRUE(listed) << "the model listed after the refresh never resolved";
+  EXPECT_EQ(served_request_model(gw), "Qwen/Qwen3-8B-GGUF");
+  std::size_t listings = 0;
+  for (const auto& r : gw.fake->requests()) listings += r.path() == "/v1/models" ? 1 : 0;
+  EXPECT_EQ(listings, 2u) << "one listing at the first request, one refresh";
+}
+
 }  // namespace
 }  // namespace roci::testing

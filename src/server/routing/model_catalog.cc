@@ -25,17 +25,28 @@ ModelCatalog::ModelCatalog(std::chrono::milliseconds ttl, std::chrono::milliseco
 std::optional<Result<ModelList>> ModelCatalog::cached(Provider& provider) {
   auto it = entries_.find(provider.name());
   if (it == entries_.end()) return std::nullopt;
-  const Entry& e = it->second;
+  Entry& e = it->second;
   const auto now = now_();
   if (e.list && now - e.fetched_at < ttl_) return Result<ModelList>(e.list);
   if (e.error && now < e.error_until) return Result<ModelList>(*e.error);
+  if (!e.list) return std::nullopt;
   // Someone on this thread is already refreshing: the stale list is good enough meanwhile.
-  if (e.refreshing && e.list) return Result<ModelList>(e.list);
-  return std::nullopt;
+  if (e.refreshing) return Result<ModelList>(e.list);
+  if (!background_refresh_) return std::nullopt;
+  e.refreshing = true;  // before the start: no second refresh for this expiry
+  if (!background_refresh_(provider)) {
+    e.refreshing = false;
+    return std::nullopt;
+  }
+  return Result<ModelList>(e.list);
 }
 
 asio::awaitable<Result<ModelList>> ModelCatalog::models(Provider& provider) {
   if (auto hit = cached(provider)) co_return std::move(*hit);
+  co_return co_await refresh(provider);
+}
+
+asio::awaitable<Result<ModelList>> ModelCatalog::refresh(Provider& provider) {
   const std::string_view name = provider.name();
   auto it = entries_.find(name);
   if (it == entries_.end()) it = entries_.emplace(std::string(name), Entry{}).first;

@@ -7,10 +7,14 @@
 //   catalog.invalidate(provider.name());                     // the upstream said "model not found"
 //
 // Freshness: a list is reused for `ttl` (default 2 s); a failed fetch is remembered for
-// `error_ttl` (default 1 s) so a dead upstream is not probed twice per request. While one
-// coroutine refreshes an expired list, others on the same thread keep using the stale one instead
-// of piling onto the upstream; only a provider never listed before makes every caller wait.
-// A cancelled fetch (client gone) is neither cached nor reported to other callers.
+// `error_ttl` (default 1 s) so a dead upstream is not probed twice per request. An expired list
+// is refreshed in the background when a BackgroundRefresh is set (the gateway sets one per
+// thread): the caller that finds it expired gets the stale list at once, as do the others until
+// the refresh ends (an LM Studio listing is three requests in a row: no request waits for them).
+// Without one, the caller that finds it expired fetches and waits, and the others on the same
+// thread keep using the stale list meanwhile. A provider never listed before, or whose list was
+// invalidated, makes its callers wait. A cancelled fetch (client gone) is neither cached nor
+// reported to other callers.
 //
 // Lists are immutable and shared (ModelList), so a caller may hold one across co_await while the
 // cache is refreshed under it. Keyed by Provider::name() (one provider per name per thread).
@@ -51,10 +55,21 @@ class ModelCatalog {
   // kCancelled when the caller was cancelled.
   asio::awaitable<Result<ModelList>> models(Provider& provider);
 
-  // What models() would answer without fetching (a fresh list, a remembered failure, or the stale
-  // list while this thread refreshes it); nullopt when models() would call list_models(). No
-  // coroutine frame: the request path tries this first.
+  // What models() would answer without waiting (a fresh list, a remembered failure, or the stale
+  // list while this thread refreshes it, starting that refresh if none runs and a
+  // BackgroundRefresh is set); nullopt when models() would wait for list_models(). No coroutine
+  // frame: the request path tries this first.
   std::optional<Result<ModelList>> cached(Provider& provider);
+
+  // Starts refresh(provider) on this catalog's thread without anyone waiting for it, keeping the
+  // provider and this catalog alive until it ends; false when it could not (the caller then
+  // fetches). Called from cached() at most once per expiry.
+  using BackgroundRefresh = std::function<bool(Provider& provider)>;
+  void set_background_refresh(BackgroundRefresh start) { background_refresh_ = std::move(start); }
+
+  // One list_models() call, cached (or its failure remembered, as models() does): what a
+  // background refresh runs. Errors: as models().
+  asio::awaitable<Result<ModelList>> refresh(Provider& provider);
 
   // Ids of the models whose state is "loaded", in listed order.
   asio::awaitable<Result<std::vector<std::string>>> loaded_models(Provider& provider);
@@ -78,6 +93,7 @@ class ModelCatalog {
   std::chrono::milliseconds ttl_;
   std::chrono::milliseconds error_ttl_;
   std::function<Clock::time_point()> now_;
+  BackgroundRefresh background_refresh_;
   std::map<std::string, Entry, std::less<>> entries_;
 };
 

@@ -1,4 +1,5 @@
-// ModelCatalog: TTL cache of list_models(), invalidation, remembered failures, loaded models.
+// ModelCatalog: TTL cache of list_models(), refreshes in the background, invalidation, remembered
+// failures, loaded models.
 #include "server/routing/model_catalog.h"
 
 #include "unit/server/handler_test_util.h"
@@ -67,6 +68,90 @@ TEST(ModelCatalog, CachedAnswersWhatModelsWouldWithoutFetching) {
   ASSERT_TRUE(failed);
   EXPECT_FALSE(*failed);
   EXPECT_EQ(h.provider.list_calls, 2);
+}
+
+// The gateway's BackgroundRefresh, minus the keep-alive: refresh() spawned on the harness's
+// io_context, which runs only when the test says so.
+void refresh_in_background(CatalogHarness& h, int& starts) {
+  h.catalog.set_background_refresh([&h, &starts](Provider& p) {
+    ++starts;
+    asio::co_spawn(
+        h.ioc,
+        [](ModelCatalog* c, Provider* p) -> asio::awaitable<void> {
+          (void)co_await c->refresh(*p);
+        }(&h.catalog, &p),
+        asio::detached);
+    return true;
+  });
+}
+
+TEST(ModelCatalog, AnExpiredListIsServedStaleWhileItIsRefreshedInTheBackground) {
+  CatalogHarness h;
+  int starts = 0;
+  refresh_in_background(h, starts);
+  ASSERT_TRUE(h.fetch());  // never listed: the caller waits
+  EXPECT_EQ(starts, 0);
+  h.provider.set_models({model("c", "loaded")});
+  h.now += 2100ms;
+  auto stale = h.catalog.cached(h.provider);  // no waiting: the old list, a refresh started
+  ASSERT_TRUE(stale && *stale);
+  EXPECT_EQ((**stale)->front().id, "a");
+  EXPECT_EQ(starts, 1);
+  auto again = h.catalog.cached(h.provider);  // the same expiry: no second refresh
+  ASSERT_TRUE(again && *again);
+  EXPECT_EQ((**again)->front().id, "a");
+  EXPECT_EQ(starts, 1);
+  EXPECT_EQ(h.provider.list_calls, 1);
+  h.ioc.restart();
+  h.ioc.run();  // the refresh runs
+  EXPECT_EQ(h.provider.list_calls, 2);
+  auto fresh = h.catalog.cached(h.provider);
+  ASSERT_TRUE(fresh && *fresh);
+  EXPECT_EQ((**fresh)->front().id, "c");
+  EXPECT_EQ(starts, 1);
+}
+
+TEST(ModelCatalog, ABackgroundRefreshThatFailsIsRememberedAsAFetchIs) {
+  CatalogHarness h;
+  int starts = 0;
+  refresh_in_background(h, starts);
+  ASSERT_TRUE(h.fetch());
+  h.now += 2100ms;
+  h.provider.list_error = Error::unreachable("down");
+  ASSERT_TRUE(h.catalog.cached(h.provider));  // stale, refresh started
+  h.ioc.restart();
+  h.ioc.run();
+  auto failed = h.catalog.cached(h.provider);
+  ASSERT_TRUE(failed);
+  EXPECT_FALSE(*failed);
+  EXPECT_EQ(starts, 1);
+}
+
+TEST(ModelCatalog, ARefreshThatCannotStartLeavesTheFetchToTheCaller) {
+  CatalogHarness h;
+  int declined = 0;
+  h.catalog.set_background_refresh([&declined](Provider&) { return ++declined, false; });
+  ASSERT_TRUE(h.fetch());
+  h.now += 2100ms;
+  EXPECT_FALSE(h.catalog.cached(h.provider));  // as without a BackgroundRefresh
+  EXPECT_FALSE(h.catalog.cached(h.provider));  // not marked as refreshing: asked again
+  EXPECT_EQ(declined, 2);
+  ASSERT_TRUE(h.fetch());
+  EXPECT_EQ(h.provider.list_calls, 2);
+}
+
+TEST(ModelCatalog, AnInvalidatedListIsFetchedByItsCallerEvenWithBackgroundRefreshes) {
+  CatalogHarness h;
+  int starts = 0;
+  refresh_in_background(h, starts);
+  ASSERT_TRUE(h.fetch());
+  h.provider.set_models({model("c", "loaded")});
+  h.catalog.invalidate("lmstudio");  // "model not found": the next caller needs the new list
+  EXPECT_FALSE(h.catalog.cached(h.provider));
+  auto list = h.fetch();
+  ASSERT_TRUE(list);
+  EXPECT_EQ((*list)->front().id, "c");
+  EXPECT_EQ(starts, 0);
 }
 
 TEST(ModelCatalog, InvalidateForcesARefetch) {
