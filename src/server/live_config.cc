@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 
 #include <stdexcept>
 
@@ -45,9 +46,13 @@ void set_background_refresh(const std::shared_ptr<ProviderSet>& providers,
     auto providers = weak_providers.lock();  // alive: the caller's request holds them
     auto catalog = weak_catalog.lock();
     if (!providers || !catalog) return false;
-    asio::co_spawn(executor,
-                   refresh_in_background(std::move(providers), std::move(catalog), &provider),
-                   asio::detached);
+    // Posted: co_spawn on the running thread would start the refresh at once, and its first
+    // request would take the idle upstream connection the caller is about to use.
+    asio::post(executor, [executor, providers = std::move(providers), catalog = std::move(catalog),
+                          p = &provider]() mutable {
+      asio::co_spawn(executor, refresh_in_background(std::move(providers), std::move(catalog), p),
+                     asio::detached);
+    });
     return true;
   });
 }
