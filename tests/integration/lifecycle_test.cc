@@ -74,6 +74,28 @@ TEST(GatewayLifecycle, GracefulShutdownFinishesAnOpenStream) {
   EXPECT_EQ(gw.process->wait(10s), 0) << gw.log();
 }
 
+// An expired model list is refreshed in the background, detached from any request: a stop while
+// that refresh waits on an upstream that never answers still ends the process cleanly and soon.
+TEST(GatewayLifecycle, StopDuringABackgroundModelListRefreshIsClean) {
+  GatewayUnderTest gw({});
+  ASSERT_EQ(http_call(gw.port, "POST", "/v1/chat/completions", chat_body("llama3.3", "x")).status,
+            200);
+  std::this_thread::sleep_for(2100ms);  // the model list's 2 s lifetime
+  gw.fake->script(Fault::hang("/v1/models"));
+  ASSERT_EQ(http_call(gw.port, "POST", "/v1/chat/completions", chat_body("llama3.3", "x")).status,
+            200);
+  bool hanging = false;
+  for (int i = 0; i < 50 && !hanging; ++i) {
+    const auto requests = gw.fake->requests();
+    hanging =
+        !requests.empty() && requests.back().path() == "/v1/models" && !requests.back().completed();
+    if (!hanging) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(hanging) << "no background listing reached the upstream";
+  kill(gw.process->pid(), SIGTERM);
+  EXPECT_EQ(gw.process->wait(10s), 0) << gw.log();
+}
+
 TEST(GatewayLifecycle, OpenAiProviderSendsTheKeyAndNeverShowsIt) {
   FakeOptions o;
   o.mode = FakeMode::kOpenAi;
