@@ -86,9 +86,9 @@ TEST(GatewayLifecycle, StopDuringABackgroundModelListRefreshIsClean) {
             200);
   bool hanging = false;
   for (int i = 0; i < 50 && !hanging; ++i) {
-    const auto requests = gw.fake->requests();
-    hanging =
-        !requests.empty() && requests.back().path() == "/v1/models" && !requests.back().completed();
+    for (const auto& r : gw.fake->requests()) {
+      hanging = hanging || (r.path() == "/v1/models" && !r.completed());
+    }
     if (!hanging) std::this_thread::sleep_for(50ms);
   }
   ASSERT_TRUE(hanging) << "no background listing reached the upstream";
