@@ -3,7 +3,7 @@
 //
 //   roci-bench freeport                                  # prints a free loopback port
 //   roci-bench rate    --port P --rate R --duration S --body FILE [--connections 64]
-//   roci-bench paced   --port P --duration S --body FILE [--concurrency 8] [--token-delay-ms D]
+//   roci-bench paced   --port P --duration S --body FILE [--concurrency 8] [--stagger-ms 0]
 //   roci-bench hold    --port P --streams N --body FILE --pids 12,34 [--ramp 2000] [--settle-ms
 //   1000]
 //                      [--after-ms 2000] [--open-timeout 60]
@@ -22,7 +22,10 @@
 // paced: closed-loop streams against a paced upstream whose chunks carry their emit time
 //   ("content":"t=<CLOCK_MONOTONIC ns>", written by `roci-bench upstream`). TTFB = request sent ->
 //   first SSE data event; chunk latency = arrival - emit, for chunks after the first (one-way, the
-//   same clock on one machine).
+//   same clock on one machine). The streams start together and, being alike, stay in step: their
+//   requests reach the proxy as one burst and each TTFB includes the work on those before it.
+//   --stagger-ms S starts stream i after i*S ms instead, so with S = a stream's length / the
+//   concurrency each request finds the proxy between events (the first-byte path on its own).
 // hold: opens N streams at --ramp per second, waits until each has received its first event, then
 //   samples VmRSS of --pids (summed) --settle-ms later, closes everything and samples again
 //   --after-ms later.
@@ -228,7 +231,10 @@ int run_paced(const Args& args) {
   const unsigned port = static_cast<unsigned>(args.num("port", 0));
   const double duration = args.num("duration", 5);
   const int concurrency = static_cast<int>(args.num("concurrency", 8));
-  if (port == 0 || duration <= 0 || concurrency <= 0) die("paced: bad arguments");
+  const double stagger_ms = args.num("stagger-ms", 0);
+  if (port == 0 || duration <= 0 || concurrency <= 0 || stagger_ms < 0) {
+    die("paced: bad arguments");
+  }
   const std::string request =
       make_post(port, args.get("path", "/v1/chat/completions"), read_file(args.need("body")));
 
@@ -238,9 +244,14 @@ int run_paced(const Args& args) {
   std::int64_t streams_ok = 0, non2xx = 0, errors = 0, chunks = 0;
   const std::int64_t end = now_ns() + static_cast<std::int64_t>(duration * 1e9);
 
-  auto worker = [&]() -> asio::awaitable<void> {
+  auto worker = [&](int index) -> asio::awaitable<void> {
     tcp::socket sock(ioc);
     std::vector<char> buf(65536);
+    if (index > 0 && stagger_ms > 0) {
+      asio::steady_timer t(
+          ioc, std::chrono::microseconds(static_cast<std::int64_t>(index * stagger_ms * 1000)));
+      co_await t.async_wait(asio::use_awaitable);
+    }
     while (now_ns() < end) {
       SseSplitter sse;
       std::int64_t first = -1;
@@ -281,7 +292,7 @@ int run_paced(const Args& args) {
     error_code ec;
     sock.close(ec);
   };
-  for (int i = 0; i < concurrency; ++i) asio::co_spawn(ioc, worker(), asio::detached);
+  for (int i = 0; i < concurrency; ++i) asio::co_spawn(ioc, worker(i), asio::detached);
   ioc.run_for(std::chrono::nanoseconds(static_cast<std::int64_t>((duration + 30) * 1e9)));
   std::sort(ttfb.begin(), ttfb.end());
   std::sort(chunk_latency.begin(), chunk_latency.end());
