@@ -23,6 +23,8 @@
 #include <tuple>
 
 namespace roci::net {
+
+using namespace std::string_view_literals;
 namespace {
 
 using error_code = boost::system::error_code;
@@ -87,7 +89,7 @@ ExchangeRunner::ExchangeRunner(const Origin& origin, const HttpOptions& options,
   if (ipv6) host_line_ += '[';
   host_line_ += origin.host;
   if (ipv6) host_line_ += ']';
-  if (origin.port != (origin.tls ? "443" : "80")) host_line_.append(":").append(origin.port);
+  if (origin.port != (origin.tls ? "443" : "80")) host_line_.append(":"sv).append(origin.port);
   host_line_ += "\r\n";
 
   error_code ec;
@@ -144,21 +146,21 @@ Result<void> ExchangeRunner::validate(const HttpRequest& request) const {
 
 void ExchangeRunner::serialize(std::string& out, const HttpRequest& request) const {
   out.clear();
-  out.append(http::to_string(request.method)).append(" ");
+  out.append(http::to_string(request.method)).append(" "sv);
   out.append(request.target.empty() ? std::string_view("/") : std::string_view(request.target));
-  out.append(" HTTP/1.1\r\n").append(host_line_);
+  out.append(" HTTP/1.1\r\n"sv).append(host_line_);
   if (!request.body.empty() || may_have_body(request.method)) {
     if (!request.content_type.empty()) {
-      out.append("Content-Type: ").append(request.content_type).append("\r\n");
+      out.append("Content-Type: "sv).append(request.content_type).append("\r\n"sv);
     }
     char digits[24];
     auto [end, ec] = std::to_chars(digits, digits + sizeof digits, request.body.size());
-    out.append("Content-Length: ").append(digits, end).append("\r\n");
+    out.append("Content-Length: "sv).append(digits, end).append("\r\n"sv);
   }
   for (const auto& [name, value] : request.headers) {
-    out.append(name).append(": ").append(value).append("\r\n");
+    out.append(name).append(": "sv).append(value).append("\r\n"sv);
   }
-  out.append("\r\n");
+  out.append("\r\n"sv);
 }
 
 asio::awaitable<ExchangeRunner::Connected> ExchangeRunner::connect(asio::any_io_executor executor,
@@ -342,8 +344,8 @@ asio::awaitable<bool> ExchangeRunner::wait_after_status(int status, Attempts& at
                                                         const HttpRequest& request) {
   HttpRetry retry{
       .attempt = ++attempts.retries, .max_retries = attempts.max_retries, .delay = *attempts.delay};
-  retry.cause.append(errors_.name()).append(" at ").append(errors_.url());
-  retry.cause.append(" answered HTTP ").append(std::to_string(status));
+  retry.cause.append(errors_.name()).append(" at "sv).append(errors_.url());
+  retry.cause.append(" answered HTTP "sv).append(std::to_string(status));
   return wait_to_retry(std::move(retry), request);
 }
 

@@ -79,6 +79,7 @@ class ChunkEncoder {
   // The same event, appended to `out` (a caller batching events reuses one buffer).
   void encode_into(const StreamPart& part, std::string& out);
   std::string usage_chunk(const Usage& usage) const;
+  void usage_chunk_into(const Usage& usage, std::string& out) const;  // appended to `out`
   static std::string_view done() { return "data: [DONE]\n\n"; }
 
  private:

@@ -282,9 +282,14 @@ void ChunkEncoder::encode_into(const StreamPart& part, std::string& out) {
   out.append("\n\n");
 }
 
-[[gnu::flatten]] std::string ChunkEncoder::usage_chunk(const Usage& usage) const {
+std::string ChunkEncoder::usage_chunk(const Usage& usage) const {
   std::string out;
-  out.reserve(head_.size() + 128);
+  usage_chunk_into(usage, out);
+  return out;
+}
+
+[[gnu::flatten]] void ChunkEncoder::usage_chunk_into(const Usage& usage, std::string& out) const {
+  out.reserve(out.size() + head_.size() + 128);
   out.append("data: ");
   JsonWriter w(out);
   w.begin_object().members(head_);
@@ -292,7 +297,6 @@ void ChunkEncoder::encode_into(const StreamPart& part, std::string& out) {
   write_usage(w.key("usage"_js), usage);
   w.end_object();
   out.append("\n\n");
-  return out;
 }
 
 std::string encode_sse_error(std::string_view message, std::string_view type,

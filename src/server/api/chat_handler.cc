@@ -30,13 +30,10 @@ class ChatStreamEncoder final : public StreamEncoder {
     chunks_.encode_into(part, out);
   }
 
-  std::vector<std::string> finish(const Finish& finish) override {
-    std::vector<std::string> events;
-    events.reserve(3);
-    events.push_back(chunks_.encode(StreamPart(finish)));
-    if (include_usage_ && finish.usage) events.push_back(chunks_.usage_chunk(*finish.usage));
-    events.emplace_back(openai_wire::ChunkEncoder::done());
-    return events;
+  void finish_into(const Finish& finish, std::string& out) override {
+    chunks_.encode_into(StreamPart(finish), out);
+    if (include_usage_ && finish.usage) chunks_.usage_chunk_into(*finish.usage, out);
+    out += openai_wire::ChunkEncoder::done();
   }
 
   std::string error(const Error& e, const HttpError& h) override {

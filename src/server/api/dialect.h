@@ -61,8 +61,8 @@ class StreamEncoder {
   // together in one buffer). Override when the dialect can write in place.
   virtual void encode_into(const StreamPart& part, std::string& out) { out += encode(part); }
   // The successful end: the dialect's closing events and its terminator ([DONE],
-  // response.completed, message_stop), one element per SSE event write.
-  virtual std::vector<std::string> finish(const Finish& finish) = 0;
+  // response.completed, message_stop), appended to `out` (the events batched before them).
+  virtual void finish_into(const Finish& finish, std::string& out) = 0;
   // A failure after the headers (§4.3): the dialect's error event; no success terminator follows.
   virtual std::string error(const Error& e, const HttpError& h) = 0;
 };

@@ -135,13 +135,16 @@ constexpr std::size_t kMaxBatchedEventBytes = 16u << 10;
 // The encoded-events buffer is kept while the upstream is awaited up to this capacity (one event
 // of the usual size, re-used by the next one); a larger one, from a burst, is let go.
 constexpr std::size_t kKeptEventBytes = 1024;
+// Room taken at once when a second part joins a batch (a burst: usually more follow), instead of
+// growing the buffer by doubling from one event's size.
+constexpr std::size_t kBatchRoomBytes = 8u << 10;
 
 // The events batched so far, then the encoder's closing events, its terminator last, queued: they
 // go out with the end of the body, in its one write.
 asio::awaitable<Result<void>> queue_stream_end(RequestContext& ctx, StreamEncoder& encoder,
                                                const Finish& finish, std::string& events) {
   ctx.log.usage = finish.usage;
-  for (const std::string& event : encoder.finish(finish)) events += event;
+  encoder.finish_into(finish, events);
   co_return co_await ctx.writer.queue_event(events);
 }
 
@@ -198,6 +201,7 @@ asio::awaitable<Result<void>> pump_events(RequestContext& ctx, ChatStream& strea
         text != nullptr && ctx.worker.config.ui.log_content) {
       admin::note_answer(ctx.log, text->text);
     }
+    if (!events.empty() && events.capacity() < kBatchRoomBytes) events.reserve(kBatchRoomBytes);
     encoder.encode_into(*part, events);
     if (events.size() >= kMaxBatchedEventBytes) {
       if (auto queued = co_await ctx.writer.queue_event(events); !queued) co_return queued;

@@ -40,8 +40,8 @@ class MessagesStreamEncoder final : public StreamEncoder {
       : encoder_(anthropic_wire::new_message_id(), std::move(model), std::move(options)) {}
   std::string open() override { return encoder_.begin(); }
   std::string encode(const StreamPart& part) override { return encoder_.encode(part); }
-  std::vector<std::string> finish(const Finish& finish) override {
-    return {encoder_.encode(StreamPart(finish))};  // message_delta + message_stop
+  void finish_into(const Finish& finish, std::string& out) override {
+    out += encoder_.encode(StreamPart(finish));  // message_delta + message_stop
   }
   std::string error(const Error& e, const HttpError& h) override {
     return anthropic_error_event(e, h);

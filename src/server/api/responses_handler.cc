@@ -50,11 +50,10 @@ class ResponsesStreamEncoder final : public StreamEncoder {
 
   std::string open() override { return events_.open(); }
   std::string encode(const StreamPart& part) override { return events_.encode(part); }
-  std::vector<std::string> finish(const Finish& finish) override {
-    std::vector<std::string> out{events_.finish(finish)};
+  void finish_into(const Finish& finish, std::string& out) override {
+    out += events_.finish(finish);
     store_answer(store_, events_.head(), events_.final_response(), std::move(turns_),
                  events_.output());
-    return out;
   }
   std::string error(const Error& e, const HttpError& h) override {
     return events_.fail(h.code, e.message);

@@ -15,6 +15,8 @@
 #include <ctime>
 
 namespace roci::server {
+
+using namespace std::string_view_literals;
 namespace {
 
 using std::chrono::steady_clock;
@@ -42,7 +44,7 @@ std::string_view http_date() {
 
 // Appends "name: value\r\n"; CR and LF are dropped (no header injection through values).
 void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name).append(": ");
+  out.append(name).append(": "sv);
   if (value.empty() || (std::memchr(value.data(), '\r', value.size()) == nullptr &&
                         std::memchr(value.data(), '\n', value.size()) == nullptr)) {
     out.append(value).append(kCrlf);  // the usual value: nothing to drop
@@ -68,7 +70,7 @@ std::string& Http1ResponseWriter::start_head(int status, std::string_view conten
                                              const Headers& extra) {
   std::string& out = conn_.pending_output;
   out.clear();
-  out.append(request_.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  out.append(request_.version() == 10 ? "HTTP/1.0 "sv : "HTTP/1.1 "sv);
   char digits[8];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, status);
   out.append(digits, end).push_back(' ');
@@ -79,10 +81,10 @@ std::string& Http1ResponseWriter::start_head(int status, std::string_view conten
   if (!content_type.empty()) append_field(out, "Content-Type", content_type);
   for (const auto& [name, value] : extra) append_field(out, name, value);
   for (const auto& [name, value] : common_) append_field(out, name, value);
-  out.append("Server: roci\r\nDate: ").append(http_date()).append(kCrlf);
+  out.append("Server: roci\r\nDate: "sv).append(http_date()).append(kCrlf);
   append_field(out, "X-Request-Id", log_.request_id);
   if (conn_.stopping.load(std::memory_order_relaxed)) keep_alive_ = false;
-  out.append(keep_alive_ ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+  out.append(keep_alive_ ? "Connection: keep-alive\r\n"sv : "Connection: close\r\n"sv);
   return out;
 }
 
@@ -110,7 +112,7 @@ asio::awaitable<Result<void>> Http1ResponseWriter::send(int status, std::string_
   } else {
     char digits[24];
     auto [end, ec] = std::to_chars(digits, digits + sizeof digits, body.size());
-    out.append("Content-Length: ").append(digits, end).append("\r\n\r\n");
+    out.append("Content-Length: "sv).append(digits, end).append("\r\n\r\n"sv);
   }
   state_ = State::kDone;
   log_.status = status;
@@ -124,8 +126,8 @@ asio::awaitable<Result<void>> Http1ResponseWriter::start_event_stream(Headers ex
   chunked_ = request_.version() >= 11;
   if (!chunked_) keep_alive_ = false;
   std::string& out = start_head(200, "text/event-stream", extra);
-  out.append("Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n");
-  out.append(chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "\r\n");
+  out.append("Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"sv);
+  out.append(chunked_ ? "Transfer-Encoding: chunked\r\n\r\n"sv : "\r\n"sv);
   if (conn_.read_buffer != nullptr && conn_.read_buffer->size() == 0) {
     conn_.read_buffer->shrink_to_fit();
   }
