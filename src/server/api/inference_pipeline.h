@@ -11,8 +11,8 @@
 // in before our 200, so setup errors keep their status) -> cancelled? -> check_served_model ->
 // dialect.stream_encoder -> headers queued with encoder.open() -> one encode() per part, parts
 // that came in one upstream read leaving in one write, the next part read only after the previous
-// write completed -> encoder.finish_into() (its terminator last) -> end of body. A failure after the
-// headers is the encoder's error event and no terminator. When the client goes away the session
+// write completed -> encoder.finish_into() (its terminator last) -> end of body. A failure after
+// the headers is the encoder's error event and no terminator. When the client goes away the session
 // cancels this coroutine: every await completes with kCancelled, it returns, and the ChatStream
 // (or provider call) is destroyed, which closes the upstream connection. Every failure goes
 // through fail() (status from to_http_error, body from the route's ErrorRenderer). Fills ctx.log
