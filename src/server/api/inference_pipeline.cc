@@ -104,12 +104,18 @@ asio::awaitable<void> answer_once(RequestContext& ctx, Dialect& dialect, Prepare
   co_await finish_once(ctx, dialect, prepared.admitted.resolved, result, cancelled);
 }
 
+// The provider's stream call, as generate() for answer_once: the request's temporary stays off
+// open_stream()'s frame, which would otherwise pass the size Asio recycles (about 1 KiB).
+asio::awaitable<Result<std::unique_ptr<ChatStream>>> start_stream(Prepared& prepared) {
+  return prepared.admitted.resolved.provider->stream(std::move(prepared.request));
+}
+
 // Setup (§4.1): opens the upstream stream (its first event is in) and checks the served model.
 // On failure it has answered with the error (nothing was sent before) and returns null.
 asio::awaitable<std::unique_ptr<ChatStream>> open_stream(RequestContext& ctx, Prepared& prepared) {
   const ResolvedModel& resolved = prepared.admitted.resolved;
   UpstreamTimer timer(ctx.log);
-  auto opened = co_await resolved.provider->stream(std::move(prepared.request));
+  auto opened = co_await start_stream(prepared);
   timer.stop();
   // Nothing was sent yet: a setup failure keeps its real status (404, 502, 504, ...).
   if (!opened) {
@@ -139,26 +145,32 @@ constexpr std::size_t kKeptEventBytes = 1024;
 // growing the buffer by doubling from one event's size.
 constexpr std::size_t kBatchRoomBytes = 8u << 10;
 
-// The events batched so far, then the encoder's closing events, its terminator last, queued: they
-// go out with the end of the body, in its one write.
-asio::awaitable<Result<void>> queue_stream_end(RequestContext& ctx, StreamEncoder& encoder,
-                                               const Finish& finish, std::string& events) {
+// The events batched so far, then the encoder's closing events, its terminator last, and the end
+// of the body, in one write. The upstream is let go (`stream` reset: its connection pooled) before
+// that write, so a client's next request finds the connection idle.
+asio::awaitable<Result<void>> end_stream(RequestContext& ctx, StreamEncoder& encoder,
+                                         const Finish& finish, std::string& events,
+                                         std::unique_ptr<ChatStream>& stream) {
   ctx.log.usage = finish.usage;
   encoder.finish_into(finish, events);
-  co_return co_await ctx.writer.queue_event(events);
+  auto queued = co_await ctx.writer.queue_event(events);
+  stream.reset();
+  if (!queued) co_return queued;
+  co_return co_await ctx.writer.end_event_stream();
 }
 
-// Forwards the parts of an open stream, up to and including the terminator, queued for the final
-// write. Returns the first failure (upstream or client) for the caller to report. Its frame is
-// alive for the whole stream, so it is kept apart from the setup and has few awaits: each await's
-// result takes a slot of its own in the frame. Parts that arrived together (ChatStream::ready())
-// are encoded into one buffer and leave in one write; a part that needs the upstream is awaited
-// only after what is encoded was written.
-asio::awaitable<Result<void>> pump_events(RequestContext& ctx, ChatStream& stream,
+// Forwards the parts of an open stream, up to and including the terminator, and ends the body
+// (end_stream, which resets `stream`). Returns the first failure (upstream or client) for the
+// caller to report; `stream` may then still be open. Its frame is alive for the whole stream, so
+// it is kept apart from the setup and has few awaits: each await's result takes a slot of its own
+// in the frame. Parts that arrived together (ChatStream::ready()) are encoded into one buffer and
+// leave in one write; a part that needs the upstream is awaited only after what is encoded was
+// written.
+asio::awaitable<Result<void>> pump_events(RequestContext& ctx, std::unique_ptr<ChatStream>& stream,
                                           StreamEncoder& encoder) {
   // The headers (and the dialect's opening events) go out with the first event, or now when that
   // event still needs the network: the client learns the status without waiting.
-  if (!stream.ready()) {
+  if (!stream->ready()) {
     if (auto flushed = co_await ctx.writer.flush(); !flushed) co_return flushed;
   }
   std::string events;  // encoded, not yet handed to the writer
@@ -166,17 +178,17 @@ asio::awaitable<Result<void>> pump_events(RequestContext& ctx, ChatStream& strea
     // The next part: taken at once when it is already decoded (no coroutine, no upstream wait),
     // else awaited after what is encoded was written (send_event completes when the kernel took
     // the bytes: the next upstream read starts only then).
-    std::optional<StreamPart> part = stream.next_ready();
+    std::optional<StreamPart> part = stream->next_ready();
     if (!part) {
       // A stream without next_ready() may still be ready(): then the events stay batched.
-      if (!events.empty() && !stream.ready()) {
+      if (!events.empty() && !stream->ready()) {
         auto sent = co_await ctx.writer.send_event(events);
         if (!sent) co_return sent;
         events.clear();
         if (events.capacity() > kKeptEventBytes) std::string().swap(events);
       }
       UpstreamTimer timer(ctx.log);
-      auto next = co_await stream.next();
+      auto next = co_await stream->next();
       timer.stop();
       if (!next || !*next) {
         // The parts before the failure go out first, then the caller's error event (no
@@ -194,7 +206,7 @@ asio::awaitable<Result<void>> pump_events(RequestContext& ctx, ChatStream& strea
       co_return Error::cancelled();  // the signal raced with the part's arrival
     }
     if (const auto* finish = std::get_if<Finish>(&*part)) {
-      co_return co_await queue_stream_end(ctx, encoder, *finish, events);
+      co_return co_await end_stream(ctx, encoder, *finish, events, stream);
     }
     if (!ctx.log.time_to_first_token) ctx.log.time_to_first_token = Clock::now() - ctx.log.start;
     if (const auto* text = std::get_if<TextDelta>(&*part);
@@ -210,6 +222,18 @@ asio::awaitable<Result<void>> pump_events(RequestContext& ctx, ChatStream& strea
   }
 }
 
+// The event stream's head and the dialect's opening events, queued. Its own frame: with these
+// two awaits answer_streamed()'s passed the size Asio recycles (about 1 KiB).
+asio::awaitable<Result<void>> start_events(RequestContext& ctx, const ResolvedModel& resolved,
+                                           const StreamInfo& info, StreamEncoder& encoder) {
+  auto started = co_await ctx.writer.start_event_stream(
+      backend_header(served_backend(ctx, resolved, info.backend)));
+  if (!started) co_return started;
+  std::string opening = encoder.open();
+  if (opening.empty()) co_return started;
+  co_return co_await ctx.writer.queue_event(opening);
+}
+
 asio::awaitable<void> answer_streamed(RequestContext& ctx, Dialect& dialect, Prepared& prepared) {
   std::unique_ptr<ChatStream> stream = co_await open_stream(ctx, prepared);
   if (!stream) co_return;
@@ -218,16 +242,9 @@ asio::awaitable<void> answer_streamed(RequestContext& ctx, Dialect& dialect, Pre
       AnswerMeta{.id = info.id,
                  .model = info.model.empty() ? prepared.admitted.resolved.model : info.model,
                  .created = info.created != 0 ? info.created : unix_seconds()});
-  Result<void> streamed = co_await ctx.writer.start_event_stream(
-      backend_header(served_backend(ctx, prepared.admitted.resolved, info.backend)));
-  if (streamed) {
-    if (std::string opening = encoder->open(); !opening.empty()) {
-      streamed = co_await ctx.writer.queue_event(opening);
-    }
-  }
-  if (streamed) streamed = co_await pump_events(ctx, *stream, *encoder);
-  stream.reset();  // done or failed: the upstream connection is pooled or closed
-  if (streamed) streamed = co_await ctx.writer.end_event_stream();
+  Result<void> streamed = co_await start_events(ctx, prepared.admitted.resolved, info, *encoder);
+  if (streamed) streamed = co_await pump_events(ctx, stream, *encoder);  // ends the body
+  stream.reset();  // failed: the upstream connection is closed
   if (!streamed) co_await fail(ctx, streamed.error(), encoder.get());
 }
 
