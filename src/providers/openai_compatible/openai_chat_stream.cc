@@ -219,8 +219,11 @@ Result<bool> OpenAiChatStream::take_piece(Result<std::string_view> piece) {
   return true;
 }
 
+// Decodes buffered events until one yielded a part (or the Finish was queued) or none is left: a
+// burst's parts are decoded one at a time as they are taken, not all held at once (each holds its
+// text on the heap).
 Result<void> OpenAiChatStream::drain_parser() {
-  while (!finish_queued_) {
+  while (!finish_queued_ && !has_pending()) {
     auto data = parser_.next_data();
     if (!data) return data.error();
     if (!*data) return {};
