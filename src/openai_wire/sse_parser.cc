@@ -28,6 +28,8 @@ SseParser::SseParser(std::size_t max_event_bytes) : max_event_bytes_(max_event_b
 
 void SseParser::feed(std::string_view bytes) {
   if (failed_ || finished_ || bytes.empty()) return;
+  take_back_lent_data();  // a lent view dies here (the contract), and the pending one is copied
+  own_data();
   // Compact: drop consumed bytes once they are at least half the buffer, so each byte is moved
   // a bounded number of times (amortised O(n)) and memory stays proportional to the live tail.
   if (pos_ == buffer_.size()) {
@@ -55,6 +57,7 @@ Result<std::optional<SseEvent>> SseParser::next_event() {
   auto complete = complete_event();
   if (!complete) return complete.error();
   if (!*complete) return std::optional<SseEvent>();
+  own_data();
   SseEvent ev = std::move(pending_);
   ev.id = last_id_;
   pending_ = SseEvent{};
@@ -69,12 +72,20 @@ Result<std::optional<std::string_view>> SseParser::next_data() {
   if (!*complete) return std::optional<std::string_view>();
   reset_pending();
   data_lent_ = true;
+  if (data_in_buffer_) return std::optional<std::string_view>(data_view_);
   return std::optional<std::string_view>(pending_.data);
+}
+
+void SseParser::own_data() {
+  if (!data_in_buffer_) return;
+  data_in_buffer_ = false;
+  pending_.data.assign(data_view_);
 }
 
 void SseParser::take_back_lent_data() {
   if (!data_lent_) return;
   data_lent_ = false;
+  data_in_buffer_ = false;
   // The capacity stays for the next event, unless this one was large (a stream may wait for
   // minutes between events).
   if (pending_.data.capacity() > kKeptDataBytes) {
@@ -115,6 +126,7 @@ Result<bool> SseParser::complete_event() {
       if (pending_has_data_) return true;
       pending_.event.clear();
       pending_.data.clear();
+      data_in_buffer_ = false;
       event_bytes_ = 0;
       return false;
     }
@@ -159,8 +171,14 @@ bool SseParser::take_line(std::string_view line) {
     if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   }
   if (field == "data") {
-    if (pending_has_data_) pending_.data.push_back('\n');
-    pending_.data.append(value);
+    if (!pending_has_data_) {
+      data_view_ = value;  // lines are views of buffer_
+      data_in_buffer_ = true;
+    } else {
+      own_data();
+      pending_.data.push_back('\n');
+      pending_.data.append(value);
+    }
     pending_has_data_ = true;
   } else if (field == "event") {
     pending_.event.assign(value);

@@ -55,6 +55,9 @@ class SseParser {
   Result<bool> complete_event();
   // Clears the data next_data() lent, keeping its room for the next event.
   void take_back_lent_data();
+  // Copies a data line still held as a view of buffer_ into pending_.data (before buffer_ changes,
+  // or a second data line is joined to it).
+  void own_data();
   // Resets the pending event after it was handed out.
   void reset_pending();
   // Consumes one complete line; true when it was the blank line that completes an event with data.
@@ -71,6 +74,10 @@ class SseParser {
   bool skip_lf_ = false;  // the last feed ended with CR: drop one LF at the next byte
   bool bom_checked_ = false;
   SseEvent pending_;
+  // The pending event's one data line as a view of buffer_ (most events have one): copied into
+  // pending_.data only when a second line joins it, an event is copied out, or buffer_ changes.
+  std::string_view data_view_;
+  bool data_in_buffer_ = false;
   bool pending_has_data_ = false;
   bool data_lent_ = false;  // next_data() gave a view of pending_.data: cleared at the next call
   std::string last_id_;     // WHATWG "last event ID": persists across events

@@ -310,6 +310,21 @@ TEST(SseParserTest, NextDataJoinsDataLinesAndSkipsCommentsAndOtherFields) {
   EXPECT_FALSE(*none);
 }
 
+// A one-line event's data is lent from the fed bytes; when its blank line comes in a later feed
+// (which reuses or replaces the storage of those bytes), the data must have been kept.
+TEST(SseParserTest, NextDataKeepsALineWhoseEventEndsInALaterFeed) {
+  SseParser parser;
+  const std::string line(100, 'a');
+  parser.feed("data: " + line + "\n");
+  auto none = parser.next_data();
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+  parser.feed("\n:" + std::string(100, 'z') + "\n");  // the blank line, then a comment as long
+  auto data = parser.next_data();
+  ASSERT_TRUE(data && *data);
+  EXPECT_EQ(**data, line);
+}
+
 std::string fixture_name(const ::testing::TestParamInfo<std::string>& info) {
   std::string name = info.param;
   for (char& c : name) {
