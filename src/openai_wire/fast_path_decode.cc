@@ -440,9 +440,10 @@ bool ChunkScanner::scan_like_template(std::string_view data, CommonShape& out,
                                       std::string& scratch) const {
   const std::string_view t = template_;
   const std::size_t suffix = t.size() - content_end_;
+  // memcmp on spans of equal size (string_view's == goes through an out-of-line compare()).
   if (data.size() < content_begin_ + suffix ||
-      data.substr(0, content_begin_) != t.substr(0, content_begin_) ||
-      data.substr(data.size() - suffix) != t.substr(content_end_)) {
+      std::memcmp(data.data(), t.data(), content_begin_) != 0 ||
+      std::memcmp(data.data() + data.size() - suffix, t.data() + content_end_, suffix) != 0) {
     return false;
   }
   scratch.clear();

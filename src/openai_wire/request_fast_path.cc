@@ -4,6 +4,7 @@
 #include "openai_wire/request_fast_path.h"
 
 #include "openai_wire/json_escape.h"
+#include "openai_wire/literal_match.h"
 
 #include <cstdint>
 #include <cstring>
@@ -260,22 +261,22 @@ class Scanner {
   bool member(std::string_view key, ParsedChatRequest& out) {
     ProviderRequest& req = out.request;
     GenerationSettings& s = req.settings;
-    if (key == "messages") return first(kMessages) && messages(req);
-    if (key == "model") {
+    if (is_literal(key, "messages")) return first(kMessages) && messages(req);
+    if (is_literal(key, "model")) {
       if (!first(kModel)) return false;
       const char* start = value_start();
       if (!string_into(req.model)) return false;
       body_->model = span_from(start);
       return true;
     }
-    if (key == "stream") {
+    if (is_literal(key, "stream")) {
       if (!first(kStream)) return false;
       const char* start = value_start();
       if (!boolean(out.stream)) return false;
       body_->stream = span_from(start);
       return true;
     }
-    if (key == "max_tokens") {
+    if (is_literal(key, "max_tokens")) {
       std::int64_t i = 0;
       if (!first(kMaxTokens) || !integer(i) ||
           !checks::max_tokens_valid(i, limits_.max_tokens_ceiling)) {
@@ -284,57 +285,57 @@ class Scanner {
       s.max_tokens = static_cast<int>(i);
       return true;
     }
-    if (key == "temperature")
+    if (is_literal(key, "temperature"))
       return first(kTemperature) && real_in(s.temperature, checks::kTemperature);
-    if (key == "top_p") return first(kTopP) && real_in(s.top_p, checks::kTopP);
-    if (key == "frequency_penalty") {
+    if (is_literal(key, "top_p")) return first(kTopP) && real_in(s.top_p, checks::kTopP);
+    if (is_literal(key, "frequency_penalty")) {
       return first(kFrequencyPenalty) && real_in(s.frequency_penalty, checks::kPenalty);
     }
-    if (key == "presence_penalty") {
+    if (is_literal(key, "presence_penalty")) {
       return first(kPresencePenalty) && real_in(s.presence_penalty, checks::kPenalty);
     }
-    if (key == "stream_options") return first(kStreamOptions) && stream_options(out);
-    if (key == "top_k") {
+    if (is_literal(key, "stream_options")) return first(kStreamOptions) && stream_options(out);
+    if (is_literal(key, "top_k")) {
       std::int64_t i = 0;
       if (!first(kTopK) || !integer(i) || !checks::top_k_valid(i)) return false;
       s.top_k = static_cast<int>(i);
       return true;
     }
-    if (key == "seed") {
+    if (is_literal(key, "seed")) {
       std::int64_t i = 0;
       if (!first(kSeed) || !integer(i)) return false;
       s.seed = i;
       return true;
     }
-    if (key == "stop") return first(kStop) && stop(s);
-    if (key == "n") {
+    if (is_literal(key, "stop")) return first(kStop) && stop(s);
+    if (is_literal(key, "n")) {
       std::int64_t i = 0;
       if (!first(kN) || !integer(i) || i < 2 || i > 128) return false;  // 1: not forwarded
       s.extra["n"] = i;
       return true;
     }
-    if (key == "user") {
+    if (is_literal(key, "user")) {
       if (!first(kUser)) return false;
       std::string user;
       if (!string_into(user)) return false;
       req.session_id = std::move(user);
       return true;
     }
-    if (key == "tool_choice") {
+    if (is_literal(key, "tool_choice")) {
       std::string_view v;
       if (!first(kToolChoice) || !string(v, scratch_)) return false;
-      if (v == "auto") {
+      if (is_literal(v, "auto")) {
         req.tool_choice = ToolChoice{ToolChoice::Mode::kAuto, {}};
-      } else if (v == "none") {
+      } else if (is_literal(v, "none")) {
         req.tool_choice = ToolChoice{ToolChoice::Mode::kNone, {}};
-      } else if (v == "required") {
+      } else if (is_literal(v, "required")) {
         req.tool_choice = ToolChoice{ToolChoice::Mode::kRequired, {}};
       } else {
         return false;
       }
       return true;
     }
-    if (key == "parallel_tool_calls") {
+    if (is_literal(key, "parallel_tool_calls")) {
       bool b = false;
       if (!first(kParallelToolCalls) || !boolean(b)) return false;
       req.parallel_tool_calls = b;
@@ -393,7 +394,7 @@ class Scanner {
       if (!string(key, key_scratch_) || key.data() == key_scratch_.data() || !eat(':')) {
         return false;
       }
-      if (key == "role") {
+      if (is_literal(key, "role")) {
         std::string_view v;
         if ((seen & kRole) || !string(v, scratch_)) return false;
         seen |= kRole;
@@ -401,7 +402,7 @@ class Scanner {
         if (!role) return false;
         m.role = *role;
         has_role = true;
-      } else if (key == "content") {
+      } else if (is_literal(key, "content")) {
         if (seen & kContent) return false;
         seen |= kContent;
         skip_ws();
@@ -411,10 +412,10 @@ class Scanner {
         } else if (!string_into(m.content)) {
           return false;
         }
-      } else if (key == "name") {
+      } else if (is_literal(key, "name")) {
         if ((seen & kName) || !string_into(m.name) || m.name.empty()) return false;
         seen |= kName;
-      } else if (key == "tool_call_id") {
+      } else if (is_literal(key, "tool_call_id")) {
         if ((seen & kToolCallId) || !string_into(m.tool_call_id) || m.tool_call_id.empty()) {
           return false;
         }

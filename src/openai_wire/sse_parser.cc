@@ -1,5 +1,7 @@
 #include "openai_wire/sse_parser.h"
 
+#include "openai_wire/literal_match.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -14,7 +16,9 @@ std::size_t find_line_end(const std::string& buffer, std::size_t from) {
   const std::size_t n = buffer.size() - from;
   const auto* lf = static_cast<const char*>(std::memchr(begin, '\n', n));
   const std::size_t cr_span = lf != nullptr ? static_cast<std::size_t>(lf - begin) : n;
-  const auto* cr = static_cast<const char*>(std::memchr(begin, '\r', cr_span));
+  // A blank line (an event's end) has nothing before its LF to look at.
+  const auto* cr =
+      cr_span != 0 ? static_cast<const char*>(std::memchr(begin, '\r', cr_span)) : nullptr;
   const char* end = cr != nullptr ? cr : lf;
   return end != nullptr ? static_cast<std::size_t>(end - buffer.data()) : std::string::npos;
 }
@@ -170,7 +174,7 @@ bool SseParser::take_line(std::string_view line) {
     value = line.substr(colon + 1);
     if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   }
-  if (field == "data") {
+  if (detail::is_literal(field, "data")) {
     if (!pending_has_data_) {
       data_view_ = value;  // lines are views of buffer_
       data_in_buffer_ = true;
@@ -180,9 +184,9 @@ bool SseParser::take_line(std::string_view line) {
       pending_.data.append(value);
     }
     pending_has_data_ = true;
-  } else if (field == "event") {
+  } else if (detail::is_literal(field, "event")) {
     pending_.event.assign(value);
-  } else if (field == "id") {
+  } else if (detail::is_literal(field, "id")) {
     if (value.find('\0') == std::string_view::npos) last_id_.assign(value);
   }
   // retry: and unknown fields are ignored.
