@@ -406,16 +406,16 @@ std::string_view rebase(std::string_view view, std::string_view from, std::strin
   return {to.data() + at, view.size()};
 }
 
-// `shape` with its string views (but content) rebased from `from` to `to`.
-CommonShape rebased(const CommonShape& shape, std::string_view from, std::string_view to,
-                    std::size_t cut) {
-  CommonShape out = shape;
+// `out` = `shape` with its string views (but content) rebased from `from` to `to`; assigned in
+// place (no temporary: this runs for most chunks of a stream).
+void assign_rebased(CommonShape& out, const CommonShape& shape, std::string_view from,
+                    std::string_view to, std::size_t cut) {
+  out = shape;
   out.id = rebase(shape.id, from, to, cut);
   out.model = rebase(shape.model, from, to, cut);
   out.system_fingerprint = rebase(shape.system_fingerprint, from, to, cut);
   out.object = rebase(shape.object, from, to, cut);
   out.role = rebase(shape.role, from, to, cut);
-  return out;
 }
 
 // True when `view` lies in `text`, or is empty without a place (an absent field).
@@ -454,7 +454,7 @@ bool ChunkScanner::scan_like_template(std::string_view data, CommonShape& out,
   } catch (...) {  // std::bad_alloc from the scratch string: the full scan reports it
     return false;
   }
-  out = rebased(shape_, t, data, content_begin_);
+  assign_rebased(out, shape_, t, data, content_begin_);
   out.content = content;
   return true;
 }
@@ -472,7 +472,7 @@ void ChunkScanner::keep_template(std::string_view data, const CommonShape& shape
   template_.assign(data);
   content_begin_ = static_cast<std::size_t>(shape.content->data() - data.data());
   content_end_ = content_begin_ + shape.content->size();
-  shape_ = rebased(shape, data, template_, content_begin_);
+  assign_rebased(shape_, shape, data, template_, content_begin_);
   shape_.content.reset();
 }
 
