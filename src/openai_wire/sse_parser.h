@@ -79,7 +79,7 @@ class SseParser {
   std::string_view data_view_;
   bool data_in_buffer_ = false;
   bool pending_has_data_ = false;
-  bool data_lent_ = false;  // next_data() gave a view of pending_.data: cleared at the next call
+  bool data_lent_ = false;  // next_data() lent an event's data: let go at the next call
   std::string last_id_;     // WHATWG "last event ID": persists across events
 };
 
