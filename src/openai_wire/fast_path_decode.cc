@@ -2,6 +2,7 @@
 
 #include "openai_wire/json_escape.h"
 #include "openai_wire/json_util.h"
+#include "openai_wire/literal_match.h"
 
 #include <algorithm>
 #include <climits>
@@ -41,10 +42,6 @@ enum class Key : std::uint8_t {
   kTotalTokens,
 };
 
-bool is(std::string_view k, std::string_view name) {
-  return std::memcmp(k.data(), name.data(), name.size()) == 0;  // callers compared the sizes
-}
-
 // `inner` is the choice's payload key: "delta" in a chunk, "message" in a chat.completion. The
 // length picks the candidates; one memcmp confirms.
 Key key_in(Scope scope, std::string_view k, std::string_view inner) {
@@ -52,58 +49,61 @@ Key key_in(Scope scope, std::string_view k, std::string_view inner) {
     case Scope::kRoot:
       switch (k.size()) {
         case 2:
-          return is(k, "id") ? Key::kId : Key::kNone;
+          return is_literal(k, "id") ? Key::kId : Key::kNone;
         case 5:
-          if (is(k, "model")) return Key::kModel;
-          return is(k, "usage") ? Key::kUsage : Key::kNone;
+          if (is_literal(k, "model")) return Key::kModel;
+          return is_literal(k, "usage") ? Key::kUsage : Key::kNone;
         case 6:
-          return is(k, "object") ? Key::kObject : Key::kNone;
+          return is_literal(k, "object") ? Key::kObject : Key::kNone;
         case 7:
-          if (is(k, "created")) return Key::kCreated;
-          return is(k, "choices") ? Key::kChoices : Key::kNone;
+          if (is_literal(k, "created")) return Key::kCreated;
+          return is_literal(k, "choices") ? Key::kChoices : Key::kNone;
         case 11:
-          return is(k, "obfuscation") ? Key::kObfuscation : Key::kNone;  // OpenAI
+          return is_literal(k, "obfuscation") ? Key::kObfuscation : Key::kNone;  // OpenAI
         case 12:
-          return is(k, "service_tier") ? Key::kServiceTier : Key::kNone;  // OpenAI
+          return is_literal(k, "service_tier") ? Key::kServiceTier : Key::kNone;  // OpenAI
         case 18:
-          return is(k, "system_fingerprint") ? Key::kSystemFingerprint : Key::kNone;
+          return is_literal(k, "system_fingerprint") ? Key::kSystemFingerprint : Key::kNone;
         default:
           return Key::kNone;
       }
     case Scope::kChoice:
-      if (k.size() == inner.size() && is(k, inner)) return Key::kDelta;
+      if (k.size() == inner.size() && std::memcmp(k.data(), inner.data(), k.size()) == 0) {
+        return Key::kDelta;
+      }
       switch (k.size()) {
         case 5:
-          return is(k, "index") ? Key::kIndex : Key::kNone;
+          return is_literal(k, "index") ? Key::kIndex : Key::kNone;
         case 8:
-          return is(k, "logprobs") ? Key::kLogprobs : Key::kNone;
+          return is_literal(k, "logprobs") ? Key::kLogprobs : Key::kNone;
         case 13:
-          return is(k, "finish_reason") ? Key::kFinishReason : Key::kNone;
+          return is_literal(k, "finish_reason") ? Key::kFinishReason : Key::kNone;
         default:
           return Key::kNone;
       }
     case Scope::kDelta:
       switch (k.size()) {
         case 4:
-          return is(k, "role") ? Key::kRole : Key::kNone;
+          return is_literal(k, "role") ? Key::kRole : Key::kNone;
         case 7:
-          if (is(k, "content")) return Key::kContent;
-          return is(k, "refusal") ? Key::kRefusal : Key::kNone;  // OpenAI; the tree ignores it too
+          if (is_literal(k, "content")) return Key::kContent;
+          return is_literal(k, "refusal") ? Key::kRefusal
+                                          : Key::kNone;  // OpenAI; the tree ignores it too
         case 9:
-          return is(k, "reasoning") ? Key::kReasoning : Key::kNone;
+          return is_literal(k, "reasoning") ? Key::kReasoning : Key::kNone;
         case 17:
-          return is(k, "reasoning_content") ? Key::kReasoningContent : Key::kNone;
+          return is_literal(k, "reasoning_content") ? Key::kReasoningContent : Key::kNone;
         default:
           return Key::kNone;
       }
     case Scope::kUsage:
       switch (k.size()) {
         case 12:
-          return is(k, "total_tokens") ? Key::kTotalTokens : Key::kNone;
+          return is_literal(k, "total_tokens") ? Key::kTotalTokens : Key::kNone;
         case 13:
-          return is(k, "prompt_tokens") ? Key::kPromptTokens : Key::kNone;
+          return is_literal(k, "prompt_tokens") ? Key::kPromptTokens : Key::kNone;
         case 17:
-          return is(k, "completion_tokens") ? Key::kCompletionTokens : Key::kNone;
+          return is_literal(k, "completion_tokens") ? Key::kCompletionTokens : Key::kNone;
         default:
           return Key::kNone;
       }
