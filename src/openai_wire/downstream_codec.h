@@ -70,7 +70,7 @@ std::string encode_chat_completion(const GenerationResult& result, std::string_v
 // Encodes stream parts as complete SSE events ("data: <json>\n\n"), one choice per chunk with the
 // part's `choice` as its index. The first chunk of each choice, whatever its part, carries
 // delta.role = "assistant". A Finish gives the finish chunk (delta {}, finish_reason, one entry per
-// choice when n > 1, and usage when the Finish has it); usage_chunk() gives the trailing
+// choice when n > 1, and usage when the Finish has it); usage_chunk_into() appends the trailing
 // `choices: []` chunk sent when the client asked for stream_options.include_usage.
 class ChunkEncoder {
  public:
@@ -78,7 +78,6 @@ class ChunkEncoder {
   std::string encode(const StreamPart& part);  // TextDelta/ReasoningDelta/ToolCallDelta/Finish
   // The same event, appended to `out` (a caller batching events reuses one buffer).
   void encode_into(const StreamPart& part, std::string& out);
-  std::string usage_chunk(const Usage& usage) const;
   void usage_chunk_into(const Usage& usage, std::string& out) const;  // appended to `out`
   static std::string_view done() { return "data: [DONE]\n\n"; }
 

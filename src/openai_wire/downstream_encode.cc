@@ -282,12 +282,6 @@ void ChunkEncoder::encode_into(const StreamPart& part, std::string& out) {
   out.append("\n\n");
 }
 
-std::string ChunkEncoder::usage_chunk(const Usage& usage) const {
-  std::string out;
-  usage_chunk_into(usage, out);
-  return out;
-}
-
 [[gnu::flatten]] void ChunkEncoder::usage_chunk_into(const Usage& usage, std::string& out) const {
   out.reserve(out.size() + head_.size() + 128);
   out.append("data: ");

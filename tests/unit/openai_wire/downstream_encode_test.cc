@@ -156,7 +156,9 @@ TEST(ChunkEncoderTest, FinishAndUsageChunks) {
   EXPECT_FALSE(no_usage.contains("usage"));
   EXPECT_EQ(no_usage.at("choices").at(0).at("finish_reason").as_string(), "length");
 
-  auto usage = sse_payload(enc.usage_chunk(Usage{24, 9, 33}));
+  std::string usage_event;
+  enc.usage_chunk_into(Usage{24, 9, 33}, usage_event);
+  auto usage = sse_payload(usage_event);
   EXPECT_EQ(usage, json::parse(R"({"id":"c","object":"chat.completion.chunk","created":1,
       "model":"m","choices":[],"usage":{"prompt_tokens":24,"completion_tokens":9,
       "total_tokens":33}})"));
@@ -183,7 +185,7 @@ TEST(ChunkEncoderTest, EncodedStreamDecodesBackToTheSameParts) {
   stream += enc.encode(ToolCallDelta{0, "call_1", "f", "{\"a\""});
   stream += enc.encode(ToolCallDelta{0, "", "", ":1}"});
   stream += enc.encode(Finish{FinishReason::kToolCalls, std::nullopt, std::nullopt});
-  stream += enc.usage_chunk(Usage{1, 2, 3});
+  enc.usage_chunk_into(Usage{1, 2, 3}, stream);  // appended after the finish chunk
   stream += ChunkEncoder::done();
   auto s = testing::assemble(stream, "roci");
   ASSERT_FALSE(s.error) << s.error->message;
