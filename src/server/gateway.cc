@@ -112,7 +112,9 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, SessionEnv& env) {
 
 struct Gateway::Worker {
   // Declared first: destroyed last, after everything that holds sockets or timers on it.
-  asio::io_context ioc{1};
+  // One thread runs it, and every socket and timer on it is used only from that thread (other
+  // threads post to it): the reactor takes no lock per I/O operation. Posting stays thread-safe.
+  asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
   WorkerStates states;
   SessionEnv env;

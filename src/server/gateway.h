@@ -10,13 +10,13 @@
 // in flight finish with the configuration they started with, listeners stay open. Keys that need
 // a restart (ConfigKey::restart) keep their running values.
 //
-// Threads: server.threads workers (0: one per core). Each has its own io_context (concurrency
-// hint 1), its own acceptor bound to host:port with SO_REUSEPORT (the kernel spreads connections;
-// no lock on the accept path), its own ProviderSet, ModelCatalog and MetricsShard. Only the
-// AdmissionQueue (limits.max_concurrent_upstream / max_queue), the Fleet (inference.backends:
-// per-backend limits and queues, host probes on the first worker) and the connection counter
-// are shared. With port 0 the first worker picks an ephemeral port and the others bind the same
-// one.
+// Threads: server.threads workers (0: one per core). Each has its own io_context (one thread; its
+// sockets and timers are used only from that thread, so the reactor does not lock), its own
+// acceptor bound to host:port with SO_REUSEPORT (the kernel spreads connections; no lock on the
+// accept path), its own ProviderSet, ModelCatalog and MetricsShard. Only the AdmissionQueue
+// (limits.max_concurrent_upstream / max_queue), the Fleet (inference.backends: per-backend limits
+// and queues, host probes on the first worker) and the connection counter are shared. With port 0
+// the first worker picks an ephemeral port and the others bind the same one.
 //
 // Connections past limits.max_connections are answered 503 (OpenAI envelope) and closed. API keys
 // (auth.h) and CORS (cors.h) are checked by the sessions, before the router.
