@@ -10,6 +10,7 @@
 //    encoding means, with and without a model rewrite and defaults, both dialects, both stream
 //    modes.
 #include <boost/json/parse.hpp>
+#include <optional>
 
 #include "openai_wire/client_body.h"
 #include "openai_wire/downstream_codec.h"
@@ -49,8 +50,8 @@ bool same_json_meaning(const boost::json::value& a, const boost::json::value& b)
 }
 
 void check_fast_path(std::string_view body, const openai_wire::RequestLimits& limits) {
-  auto fast = openai_wire::detail::fast_parse_chat_request(body, limits);
-  if (!fast) return;
+  std::optional<openai_wire::ParsedChatRequest> fast(std::in_place);
+  if (!openai_wire::detail::fast_parse_chat_request(body, limits, *fast)) return;
   auto full = openai_wire::detail::full_parse_chat_request(body, limits);
   FUZZ_CHECK(full.has_value(), "the fast path took a body the full parser rejects: " +
                                    (full ? std::string() : full.error().message));

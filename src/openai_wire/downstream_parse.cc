@@ -365,8 +365,12 @@ Result<std::vector<std::string>> string_list(const json::value* v, std::string_v
 }  // namespace
 
 Result<ParsedChatRequest> parse_chat_request(std::string_view body, const RequestLimits& limits) {
-  if (auto fast = detail::fast_parse_chat_request(body, limits)) return std::move(*fast);
-  return detail::full_parse_chat_request(body, limits);
+  // One named result, so it is the caller's own (no move of the request on the way out).
+  Result<ParsedChatRequest> parsed(boost::system::in_place_value);
+  if (!detail::fast_parse_chat_request(body, limits, *parsed)) {
+    parsed = detail::full_parse_chat_request(body, limits);
+  }
+  return parsed;
 }
 
 Result<ParsedChatRequest> detail::full_parse_chat_request(std::string_view body,

@@ -52,19 +52,18 @@ class Scanner {
   Scanner(std::string_view body, const RequestLimits& limits)
       : begin_(body.data()), p_(body.data()), end_(body.data() + body.size()), limits_(limits) {}
 
-  std::optional<ParsedChatRequest> run() {
-    if (limits_.max_depth < 4) return std::nullopt;
+  bool run(ParsedChatRequest& out) {
+    if (limits_.max_depth < 4) return false;
     auto body = std::make_shared<ClientBody>();
     body_ = body.get();
-    ParsedChatRequest out;
-    if (!object(out) || !(seen_ & kMessages)) return std::nullopt;
+    if (!object(out) || !(seen_ & kMessages)) return false;
     skip_ws();
-    if (p_ != end_) return std::nullopt;  // trailing data
-    if ((seen_ & kStreamOptions) && !out.stream) return std::nullopt;
+    if (p_ != end_) return false;  // trailing data
+    if ((seen_ & kStreamOptions) && !out.stream) return false;
     record(out.request);
     body->text_size = static_cast<std::size_t>(end_ - begin_);
     out.request.client_body = std::move(body);
-    return out;
+    return true;
   }
 
  private:
@@ -462,9 +461,9 @@ class Scanner {
 
 }  // namespace
 
-std::optional<ParsedChatRequest> fast_parse_chat_request(std::string_view body,
-                                                         const RequestLimits& limits) {
-  return Scanner(body, limits).run();
+bool fast_parse_chat_request(std::string_view body, const RequestLimits& limits,
+                             ParsedChatRequest& out) {
+  return Scanner(body, limits).run(out);
 }
 
 }  // namespace roci::openai_wire::detail

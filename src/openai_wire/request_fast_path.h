@@ -2,11 +2,12 @@
 // that validates it and fills the typed request, with no JSON tree, no allocation but the request's
 // own strings, and the client body's edit plan (client_body.h) recorded on the way.
 //
-//   if (auto fast = detail::fast_parse_chat_request(body, limits)) return std::move(*fast);
-//   ... the full strict parse (parse_body_object + the field parsers) decides ...
+//   Result<ParsedChatRequest> parsed(boost::system::in_place_value);
+//   if (!detail::fast_parse_chat_request(body, limits, *parsed)) parsed =
+//   full_parse_chat_request(...);
 //
 // It takes a body only when it is sure that the full parser would accept it and build the same
-// request; on anything else (an error of any kind, a shape it does not know) it returns nullopt
+// request; on anything else (an error of any kind, a shape it does not know) it returns false
 // and the full parser decides, so every error keeps its one precise message. Handled: a top-level
 // object whose members are model (a string), messages (1..max_messages objects with role, content
 // as a string (null for an assistant), and optional non-empty name / tool_call_id strings), stream
@@ -18,15 +19,16 @@
 // fuzz/targets/chat_request.cc checks that it agrees with the full parser.
 #pragma once
 
-#include <optional>
 #include <string_view>
 
 #include "openai_wire/downstream_codec.h"
 
 namespace roci::openai_wire::detail {
 
-std::optional<ParsedChatRequest> fast_parse_chat_request(std::string_view body,
-                                                         const RequestLimits& limits);
+// Fills `out`, which must be default-constructed (it is the caller's return slot: no move of the
+// request on the way), and returns true; false when it declines, leaving `out` unspecified.
+bool fast_parse_chat_request(std::string_view body, const RequestLimits& limits,
+                             ParsedChatRequest& out);
 
 // The full strict parse alone (the tree and the field parsers): what parse_chat_request answers
 // when the fast path declines.

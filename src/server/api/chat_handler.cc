@@ -47,12 +47,14 @@ class ChatStreamEncoder final : public StreamEncoder {
 
 class ChatDialect final : public Dialect {
  public:
-  Result<DialectRequest> parse(std::string_view body,
-                               const openai_wire::RequestLimits& limits) override {
+  std::optional<Error> parse(std::string_view body, const openai_wire::RequestLimits& limits,
+                             DialectRequest& out) override {
     auto parsed = openai_wire::parse_chat_request(body, limits);
-    if (!parsed) return parsed.error();
+    if (!parsed) return std::move(parsed.error());
     include_usage_ = parsed->include_usage;
-    return DialectRequest{.request = std::move(parsed->request), .stream = parsed->stream};
+    out.request = std::move(parsed->request);
+    out.stream = parsed->stream;
+    return std::nullopt;
   }
 
   void apply_defaults(GenerationSettings& settings,

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,10 +71,12 @@ class StreamEncoder {
 class Dialect {
  public:
   virtual ~Dialect() = default;
-  // Parses and validates a request body (strict, within `limits`); errors are kInvalidRequest
-  // naming the field, or any Error the dialect's own state gives (an unknown previous response).
-  virtual Result<DialectRequest> parse(std::string_view body,
-                                       const openai_wire::RequestLimits& limits) = 0;
+  // Parses and validates a request body (strict, within `limits`) into `out`, which is then
+  // unspecified if it fails. The error: kInvalidRequest naming the field, or any Error the
+  // dialect's own state gives (an unknown previous response).
+  virtual std::optional<Error> parse(std::string_view body,
+                                     const openai_wire::RequestLimits& limits,
+                                     DialectRequest& out) = 0;
   // Defaults for settings the client left out. None by default: the upstream's own defaults.
   virtual void apply_defaults(GenerationSettings& /*settings*/,
                               const config::InferenceSection& /*inference*/) {}

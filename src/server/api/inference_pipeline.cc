@@ -19,31 +19,28 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// What the setup of an answer leaves: the validated request bound to its model, and the admission
-// slot (in `admitted`), held until the response ended.
-struct Prepared {
+// What the setup of an answer leaves: the validated request (parsed in place) bound to its model,
+// and the admission slot (in `admitted`), held until the response ended.
+struct Prepared : DialectRequest {
   Admitted admitted;
-  ProviderRequest request;
-  bool stream = false;
 };
 
 // Parse and validate -> defaults, into `out`; the error to answer with otherwise. Not a coroutine:
 // the parse's temporaries stay off the frames.
 std::optional<Error> parse_into(RequestContext& ctx, Dialect& dialect, Prepared& out) {
   const auto& config = ctx.worker.config;
-  auto parsed = dialect.parse(ctx.request.body(), request_limits(config.limits));
+  std::optional<Error> refused =
+      dialect.parse(ctx.request.body(), request_limits(config.limits), out);
   // A body the upstream can be sent as it is, edited (openai_wire/client_body.h), moves into the
   // request; the provider takes it again to build the upstream body before any answer starts.
   // Otherwise what the answer needs was copied out: a long conversation's body is not held for
   // the minutes a stream can last.
-  if (parsed) openai_wire::keep_client_body(parsed->request, std::move(ctx.request.body()));
+  if (!refused) openai_wire::keep_client_body(out.request, std::move(ctx.request.body()));
   std::string().swap(ctx.request.body());
-  if (!parsed) return std::move(parsed.error());
-  ctx.log.stream = parsed->stream;
-  if (config.ui.log_content) admin::note_prompt(ctx.log, parsed->request.messages);
-  dialect.apply_defaults(parsed->request.settings, config.inference);
-  out.request = std::move(parsed->request);
-  out.stream = parsed->stream;
+  if (refused) return refused;
+  ctx.log.stream = out.stream;
+  if (config.ui.log_content) admin::note_prompt(ctx.log, out.request.messages);
+  dialect.apply_defaults(out.request.settings, config.inference);
   return std::nullopt;
 }
 

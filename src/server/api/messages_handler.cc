@@ -54,12 +54,14 @@ class MessagesStreamEncoder final : public StreamEncoder {
 // The request's options (thinking, stop sequences) are kept from parse() for the rendering.
 class MessagesDialect final : public Dialect {
  public:
-  Result<DialectRequest> parse(std::string_view body,
-                               const openai_wire::RequestLimits& limits) override {
+  std::optional<Error> parse(std::string_view body, const openai_wire::RequestLimits& limits,
+                             DialectRequest& out) override {
     auto parsed = anthropic_wire::parse_messages_request(body, limits);
-    if (!parsed) return parsed.error();
+    if (!parsed) return std::move(parsed.error());
     options_ = std::move(parsed->options);
-    return DialectRequest{std::move(parsed->request), parsed->stream};
+    out.request = std::move(parsed->request);
+    out.stream = parsed->stream;
+    return std::nullopt;
   }
   std::string render(GenerationResult& result, const AnswerMeta& meta) override {
     return anthropic_wire::encode_message(result, anthropic_wire::new_message_id(), meta.model,

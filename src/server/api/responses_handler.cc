@@ -69,10 +69,10 @@ class ResponsesDialect final : public Dialect {
  public:
   explicit ResponsesDialect(ResponseStore* store) : store_(store) {}
 
-  Result<DialectRequest> parse(std::string_view body,
-                               const openai_wire::RequestLimits& limits) override {
+  std::optional<Error> parse(std::string_view body, const openai_wire::RequestLimits& limits,
+                             DialectRequest& out) override {
     auto parsed = openai_wire::parse_responses_request(body, limits);
-    if (!parsed) return parsed.error();
+    if (!parsed) return std::move(parsed.error());
     std::vector<ModelMessage> turns;
     if (!parsed->previous_response_id.empty()) {
       auto previous = store_ ? store_->get(parsed->previous_response_id) : nullptr;
@@ -94,7 +94,9 @@ class ResponsesDialect final : public Dialect {
     if (parsed->store) turns_ = std::move(turns);
     store_on_ = parsed->store && store_ != nullptr;
     echo_ = std::move(parsed->echo);
-    return DialectRequest{.request = std::move(parsed->request), .stream = parsed->stream};
+    out.request = std::move(parsed->request);
+    out.stream = parsed->stream;
+    return std::nullopt;
   }
 
   std::string render(GenerationResult& result, const AnswerMeta& meta) override {

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,6 +20,13 @@ namespace roci::openai_wire {
 namespace {
 
 namespace json = boost::json;
+
+// The fast path's request, or nullopt when it declines.
+std::optional<ParsedChatRequest> fast_parse(std::string_view body, const RequestLimits& limits) {
+  ParsedChatRequest out;
+  if (!detail::fast_parse_chat_request(body, limits, out)) return std::nullopt;
+  return out;
+}
 
 std::string read_bench_body(const std::string& name) {
   const auto path =
@@ -102,7 +110,7 @@ std::vector<std::string> common_bodies() {
 TEST(RequestFastPathTest, TakesTheCommonShapesAndAgreesWithTheFullParser) {
   for (const std::string& body : common_bodies()) {
     SCOPED_TRACE(body);
-    auto fast = detail::fast_parse_chat_request(body, RequestLimits{});
+    auto fast = fast_parse(body, RequestLimits{});
     ASSERT_TRUE(fast.has_value());
     auto full = detail::full_parse_chat_request(body, RequestLimits{});
     ASSERT_TRUE(full.has_value()) << full.error().message;
@@ -157,7 +165,7 @@ TEST(RequestFastPathTest, DeclinesWhatItDoesNotKnowOrWhatIsWrong) {
   };
   for (const std::string& body : bodies) {
     SCOPED_TRACE(body);
-    EXPECT_FALSE(detail::fast_parse_chat_request(body, RequestLimits{}).has_value());
+    EXPECT_FALSE(fast_parse(body, RequestLimits{}).has_value());
   }
 }
 
@@ -165,18 +173,18 @@ TEST(RequestFastPathTest, LimitsSendBodiesToTheFullParser) {
   const std::string body =
       R"({"messages":[{"role":"user","content":"abcdef"},{"role":"user","content":"x"}],"stop":["a","b"]})";
   RequestLimits limits;
-  ASSERT_TRUE(detail::fast_parse_chat_request(body, limits));
+  ASSERT_TRUE(fast_parse(body, limits));
   limits.max_messages = 1;
-  EXPECT_FALSE(detail::fast_parse_chat_request(body, limits));
+  EXPECT_FALSE(fast_parse(body, limits));
   limits = {};
   limits.max_string_bytes = 5;
-  EXPECT_FALSE(detail::fast_parse_chat_request(body, limits));
+  EXPECT_FALSE(fast_parse(body, limits));
   limits = {};
   limits.max_stop_sequences = 1;
-  EXPECT_FALSE(detail::fast_parse_chat_request(body, limits));
+  EXPECT_FALSE(fast_parse(body, limits));
   limits = {};
   limits.max_depth = 3;
-  EXPECT_FALSE(detail::fast_parse_chat_request(body, limits));
+  EXPECT_FALSE(fast_parse(body, limits));
   // ... where the full parser's errors are what they were.
   limits = {};
   limits.max_messages = 1;
