@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -165,8 +166,11 @@ void check_chunk(std::string_view data) {
 // answer the encoder would have written from the decoded result.
 void check_wire_answer(std::string_view body) {
   std::string forward(body);
-  const auto r = openai_wire::detail::decode_response_fast_path(body, &forward);
-  if (!r || r->wire_answer.empty()) return;
+  std::optional<GenerationResult> r(std::in_place);
+  if (!openai_wire::detail::decode_response_fast_path(body, *r, &forward) ||
+      r->wire_answer.empty()) {
+    return;
+  }
   const std::string encoded = openai_wire::encode_chat_completion(*r, r->id, r->model, r->created);
   boost::system::error_code received_ec;
   boost::system::error_code encoded_ec;
@@ -183,7 +187,11 @@ void fuzz_upstream_decode(const std::uint8_t* data, std::size_t size) {
   const std::string_view body = as_view(data, size);
   check_fast_path_agrees(
       body, "decode_response_fast_path",
-      [](std::string_view b) { return openai_wire::detail::decode_response_fast_path(b); },
+      [](std::string_view b) {
+        std::optional<GenerationResult> r(std::in_place);
+        if (!openai_wire::detail::decode_response_fast_path(b, *r)) r.reset();
+        return r;
+      },
       openai_wire::detail::decode_chat_response_tree);
   check_wire_answer(body);
 

@@ -533,15 +533,13 @@ std::optional<DecodedChunk> decode_chunk_fast_path(std::string_view data) {
   }
 }
 
-std::optional<GenerationResult> decode_response_fast_path(std::string_view body,
-                                                          std::string* forward) {
+bool decode_response_fast_path(std::string_view body, GenerationResult& r, std::string* forward) {
   try {
     CommonShape shape;
     std::string scratch;
-    if (!scan_common_shape(body, ShapeKind::kResponse, shape, scratch)) return std::nullopt;
+    if (!scan_common_shape(body, ShapeKind::kResponse, shape, scratch)) return false;
     // Without the choice or its message the tree path words the error.
-    if (!shape.has_choice || !shape.has_message) return std::nullopt;
-    GenerationResult r;
+    if (!shape.has_choice || !shape.has_message) return false;
     if (shape.content) r.text = *shape.content;
     if (const auto reasoning = shape.reasoning_text()) r.reasoning = *reasoning;
     r.finish_reason =
@@ -553,9 +551,9 @@ std::optional<GenerationResult> decode_response_fast_path(std::string_view body,
     r.system_fingerprint = shape.system_fingerprint;
     if (forward != nullptr && answer_bytes_match_encoder(shape))
       r.wire_answer = std::move(*forward);
-    return r;
+    return true;
   } catch (...) {
-    return std::nullopt;
+    return false;
   }
 }
 

@@ -104,10 +104,12 @@ class ChunkScanner {
 bool answer_bytes_match_encoder(const CommonShape& shape);
 
 std::optional<DecodedChunk> decode_chunk_fast_path(std::string_view data);
-// `forward`, when given, holds `body`'s text: if answer_bytes_match_encoder, the result takes it
-// (moved) as wire_answer.
-std::optional<GenerationResult> decode_response_fast_path(std::string_view body,
-                                                          std::string* forward = nullptr);
+// Fills `out`, which must be default-constructed (the caller's own result: nothing is moved on
+// the way), and returns true; false when it declines, leaving `out` unspecified. `forward`, when
+// given, holds `body`'s text: if answer_bytes_match_encoder, `out` takes it (moved) as
+// wire_answer.
+bool decode_response_fast_path(std::string_view body, GenerationResult& out,
+                               std::string* forward = nullptr);
 
 // The general, tree-based decoders (what the public ones do when the fast path declines).
 Result<DecodedChunk> decode_chat_chunk_tree(std::string_view data, std::string_view upstream);

@@ -155,8 +155,12 @@ std::optional<Error> decode_message_choice(const json::object& choice, std::stri
 }  // namespace
 
 Result<GenerationResult> decode_chat_response(std::string_view body, std::string_view upstream) {
-  if (auto common = detail::decode_response_fast_path(body)) return std::move(*common);
-  return detail::decode_chat_response_tree(body, upstream);
+  // One named result, so it is the caller's own (no move of the answer on the way out).
+  Result<GenerationResult> decoded(boost::system::in_place_value);
+  if (!detail::decode_response_fast_path(body, *decoded)) {
+    decoded = detail::decode_chat_response_tree(body, upstream);
+  }
+  return decoded;
 }
 
 Result<GenerationResult> detail::decode_chat_response_tree(std::string_view body,

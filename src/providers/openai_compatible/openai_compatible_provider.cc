@@ -195,15 +195,19 @@ Result<GenerationResult> OpenAiCompatibleProvider::decode_answer(
   // The common answer shape first: the scanner takes no `error` key, so what it accepts is no
   // error envelope, and the body is read once. Anything else: checked_body()'s checks, then the
   // tree.
-  if (response && is_success(response->status)) {
-    if (auto common =
-            openai_wire::detail::decode_response_fast_path(response->body, &response->body)) {
-      return std::move(*common);
-    }
+  // One named result, so it is the caller's own (no move of the answer on the way out).
+  Result<GenerationResult> decoded(boost::system::in_place_value);
+  if (response && is_success(response->status) &&
+      openai_wire::detail::decode_response_fast_path(response->body, *decoded, &response->body)) {
+    return decoded;
   }
   auto body = checked_body(std::move(response));
-  if (!body) return body.error();
-  return openai_wire::detail::decode_chat_response_tree(*body, label_);
+  if (!body) {
+    decoded = std::move(body.error());
+  } else {
+    decoded = openai_wire::detail::decode_chat_response_tree(*body, label_);
+  }
+  return decoded;
 }
 
 asio::awaitable<Result<std::unique_ptr<ChatStream>>> OpenAiCompatibleProvider::stream(

@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <climits>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,16 @@ namespace {
 using detail::decode_chat_chunk_tree;
 using detail::decode_chat_response_tree;
 using detail::decode_chunk_fast_path;
-using detail::decode_response_fast_path;
 using testing::fixtures_dir;
 using testing::read_fixture;
+
+// decode_response_fast_path's answer, or nullopt when it declines.
+std::optional<GenerationResult> fast_response(std::string_view body,
+                                              std::string* forward = nullptr) {
+  GenerationResult out;
+  if (!detail::decode_response_fast_path(body, out, forward)) return std::nullopt;
+  return out;
+}
 
 // The data of every event of an SSE body, [DONE] excluded.
 std::vector<std::string> event_data(const std::string& body) {
@@ -173,7 +181,7 @@ TEST(CommonShapeDecode, DecodeChatChunkStillHandlesWhatTheFastPathDeclines) {
 
 // Runs both response decoders; returns whether the fast path answered (and checks agreement).
 bool response_fast_path_agrees(const std::string& body) {
-  const auto fast = decode_response_fast_path(body);
+  const auto fast = fast_response(body);
   if (!fast) return false;
   const auto tree = decode_chat_response_tree(body, "LM Studio");
   EXPECT_TRUE(tree) << "the fast path accepted what the tree decoder rejects: " << body;
@@ -198,7 +206,7 @@ TEST(CommonShapeDecode, AnswersForPlainChatCompletions) {
       R"("finish_reason":"length","message":{"role":"assistant","content":null,)"
       R"("reasoning_content":"think"}}],"usage":{"prompt_tokens":1,"completion_tokens":2}})";
   EXPECT_TRUE(response_fast_path_agrees(reasoning));
-  auto decoded = decode_response_fast_path(reasoning);
+  auto decoded = fast_response(reasoning);
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->reasoning, "think");
   EXPECT_EQ(decoded->finish_reason, FinishReason::kLength);
@@ -211,13 +219,13 @@ TEST(CommonShapeDecode, ResponsesOutsideTheCommonShapeTakeTheTreePath) {
   for (const char* fixture :
        {"lmstudio/chat_response_tool_calls.json", "lmstudio/chat_response_api_v0_stats.json",
         "llamacpp/chat_response_timings.json", "lmstudio/error_model_not_found.json"}) {
-    EXPECT_FALSE(decode_response_fast_path(read_fixture(fixture))) << fixture;
+    EXPECT_FALSE(fast_response(read_fixture(fixture))) << fixture;
   }
   for (const char* body :
        {R"({"choices":[]})", R"({"choices":[{"index":0}]})",
         R"({"choices":[{"delta":{"content":"x"}}]})",
         R"({"choices":[{"message":{"content":[{"type":"text","text":"x"}]}}]})"}) {
-    EXPECT_FALSE(decode_response_fast_path(body)) << body;
+    EXPECT_FALSE(fast_response(body)) << body;
   }
   // The public decoder still gives the tree path's answers for them.
   auto tools =
@@ -315,7 +323,7 @@ TEST(ChunkScanner, AContentThatIsNotOneStringIsNotReadAsOne) {
 // checks that kept bytes say, as JSON, what encode_chat_completion writes for the result.
 bool answer_is_forwarded(const std::string& body) {
   std::string forward = body;
-  const auto r = decode_response_fast_path(body, &forward);
+  const auto r = fast_response(body, &forward);
   if (!r || r->wire_answer.empty()) return false;
   EXPECT_EQ(r->wire_answer, body);
   const std::string encoded = encode_chat_completion(*r, r->id, r->model, r->created);
@@ -346,7 +354,7 @@ TEST(WireAnswer, TheCommonAnswerIsForwardedAsReceived) {
       edited(R"("role":"assistant",)", R"("role":"assistant","reasoning_content":"why",)")));
   EXPECT_TRUE(answer_is_forwarded(edited(R"("stop")", R"("length")")));
   // Without `forward` nothing is kept.
-  const auto r = decode_response_fast_path(kCanonicalAnswer);
+  const auto r = fast_response(kCanonicalAnswer);
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->wire_answer.empty());
 }
