@@ -18,7 +18,6 @@
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -204,11 +203,6 @@ ResponseParser& Connection::begin_response(std::uint32_t header_limit, std::uint
   stalled_ = false;
   if (head_request) parser_->skip(true);
   return *parser_;
-}
-
-asio::awaitable<Connection::IoResult> Connection::read_header() {
-  return on_stream(
-      [this](auto& stream) { return http::async_read_header(stream, buffer_, *parser_, kToken); });
 }
 
 error_code Connection::parse_buffered() {

@@ -8,12 +8,12 @@
 //   conn.request_head() = "GET / HTTP/1.1\r\n...";
 //   std::size_t sent = conn.write_now(body, ec);           // plain TCP: usually all of it
 //   if (!ec && sent < conn.request_size(body)) std::tie(ec, n) = co_await conn.write(body, sent);
-//   conn.begin_response(header_limit, body_limit, /*head_request=*/false);
-//   std::tie(ec, n) = co_await conn.read_header();          // conn.head().status ...
+//   auto& parser = conn.begin_response(header_limit, body_limit, /*head_request=*/false);
+//   do ec = co_await conn.read_some(); while (!ec && !parser.is_header_done());  // head().status
 //
 // Deadlines: when the expires_at() deadline passes, the socket is closed and the operation in
-// progress fails with beast::error::timeout (read_some() and connect() say so themselves; pass
-// write()'s and read_header()'s results through outcome()). Two ways, by `lazy_deadline`:
+// progress fails with beast::error::timeout (read_some(), finish_read() and connect() say so
+// themselves; pass write()'s result through outcome()). Two ways, by `lazy_deadline`:
 //  - false: Beast's tcp_stream timer, armed for each socket operation and idle between them;
 //  - true (event loops that run for the process's life: HttpOptions::close_idle_on_timer): one
 //    timer per connection, armed lazily. A deadline later than the one it waits for changes
@@ -80,8 +80,8 @@ class Connection {
   // The deadline of the next operations (until changed).
   void expires_at(Clock::time_point deadline);
   void expires_never();
-  // The error of a write() or read_header() that just completed: beast::error::timeout when the
-  // deadline closed the socket under it, else `ec`.
+  // The error of a write() that just completed: beast::error::timeout when the deadline closed
+  // the socket under it, else `ec`.
   boost::system::error_code outcome(boost::system::error_code ec) const;
 
   // The (error, bytes) of one operation: the stream's own awaitable, without a coroutine frame of
@@ -103,18 +103,17 @@ class Connection {
                                  bool head_request);
   ResponseParser& parser() { return *parser_; }
   ResponseHead& head() { return head_; }
-  // Reads and parses until the response header is complete.
-  asio::awaitable<IoResult> read_header();
   // Whether the read buffer is kept while read_some() waits for the server.
   enum class WhileWaiting {
     kKeepBuffer,     // a response expected at once: read straight into the buffer
     kReleaseBuffer,  // a stream that may idle for minutes: read into the connection's small wait
                      // buffer and hold no read buffer meanwhile (plain TCP)
   };
-  // Makes progress on the body: parses bytes already buffered, or else reads once from the
-  // socket, and parses all that is there into the parser's sink (possibly nothing, when only
-  // chunk framing arrived). Call only while !parser().is_done(). EOF completes a close-delimited
-  // body; otherwise it is http::error::partial_message (or end_of_stream before any byte).
+  // Makes progress on the response: parses bytes already buffered, or else reads once from the
+  // socket, and parses all that is there (the head, which needs all its bytes at once, or else
+  // into the parser's sink: possibly nothing, when only chunk framing arrived). Call only while
+  // !parser().is_done(). EOF completes a close-delimited body; otherwise it is
+  // http::error::partial_message (or end_of_stream before any byte).
   asio::awaitable<boost::system::error_code> read_some(
       WhileWaiting waiting = WhileWaiting::kKeepBuffer);
 

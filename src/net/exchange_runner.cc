@@ -402,8 +402,14 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> ExchangeRunner::exchange(
     const StepDeadline deadline =
         step_deadline(deadlines, DeadlineStep::kFirstByte, deadlines.first_byte, Clock::now());
     connection->expires_at(deadline.at);
-    std::tie(ec, transferred) = co_await connection->read_header();
-    ec = connection->outcome(ec);
+    // The head, by the reads that then parse the body (usually one, which brings both): the buffer
+    // is empty here (a reused connection kept nothing over), so each turn reads, and finish_read
+    // parses all that is buffered.
+    ec = {};
+    while (!ec && !parser.is_header_done()) {
+      ec = connection->finish_read(
+          co_await connection->start_read(Connection::WhileWaiting::kKeepBuffer));
+    }
     if (ec) {
       if (resend_after_read(ec, deadline, parser, attempts, request, cancellation, error)) continue;
       co_return std::move(*error);
