@@ -480,7 +480,7 @@ bool answer_bytes_match_encoder(const CommonShape& s) {
   const auto has = [&s](Scope scope, Key key) {
     return (s.members[static_cast<std::size_t>(scope)] & key_bit(key)) != 0;
   };
-  if (s.id.empty() || s.model.empty() || s.created <= 0 || s.object != "chat.completion") {
+  if (s.id.empty() || s.model.empty() || s.created <= 0 || !is_literal(s.object, "chat.completion")) {
     return false;
   }
   if (has(Scope::kRoot, Key::kServiceTier) || has(Scope::kRoot, Key::kObfuscation) ||
@@ -488,7 +488,7 @@ bool answer_bytes_match_encoder(const CommonShape& s) {
     return false;
   }
   if (!s.has_choice || !s.has_message || !has(Scope::kChoice, Key::kIndex) ||
-      !has(Scope::kChoice, Key::kLogprobs) || s.role != "assistant" || !s.content ||
+      !has(Scope::kChoice, Key::kLogprobs) || !is_literal(s.role, "assistant") || !s.content ||
       has(Scope::kDelta, Key::kRefusal) || has(Scope::kDelta, Key::kReasoning)) {
     return false;
   }
