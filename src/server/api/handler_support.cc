@@ -147,7 +147,7 @@ std::string_view served_backend(RequestContext& ctx, const ResolvedModel& resolv
                    ? config::kDefaultBackendName
                    : std::string_view(resolved.provider->name());
   }
-  ctx.log.backend = std::string(reported);
+  ctx.log.backend.assign(reported);
   return ctx.log.backend;
 }
 
