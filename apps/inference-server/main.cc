@@ -119,7 +119,9 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   std::signal(SIGPIPE, SIG_IGN);
-  spdlog::debug("effective configuration:\n{}", roci::config::describe_effective_config(config));
+  if (spdlog::should_log(spdlog::level::debug)) {  // the description is built only when written
+    spdlog::debug("effective configuration:\n{}", roci::config::describe_effective_config(config));
+  }
   if (!is_loopback_host(config.server.host) && config.auth.api_keys.empty()) {
     spdlog::warn(
         "server.host is {}: the gateway is reachable from the network without authentication; "
