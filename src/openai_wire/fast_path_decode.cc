@@ -480,7 +480,8 @@ bool answer_bytes_match_encoder(const CommonShape& s) {
   const auto has = [&s](Scope scope, Key key) {
     return (s.members[static_cast<std::size_t>(scope)] & key_bit(key)) != 0;
   };
-  if (s.id.empty() || s.model.empty() || s.created <= 0 || !is_literal(s.object, "chat.completion")) {
+  if (s.id.empty() || s.model.empty() || s.created <= 0 ||
+      !is_literal(s.object, "chat.completion")) {
     return false;
   }
   if (has(Scope::kRoot, Key::kServiceTier) || has(Scope::kRoot, Key::kObfuscation) ||
