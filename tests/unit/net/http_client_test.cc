@@ -109,6 +109,25 @@ TEST(HttpClient, RejectsHeaderInjection) {
   EXPECT_EQ(bad_target.error().kind, ErrorKind::kInvalidRequest);
 }
 
+// The response head is read by the reads that then parse the body: a head that arrives a byte at a
+// time, each after a wait, is read on until it is whole, and the body after it is the response's.
+TEST(HttpClient, AHeadArrivingInPiecesIsReadWhole) {
+  TestHttpServer server([](ScriptConnection& conn) {
+    while (conn.read_request()) {
+      conn.trickle("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n", 1ms);
+      conn.write("ok");
+    }
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto got = run(ioc, client->send(get("/")));
+  ASSERT_TRUE(got) << got.error();
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->content_type, "text/plain");
+  EXPECT_EQ(got->body, "ok");
+  EXPECT_EQ(client->idle_connections(), 1u);
+}
+
 TEST(HttpClient, ChunkedAndCloseDelimitedBodies) {
   TestHttpServer server([](ScriptConnection& conn) {
     auto request = conn.read_request();
