@@ -162,15 +162,21 @@ void check_chunk(std::string_view data) {
   }
 }
 
+// decode_response_fast_path's answer (taking `forward` as wire_answer when given), or nullopt when
+// it declines.
+std::optional<GenerationResult> fast_response(std::string_view body,
+                                              std::string* forward = nullptr) {
+  std::optional<GenerationResult> r(std::in_place);
+  if (!openai_wire::detail::decode_response_fast_path(body, *r, forward)) r.reset();
+  return r;
+}
+
 // An answer the gateway forwards as received (GenerationResult::wire_answer) must be, as JSON, the
 // answer the encoder would have written from the decoded result.
 void check_wire_answer(std::string_view body) {
   std::string forward(body);
-  std::optional<GenerationResult> r(std::in_place);
-  if (!openai_wire::detail::decode_response_fast_path(body, *r, &forward) ||
-      r->wire_answer.empty()) {
-    return;
-  }
+  const auto r = fast_response(body, &forward);
+  if (!r || r->wire_answer.empty()) return;
   const std::string encoded = openai_wire::encode_chat_completion(*r, r->id, r->model, r->created);
   boost::system::error_code received_ec;
   boost::system::error_code encoded_ec;
@@ -186,12 +192,7 @@ void check_wire_answer(std::string_view body) {
 void fuzz_upstream_decode(const std::uint8_t* data, std::size_t size) {
   const std::string_view body = as_view(data, size);
   check_fast_path_agrees(
-      body, "decode_response_fast_path",
-      [](std::string_view b) {
-        std::optional<GenerationResult> r(std::in_place);
-        if (!openai_wire::detail::decode_response_fast_path(b, *r)) r.reset();
-        return r;
-      },
+      body, "decode_response_fast_path", [](std::string_view b) { return fast_response(b); },
       openai_wire::detail::decode_chat_response_tree);
   check_wire_answer(body);
 

@@ -3,8 +3,9 @@
 // own strings, and the client body's edit plan (client_body.h) recorded on the way.
 //
 //   Result<ParsedChatRequest> parsed(boost::system::in_place_value);
-//   if (!detail::fast_parse_chat_request(body, limits, *parsed)) parsed =
-//   full_parse_chat_request(...);
+//   if (!detail::fast_parse_chat_request(body, limits, *parsed)) {
+//     parsed = detail::full_parse_chat_request(body, limits);  // the full strict parse decides
+//   }
 //
 // It takes a body only when it is sure that the full parser would accept it and build the same
 // request; on anything else (an error of any kind, a shape it does not know) it returns false

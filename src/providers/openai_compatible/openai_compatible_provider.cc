@@ -194,8 +194,7 @@ Result<GenerationResult> OpenAiCompatibleProvider::decode_answer(
     Result<net::HttpResponse> response) const {
   // The common answer shape first: the scanner takes no `error` key, so what it accepts is no
   // error envelope, and the body is read once. Anything else: checked_body()'s checks, then the
-  // tree.
-  // One named result, so it is the caller's own (no move of the answer on the way out).
+  // tree. One named result, so it is the caller's own (no move of the answer on the way out).
   Result<GenerationResult> decoded(boost::system::in_place_value);
   if (response && is_success(response->status) &&
       openai_wire::detail::decode_response_fast_path(response->body, *decoded, &response->body)) {
