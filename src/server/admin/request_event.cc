@@ -1,6 +1,7 @@
 #include "server/admin/request_event.h"
 
 #include "openai_wire/json_writer.h"
+#include "openai_wire/literal_match.h"
 
 #include <chrono>
 
@@ -8,6 +9,8 @@ namespace roci::server::admin {
 namespace {
 
 using namespace openai_wire::json_literals;  // NOLINT(google-build-using-namespace)
+using openai_wire::detail::is_literal;
+using openai_wire::detail::starts_with_literal;
 
 double to_ms(std::chrono::nanoseconds d) {
   return std::chrono::duration<double, std::milli>(d).count();
@@ -23,15 +26,16 @@ void append_bounded(std::string& out, std::string_view text) {
   out.append(text.data(), n);
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
-
 }  // namespace
 
 bool feed_shows(const RequestLog& log) {
   const std::string_view route = log.route;
-  if (route == "/" || starts_with(route, "/ui") || starts_with(route, "/admin")) return false;
-  if (route == "/v1/models" || route == "/v1/models/{id}" || route == "/health" ||
-      route == "/metrics") {
+  if (is_literal(route, "/") || starts_with_literal(route, "/ui") ||
+      starts_with_literal(route, "/admin")) {
+    return false;
+  }
+  if (is_literal(route, "/v1/models") || is_literal(route, "/v1/models/{id}") ||
+      is_literal(route, "/health") || is_literal(route, "/metrics")) {
     return log.status >= 400 && log.status != 499;
   }
   return true;
@@ -44,7 +48,7 @@ void fill_request_event(RequestEvent& e, const RequestLog& log, std::string_view
   e.request_id.assign(log.request_id);
   e.method.assign(method);
   e.route.assign(log.route);
-  e.dialect.assign(starts_with(log.route, "/v1/") ? "openai" : "");
+  e.dialect.assign(starts_with_literal(log.route, "/v1/") ? "openai" : "");
   e.requested_model.assign(bounded(log.requested_model));
   e.model.assign(bounded(log.model));
   e.backend.assign(log.backend);

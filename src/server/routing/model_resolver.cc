@@ -2,6 +2,7 @@
 
 #include "config/gateway_config.h"
 #include "core/model_match.h"
+#include "openai_wire/literal_match.h"
 #include "server/observability/logging.h"
 #include "server/routing/fleet_resolver.h"
 #include "server/routing/provider_set.h"
@@ -24,6 +25,7 @@ using model_match::iequals;
 using model_match::Match;
 using model_match::match;
 using model_match::strip_variant_suffix;
+using openai_wire::detail::is_literal;
 
 // True the first time (provider, requested, served) is reported in this process. Bounded: past
 // kMaxReportedMismatches triples, new ones are not remembered and answer false.
@@ -312,8 +314,8 @@ Result<ResolvedModel> finish_resolve(ResolvedModel out, std::string_view model,
       .default_model = is_primary ? std::string_view(inference.default_model) : std::string_view(),
       .fallback_model = out.provider->model_id(),
       .allowed_models = inference.allowed_models,
-      .local_model_alias =
-          is_primary && (out.provider->kind() == "lmstudio" || out.provider->kind() == "llamacpp"),
+      .local_model_alias = is_primary && (is_literal(out.provider->kind(), "lmstudio") ||
+                                          is_literal(out.provider->kind(), "llamacpp")),
       .purpose = purpose};
   auto id = resolve_model_id(model, out.catalog.get(), options);
   if (!id) return id.error();
@@ -360,7 +362,8 @@ std::optional<Error> check_served_model(const ResolvedModel& resolved, std::stri
                                         const config::InferenceSection& inference,
                                         std::string_view request_id) {
   const std::string_view provider = resolved.provider != nullptr ? resolved.provider->name() : "";
-  const bool lmstudio = resolved.provider != nullptr && resolved.provider->kind() == "lmstudio";
+  const bool lmstudio =
+      resolved.provider != nullptr && is_literal(resolved.provider->kind(), "lmstudio");
   if (same_model(resolved.model, served, /*allow_snapshot_suffix=*/!lmstudio)) return std::nullopt;
   if (inference.accept_model_mismatch) {
     const bool first = first_mismatch_report(provider, resolved.model, served);
