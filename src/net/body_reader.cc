@@ -7,6 +7,13 @@
 #include <exception>
 
 namespace roci::net {
+namespace {
+
+// What a reader let go before the end reads, at most, of a body's rest that is already there.
+constexpr std::size_t kCompleteNowLimit = 64u << 10;
+
+}  // namespace
+
 PooledBodyReader::PooledBodyReader(ExchangeRunner& runner, std::unique_ptr<Connection> connection,
                                    ExchangeDeadlines deadlines, std::string_view limit_setting)
     : runner_(&runner),
@@ -20,8 +27,18 @@ PooledBodyReader::PooledBodyReader(ExchangeRunner& runner, std::unique_ptr<Conne
 }
 
 PooledBodyReader::~PooledBodyReader() {
-  if (connection_ && connection_->parser().is_done()) finish();
-  // Otherwise the connection (if any) closes here: the server sees the request abandoned.
+  // A reader let go before the end may find the rest already there (a stream's [DONE] and chunked
+  // terminator after the last event its reader needed): read without waiting, the connection
+  // goes back to the pool. Otherwise it closes here: the server sees the request abandoned.
+  if (connection_) finish_now();
+}
+
+bool PooledBodyReader::finish_now() {
+  if (error_) return false;
+  if (!connection_) return true;  // ended and let go before
+  if (!connection_->complete_now(kCompleteNowLimit)) return false;
+  finish();
+  return true;
 }
 
 StepDeadline PooledBodyReader::next_read_deadline() const {

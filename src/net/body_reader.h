@@ -12,8 +12,9 @@
 // Errors: kTimeout (idle_timeout / request_timeout), kUpstreamError (body over the limit,
 // connection closed mid-body, malformed chunking), kCancelled (per-operation cancellation; the
 // connection is closed). After an error every call returns it again. Destroying the reader before
-// the body ended closes the connection. Must not outlive the HttpClient (it returns connections
-// to its pool).
+// the body ended closes the connection, unless the rest of the body is already there (at most
+// 64 KiB, buffered or in the socket): it is then read without waiting and the connection pooled.
+// Must not outlive the HttpClient (it returns connections to its pool).
 #pragma once
 
 #include "net/exchange_runner.h"
@@ -39,6 +40,8 @@ class PooledBodyReader final : public HttpBodyReader {
   std::string_view content_type() const override { return content_type_; }
   asio::awaitable<Result<std::string_view>> read_some() override;
   asio::awaitable<Result<std::string>> read_all(std::size_t limit) override;
+  // At most 64 KiB of the rest; the connection is pooled when the body ended.
+  bool finish_now() override;
 
   // read_all() in two parts, for callers that avoid its coroutine frame when the body is already
   // buffered (HttpClient::send): read_buffered() sets up `state` and parses what is buffered; it

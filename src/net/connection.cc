@@ -304,6 +304,34 @@ error_code Connection::take_wait_buffer_and_rest(std::size_t n) {
   return ec == asio::error::eof ? error_code() : ec;  // an EOF is for the next read to see
 }
 
+bool Connection::complete_now(std::size_t limit) {
+  if (!parser_) return false;
+  if (parser_->is_done()) return true;
+  if (!std::holds_alternative<TcpStream>(stream_) || !tcp().socket().is_open()) return false;
+  scratch_.clear();
+  parser_->set_sink(&scratch_);  // what is left of the body is not wanted
+  move_wait_tail_to_buffer();
+  std::size_t received = 0;
+  while (!parser_->is_done()) {
+    const std::size_t before = buffer_.size();
+    if (auto parsed = try_parse_buffered()) {
+      if (*parsed || (buffer_.size() == before && !stalled_)) return false;
+      scratch_.clear();
+      continue;
+    }
+    const std::size_t room = std::min(beast::read_size(buffer_, kReadSize), limit - received);
+    if (room == 0) return false;
+    error_code ec;
+    const std::size_t n = receive_now(tcp().socket(), buffer_.prepare(room), ec);
+    if (ec || n == 0) return false;  // nothing there yet, or closed: the caller closes it
+    buffer_.commit(n);
+    received += n;
+    stalled_ = false;
+  }
+  scratch_.clear();
+  return true;
+}
+
 void Connection::move_wait_tail_to_buffer() {
   if (wait_tail_ == 0) return;
   const auto space = buffer_.prepare(wait_tail_);

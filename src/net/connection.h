@@ -132,6 +132,14 @@ class Connection {
   asio::awaitable<IoResult> start_read(WhileWaiting waiting);
   boost::system::error_code finish_read(const IoResult& result);
 
+  // Completes the response from what is there now, without waiting: parses what is buffered and
+  // receives what the socket holds (plain TCP; call only while no read is pending), discarding
+  // body bytes, until the body ended, `limit` bytes were received or nothing more is there. True
+  // when the body ended (the connection is then reusable() unless a side closes it). For a reader
+  // that let go after the part it needed (a stream's last event before [DONE] and the chunked
+  // terminator): the connection can still go back to the pool.
+  bool complete_now(std::size_t limit);
+
   // Reusable body buffer for streamed pieces.
   std::string& scratch() { return scratch_; }
 

@@ -97,6 +97,10 @@ class HttpBodyReader {
   virtual asio::awaitable<Result<std::string_view>> read_some() = 0;
   // The rest of the body, at most `limit` bytes (kUpstreamError past it).
   virtual asio::awaitable<Result<std::string>> read_all(std::size_t limit) = 0;
+  // Ends the body without waiting when the rest of it is already there (buffered or in the
+  // socket), discarding it: true when the body ended (now or before). No I/O that waits; false is
+  // always a correct answer.
+  virtual bool finish_now() { return false; }
 };
 
 class HttpClient {
