@@ -95,6 +95,31 @@ TEST(GatewayStreaming, ZeroDelayStreamArrivesWhole) {
   EXPECT_NE(raw.find("0\r\n\r\n"), std::string::npos) << "the chunked body was not ended";
 }
 
+// LM Studio's usage chunk completes the answer; [DONE] and the end of the body may come in a later
+// write. The gateway reads them after the client's answer is out, so the next stream reuses the
+// upstream connection instead of opening another.
+TEST(GatewayStreaming, AStreamWhoseDoneComesLaterLeavesItsUpstreamConnectionReusable) {
+  using namespace std::chrono_literals;
+  GatewayUnderTest gw({});
+  Fault f;
+  f.path = "/v1/chat/completions";
+  f.answer = "hi";         // one token: the chunks are the token, the finish, the usage, [DONE]
+  f.gap_after_chunks = 3;  // [DONE] and the end of the body 50 ms after the usage chunk
+  f.gap = 50ms;
+  f.times = 0;
+  gw.fake->script(f);
+  std::size_t after_first = 0;
+  for (int i = 0; i < 3; ++i) {
+    const std::string raw = stream_with_usage(gw);
+    auto chunks = chunks_of(raw);
+    ASSERT_GE(chunks.size(), 3u) << raw << gw.log();
+    EXPECT_EQ(chunks.back(), "[DONE]");
+    EXPECT_EQ(chunks[chunks.size() - 2].at("usage").at("completion_tokens"), 1);
+    if (i == 0) after_first = gw.fake->connections_accepted();
+  }
+  EXPECT_EQ(gw.fake->connections_accepted(), after_first) << gw.log();
+}
+
 TEST(GatewayStreaming, NoTrailingUsageChunkUnlessAsked) {
   GatewayUnderTest gw({});
   TestConnection c(gw.port);

@@ -341,6 +341,10 @@ void OpenAiChatStream::queue_finish() {
 
 asio::awaitable<void> OpenAiChatStream::drain_rest() {
   if (!body_ || body_ended_) co_return;
+  if (body_->finish_now()) {  // the rest is already there: no timer, no wait
+    body_ended_ = true;
+    co_return;
+  }
   using namespace asio::experimental::awaitable_operators;  // NOLINT(google-build-using-namespace)
   asio::steady_timer timer(co_await asio::this_coro::executor, kDrainBudget);
   auto rest = co_await (body_->read_all(kDrainLimit) ||

@@ -143,17 +143,21 @@ constexpr std::size_t kKeptEventBytes = 1024;
 constexpr std::size_t kBatchRoomBytes = 8u << 10;
 
 // The events batched so far, then the encoder's closing events, its terminator last, and the end
-// of the body, in one write. The upstream is let go (`stream` reset: its connection pooled) before
-// that write, so a client's next request finds the connection idle.
+// of the body, in one write. Then the upstream's rest: the Finish may come from its usage chunk,
+// before [DONE] and the chunked terminator; the stream reads them (next() after Finish, bounded by
+// its drain budget) so that the upstream connection goes back to the pool instead of being closed.
+// The client has its whole answer by then, and the session reads this client's next request only
+// after this returns, so that request finds the connection idle.
 asio::awaitable<Result<void>> end_stream(RequestContext& ctx, StreamEncoder& encoder,
                                          const Finish& finish, std::string& events,
                                          std::unique_ptr<ChatStream>& stream) {
   ctx.log.usage = finish.usage;
   encoder.finish_into(finish, events);
-  auto queued = co_await ctx.writer.queue_event(events);
+  auto ended = co_await ctx.writer.queue_event(events);
+  if (ended) ended = co_await ctx.writer.end_event_stream();
+  if (ended) (void)co_await stream->next();  // its end or its failure: either way, let go
   stream.reset();
-  if (!queued) co_return queued;
-  co_return co_await ctx.writer.end_event_stream();
+  co_return ended;
 }
 
 // Forwards the parts of an open stream, up to and including the terminator, and ends the body
