@@ -116,7 +116,7 @@ asio::awaitable<Result<std::optional<StreamPart>>> OpenAiChatStream::next() {
     co_return Error::internal("ChatStream::next() called after the stream failed");
   }
   if (finish_returned_) {
-    co_await drain_rest();
+    if (!rest_read_now()) co_await drain_rest();
     co_return std::optional<StreamPart>{};
   }
   while (!has_pending()) {
@@ -339,12 +339,14 @@ void OpenAiChatStream::queue_finish() {
                             .other_choices = std::move(other_finishes_)});
 }
 
+bool OpenAiChatStream::rest_read_now() {
+  if (!body_ || body_ended_) return true;
+  if (!body_->finish_now()) return false;
+  body_ended_ = true;
+  return true;
+}
+
 asio::awaitable<void> OpenAiChatStream::drain_rest() {
-  if (!body_ || body_ended_) co_return;
-  if (body_->finish_now()) {  // the rest is already there: no timer, no wait
-    body_ended_ = true;
-    co_return;
-  }
   using namespace asio::experimental::awaitable_operators;  // NOLINT(google-build-using-namespace)
   asio::steady_timer timer(co_await asio::this_coro::executor, kDrainBudget);
   auto rest = co_await (body_->read_all(kDrainLimit) ||

@@ -54,6 +54,9 @@ class OpenAiChatStream final : public ChatStream {
  private:
   Result<bool> advance();
   Result<bool> take_piece(Result<std::string_view> piece);
+  // After Finish: the rest of the body ([DONE], the chunked terminator) when it is already there,
+  // read without waiting (true); else drain_rest() waits for it, within kDrainBudget.
+  bool rest_read_now();
   asio::awaitable<void> drain_rest();
   Result<void> drain_parser();
   Result<void> handle_event(std::string_view data);
