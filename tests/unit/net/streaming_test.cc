@@ -185,66 +185,68 @@ TEST(Streaming, DroppingTheReaderMidBodyClosesTheConnection) {
   EXPECT_EQ(client->idle_connections(), 0u);
 }
 
-// A stream's reader lets go after the event it needed (its usage chunk), before [DONE] and the
-// chunked terminator, which the upstream wrote separately: they are already there, so the
-// connection goes back to the pool instead of being closed.
-TEST(Streaming, DroppingTheReaderWhenTheRestHasArrivedPoolsTheConnection) {
+// A stream that ends after its usage event: once the client read that event, the server writes
+// [DONE] and, when `with_end`, the chunked terminator (each a write of its own, as an upstream
+// under load delivers them), then serves plain requests until the client closes.
+struct UsageThenRest {
+  explicit UsageThenRest(bool with_end)
+      : server([this, with_end](ScriptConnection& conn) {
+          if (!conn.read_request()) return;
+          conn.start_chunked();
+          conn.chunk("data: usage\n\n");
+          first_read.wait();
+          conn.chunk("data: [DONE]\n\n");
+          if (with_end) conn.end_chunks();
+          rest_sent.open();
+          echo_target_forever(conn);
+        }) {}
+
+  // Opens the stream, reads the usage event and returns the reader once the rest is in the
+  // client's socket.
+  std::unique_ptr<HttpBodyReader> open_and_read_usage() {
+    auto body = run(ioc, client->open(post("/v1/chat/completions", "{}")));
+    if (!body) ADD_FAILURE() << body.error();
+    if (!body) return nullptr;
+    auto usage = run(ioc, (*body)->read_some());
+    EXPECT_TRUE(usage && *usage == "data: usage\n\n");
+    first_read.open();
+    EXPECT_TRUE(rest_sent.wait());
+    std::this_thread::sleep_for(50ms);  // loopback: the bytes are in the client's socket by now
+    return std::move(*body);
+  }
+
   Gate first_read, rest_sent;
-  TestHttpServer server([&](ScriptConnection& conn) {
-    if (!conn.read_request()) return;
-    conn.start_chunked();
-    conn.chunk("data: usage\n\n");
-    first_read.wait();
-    conn.chunk("data: [DONE]\n\n");
-    conn.end_chunks();
-    rest_sent.open();
-    echo_target_forever(conn);
-  });
+  TestHttpServer server;
   asio::io_context ioc;
-  auto client = make_client(server.url());
-  auto body = run(ioc, client->open(post("/v1/chat/completions", "{}")));
-  ASSERT_TRUE(body) << body.error();
-  auto usage = run(ioc, (*body)->read_some());
-  ASSERT_TRUE(usage) << usage.error();
-  EXPECT_EQ(*usage, "data: usage\n\n");
-  first_read.open();
-  ASSERT_TRUE(rest_sent.wait());
-  std::this_thread::sleep_for(50ms);  // loopback: the bytes are in the client's socket
-  body->reset();
-  EXPECT_EQ(client->idle_connections(), 1u);
-  auto next = run(ioc, client->send(get("/next")));
+  std::unique_ptr<HttpClient> client = make_client(server.url());
+};
+
+// The reader lets go after the event it needed, before [DONE] and the terminator: they are there
+// already, so the connection goes back to the pool instead of being closed.
+TEST(Streaming, DroppingTheReaderWhenTheRestHasArrivedPoolsTheConnection) {
+  UsageThenRest upstream(/*with_end=*/true);
+  auto body = upstream.open_and_read_usage();
+  ASSERT_TRUE(body);
+  body.reset();
+  EXPECT_EQ(upstream.client->idle_connections(), 1u);
+  auto next = run(upstream.ioc, upstream.client->send(get("/next")));
   ASSERT_TRUE(next) << next.error();
   EXPECT_EQ(next->body, "/next");
-  EXPECT_EQ(server.accepted(), 1);
-  EXPECT_EQ(server.client_closes(), 0);
+  EXPECT_EQ(upstream.server.accepted(), 1);
+  EXPECT_EQ(upstream.server.client_closes(), 0);
 }
 
-// Only part of the rest is there (the terminator is not): the reader does not wait for it, the
-// connection is closed.
+// [DONE] is there but the terminator is not: the reader does not wait for it, the connection is
+// closed.
 TEST(Streaming, DroppingTheReaderWithTheEndNotYetSentClosesTheConnection) {
-  Gate first_read, more_sent;
-  TestHttpServer server([&](ScriptConnection& conn) {
-    if (!conn.read_request()) return;
-    conn.start_chunked();
-    conn.chunk("data: usage\n\n");
-    first_read.wait();
-    conn.chunk("data: [DONE]\n\n");
-    more_sent.open();
-    conn.wait_client_close();
-  });
-  asio::io_context ioc;
-  auto client = make_client(server.url());
-  auto body = run(ioc, client->open(get("/")));
-  ASSERT_TRUE(body) << body.error();
-  ASSERT_TRUE(run(ioc, (*body)->read_some()));
-  first_read.open();
-  ASSERT_TRUE(more_sent.wait());
-  std::this_thread::sleep_for(50ms);
+  UsageThenRest upstream(/*with_end=*/false);
+  auto body = upstream.open_and_read_usage();
+  ASSERT_TRUE(body);
   const auto started = std::chrono::steady_clock::now();
-  body->reset();
+  body.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 500ms);  // no wait for the end
-  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
-  EXPECT_EQ(client->idle_connections(), 0u);
+  EXPECT_TRUE(eventually([&] { return upstream.server.client_closes() == 1; }, 1s));
+  EXPECT_EQ(upstream.client->idle_connections(), 0u);
 }
 
 TEST(Streaming, ReadAllAndEmptyBodies) {
