@@ -46,6 +46,11 @@ StepDeadline PooledBodyReader::next_read_deadline() const {
                        Clock::now());
 }
 
+StepDeadline PooledBodyReader::awaited_read_deadline() const {
+  return step_deadline_at(deadlines_, DeadlineStep::kIdle, runner_->options().idle_timeout,
+                          connection_->deadline());
+}
+
 Error PooledBodyReader::fail(Error error) {
   connection_.reset();
   error_ = error;
@@ -58,39 +63,73 @@ void PooledBodyReader::finish() {
 }
 
 asio::awaitable<Result<std::string_view>> PooledBodyReader::read_some() {
-  if (error_) co_return *error_;
-  if (!connection_) co_return std::string_view();
-  std::exception_ptr exception;
+  const asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+  bool decided = read_buffered(is_cancelled(state));
+  while (!decided) {
+    const ReadResult io = co_await read();
+    decided = take_read(io, is_cancelled(state));
+  }
+  co_return piece();
+}
+
+bool PooledBodyReader::read_buffered(bool cancelled) {
+  if (error_ || !connection_) return true;
+  connection_->scratch().clear();
+  connection_->parser().set_sink(&connection_->scratch());
+  return parse_piece(cancelled);
+}
+
+// Not a coroutine: the connection's socket operation. A streamed body may idle for minutes: no
+// read buffer is held meanwhile.
+asio::awaitable<PooledBodyReader::ReadResult> PooledBodyReader::read() {
+  return connection_->start_read(Connection::WhileWaiting::kReleaseBuffer);
+}
+
+bool PooledBodyReader::take_read(const ReadResult& io, bool cancelled) {
+  try {
+    if (const auto ec = connection_->finish_read(io)) {
+      fail(runner_->read_error(ec, awaited_read_deadline(), connection_->parser(), limit_setting_));
+      return true;
+    }
+  } catch (...) {
+    fail(runner_->exception_error(std::current_exception()));
+    return true;
+  }
+  return parse_piece(cancelled);
+}
+
+Result<std::string_view> PooledBodyReader::piece() const {
+  if (error_) return *error_;
+  if (!connection_) return std::string_view();  // the end
+  return std::string_view(connection_->scratch());
+}
+
+bool PooledBodyReader::parse_piece(bool cancelled) {
   try {
     ResponseParser& parser = connection_->parser();
-    std::string& piece = connection_->scratch();
-    piece.clear();
-    parser.set_sink(&piece);
-    // A read may only carry chunk framing; keep reading until body bytes or the end arrive.
+    const std::string& piece = connection_->scratch();
+    // A read may only carry chunk framing: go on until body bytes or the end arrive.
     while (piece.empty() && !parser.is_done()) {
-      if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
-        co_return fail(runner_->errors().cancelled());
+      if (cancelled) {
+        fail(runner_->errors().cancelled());
+        return true;
       }
-      const StepDeadline deadline = next_read_deadline();
-      connection_->expires_at(deadline.at);
-      // A streamed body may idle for minutes: no read buffer is held meanwhile. The read is
-      // awaited in this frame (start_read / finish_read), not in a read_some() frame.
-      boost::system::error_code ec;
-      if (auto parsed = connection_->try_parse_buffered()) {
-        ec = *parsed;
-      } else {
-        ec = connection_->finish_read(
-            co_await connection_->start_read(Connection::WhileWaiting::kReleaseBuffer));
+      auto parsed = connection_->try_parse_buffered();
+      if (!parsed) {
+        connection_->expires_at(next_read_deadline().at);
+        return false;
       }
-      if (ec) co_return fail(runner_->read_error(ec, deadline, parser, limit_setting_));
+      if (*parsed) {
+        fail(runner_->read_error(*parsed, next_read_deadline(), parser, limit_setting_));
+        return true;
+      }
     }
-    if (!piece.empty()) co_return std::string_view(piece);
-    finish();
-    co_return std::string_view();
+    if (piece.empty()) finish();  // the end: piece() reports it once the connection is let go
+    return true;
   } catch (...) {
-    exception = std::current_exception();
+    fail(runner_->exception_error(std::current_exception()));
+    return true;
   }
-  co_return fail(runner_->exception_error(exception));
 }
 
 std::optional<Result<std::string>> PooledBodyReader::read_buffered(std::size_t limit,

@@ -39,6 +39,10 @@ class PooledBodyReader final : public HttpBodyReader {
   int status() const override { return status_; }
   std::string_view content_type() const override { return content_type_; }
   asio::awaitable<Result<std::string_view>> read_some() override;
+  bool read_buffered(bool cancelled) override;
+  asio::awaitable<ReadResult> read() override;
+  bool take_read(const ReadResult& io, bool cancelled) override;
+  Result<std::string_view> piece() const override;
   asio::awaitable<Result<std::string>> read_all(std::size_t limit) override;
   // At most 64 KiB of the rest; the connection is pooled when the body ended.
   bool finish_now() override;
@@ -62,6 +66,12 @@ class PooledBodyReader final : public HttpBodyReader {
  private:
   // The deadline of the next body read (idle_timeout, capped by the total deadline).
   StepDeadline next_read_deadline() const;
+  // The deadline of the read parse_piece() set on the connection.
+  StepDeadline awaited_read_deadline() const;
+  // read_buffered() and take_read() go on here: parses what is buffered into the piece until it
+  // holds body bytes or the body ended (true, also on failure); false when that needs a read (its
+  // deadline is then set).
+  bool parse_piece(bool cancelled);
   // Records the error (returned by every later call) and closes the connection.
   Error fail(Error error);
   // Body complete: back to the pool when reusable, otherwise closed.

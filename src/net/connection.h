@@ -79,6 +79,7 @@ class Connection {
 
   // The deadline of the next operations (until changed).
   void expires_at(Clock::time_point deadline);
+  Clock::time_point deadline() const { return deadline_; }
   void expires_never();
   // The error of a write() that just completed: beast::error::timeout when the deadline closed
   // the socket under it, else `ec`.

@@ -78,6 +78,12 @@ StepDeadline step_deadline(const ExchangeDeadlines& d, DeadlineStep step,
   return {d.total, d.total_step, d.total_budget};
 }
 
+StepDeadline step_deadline_at(const ExchangeDeadlines& d, DeadlineStep step,
+                              std::chrono::milliseconds budget, Clock::time_point at) {
+  if (at == d.total) return {d.total, d.total_step, d.total_budget};
+  return {at, step, clamp_budget(budget)};
+}
+
 ExchangeRunner::ExchangeRunner(const Origin& origin, const HttpOptions& options,
                                const UpstreamIdentity& identity, ConnectionPool& pool)
     : origin_(&origin),

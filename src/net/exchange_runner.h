@@ -47,6 +47,10 @@ struct StepDeadline {
 // min(now + budget, total), reported as the step when its own budget is the tighter one.
 StepDeadline step_deadline(const ExchangeDeadlines& d, DeadlineStep step,
                            std::chrono::milliseconds budget, Clock::time_point now);
+// The StepDeadline whose `at` step_deadline(d, step, budget, now) gave, from `at` alone (for a
+// caller that kept only the time).
+StepDeadline step_deadline_at(const ExchangeDeadlines& d, DeadlineStep step,
+                              std::chrono::milliseconds budget, Clock::time_point at);
 
 class ExchangeRunner {
  public:

@@ -41,11 +41,14 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <boost/system/error_code.hpp>
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -95,6 +98,24 @@ class HttpBodyReader {
   virtual std::string_view content_type() const = 0;
   // Next piece of the body; an empty view at the end. The view is valid until the next call.
   virtual asio::awaitable<Result<std::string_view>> read_some() = 0;
+  // read_some() in steps, for a caller that awaits the socket read in its own coroutine frame (a
+  // stream reads a piece per event: one coroutine frame less each time). read_buffered() and
+  // take_read() return true once the piece is decided, and piece() then gives what read_some()
+  // would (a piece, the end as an empty view, or the error); false when a read must be awaited
+  // next. `cancelled` is the caller's cancellation state: with a read still needed, the piece is
+  // then kCancelled.
+  //   auto state = co_await asio::this_coro::cancellation_state;
+  //   bool decided = body.read_buffered(is_cancelled(state));
+  //   while (!decided) {
+  //     const auto io = co_await body.read();  // the socket operation itself: await it at once
+  //     decided = body.take_read(io, is_cancelled(state));
+  //   }
+  //   Result<std::string_view> piece = body.piece();
+  using ReadResult = std::tuple<boost::system::error_code, std::size_t>;
+  virtual bool read_buffered(bool cancelled) = 0;
+  virtual asio::awaitable<ReadResult> read() = 0;
+  virtual bool take_read(const ReadResult& io, bool cancelled) = 0;
+  virtual Result<std::string_view> piece() const = 0;
   // The rest of the body, at most `limit` bytes (kUpstreamError past it).
   virtual asio::awaitable<Result<std::string>> read_all(std::size_t limit) = 0;
   // Ends the body without waiting when the rest of it is already there (buffered or in the

@@ -19,6 +19,7 @@
 
 #include <roci/core/error.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <optional>
@@ -46,6 +47,11 @@ class SseParser {
   Result<std::optional<std::string_view>> next_data();
   // Declares the end of input; a pending event with data is then returned by next_event().
   void finish();
+  // False when next_event() / next_data() would answer "more bytes needed" at once: no byte was
+  // fed since a call found no event. A caller polling for events skips the calls then.
+  bool may_have_event() const {
+    return failed_ || finished_ || std::max(scan_, pos_) < buffer_.size();
+  }
   // Bytes fed but not yet consumed into returned events.
   std::size_t buffered_bytes() const;
 

@@ -1,5 +1,6 @@
 #include "providers/openai_compatible/openai_chat_stream.h"
 
+#include "net/coro_util.h"
 #include "openai_wire/fast_path_decode.h"
 #include "openai_wire/upstream_codec.h"
 
@@ -121,7 +122,17 @@ asio::awaitable<Result<std::optional<StreamPart>>> OpenAiChatStream::next() {
   }
   while (!has_pending()) {
     auto advanced = advance();
-    if (advanced && !*advanced) advanced = take_piece(co_await body_->read_some());
+    if (advanced && !*advanced) {
+      // The body's next piece, its socket read awaited in this frame (not a read_some() frame
+      // per event).
+      const asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+      bool decided = body_->read_buffered(net::is_cancelled(state));
+      while (!decided) {
+        const auto io = co_await body_->read();
+        decided = body_->take_read(io, net::is_cancelled(state));
+      }
+      advanced = take_piece(body_->piece());
+    }
     if (!advanced) co_return fail(advanced.error());
   }
   co_return take_pending();
@@ -223,7 +234,7 @@ Result<bool> OpenAiChatStream::take_piece(Result<std::string_view> piece) {
 // burst's parts are decoded one at a time as they are taken, not all held at once (each holds its
 // text on the heap).
 Result<void> OpenAiChatStream::drain_parser() {
-  while (!finish_queued_ && !has_pending()) {
+  while (!finish_queued_ && !has_pending() && parser_.may_have_event()) {
     auto data = parser_.next_data();
     if (!data) return data.error();
     if (!*data) return {};

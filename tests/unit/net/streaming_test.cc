@@ -120,6 +120,70 @@ TEST(Streaming, ABodyTrickledOneByteAtATimeArrivesWhole) {
   EXPECT_EQ(client->idle_connections(), 1u);
 }
 
+// The body read with read_some()'s steps (read_buffered, read, take_read, piece), as a stream that
+// awaits the socket read in its own frame does: bytes trickled one at a time (reads that bring
+// only chunk framing are read on), the end, and the connection pooled.
+asio::awaitable<Result<std::string>> read_by_steps(HttpBodyReader& body) {
+  std::string all;
+  while (true) {
+    bool decided = body.read_buffered(false);
+    while (!decided) {
+      const auto io = co_await body.read();
+      decided = body.take_read(io, false);
+    }
+    auto piece = body.piece();
+    if (!piece) co_return piece.error();
+    if (piece->empty()) co_return all;
+    all += *piece;
+  }
+}
+
+TEST(Streaming, TheStepsOfReadSomeDeliverATrickledBodyWhole) {
+  TestHttpServer server([&](ScriptConnection& conn) {
+    if (!conn.read_request()) return;
+    conn.write(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n6\r\ndata: \r\n");
+    conn.trickle("6\r\nslow\n\n\r\n0\r\n\r\n", 2ms);
+    echo_target_forever(conn);
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto body = run(ioc, client->open(get("/")));
+  ASSERT_TRUE(body) << body.error();
+  auto all = run(ioc, read_by_steps(**body));
+  ASSERT_TRUE(all) << all.error();
+  EXPECT_EQ(*all, "data: slow\n\n");
+  EXPECT_EQ(client->idle_connections(), 1u);
+  auto again = (*body)->piece();  // after the end: the end again
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty());
+}
+
+// A read still needed while the caller is cancelled: kCancelled, the connection closed, and every
+// later call says so again.
+TEST(Streaming, TheStepsOfReadSomeHonourTheCallersCancellation) {
+  TestHttpServer server([&](ScriptConnection& conn) {
+    if (!conn.read_request()) return;
+    conn.start_chunked();
+    conn.chunk("data: first\n\n");
+    conn.wait_client_close();
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto body = run(ioc, client->open(get("/")));
+  ASSERT_TRUE(body) << body.error();
+  ASSERT_TRUE(run(ioc, (*body)->read_some()));
+  EXPECT_TRUE((*body)->read_buffered(true));  // decided: no read is started
+  auto cancelled = (*body)->piece();
+  ASSERT_FALSE(cancelled);
+  EXPECT_EQ(cancelled.error().kind, ErrorKind::kCancelled);
+  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 1s));
+  EXPECT_TRUE((*body)->read_buffered(false));
+  EXPECT_EQ((*body)->piece().error().kind, ErrorKind::kCancelled);
+  EXPECT_EQ(client->idle_connections(), 0u);
+}
+
 // An event larger than the wait buffer, and then a burst of events in one write, each after a
 // wait: what the full wait buffer could not take is read on at once, and nothing is lost.
 TEST(Streaming, EventsLargerThanTheWaitBufferArriveWhole) {

@@ -85,6 +85,34 @@ TEST(SseParserTest, CrAtTheEndOfOneFeedAndLfAtTheStartOfTheNextAreOneLineEnd) {
   EXPECT_EQ(datas(out), (std::vector<std::string>{"x\ny"}));
 }
 
+// may_have_event() is false exactly when a call would need more bytes: after a call that found
+// none, until more is fed (a CR left at the end of a feed included), or the input ends.
+TEST(SseParserTest, MayHaveEventIsFalseOnlyWhenACallWouldNeedMoreBytes) {
+  SseParser parser;
+  EXPECT_FALSE(parser.may_have_event());
+  parser.feed("data: a\n\ndata: b\r");
+  EXPECT_TRUE(parser.may_have_event());
+  auto first = parser.next_data();
+  ASSERT_TRUE(first && *first);
+  EXPECT_EQ(**first, "a");
+  EXPECT_TRUE(parser.may_have_event());  // the rest is not looked at yet
+  auto none = parser.next_data();
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+  EXPECT_FALSE(parser.may_have_event());
+  parser.feed("\n");
+  EXPECT_TRUE(parser.may_have_event());
+  none = parser.next_data();
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+  EXPECT_FALSE(parser.may_have_event());
+  parser.finish();
+  EXPECT_TRUE(parser.may_have_event());
+  auto last = parser.next_data();
+  ASSERT_TRUE(last && *last);
+  EXPECT_EQ(**last, "b");
+}
+
 TEST(SseParserTest, JoinsMultiLineDataWithNewlines) {
   auto out = parse_whole("data: {\"a\":\ndata: 1}\n\n");
   ASSERT_EQ(out.events.size(), 1u);
