@@ -21,8 +21,8 @@ namespace {
 class ChatStreamEncoder final : public StreamEncoder {
  public:
   ChatStreamEncoder(const AnswerMeta& meta, bool include_usage)
-      : chunks_(meta.id.empty() ? openai_wire::new_completion_id() : std::string(meta.id),
-                std::string(meta.model), meta.created),
+      : chunks_(meta.id.empty() ? std::string_view(openai_wire::new_completion_id()) : meta.id,
+                meta.model, meta.created),
         include_usage_(include_usage) {}
 
   std::string encode(const StreamPart& part) override { return chunks_.encode(part); }

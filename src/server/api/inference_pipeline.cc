@@ -177,14 +177,18 @@ asio::awaitable<Result<void>> pump_events(RequestContext& ctx, std::unique_ptr<C
   std::string events;  // encoded, not yet handed to the writer
   while (true) {
     // The next part: taken at once when it is already decoded (no coroutine, no upstream wait),
-    // else awaited after what is encoded was written (send_event completes when the kernel took
+    // else awaited after what is encoded was written (the write completes when the kernel took
     // the bytes: the next upstream read starts only then).
     std::optional<StreamPart> part = stream->next_ready();
     if (!part) {
       // A stream without next_ready() may still be ready(): then the events stay batched.
       if (!events.empty() && !stream->ready()) {
-        auto sent = co_await ctx.writer.send_event(events);
-        if (!sent) co_return sent;
+        // Without a write coroutine when the socket takes the events at once (the usual case).
+        if (auto sent = ctx.writer.send_event_now(events); !sent) {
+          if (auto flushed = co_await ctx.writer.flush(); !flushed) co_return flushed;
+        } else if (!*sent) {
+          co_return std::move(*sent);
+        }
         events.clear();
         if (events.capacity() > kKeptEventBytes) std::string().swap(events);
       }

@@ -184,6 +184,23 @@ asio::awaitable<Result<void>> Http1ResponseWriter::send_event(std::string_view e
   return write_pending();
 }
 
+std::optional<Result<void>> Http1ResponseWriter::send_event_now(std::string_view event) {
+  if (auto refused = stream_refusal()) return Result<void>(std::move(*refused));
+  if (!event.empty()) append_event(event);  // an empty chunk would end the body
+  std::string& out = conn_.pending_output;
+  if (out.empty()) return Result<void>{};
+  boost::system::error_code ec;
+  const std::size_t n = net::send_now(conn_.socket, buf(out), ec);
+  if (!ec && n < out.size()) {
+    out.erase(0, n);  // the rest waits for flush()'s write
+    bytes_out_ += n;
+    return std::nullopt;
+  }
+  out.clear();
+  if (out.capacity() > kMaxQueuedEventBytes) std::string().swap(out);  // a burst's: let go
+  return written(ec, n);
+}
+
 asio::awaitable<Result<void>> Http1ResponseWriter::queue_event(std::string_view event) {
   if (auto refused = stream_refusal()) return completed(std::move(*refused));
   if (!event.empty()) append_event(event);

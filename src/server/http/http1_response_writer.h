@@ -67,6 +67,7 @@ class Http1ResponseWriter final : public ResponseWriter {
                                      Headers extra) override;
   asio::awaitable<Result<void>> start_event_stream(Headers extra) override;
   asio::awaitable<Result<void>> send_event(std::string_view event) override;
+  std::optional<Result<void>> send_event_now(std::string_view event) override;
   asio::awaitable<Result<void>> queue_event(std::string_view event) override;
   asio::awaitable<Result<void>> flush() override;
   asio::awaitable<Result<void>> end_event_stream() override;

@@ -84,6 +84,11 @@ class ResponseWriter {
   // One complete SSE event ("data: ...\n\n"), written at once together with whatever was queued
   // before it: one socket write. Backpressure: completes only when the kernel accepted the bytes.
   virtual asio::awaitable<Result<void>> send_event(std::string_view event) = 0;
+  // send_event() without a coroutine frame, for a caller that writes many events (the event pump):
+  // the write's result when the socket took everything at once; nullopt when part of it must wait
+  // (the event is then queued, and co_await flush() writes the rest, with the same result
+  // send_event() would have had).
+  virtual std::optional<Result<void>> send_event_now(std::string_view event) = 0;
   // Queues an event for the next write, for a caller that already holds the next event (it
   // arrived in the same upstream read): events that arrived together leave in one write, and no
   // event waits for one that has not arrived. Writes at once past a bound (64 KiB queued).

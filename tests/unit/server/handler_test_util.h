@@ -76,6 +76,11 @@ class FakeWriter final : public ResponseWriter {
     write_queued();
     co_return Result<void>{};
   }
+  std::optional<Result<void>> send_event_now(std::string_view event) override {
+    if (!accept(event)) return Error::cancelled();
+    write_queued();
+    return Result<void>{};
+  }
   asio::awaitable<Result<void>> queue_event(std::string_view event) override {
     if (!accept(event)) co_return Error::cancelled();
     co_return Result<void>{};

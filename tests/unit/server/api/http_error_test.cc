@@ -128,6 +128,10 @@ class RecordingWriter final : public ResponseWriter {
     events.emplace_back(e);
     co_return Result<void>{};
   }
+  std::optional<Result<void>> send_event_now(std::string_view e) override {
+    events.emplace_back(e);
+    return Result<void>{};
+  }
   asio::awaitable<Result<void>> end_event_stream() override {
     ended = true;
     co_return Result<void>{};

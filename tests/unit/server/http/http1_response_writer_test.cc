@@ -265,6 +265,41 @@ TEST_F(Http1ResponseWriterTest, WhatTheSocketDoesNotTakeAtOnceFollowsInOrder) {
   EXPECT_EQ(node_.deadline, SessionNode::kNever);  // armed while the rest waited, then disarmed
 }
 
+// send_event_now: the event (with the pending head) written at once when the socket takes it;
+// when it does not, nullopt with the rest pending, and flush() writes that rest in order.
+TEST_F(Http1ResponseWriterTest, SendEventNowWritesAtOnceOrLeavesTheRestToFlush) {
+  request();
+  auto w = writer();
+  ASSERT_TRUE(run(w.start_event_stream({})));
+  auto sent = w.send_event_now("data: 1\n\n");
+  ASSERT_TRUE(sent.has_value());
+  ASSERT_TRUE(*sent);
+  EXPECT_TRUE(pending_.empty());
+  std::string text = received();
+  EXPECT_TRUE(text.ends_with("\r\n\r\n9\r\ndata: 1\n\n\r\n")) << text;
+
+  const std::string event = "data: " + std::string(8 << 20, 'x') + "\n\n";  // past the buffers
+  EXPECT_FALSE(w.send_event_now(event).has_value());
+  EXPECT_FALSE(pending_.empty());
+  const timeval five_seconds{5, 0};
+  setsockopt(client_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
+  std::thread reader([&] {
+    char buf[65536];
+    boost::system::error_code ec;
+    while (!ec && !text.ends_with("\n\n\r\n0\r\n\r\n")) {
+      text.append(buf, client_.read_some(asio::buffer(buf), ec));
+    }
+  });
+  EXPECT_TRUE(run(w.flush()));
+  EXPECT_TRUE(pending_.empty());
+  EXPECT_TRUE(run(w.end_event_stream()));
+  reader.join();
+  char size_line[16];
+  std::snprintf(size_line, sizeof size_line, "%zx\r\n", event.size());
+  EXPECT_TRUE(text.ends_with("\r\n" + std::string(size_line) + event + "\r\n0\r\n\r\n"));
+  EXPECT_EQ(w.bytes_out(), text.size());
+}
+
 TEST_F(Http1ResponseWriterTest, Http10EventStreamIsUnframedAndEndsTheConnection) {
   request(10, "keep-alive");
   auto w = writer();
@@ -283,6 +318,7 @@ TEST_F(Http1ResponseWriterTest, StreamCallsNeedAnOpenStream) {
   request();
   auto w = writer();
   EXPECT_EQ(run(w.send_event("x")).error().kind, ErrorKind::kInternal);
+  EXPECT_EQ(w.send_event_now("x")->error().kind, ErrorKind::kInternal);
   EXPECT_EQ(run(w.flush()).error().kind, ErrorKind::kInternal);
   EXPECT_EQ(run(w.end_event_stream()).error().kind, ErrorKind::kInternal);
   ASSERT_TRUE(run(w.send(200, "text/plain", "done", {})));
