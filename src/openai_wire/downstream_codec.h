@@ -74,7 +74,7 @@ std::string encode_chat_completion(const GenerationResult& result, std::string_v
 // `choices: []` chunk sent when the client asked for stream_options.include_usage.
 class ChunkEncoder {
  public:
-  ChunkEncoder(std::string id, std::string model, std::int64_t created);
+  ChunkEncoder(std::string_view id, std::string_view model, std::int64_t created);
   std::string encode(const StreamPart& part);  // TextDelta/ReasoningDelta/ToolCallDelta/Finish
   // The same event, appended to `out` (a caller batching events reuses one buffer).
   void encode_into(const StreamPart& part, std::string& out);

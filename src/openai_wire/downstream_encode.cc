@@ -180,16 +180,18 @@ bool ChunkEncoder::take_other_role(int choice) {
   return true;
 }
 
-ChunkEncoder::ChunkEncoder(std::string id, std::string model, std::int64_t created) {
-  std::string object;
-  JsonWriter w(object);
+ChunkEncoder::ChunkEncoder(std::string_view id, std::string_view model, std::int64_t created) {
+  // Room for the members as written (escapes beyond the eighth byte grow it once).
+  head_.reserve(64 + id.size() + model.size() + (id.size() + model.size()) / 8);
+  JsonWriter w(head_);
   w.begin_object();
   w.key("id"_js).string(id);
   w.key("object"_js).string("chat.completion.chunk"_js);
   w.key("created"_js).integer(created);
   w.key("model"_js).string(model);
   w.end_object();
-  head_ = object.substr(1, object.size() - 2);  // the members, without the braces
+  head_.pop_back();  // the members, without the braces
+  head_.erase(0, 1);
 
   // A plain delta's bytes around its text, cut from what the general path writes for an empty
   // text: the fast path writes exactly what the general one would. The last `"content":""` is the
