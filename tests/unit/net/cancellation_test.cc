@@ -37,6 +37,30 @@ void stream_one_chunk_then_stall(ScriptConnection& conn) {
   conn.wait_client_close();
 }
 
+// A streamed body waiting in the middle: open() against stream_one_chunk_then_stall's server and,
+// with `read_first`, its first piece read. `body` is null when either failed (reported).
+struct BodyInTheMiddle {
+  explicit BodyInTheMiddle(bool read_first = true) {
+    auto opened = run(ioc, client->open(get("/")));
+    if (!opened) {
+      ADD_FAILURE() << opened.error();
+      return;
+    }
+    if (read_first) {
+      if (auto first = run(ioc, (*opened)->read_some()); !first) {
+        ADD_FAILURE() << first.error();
+        return;
+      }
+    }
+    body = std::move(*opened);
+  }
+
+  TestHttpServer server{stream_one_chunk_then_stall};
+  asio::io_context ioc;
+  std::unique_ptr<HttpClient> client = make_client(server.url());
+  std::unique_ptr<HttpBodyReader> body;
+};
+
 asio::awaitable<bool> send_racing_timer(HttpClient* client, HttpRequest request, Ms after) {
   asio::steady_timer timer(co_await asio::this_coro::executor, after);
   auto winner =
@@ -81,21 +105,32 @@ TEST(Cancellation, OpenWhileWaitingForHeaders) {
 }
 
 TEST(Cancellation, ReadSomeInTheMiddleOfABody) {
-  TestHttpServer server(stream_one_chunk_then_stall);
-  asio::io_context ioc;
-  auto client = make_client(server.url());
-  auto body = run(ioc, client->open(post("/v1/chat/completions", "{}")));
-  ASSERT_TRUE(body) << body.error();
-  ASSERT_TRUE(run(ioc, (*body)->read_some()));
+  BodyInTheMiddle m;
+  ASSERT_TRUE(m.body);
   const auto start = Clock::now();
-  auto got = run_cancelled_after(ioc, (*body)->read_some(), 50ms);
+  auto got = run_cancelled_after(m.ioc, m.body->read_some(), 50ms);
   EXPECT_LT(Clock::now() - start, 500ms);
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().kind, ErrorKind::kCancelled);
-  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
-  auto after = run(ioc, (*body)->read_some());
+  EXPECT_TRUE(eventually([&] { return m.server.client_closes() == 1; }, 100ms));
+  auto after = run(m.ioc, m.body->read_some());
   ASSERT_FALSE(after);
   EXPECT_EQ(after.error().kind, ErrorKind::kCancelled);
+}
+
+// read_some()'s steps with the caller cancelled and a read still needed: kCancelled at once (no
+// read started), the connection closed, and every later step says so again.
+TEST(Cancellation, ReadSomeStepsWhenTheCallerIsCancelled) {
+  BodyInTheMiddle m;
+  ASSERT_TRUE(m.body);
+  EXPECT_TRUE(m.body->read_buffered(true));  // decided: no read is started
+  auto cancelled = m.body->piece();
+  ASSERT_FALSE(cancelled);
+  EXPECT_EQ(cancelled.error().kind, ErrorKind::kCancelled);
+  EXPECT_TRUE(eventually([&] { return m.server.client_closes() == 1; }, 1s));
+  EXPECT_TRUE(m.body->read_buffered(false));
+  EXPECT_EQ(m.body->piece().error().kind, ErrorKind::kCancelled);
+  EXPECT_EQ(m.client->idle_connections(), 0u);
 }
 
 asio::awaitable<bool> read_racing_timer(HttpBodyReader* body, Ms after) {
@@ -105,26 +140,19 @@ asio::awaitable<bool> read_racing_timer(HttpBodyReader* body, Ms after) {
 }
 
 TEST(Cancellation, ReadSomeLosingARaceAgainstATimer) {
-  TestHttpServer server(stream_one_chunk_then_stall);
-  asio::io_context ioc;
-  auto client = make_client(server.url());
-  auto body = run(ioc, client->open(get("/")));
-  ASSERT_TRUE(body) << body.error();
-  ASSERT_TRUE(run(ioc, (*body)->read_some()));
-  EXPECT_TRUE(run(ioc, read_racing_timer(body->get(), 30ms)));
-  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
+  BodyInTheMiddle m;
+  ASSERT_TRUE(m.body);
+  EXPECT_TRUE(run(m.ioc, read_racing_timer(m.body.get(), 30ms)));
+  EXPECT_TRUE(eventually([&] { return m.server.client_closes() == 1; }, 100ms));
 }
 
 TEST(Cancellation, ReadAllInTheMiddleOfABody) {
-  TestHttpServer server(stream_one_chunk_then_stall);
-  asio::io_context ioc;
-  auto client = make_client(server.url());
-  auto body = run(ioc, client->open(get("/")));
-  ASSERT_TRUE(body) << body.error();
-  auto got = run_cancelled_after(ioc, (*body)->read_all(1 << 20), 50ms);
+  BodyInTheMiddle m(/*read_first=*/false);
+  ASSERT_TRUE(m.body);
+  auto got = run_cancelled_after(m.ioc, m.body->read_all(1 << 20), 50ms);
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().kind, ErrorKind::kCancelled);
-  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
+  EXPECT_TRUE(eventually([&] { return m.server.client_closes() == 1; }, 100ms));
 }
 
 TEST(Cancellation, WhileConnecting) {

@@ -160,30 +160,6 @@ TEST(Streaming, TheStepsOfReadSomeDeliverATrickledBodyWhole) {
   EXPECT_TRUE(again->empty());
 }
 
-// A read still needed while the caller is cancelled: kCancelled, the connection closed, and every
-// later call says so again.
-TEST(Streaming, TheStepsOfReadSomeHonourTheCallersCancellation) {
-  TestHttpServer server([&](ScriptConnection& conn) {
-    if (!conn.read_request()) return;
-    conn.start_chunked();
-    conn.chunk("data: first\n\n");
-    conn.wait_client_close();
-  });
-  asio::io_context ioc;
-  auto client = make_client(server.url());
-  auto body = run(ioc, client->open(get("/")));
-  ASSERT_TRUE(body) << body.error();
-  ASSERT_TRUE(run(ioc, (*body)->read_some()));
-  EXPECT_TRUE((*body)->read_buffered(true));  // decided: no read is started
-  auto cancelled = (*body)->piece();
-  ASSERT_FALSE(cancelled);
-  EXPECT_EQ(cancelled.error().kind, ErrorKind::kCancelled);
-  EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 1s));
-  EXPECT_TRUE((*body)->read_buffered(false));
-  EXPECT_EQ((*body)->piece().error().kind, ErrorKind::kCancelled);
-  EXPECT_EQ(client->idle_connections(), 0u);
-}
-
 // An event larger than the wait buffer, and then a burst of events in one write, each after a
 // wait: what the full wait buffer could not take is read on at once, and nothing is lost.
 TEST(Streaming, EventsLargerThanTheWaitBufferArriveWhole) {
