@@ -62,16 +62,6 @@ void PooledBodyReader::finish() {
   if (connection->reusable()) runner_->pool().checkin(std::move(connection), Clock::now());
 }
 
-asio::awaitable<Result<std::string_view>> PooledBodyReader::read_some() {
-  const asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
-  bool decided = read_buffered(is_cancelled(state));
-  while (!decided) {
-    const ReadResult io = co_await read();
-    decided = take_read(io, is_cancelled(state));
-  }
-  co_return piece();
-}
-
 bool PooledBodyReader::read_buffered(bool cancelled) {
   if (error_ || !connection_) return true;
   connection_->scratch().clear();

@@ -38,7 +38,6 @@ class PooledBodyReader final : public HttpBodyReader {
 
   int status() const override { return status_; }
   std::string_view content_type() const override { return content_type_; }
-  asio::awaitable<Result<std::string_view>> read_some() override;
   bool read_buffered(bool cancelled) override;
   asio::awaitable<ReadResult> read() override;
   bool take_read(const ReadResult& io, bool cancelled) override;

@@ -22,6 +22,16 @@ HttpClient::~HttpClient() = default;
 
 std::size_t HttpClient::idle_connections() const { return pool_->idle(); }
 
+asio::awaitable<Result<std::string_view>> HttpBodyReader::read_some() {
+  const asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+  bool decided = read_buffered(is_cancelled(state));
+  while (!decided) {
+    const ReadResult io = co_await read();
+    decided = take_read(io, is_cancelled(state));
+  }
+  co_return piece();
+}
+
 asio::awaitable<Result<HttpResponse>> HttpClient::send(HttpRequest request) {
   std::exception_ptr exception;
   try {

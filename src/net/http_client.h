@@ -97,7 +97,8 @@ class HttpBodyReader {
   virtual int status() const = 0;
   virtual std::string_view content_type() const = 0;
   // Next piece of the body; an empty view at the end. The view is valid until the next call.
-  virtual asio::awaitable<Result<std::string_view>> read_some() = 0;
+  // Written with the steps below, for every reader.
+  asio::awaitable<Result<std::string_view>> read_some();
   // read_some() in steps, for a caller that awaits the socket read in its own coroutine frame (a
   // stream reads a piece per event: one coroutine frame less each time). read_buffered() and
   // take_read() return true once the piece is decided, and piece() then gives what read_some()

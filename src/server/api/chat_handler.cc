@@ -20,6 +20,7 @@ namespace {
 
 class ChatStreamEncoder final : public StreamEncoder {
  public:
+  // A new id is a temporary: the encoder copies it into its chunk head before it goes.
   ChatStreamEncoder(const AnswerMeta& meta, bool include_usage)
       : chunks_(meta.id.empty() ? std::string_view(openai_wire::new_completion_id()) : meta.id,
                 meta.model, meta.created),
