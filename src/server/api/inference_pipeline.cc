@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <variant>
 
@@ -66,17 +67,18 @@ asio::awaitable<Result<GenerationResult>> generate(Prepared& prepared) {
   return prepared.admitted.resolved.provider->generate(std::move(prepared.request));
 }
 
-asio::awaitable<void> send_answer(RequestContext& ctx, std::string body, Headers headers) {
-  auto sent =
-      co_await ctx.writer.send(200, "application/json", std::move(body), std::move(headers));
+// The rest of an answer the socket did not take at once.
+asio::awaitable<void> finish_send(RequestContext& ctx) {
+  auto sent = co_await ctx.writer.flush();
   if (!sent) co_await fail(ctx, sent.error());
 }
 
 // What follows the upstream's answer: the failure answered, or the answer checked, rendered and
-// sent. Not a coroutine: it returns the one that is left.
-asio::awaitable<void> finish_once(RequestContext& ctx, Dialect& dialect,
-                                  const ResolvedModel& resolved, Result<GenerationResult>& result,
-                                  bool cancelled) {
+// sent. Not a coroutine: nullopt when the answer left at once (the usual case), else the
+// coroutine that is left (a failure's answer, or the rest of the write).
+std::optional<asio::awaitable<void>> finish_once(RequestContext& ctx, Dialect& dialect,
+                                                 const ResolvedModel& resolved,
+                                                 Result<GenerationResult>& result, bool cancelled) {
   if (!result) return fail_upstream(ctx, resolved, result.error());
   if (cancelled) return fail_cancelled(ctx);
   if (auto mismatch = check_served_model(resolved, result->model, ctx.worker.config.inference,
@@ -88,9 +90,12 @@ asio::awaitable<void> finish_once(RequestContext& ctx, Dialect& dialect,
   const AnswerMeta meta{.id = result->id,
                         .model = result->model.empty() ? resolved.model : result->model,
                         .created = result->created != 0 ? result->created : unix_seconds()};
-  std::string body = dialect.render(*result, meta);
-  return send_answer(ctx, std::move(body),
-                     backend_header(served_backend(ctx, resolved, result->backend)));
+  auto sent =
+      ctx.writer.send_now(200, "application/json", dialect.render(*result, meta),
+                          backend_header(served_backend(ctx, resolved, result->backend)));
+  if (!sent) return finish_send(ctx);
+  if (!*sent) return fail(ctx, sent->error());
+  return std::nullopt;
 }
 
 asio::awaitable<void> answer_once(RequestContext& ctx, Dialect& dialect, Prepared& prepared) {
@@ -98,7 +103,8 @@ asio::awaitable<void> answer_once(RequestContext& ctx, Dialect& dialect, Prepare
   Result<GenerationResult> result = co_await generate(prepared);
   timer.stop();
   const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
-  co_await finish_once(ctx, dialect, prepared.admitted.resolved, result, cancelled);
+  auto rest = finish_once(ctx, dialect, prepared.admitted.resolved, result, cancelled);
+  if (rest) co_await std::move(*rest);
 }
 
 // The provider's stream call, as generate() for answer_once: the request's temporary stays off

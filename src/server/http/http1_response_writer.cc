@@ -6,7 +6,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/status.hpp>
 
 #include <array>
@@ -100,11 +99,14 @@ Result<void> Http1ResponseWriter::written(boost::system::error_code ec, std::siz
                                                : "the client connection failed: " + ec.message());
 }
 
-// Not a coroutine: the checks and the head are synchronous, and the write is write_pending's.
-asio::awaitable<Result<void>> Http1ResponseWriter::send(int status, std::string_view content_type,
-                                                        std::string body, Headers extra) {
-  if (broken_) return completed(Error::cancelled());
-  if (state_ != State::kNone) return completed(Error::internal("a response was already sent"));
+std::optional<Error> Http1ResponseWriter::response_refusal() const {
+  if (broken_) return Error::cancelled();
+  if (state_ != State::kNone) return Error::internal("a response was already sent");
+  return std::nullopt;
+}
+
+void Http1ResponseWriter::frame_response(int status, std::string_view content_type,
+                                         std::string& body, const Headers& extra) {
   std::string& out = start_head(status, content_type, extra);
   if (status == 204 || status == 304) {  // no body and no Content-Length (RFC 9110 8.6, 8.8)
     body.clear();
@@ -116,7 +118,22 @@ asio::awaitable<Result<void>> Http1ResponseWriter::send(int status, std::string_
   }
   state_ = State::kDone;
   log_.status = status;
+}
+
+// Not a coroutine: the checks and the head are synchronous, and the write is write_pending's.
+asio::awaitable<Result<void>> Http1ResponseWriter::send(int status, std::string_view content_type,
+                                                        std::string body, Headers extra) {
+  if (auto refused = response_refusal()) return completed(std::move(*refused));
+  frame_response(status, content_type, body, extra);
   return write_pending(std::move(body));  // head and body in one gather write
+}
+
+std::optional<Result<void>> Http1ResponseWriter::send_now(int status,
+                                                          std::string_view content_type,
+                                                          std::string body, const Headers& extra) {
+  if (auto refused = response_refusal()) return Result<void>(std::move(*refused));
+  frame_response(status, content_type, body, extra);
+  return write_now(body);  // the rest, if any, waits for flush()
 }
 
 asio::awaitable<Result<void>> Http1ResponseWriter::start_event_stream(Headers extra) {
@@ -150,23 +167,35 @@ void Http1ResponseWriter::append_event(std::string_view event) {
   out.append(size_line, static_cast<std::size_t>(end + 2 - size_line)).append(event).append(kCrlf);
 }
 
-asio::awaitable<Result<void>> Http1ResponseWriter::write_pending(std::string body) {
+std::optional<Result<void>> Http1ResponseWriter::write_now(std::string_view body) {
   std::string& out = conn_.pending_output;
-  if (out.empty() && body.empty()) co_return Result<void>{};
-  // At once when the socket takes it all (send_now); the rest, in order, with a write that waits.
+  const std::size_t total = out.size() + body.size();
+  if (total == 0) return Result<void>{};
   const std::array<asio::const_buffer, 2> whole{buf(out), buf(body)};
   boost::system::error_code ec;
-  std::size_t n = net::send_now(conn_.socket, whole, ec);
-  if (!ec && n < out.size() + body.size()) {
-    boost::beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(whole);
-    rest.consume(n);
-    conn_.node.arm(conn_.write_timeout);
-    std::size_t more = 0;
-    std::tie(ec, more) = co_await asio::async_write(conn_.socket, rest, net::kToken);
-    n += more;
+  const std::size_t n = net::send_now(conn_.socket, whole, ec);
+  if (!ec && n < total) {  // the rest waits, in order
+    if (n < out.size()) {
+      out.erase(0, n);
+      out.append(body);
+    } else {
+      out.assign(body.substr(n - out.size()));
+    }
+    bytes_out_ += n;
+    return std::nullopt;
   }
   out.clear();
   if (out.capacity() > kMaxQueuedEventBytes) std::string().swap(out);  // a burst's buffer: let go
+  return written(ec, n);
+}
+
+asio::awaitable<Result<void>> Http1ResponseWriter::write_pending(std::string body) {
+  if (auto done = write_now(body)) co_return std::move(*done);
+  std::string& out = conn_.pending_output;
+  conn_.node.arm(conn_.write_timeout);
+  auto [ec, n] = co_await asio::async_write(conn_.socket, asio::buffer(out), net::kToken);
+  out.clear();
+  if (out.capacity() > kMaxQueuedEventBytes) std::string().swap(out);
   co_return written(ec, n);
 }
 
@@ -187,18 +216,7 @@ asio::awaitable<Result<void>> Http1ResponseWriter::send_event(std::string_view e
 std::optional<Result<void>> Http1ResponseWriter::send_event_now(std::string_view event) {
   if (auto refused = stream_refusal()) return Result<void>(std::move(*refused));
   if (!event.empty()) append_event(event);  // an empty chunk would end the body
-  std::string& out = conn_.pending_output;
-  if (out.empty()) return Result<void>{};
-  boost::system::error_code ec;
-  const std::size_t n = net::send_now(conn_.socket, buf(out), ec);
-  if (!ec && n < out.size()) {
-    out.erase(0, n);  // the rest waits for flush()'s write
-    bytes_out_ += n;
-    return std::nullopt;
-  }
-  out.clear();
-  if (out.capacity() > kMaxQueuedEventBytes) std::string().swap(out);  // a burst's: let go
-  return written(ec, n);
+  return write_now({});                     // the rest, if any, waits for flush()
 }
 
 asio::awaitable<Result<void>> Http1ResponseWriter::queue_event(std::string_view event) {
@@ -208,8 +226,10 @@ asio::awaitable<Result<void>> Http1ResponseWriter::queue_event(std::string_view 
   return write_pending();
 }
 
+// Also the end of a send_now() whose rest waits: the response is complete, not streaming.
 asio::awaitable<Result<void>> Http1ResponseWriter::flush() {
-  if (auto refused = stream_refusal()) return completed(std::move(*refused));
+  if (broken_) return completed(Error::cancelled());
+  if (state_ == State::kNone) return completed(Error::internal("no response was started"));
   return write_pending();
 }
 

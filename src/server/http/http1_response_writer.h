@@ -65,6 +65,8 @@ class Http1ResponseWriter final : public ResponseWriter {
 
   asio::awaitable<Result<void>> send(int status, std::string_view content_type, std::string body,
                                      Headers extra) override;
+  std::optional<Result<void>> send_now(int status, std::string_view content_type, std::string body,
+                                       const Headers& extra) override;
   asio::awaitable<Result<void>> start_event_stream(Headers extra) override;
   asio::awaitable<Result<void>> send_event(std::string_view event) override;
   std::optional<Result<void>> send_event_now(std::string_view event) override;
@@ -95,8 +97,18 @@ class Http1ResponseWriter final : public ResponseWriter {
   Result<void> written(boost::system::error_code ec, std::size_t n);
   // Appends one event to the pending output, chunk-framed when chunked.
   void append_event(std::string_view event);
-  // Writes the pending output, if any, then `body` (one gather write), and empties the pending
-  // output. Every write of the writer is this one.
+  // Why send() cannot go on (the client is gone, or a response was started); nullopt when it can.
+  std::optional<Error> response_refusal() const;
+  // The head of a complete response into the pending output, up to its blank line; clears the
+  // body of a 204 / 304.
+  void frame_response(int status, std::string_view content_type, std::string& body,
+                      const Headers& extra);
+  // Writes the pending output, if any, then `body`, in one gather write without waiting: the
+  // result when the socket took it all (or failed), the pending output then empty; nullopt when
+  // part must wait: the rest, in order, is left in the pending output for write_pending().
+  std::optional<Result<void>> write_now(std::string_view body);
+  // write_now(), then what is left with a write that waits. Every write of the writer goes
+  // through these two.
   asio::awaitable<Result<void>> write_pending(std::string body = {});
   // Why an event call cannot go on (the client is gone, or no event stream is open); nullopt when
   // it can.

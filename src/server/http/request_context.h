@@ -78,6 +78,12 @@ class ResponseWriter {
   // and CORS headers as configured.
   virtual asio::awaitable<Result<void>> send(int status, std::string_view content_type,
                                              std::string body, Headers extra = {}) = 0;
+  // send() without a coroutine frame, for the one answer of a request (the inference pipeline):
+  // the result when the whole response left at once (or the call was refused); nullopt when part
+  // of it must wait (the rest is queued, and co_await flush() writes it, with the result send()
+  // would have had).
+  virtual std::optional<Result<void>> send_now(int status, std::string_view content_type,
+                                               std::string body, const Headers& extra) = 0;
   // Starts a 200 `text/event-stream` chunked response. The headers are queued: they go out with
   // the first write (send_event, flush or end_event_stream), so headers and first event share it.
   virtual asio::awaitable<Result<void>> start_event_stream(Headers extra = {}) = 0;
@@ -95,8 +101,8 @@ class ResponseWriter {
   // The default sends at once. (Defined out of line, as every coroutine here: one frame type
   // per coroutine in the whole program, which link-time optimisation requires.)
   virtual asio::awaitable<Result<void>> queue_event(std::string_view event);
-  // Writes what is queued (the headers, when the first event needs the network); the default has
-  // nothing queued.
+  // Writes what is queued (the headers, when the first event needs the network; the rest of a
+  // send_now()); the default has nothing queued.
   virtual asio::awaitable<Result<void>> flush();
   // Ends the chunked body, in one write with what is queued. After an error event the handler
   // still calls this (the stream ends without [DONE]).

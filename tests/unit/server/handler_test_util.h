@@ -64,6 +64,13 @@ class FakeWriter final : public ResponseWriter {
     headers_sent_ = true;
     co_return Result<void>{};
   }
+  std::optional<Result<void>> send_now(int status, std::string_view content_type, std::string body,
+                                       const Headers& extra) override {
+    if (client_gone) return Error::cancelled();
+    response = Response{status, std::string(content_type), std::move(body), extra};
+    headers_sent_ = true;
+    return Result<void>{};
+  }
   asio::awaitable<Result<void>> start_event_stream(Headers extra) override {
     if (client_gone) co_return Error::cancelled();
     started = true;

@@ -120,6 +120,13 @@ class RecordingWriter final : public ResponseWriter {
     headers = std::move(h);
     co_return Result<void>{};
   }
+  std::optional<Result<void>> send_now(int s, std::string_view, std::string b,
+                                       const Headers& h) override {
+    status = s;
+    body = std::move(b);
+    headers = h;
+    return Result<void>{};
+  }
   asio::awaitable<Result<void>> start_event_stream(Headers) override {
     streaming = true;
     co_return Result<void>{};

@@ -300,6 +300,50 @@ TEST_F(Http1ResponseWriterTest, SendEventNowWritesAtOnceOrLeavesTheRestToFlush) 
   EXPECT_EQ(w.bytes_out(), text.size());
 }
 
+// send_now: the whole response written at once when the socket takes it; when it does not,
+// nullopt with the rest pending (head first, then the body, in order), and flush() writes it.
+TEST_F(Http1ResponseWriterTest, SendNowWritesAtOnceOrLeavesTheRestToFlush) {
+  request();
+  auto small = writer();
+  auto sent = small.send_now(200, "application/json", "{}", {{"X-Roci-Backend", "default"}});
+  ASSERT_TRUE(sent.has_value());
+  ASSERT_TRUE(*sent);
+  EXPECT_TRUE(pending_.empty());
+  std::string text = received();
+  EXPECT_TRUE(text.starts_with("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                               "X-Roci-Backend: default\r\n"))
+      << text;
+  EXPECT_TRUE(text.ends_with("Content-Length: 2\r\n\r\n{}")) << text;
+  EXPECT_EQ(small.bytes_out(), text.size());
+  EXPECT_EQ(small.send_now(200, "text/plain", "again", {})->error().kind, ErrorKind::kInternal);
+
+  std::string body(8 << 20, '\0');  // past the buffers
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+  body.replace(body.size() - 5, 5, "[end]");  // what the reader waits for
+  auto large = writer();
+  EXPECT_FALSE(large.send_now(200, "text/plain", body, {}).has_value());
+  EXPECT_FALSE(pending_.empty());
+  text.clear();
+  const timeval five_seconds{5, 0};
+  setsockopt(client_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
+  std::thread reader([&] {
+    char buf[65536];
+    boost::system::error_code ec;
+    while (!ec && !text.ends_with("[end]")) {
+      text.append(buf, client_.read_some(asio::buffer(buf), ec));
+    }
+  });
+  EXPECT_TRUE(run(large.flush()));
+  reader.join();
+  EXPECT_TRUE(pending_.empty());
+  const std::size_t body_at = text.find("\r\n\r\n") + 4;
+  EXPECT_TRUE(text.starts_with("HTTP/1.1 200 OK\r\n")) << text.substr(0, 200);
+  EXPECT_EQ(text.size() - body_at, body.size());
+  EXPECT_EQ(text.compare(body_at, body.size(), body), 0);
+  EXPECT_EQ(large.bytes_out(), text.size());
+  EXPECT_EQ(node_.deadline, SessionNode::kNever);  // armed while the rest waited, then disarmed
+}
+
 TEST_F(Http1ResponseWriterTest, Http10EventStreamIsUnframedAndEndsTheConnection) {
   request(10, "keep-alive");
   auto w = writer();
