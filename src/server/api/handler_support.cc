@@ -29,9 +29,24 @@ void apply_generation_defaults(GenerationSettings& settings,
 
 namespace {
 
-// The admission queue is full: waits for a slot (time queued counts as upstream wait). nullopt
+// The resolved model into ctx.log, and its admission without waiting: a fleet admits per backend
+// inside its provider call (the slot stays empty: the backend is known once the fleet picked one,
+// served_backend), the one upstream ("default") takes a free slot of the shared queue. False when
+// none is free.
+bool try_admit(RequestContext& ctx, Admitted& admitted) {
+  ResolvedModel& model = admitted.resolved;
+  ctx.log.upstream_wait += model.upstream_wait;
+  ctx.log.model = model.model;
+  ctx.log.model_listed = model.catalog != nullptr;
+  if (ctx.worker.providers.fleet() != nullptr) return true;
+  served_backend(ctx, model, {});
+  admitted.slot = ctx.worker.admission.try_acquire();
+  return static_cast<bool>(admitted.slot);
+}
+
+// try_admit() found no free slot: waits for one (time queued counts as upstream wait). nullopt
 // when the wait failed (kQueueFull, kCancelled); that error was answered.
-asio::awaitable<std::optional<AdmissionQueue::Slot>> wait_for_slot(RequestContext& ctx) {
+asio::awaitable<std::optional<Admitted>> wait_to_admit(RequestContext& ctx, Admitted admitted) {
   UpstreamTimer queued(ctx.log);
   Result<AdmissionQueue::Slot> waited = co_await ctx.worker.admission.acquire();
   queued.stop();
@@ -39,38 +54,12 @@ asio::awaitable<std::optional<AdmissionQueue::Slot>> wait_for_slot(RequestContex
     co_await fail(ctx, waited.error());
     co_return std::nullopt;
   }
-  co_return std::move(*waited);
-}
-
-// resolve_and_admit once the model is resolved. Its own frame, holding neither the resolution's
-// temporaries nor a queued wait's (wait_for_slot): every request allocates it, and Asio recycles
-// a frame only up to about 1 KiB.
-asio::awaitable<std::optional<Admitted>> admit(RequestContext& ctx,
-                                               Result<ResolvedModel> resolved) {
-  if (!resolved) {
-    co_await fail(ctx, resolved.error());
-    co_return std::nullopt;
-  }
-  ResolvedModel& model = *resolved;
-  ctx.log.upstream_wait += model.upstream_wait;
-  ctx.log.model = model.model;
-  ctx.log.model_listed = model.catalog != nullptr;
-  if (ctx.worker.providers.fleet() != nullptr) {
-    // The backend is known once the fleet picked one (served_backend); admission is per backend.
-    co_return Admitted{std::move(model), AdmissionQueue::Slot()};
-  }
-  served_backend(ctx, model, {});  // the one upstream: "default"
-  AdmissionQueue::Slot slot = ctx.worker.admission.try_acquire();
-  if (!slot) {
-    std::optional<AdmissionQueue::Slot> waited = co_await wait_for_slot(ctx);
-    if (!waited) co_return std::nullopt;
-    slot = std::move(*waited);
-  }
+  admitted.slot = std::move(*waited);
   if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
     co_await fail_cancelled(ctx);
     co_return std::nullopt;
   }
-  co_return Admitted{std::move(model), std::move(slot)};
+  co_return std::move(admitted);
 }
 
 // The model list had to be fetched first.
@@ -80,20 +69,49 @@ asio::awaitable<std::optional<Admitted>> resolve_then_admit(RequestContext& ctx,
   const auto& config = ctx.worker.config;
   Result<ResolvedModel> resolved = co_await resolve_model(
       std::move(requested), purpose, config.inference, ctx.worker.providers, ctx.worker.catalog);
-  co_return co_await admit(ctx, std::move(resolved));
+  if (!resolved) {
+    co_await fail(ctx, resolved.error());
+    co_return std::nullopt;
+  }
+  Admitted admitted{std::move(*resolved), AdmissionQueue::Slot()};
+  if (!try_admit(ctx, admitted)) co_return co_await wait_to_admit(ctx, std::move(admitted));
+  if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+    co_await fail_cancelled(ctx);
+    co_return std::nullopt;
+  }
+  co_return std::move(admitted);
+}
+
+asio::awaitable<std::optional<Admitted>> refuse_admission(RequestContext& ctx, Error e) {
+  co_await fail(ctx, e);
+  co_return std::nullopt;
+}
+
+asio::awaitable<std::optional<Admitted>> admitted_at_once(Admitted admitted) {
+  co_return std::move(admitted);
 }
 
 }  // namespace
 
-asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
-                                                           std::string requested,
-                                                           ModelPurpose purpose) {
+AdmissionStep resolve_and_admit_now(RequestContext& ctx, std::string requested,
+                                    ModelPurpose purpose) {
   ctx.log.requested_model = requested;
   // The catalog usually answers from its cache: no resolve_model frame then.
   auto resolved = try_resolve_model(requested, purpose, ctx.worker.config.inference,
                                     ctx.worker.providers, ctx.worker.catalog);
   if (!resolved) return resolve_then_admit(ctx, std::move(requested), purpose);
-  return admit(ctx, std::move(*resolved));
+  if (!*resolved) return refuse_admission(ctx, std::move(resolved->error()));
+  Admitted admitted{std::move(**resolved), AdmissionQueue::Slot()};
+  if (!try_admit(ctx, admitted)) return wait_to_admit(ctx, std::move(admitted));
+  return admitted;
+}
+
+asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
+                                                           std::string requested,
+                                                           ModelPurpose purpose) {
+  AdmissionStep step = resolve_and_admit_now(ctx, std::move(requested), purpose);
+  if (auto* admitted = std::get_if<Admitted>(&step)) return admitted_at_once(std::move(*admitted));
+  return std::move(std::get<asio::awaitable<std::optional<Admitted>>>(step));
 }
 
 void forward_request_id(const RequestContext& ctx, std::optional<TransportOptions>& transport) {

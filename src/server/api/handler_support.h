@@ -24,6 +24,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace roci::config {
 struct InferenceSection;
@@ -77,6 +78,15 @@ struct Admitted {
 asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
                                                            std::string requested,
                                                            ModelPurpose purpose);
+
+// resolve_and_admit() without a coroutine frame when it needs none (the model list cached and a
+// slot free, the usual case): the Admitted then; otherwise the coroutine that does the rest (waits
+// for the model list or a slot, or answers the failure), with resolve_and_admit()'s result.
+// Cancellation: the Admitted is not checked for it (nothing was awaited); the caller's next await
+// sees it.
+using AdmissionStep = std::variant<Admitted, asio::awaitable<std::optional<Admitted>>>;
+AdmissionStep resolve_and_admit_now(RequestContext& ctx, std::string requested,
+                                    ModelPurpose purpose);
 
 // `provider`'s health for /health and the console: its probe (never a completion), with the
 // loaded models from the catalog when the probe names none. A failed probe is an unreachable

@@ -45,21 +45,42 @@ std::optional<Error> parse_into(RequestContext& ctx, Dialect& dialect, Prepared&
   return std::nullopt;
 }
 
-// parse_into -> resolve the model -> admission slot, into `out`. On failure it answered and
-// returns false.
-asio::awaitable<bool> prepare(RequestContext& ctx, Dialect& dialect, Prepared& out) {
-  std::optional<Error> refused = parse_into(ctx, dialect, out);
-  if (refused) {
-    co_await fail(ctx, *refused);
-    co_return false;
-  }
-  std::optional<Admitted> admitted =
-      co_await resolve_and_admit(ctx, std::move(out.request.model), ModelPurpose::kChat);
-  if (!admitted) co_return false;
-  out.request.model = admitted->resolved.request_model();
+// The request bound to its model and slot.
+void bind(RequestContext& ctx, Prepared& out, Admitted admitted) {
+  out.request.model = admitted.resolved.request_model();
   forward_request_id(ctx, out.request.transport);
-  out.admitted = std::move(*admitted);
+  out.admitted = std::move(admitted);
+}
+
+asio::awaitable<bool> refuse(RequestContext& ctx, Error e) {
+  co_await fail(ctx, e);
+  co_return false;
+}
+
+// The admission that had to wait (or answered a failure).
+asio::awaitable<bool> admit_later(RequestContext& ctx, Prepared& out,
+                                  asio::awaitable<std::optional<Admitted>> admission) {
+  std::optional<Admitted> admitted = co_await std::move(admission);
+  if (!admitted) co_return false;
+  bind(ctx, out, std::move(*admitted));
   co_return true;
+}
+
+// parse_into -> resolve the model -> admission slot, into `out`. Not a coroutine: nullopt when
+// `out` is ready without a wait (the usual case); else the coroutine that is left, which answers
+// a failure (false) or waits for the model list or a slot (true when `out` is then ready).
+std::optional<asio::awaitable<bool>> prepare(RequestContext& ctx, Dialect& dialect,
+                                             Prepared& out) {
+  if (std::optional<Error> refused = parse_into(ctx, dialect, out)) {
+    return refuse(ctx, std::move(*refused));
+  }
+  AdmissionStep step =
+      resolve_and_admit_now(ctx, std::move(out.request.model), ModelPurpose::kChat);
+  if (auto* admitted = std::get_if<Admitted>(&step)) {
+    bind(ctx, out, std::move(*admitted));
+    return std::nullopt;
+  }
+  return admit_later(ctx, out, std::move(std::get<1>(step)));
 }
 
 // The provider call, with the request moved out here rather than in the awaiting frame.
@@ -263,7 +284,7 @@ asio::awaitable<void> answer_streamed(RequestContext& ctx, Dialect& dialect, Pre
 
 asio::awaitable<void> serve_inference(RequestContext& ctx, Dialect& dialect) {
   Prepared prepared;
-  if (!co_await prepare(ctx, dialect, prepared)) co_return;
+  if (auto rest = prepare(ctx, dialect, prepared); rest && !co_await std::move(*rest)) co_return;
   if (prepared.stream) {
     co_await answer_streamed(ctx, dialect, prepared);
   } else {
