@@ -35,6 +35,8 @@ class PooledBodyReader final : public HttpBodyReader {
   ~PooledBodyReader() override;
   PooledBodyReader(const PooledBodyReader&) = delete;
   PooledBodyReader& operator=(const PooledBodyReader&) = delete;
+  // The moved-from reader owns no connection: its destruction does nothing.
+  PooledBodyReader(PooledBodyReader&&) noexcept = default;
 
   int status() const override { return status_; }
   std::string_view content_type() const override { return content_type_; }

@@ -41,7 +41,9 @@ asio::awaitable<Result<HttpResponse>> HttpClient::send(HttpRequest request) {
     // Started apart from its co_await: the argument temporaries stay off this frame.
     auto exchanging = runner_->exchange(request, deadlines, options_.max_response_bytes, headers);
     Result<std::unique_ptr<Connection>> outcome = co_await std::move(exchanging);
-    if (outcome) co_await read_body(outcome, deadlines, response);
+    if (!outcome) co_return outcome.error();
+    const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
+    if (auto rest = take_body(outcome, deadlines, response, cancelled)) co_await std::move(*rest);
     if (!outcome) co_return outcome.error();
     co_return response;
   } catch (...) {
@@ -50,22 +52,39 @@ asio::awaitable<Result<HttpResponse>> HttpClient::send(HttpRequest request) {
   co_return runner_->exception_error(exception);
 }
 
-asio::awaitable<void> HttpClient::read_body(Result<std::unique_ptr<Connection>>& outcome,
-                                            const ExchangeDeadlines& deadlines,
-                                            HttpResponse& response) {
+namespace {
+
+// The body's result into `outcome` (its failure) or `response` (its text).
+void store_body(Result<std::string>& text, Result<std::unique_ptr<Connection>>& outcome,
+                HttpResponse& response) {
+  if (!text) {
+    outcome = text.error();
+  } else {
+    response.body = std::move(*text);
+  }
+}
+
+// take_body()'s rest, when the body did not all come with the head.
+asio::awaitable<void> read_rest(PooledBodyReader body, PooledBodyReader::ReadAllState state,
+                                Result<std::unique_ptr<Connection>>& outcome,
+                                HttpResponse& response) {
+  Result<std::string> text = co_await body.read_rest(std::move(state));
+  store_body(text, outcome, response);
+}
+
+}  // namespace
+
+std::optional<asio::awaitable<void>> HttpClient::take_body(
+    Result<std::unique_ptr<Connection>>& outcome, const ExchangeDeadlines& deadlines,
+    HttpResponse& response, bool cancelled) {
   PooledBodyReader body(*runner_, std::move(*outcome), deadlines, "max_response_bytes");
   response.status = body.status();
   response.content_type = body.take_content_type();
-  // read_all() without its frame when the body came with the header (the usual small answer).
   PooledBodyReader::ReadAllState state;
-  const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
   auto text = body.read_buffered(options_.max_response_bytes, state, cancelled);
-  if (!text) text = co_await body.read_rest(std::move(state));
-  if (!*text) {
-    outcome = text->error();
-    co_return;
-  }
-  response.body = std::move(**text);
+  if (!text) return read_rest(std::move(body), std::move(state), outcome, response);
+  store_body(*text, outcome, response);
+  return std::nullopt;
 }
 
 asio::awaitable<Result<std::unique_ptr<HttpBodyReader>>> HttpClient::open(HttpRequest request) {

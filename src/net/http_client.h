@@ -145,10 +145,11 @@ class HttpClient {
 
  private:
   // send()'s body, read from the connection `outcome` holds into `response`; on failure `outcome`
-  // becomes the error. A frame apart from send()'s: each stays small enough for Asio to recycle
-  // (about 1 KiB).
-  asio::awaitable<void> read_body(Result<std::unique_ptr<Connection>>& outcome,
-                                  const ExchangeDeadlines& deadlines, HttpResponse& response);
+  // becomes the error. `cancelled`: the caller's cancellation state. Not a coroutine: nullopt when
+  // the body came with the head (the usual small answer); else the coroutine that reads the rest.
+  std::optional<asio::awaitable<void>> take_body(Result<std::unique_ptr<Connection>>& outcome,
+                                                 const ExchangeDeadlines& deadlines,
+                                                 HttpResponse& response, bool cancelled);
 
   Origin origin_;
   HttpOptions options_;
