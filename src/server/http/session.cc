@@ -129,8 +129,8 @@ class Session {
   beast::error_code parse_buffered(
       http::request_parser<http::string_body, FieldAllocator<char>>& parser);
   // Reads the rest of the body; `buffered` is parse_buffered()'s verdict on what was read with the
-  // head (an error there is answered without a read). False when the request is over (answered, or
-  // the connection ended).
+  // head (need_more, or an error, answered without a read). False when the request is over
+  // (answered, or the connection ended).
   asio::awaitable<bool> read_body(beast::error_code buffered);
   // Runs the handler of the request read_request() left; false when the connection must close. A
   // coroutine of its own, with a small frame: it is what stays alive while a stream runs.
@@ -396,10 +396,14 @@ asio::awaitable<Session::Next> Session::read_request() {
                                                           .over_connection_limit = reject_});
   if (gate.action != GateAction::kAdmit) co_return co_await answer_at_gate(gate, match);
 
-  // 4. The body: what came with the head is parsed at once; only the rest is read.
-  if (!current.parser.is_done() && !co_await read_body(parse_buffered(current.parser))) {
-    record_request();
-    co_return Next::kClose;
+  // 4. The body: what came with the head is parsed at once; only the rest is read (and a bad
+  // body answered) by read_body.
+  if (!current.parser.is_done()) {
+    const beast::error_code buffered = parse_buffered(current.parser);
+    if (buffered && !co_await read_body(buffered)) {
+      record_request();
+      co_return Next::kClose;
+    }
   }
   co_return Next::kHandle;  // a known route and method, and its body
 }
