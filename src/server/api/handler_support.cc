@@ -93,25 +93,26 @@ asio::awaitable<std::optional<Admitted>> admitted_at_once(Admitted admitted) {
 
 }  // namespace
 
-AdmissionStep resolve_and_admit_now(RequestContext& ctx, std::string requested,
-                                    ModelPurpose purpose) {
+std::optional<asio::awaitable<std::optional<Admitted>>> resolve_and_admit_now(
+    RequestContext& ctx, std::string requested, ModelPurpose purpose, Admitted& out) {
   ctx.log.requested_model = requested;
   // The catalog usually answers from its cache: no resolve_model frame then.
   auto resolved = try_resolve_model(requested, purpose, ctx.worker.config.inference,
                                     ctx.worker.providers, ctx.worker.catalog);
   if (!resolved) return resolve_then_admit(ctx, std::move(requested), purpose);
   if (!*resolved) return refuse_admission(ctx, std::move(resolved->error()));
-  Admitted admitted{std::move(**resolved), AdmissionQueue::Slot()};
-  if (!try_admit(ctx, admitted)) return wait_to_admit(ctx, std::move(admitted));
-  return admitted;
+  out.resolved = std::move(**resolved);
+  if (!try_admit(ctx, out)) return wait_to_admit(ctx, std::move(out));
+  return std::nullopt;
 }
 
 asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
                                                            std::string requested,
                                                            ModelPurpose purpose) {
-  AdmissionStep step = resolve_and_admit_now(ctx, std::move(requested), purpose);
-  if (auto* admitted = std::get_if<Admitted>(&step)) return admitted_at_once(std::move(*admitted));
-  return std::move(std::get<asio::awaitable<std::optional<Admitted>>>(step));
+  Admitted admitted;
+  auto rest = resolve_and_admit_now(ctx, std::move(requested), purpose, admitted);
+  if (!rest) return admitted_at_once(std::move(admitted));
+  return std::move(*rest);
 }
 
 void forward_request_id(const RequestContext& ctx, std::optional<TransportOptions>& transport) {

@@ -24,7 +24,6 @@
 #include <chrono>
 #include <optional>
 #include <string>
-#include <variant>
 
 namespace roci::config {
 struct InferenceSection;
@@ -80,13 +79,12 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
                                                            ModelPurpose purpose);
 
 // resolve_and_admit() without a coroutine frame when it needs none (the model list cached and a
-// slot free, the usual case): the Admitted then; otherwise the coroutine that does the rest (waits
-// for the model list or a slot, or answers the failure), with resolve_and_admit()'s result.
-// Cancellation: the Admitted is not checked for it (nothing was awaited); the caller's next await
-// sees it.
-using AdmissionStep = std::variant<Admitted, asio::awaitable<std::optional<Admitted>>>;
-AdmissionStep resolve_and_admit_now(RequestContext& ctx, std::string requested,
-                                    ModelPurpose purpose);
+// slot free, the usual case): nullopt, with the admission in `out`; otherwise the coroutine that
+// does the rest (waits for the model list or a slot, or answers the failure), with
+// resolve_and_admit()'s result, and `out` holds nothing to use. Cancellation: an admission in `out`
+// is not checked for it (nothing was awaited); the caller's next await sees it.
+std::optional<asio::awaitable<std::optional<Admitted>>> resolve_and_admit_now(
+    RequestContext& ctx, std::string requested, ModelPurpose purpose, Admitted& out);
 
 // `provider`'s health for /health and the console: its probe (never a completion), with the
 // loaded models from the catalog when the probe names none. A failed probe is an unreachable

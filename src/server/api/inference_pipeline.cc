@@ -45,11 +45,10 @@ std::optional<Error> parse_into(RequestContext& ctx, Dialect& dialect, Prepared&
   return std::nullopt;
 }
 
-// The request bound to its model and slot.
-void bind(RequestContext& ctx, Prepared& out, Admitted admitted) {
-  out.request.model = admitted.resolved.request_model();
+// The request bound to its admitted model.
+void bind(RequestContext& ctx, Prepared& out) {
+  out.request.model = out.admitted.resolved.request_model();
   forward_request_id(ctx, out.request.transport);
-  out.admitted = std::move(admitted);
 }
 
 asio::awaitable<bool> refuse(RequestContext& ctx, Error e) {
@@ -62,7 +61,8 @@ asio::awaitable<bool> admit_later(RequestContext& ctx, Prepared& out,
                                   asio::awaitable<std::optional<Admitted>> admission) {
   std::optional<Admitted> admitted = co_await std::move(admission);
   if (!admitted) co_return false;
-  bind(ctx, out, std::move(*admitted));
+  out.admitted = std::move(*admitted);
+  bind(ctx, out);
   co_return true;
 }
 
@@ -74,13 +74,11 @@ std::optional<asio::awaitable<bool>> prepare(RequestContext& ctx, Dialect& diale
   if (std::optional<Error> refused = parse_into(ctx, dialect, out)) {
     return refuse(ctx, std::move(*refused));
   }
-  AdmissionStep step =
-      resolve_and_admit_now(ctx, std::move(out.request.model), ModelPurpose::kChat);
-  if (auto* admitted = std::get_if<Admitted>(&step)) {
-    bind(ctx, out, std::move(*admitted));
-    return std::nullopt;
-  }
-  return admit_later(ctx, out, std::move(std::get<1>(step)));
+  auto rest = resolve_and_admit_now(ctx, std::move(out.request.model), ModelPurpose::kChat,
+                                    out.admitted);
+  if (rest) return admit_later(ctx, out, std::move(*rest));
+  bind(ctx, out);
+  return std::nullopt;
 }
 
 // The provider call, with the request moved out here rather than in the awaiting frame.
