@@ -93,8 +93,10 @@ asio::awaitable<std::optional<Admitted>> admitted_at_once(Admitted admitted) {
 
 }  // namespace
 
-std::optional<asio::awaitable<std::optional<Admitted>>> resolve_and_admit_now(
-    RequestContext& ctx, std::string requested, ModelPurpose purpose, Admitted& out) {
+std::optional<asio::awaitable<std::optional<Admitted>>> resolve_and_admit_now(RequestContext& ctx,
+                                                                              std::string requested,
+                                                                              ModelPurpose purpose,
+                                                                              Admitted& out) {
   ctx.log.requested_model = requested;
   // The catalog usually answers from its cache: no resolve_model frame then.
   auto resolved = try_resolve_model(requested, purpose, ctx.worker.config.inference,

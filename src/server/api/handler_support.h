@@ -83,8 +83,10 @@ asio::awaitable<std::optional<Admitted>> resolve_and_admit(RequestContext& ctx,
 // does the rest (waits for the model list or a slot, or answers the failure), with
 // resolve_and_admit()'s result, and `out` holds nothing to use. Cancellation: an admission in `out`
 // is not checked for it (nothing was awaited); the caller's next await sees it.
-std::optional<asio::awaitable<std::optional<Admitted>>> resolve_and_admit_now(
-    RequestContext& ctx, std::string requested, ModelPurpose purpose, Admitted& out);
+std::optional<asio::awaitable<std::optional<Admitted>>> resolve_and_admit_now(RequestContext& ctx,
+                                                                              std::string requested,
+                                                                              ModelPurpose purpose,
+                                                                              Admitted& out);
 
 // `provider`'s health for /health and the console: its probe (never a completion), with the
 // loaded models from the catalog when the probe names none. A failed probe is an unreachable

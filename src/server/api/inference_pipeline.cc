@@ -69,13 +69,12 @@ asio::awaitable<bool> admit_later(RequestContext& ctx, Prepared& out,
 // parse_into -> resolve the model -> admission slot, into `out`. Not a coroutine: nullopt when
 // `out` is ready without a wait (the usual case); else the coroutine that is left, which answers
 // a failure (false) or waits for the model list or a slot (true when `out` is then ready).
-std::optional<asio::awaitable<bool>> prepare(RequestContext& ctx, Dialect& dialect,
-                                             Prepared& out) {
+std::optional<asio::awaitable<bool>> prepare(RequestContext& ctx, Dialect& dialect, Prepared& out) {
   if (std::optional<Error> refused = parse_into(ctx, dialect, out)) {
     return refuse(ctx, std::move(*refused));
   }
-  auto rest = resolve_and_admit_now(ctx, std::move(out.request.model), ModelPurpose::kChat,
-                                    out.admitted);
+  auto rest =
+      resolve_and_admit_now(ctx, std::move(out.request.model), ModelPurpose::kChat, out.admitted);
   if (rest) return admit_later(ctx, out, std::move(*rest));
   bind(ctx, out);
   return std::nullopt;
@@ -109,9 +108,8 @@ std::optional<asio::awaitable<void>> finish_once(RequestContext& ctx, Dialect& d
   const AnswerMeta meta{.id = result->id,
                         .model = result->model.empty() ? resolved.model : result->model,
                         .created = result->created != 0 ? result->created : unix_seconds()};
-  auto sent =
-      ctx.writer.send_now(200, "application/json", dialect.render(*result, meta),
-                          backend_header(served_backend(ctx, resolved, result->backend)));
+  auto sent = ctx.writer.send_now(200, "application/json", dialect.render(*result, meta),
+                                  backend_header(served_backend(ctx, resolved, result->backend)));
   if (!sent) return finish_send(ctx);
   if (!*sent) return fail(ctx, sent->error());
   return std::nullopt;

@@ -128,8 +128,7 @@ asio::awaitable<Result<void>> Http1ResponseWriter::send(int status, std::string_
   return write_pending(std::move(body));  // head and body in one gather write
 }
 
-std::optional<Result<void>> Http1ResponseWriter::send_now(int status,
-                                                          std::string_view content_type,
+std::optional<Result<void>> Http1ResponseWriter::send_now(int status, std::string_view content_type,
                                                           std::string body, const Headers& extra) {
   if (auto refused = response_refusal()) return Result<void>(std::move(*refused));
   frame_response(status, content_type, body, extra);

@@ -310,8 +310,9 @@ TEST_F(Http1ResponseWriterTest, SendNowWritesAtOnceOrLeavesTheRestToFlush) {
   ASSERT_TRUE(*sent);
   EXPECT_TRUE(pending_.empty());
   std::string text = received();
-  EXPECT_TRUE(text.starts_with("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                               "X-Roci-Backend: default\r\n"))
+  EXPECT_TRUE(
+      text.starts_with("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                       "X-Roci-Backend: default\r\n"))
       << text;
   EXPECT_TRUE(text.ends_with("Content-Length: 2\r\n\r\n{}")) << text;
   EXPECT_EQ(small.bytes_out(), text.size());
