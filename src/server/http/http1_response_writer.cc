@@ -190,6 +190,7 @@ std::optional<Result<void>> Http1ResponseWriter::write_now(std::string_view body
 
 asio::awaitable<Result<void>> Http1ResponseWriter::write_pending(std::string body) {
   if (auto done = write_now(body)) co_return std::move(*done);
+  std::string().swap(body);  // its rest is in the pending output now
   std::string& out = conn_.pending_output;
   conn_.node.arm(conn_.write_timeout);
   auto [ec, n] = co_await asio::async_write(conn_.socket, asio::buffer(out), net::kToken);
