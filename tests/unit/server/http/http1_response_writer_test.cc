@@ -54,6 +54,22 @@ class Http1ResponseWriterTest : public ::testing::Test {
     return f.get();
   }
 
+  // A thread that appends what the client receives to `text` until it ends with `last`, for a
+  // write past the socket buffers (it completes only while someone reads). A write that never
+  // comes ends the thread after 5 s without a byte, not the test run.
+  std::thread read_until(std::string& text, std::string_view last) {
+    const timeval five_seconds{5, 0};
+    setsockopt(client_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &five_seconds,
+               sizeof five_seconds);
+    return std::thread([this, &text, last] {
+      char buf[65536];
+      boost::system::error_code ec;
+      while (!ec && !text.ends_with(last)) {
+        text.append(buf, client_.read_some(asio::buffer(buf), ec));
+      }
+    });
+  }
+
   // Everything the client can read now (the writes completed before).
   std::string received() {
     std::string out;
@@ -281,15 +297,7 @@ TEST_F(Http1ResponseWriterTest, SendEventNowWritesAtOnceOrLeavesTheRestToFlush) 
   const std::string event = "data: " + std::string(8 << 20, 'x') + "\n\n";  // past the buffers
   EXPECT_FALSE(w.send_event_now(event).has_value());
   EXPECT_FALSE(pending_.empty());
-  const timeval five_seconds{5, 0};
-  setsockopt(client_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
-  std::thread reader([&] {
-    char buf[65536];
-    boost::system::error_code ec;
-    while (!ec && !text.ends_with("\n\n\r\n0\r\n\r\n")) {
-      text.append(buf, client_.read_some(asio::buffer(buf), ec));
-    }
-  });
+  std::thread reader = read_until(text, "\n\n\r\n0\r\n\r\n");
   EXPECT_TRUE(run(w.flush()));
   EXPECT_TRUE(pending_.empty());
   EXPECT_TRUE(run(w.end_event_stream()));
@@ -325,15 +333,7 @@ TEST_F(Http1ResponseWriterTest, SendNowWritesAtOnceOrLeavesTheRestToFlush) {
   EXPECT_FALSE(large.send_now(200, "text/plain", body, {}).has_value());
   EXPECT_FALSE(pending_.empty());
   text.clear();
-  const timeval five_seconds{5, 0};
-  setsockopt(client_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
-  std::thread reader([&] {
-    char buf[65536];
-    boost::system::error_code ec;
-    while (!ec && !text.ends_with("[end]")) {
-      text.append(buf, client_.read_some(asio::buffer(buf), ec));
-    }
-  });
+  std::thread reader = read_until(text, "[end]");
   EXPECT_TRUE(run(large.flush()));
   reader.join();
   EXPECT_TRUE(pending_.empty());
