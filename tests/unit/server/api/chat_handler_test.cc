@@ -7,6 +7,7 @@
 #include <roci/provider/mock_provider.h>
 
 #include <gtest/gtest.h>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 
 #include <cstdint>
@@ -487,6 +488,48 @@ TEST(ChatHandler, ClientGoneWhileQueuedLeavesTheQueue) {
   EXPECT_FALSE(h.writer.response);
   EXPECT_EQ(h.admission.queue_length(), 0u);
   EXPECT_TRUE(h.recording().requests.empty());
+}
+
+// A request that found no free slot waits in the queue, and once a slot frees it is bound to its
+// resolved model and served like any other, streamed or not; its time queued counts as upstream
+// wait.
+TEST(ChatHandler, AQueuedRequestIsServedWhenASlotFrees) {
+  for (const bool stream : {false, true}) {
+    SCOPED_TRACE(stream ? "streamed" : "not streamed");
+    Harness h(lmstudio_with(), {.max_concurrent = 1, .max_queue = 4});
+    std::optional<Result<AdmissionQueue::Slot>> held;
+    asio::co_spawn(
+        h.ioc,
+        [](AdmissionQueue* q, std::optional<Result<AdmissionQueue::Slot>>* out)
+            -> asio::awaitable<void> { out->emplace(co_await q->acquire()); }(&h.admission, &held),
+        asio::detached);
+    h.ioc.poll();
+    ASSERT_TRUE(held && *held);
+    asio::steady_timer release(h.ioc, 20ms);
+    release.async_wait([&](boost::system::error_code) { held.reset(); });
+    h.run(handle_chat_completions, chat_body("qwen3", stream));
+    EXPECT_TRUE(h.done);
+    ASSERT_EQ(h.recording().requests.size(), 1u);
+    const ProviderRequest& sent = h.recording().requests[0];
+    EXPECT_EQ(sent.model, "qwen3-8b");
+    ASSERT_TRUE(sent.transport);
+    bool forwards_request_id = false;
+    for (const auto& [name, value] : sent.transport->headers) {
+      forwards_request_id = forwards_request_id || name == "X-Request-Id";
+    }
+    EXPECT_TRUE(forwards_request_id);
+    if (stream) {
+      EXPECT_TRUE(h.writer.started);
+      EXPECT_TRUE(h.writer.ended);
+    } else {
+      ASSERT_TRUE(h.writer.response);
+      EXPECT_EQ(h.writer.response->status, 200);
+    }
+    EXPECT_EQ(h.log.model, "qwen3-8b");
+    EXPECT_GE(h.log.upstream_wait, 15ms);
+    EXPECT_EQ(h.admission.in_flight(), 0u);
+    EXPECT_EQ(h.admission.queue_length(), 0u);
+  }
 }
 
 TEST(ChatHandler, ClientGoneDuringASlowStreamReturnsPromptly) {
