@@ -166,6 +166,12 @@ void Http1ResponseWriter::append_event(std::string_view event) {
   out.append(size_line, static_cast<std::size_t>(end + 2 - size_line)).append(event).append(kCrlf);
 }
 
+void Http1ResponseWriter::clear_pending_output() {
+  std::string& out = conn_.pending_output;
+  out.clear();
+  if (out.capacity() > kMaxQueuedEventBytes) std::string().swap(out);  // a burst's buffer: let go
+}
+
 std::optional<Result<void>> Http1ResponseWriter::write_now(std::string_view body) {
   std::string& out = conn_.pending_output;
   const std::size_t total = out.size() + body.size();
@@ -183,8 +189,7 @@ std::optional<Result<void>> Http1ResponseWriter::write_now(std::string_view body
     bytes_out_ += n;
     return std::nullopt;
   }
-  out.clear();
-  if (out.capacity() > kMaxQueuedEventBytes) std::string().swap(out);  // a burst's buffer: let go
+  clear_pending_output();
   return written(ec, n);
 }
 
@@ -194,8 +199,7 @@ asio::awaitable<Result<void>> Http1ResponseWriter::write_pending(std::string bod
   std::string& out = conn_.pending_output;
   conn_.node.arm(conn_.write_timeout);
   auto [ec, n] = co_await asio::async_write(conn_.socket, asio::buffer(out), net::kToken);
-  out.clear();
-  if (out.capacity() > kMaxQueuedEventBytes) std::string().swap(out);
+  clear_pending_output();
   co_return written(ec, n);
 }
 

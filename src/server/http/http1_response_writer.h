@@ -107,6 +107,8 @@ class Http1ResponseWriter final : public ResponseWriter {
   // result when the socket took it all (or failed), the pending output then empty; nullopt when
   // part must wait: the rest, in order, is left in the pending output for write_pending().
   std::optional<Result<void>> write_now(std::string_view body);
+  // Empties the pending output once written; its capacity is kept up to the 64 KiB queue bound.
+  void clear_pending_output();
   // write_now(), then what is left with a write that waits. Every write of the writer goes
   // through these two.
   asio::awaitable<Result<void>> write_pending(std::string body = {});
