@@ -452,15 +452,21 @@ TEST(ChatHandler, UnreachableCatalogPassesTheNameToTheUpstream) {
   EXPECT_FALSE(h.log.model_listed);
 }
 
-TEST(ChatHandler, QueueFullIs429WithRetryAfter) {
-  Harness h(lmstudio_with(), {.max_concurrent = 1, .max_queue = 0});
-  std::optional<Result<AdmissionQueue::Slot>> held;
+// Takes a slot of the harness's admission queue into `held`, as a request in flight would; it is
+// released when `held` is reset.
+void take_slot(Harness& h, std::optional<Result<AdmissionQueue::Slot>>& held) {
   asio::co_spawn(
       h.ioc,
       [](AdmissionQueue* q, std::optional<Result<AdmissionQueue::Slot>>* out)
           -> asio::awaitable<void> { out->emplace(co_await q->acquire()); }(&h.admission, &held),
       asio::detached);
   h.ioc.poll();
+}
+
+TEST(ChatHandler, QueueFullIs429WithRetryAfter) {
+  Harness h(lmstudio_with(), {.max_concurrent = 1, .max_queue = 0});
+  std::optional<Result<AdmissionQueue::Slot>> held;
+  take_slot(h, held);
   ASSERT_TRUE(held && *held);
   h.run(handle_chat_completions, chat_body("qwen3", false));
   ASSERT_TRUE(h.writer.response);
@@ -476,12 +482,7 @@ TEST(ChatHandler, QueueFullIs429WithRetryAfter) {
 TEST(ChatHandler, ClientGoneWhileQueuedLeavesTheQueue) {
   Harness h(lmstudio_with(), {.max_concurrent = 1, .max_queue = 4});
   std::optional<Result<AdmissionQueue::Slot>> held;
-  asio::co_spawn(
-      h.ioc,
-      [](AdmissionQueue* q, std::optional<Result<AdmissionQueue::Slot>>* out)
-          -> asio::awaitable<void> { out->emplace(co_await q->acquire()); }(&h.admission, &held),
-      asio::detached);
-  h.ioc.poll();
+  take_slot(h, held);
   h.run(handle_chat_completions, chat_body("qwen3", false), 20ms);
   EXPECT_TRUE(h.done);
   EXPECT_EQ(h.log.status, 499);
@@ -498,12 +499,7 @@ TEST(ChatHandler, AQueuedRequestIsServedWhenASlotFrees) {
     SCOPED_TRACE(stream ? "streamed" : "not streamed");
     Harness h(lmstudio_with(), {.max_concurrent = 1, .max_queue = 4});
     std::optional<Result<AdmissionQueue::Slot>> held;
-    asio::co_spawn(
-        h.ioc,
-        [](AdmissionQueue* q, std::optional<Result<AdmissionQueue::Slot>>* out)
-            -> asio::awaitable<void> { out->emplace(co_await q->acquire()); }(&h.admission, &held),
-        asio::detached);
-    h.ioc.poll();
+    take_slot(h, held);
     ASSERT_TRUE(held && *held);
     asio::steady_timer release(h.ioc, 20ms);
     release.async_wait([&](boost::system::error_code) { held.reset(); });
