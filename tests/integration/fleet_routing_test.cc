@@ -34,6 +34,13 @@ TEST(FleetRouting, XRociBackendOnPlainStreamAndHostErrors) {
   auto plain = chat(f.port(), "m-laptop");
   EXPECT_EQ(plain.status, 200) << plain.body;
   EXPECT_EQ(plain.header(kBackendHeader), "laptop");
+  // One answer after another from different backends: each names its own.
+  for (const auto& [model, backend] :
+       {std::pair{"m-desk", "desk"}, std::pair{"m-laptop", "laptop"}}) {
+    auto next = chat(f.port(), model);
+    EXPECT_EQ(next.status, 200) << next.body;
+    EXPECT_EQ(next.header(kBackendHeader), backend);
+  }
 
   auto streamed = chat(f.port(), "m-mini", /*stream=*/true);
   EXPECT_EQ(streamed.status, 200) << streamed.body;

@@ -172,10 +172,14 @@ std::string_view served_backend(RequestContext& ctx, const ResolvedModel& resolv
   return ctx.log.backend;
 }
 
-Headers backend_header(std::string_view backend) {
-  Headers out;
-  if (!backend.empty()) out.emplace_back(kBackendHeader, std::string(backend));
-  return out;
+const Headers& backend_header(RequestContext& ctx, std::string_view backend) {
+  static const Headers kNone;
+  if (backend.empty()) return kNone;
+  Headers& field = ctx.worker.backend_field;
+  if (field.size() != 1 || field.front().second != backend) {
+    field.assign(1, {std::string(kBackendHeader), std::string(backend)});
+  }
+  return field;
 }
 
 std::int64_t unix_seconds() {

@@ -117,8 +117,11 @@ asio::awaitable<void> fail_upstream(RequestContext& ctx, const ResolvedModel& re
 // provider's name; "" when none is known. Recorded in ctx.log.backend.
 std::string_view served_backend(RequestContext& ctx, const ResolvedModel& resolved,
                                 std::string_view reported);
-// {X-Roci-Backend: backend}, or nothing for "".
-Headers backend_header(std::string_view backend);
+// {X-Roci-Backend: backend}, or nothing for "". The list is the worker's own
+// (WorkerContext::backend_field), rebuilt only when `backend` differs from the one it holds: valid
+// until the next call on this worker's thread, so hand it straight to the writer (send_now reads
+// it before returning; send and start_event_stream take their own copy).
+const Headers& backend_header(RequestContext& ctx, std::string_view backend);
 
 // Unix seconds now (`created` when the upstream did not say).
 std::int64_t unix_seconds();

@@ -108,8 +108,9 @@ std::optional<asio::awaitable<void>> finish_once(RequestContext& ctx, Dialect& d
   const AnswerMeta meta{.id = result->id,
                         .model = result->model.empty() ? resolved.model : result->model,
                         .created = result->created != 0 ? result->created : unix_seconds()};
-  auto sent = ctx.writer.send_now(200, "application/json", dialect.render(*result, meta),
-                                  backend_header(served_backend(ctx, resolved, result->backend)));
+  auto sent =
+      ctx.writer.send_now(200, "application/json", dialect.render(*result, meta),
+                          backend_header(ctx, served_backend(ctx, resolved, result->backend)));
   if (!sent) return finish_send(ctx);
   if (!*sent) return fail(ctx, sent->error());
   return std::nullopt;
@@ -255,7 +256,7 @@ asio::awaitable<Result<void>> pump_events(RequestContext& ctx, std::unique_ptr<C
 asio::awaitable<Result<void>> start_events(RequestContext& ctx, const ResolvedModel& resolved,
                                            const StreamInfo& info, StreamEncoder& encoder) {
   auto started = co_await ctx.writer.start_event_stream(
-      backend_header(served_backend(ctx, resolved, info.backend)));
+      backend_header(ctx, served_backend(ctx, resolved, info.backend)));
   if (!started) co_return started;
   std::string opening = encoder.open();
   if (opening.empty()) co_return started;

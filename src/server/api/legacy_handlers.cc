@@ -51,7 +51,7 @@ asio::awaitable<void> handle_completions(RequestContext& ctx) {
   if (result->created == 0) result->created = unix_seconds();
   auto sent = co_await ctx.writer.send(
       200, "application/json", openai_wire::encode_completion_response(*result),
-      backend_header(served_backend(ctx, admitted->resolved, result->backend)));
+      backend_header(ctx, served_backend(ctx, admitted->resolved, result->backend)));
   if (!sent) co_await fail(ctx, sent.error());
 }
 
@@ -79,7 +79,7 @@ asio::awaitable<void> handle_embeddings(RequestContext& ctx) {
   if (result->model.empty()) result->model = admitted->resolved.model;
   auto sent = co_await ctx.writer.send(
       200, "application/json", openai_wire::encode_embedding_response(*result),
-      backend_header(served_backend(ctx, admitted->resolved, result->backend)));
+      backend_header(ctx, served_backend(ctx, admitted->resolved, result->backend)));
   if (!sent) co_await fail(ctx, sent.error());
 }
 

@@ -91,7 +91,7 @@ asio::awaitable<void> change_model(RequestContext& ctx, std::string id, bool loa
   if (done->backend.empty()) done->backend = backend;
   auto sent = co_await ctx.writer.send(200, "application/json",
                                        openai_wire::encode_model_lifecycle_result(*done, load),
-                                       backend_header(backend));
+                                       backend_header(ctx, backend));
   if (!sent) co_await fail(ctx, sent.error());
 }
 

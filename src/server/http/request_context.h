@@ -164,6 +164,8 @@ struct WorkerContext {
   admin::AdminState* admin = nullptr;  // the console's shared state (admin_state.h); may be null
   // The Responses API store (shared by every thread; thread-safe). Null: nothing is stored.
   ResponseStore* responses = nullptr;
+  // backend_header()'s field list (handler_support.h), kept from one request to the next.
+  Headers backend_field = {};
 };
 
 struct RequestContext {
