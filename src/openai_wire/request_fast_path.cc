@@ -67,7 +67,13 @@ class Scanner {
   }
 
  private:
+  // Most calls find no whitespace: that case is one inline comparison (every byte above the space
+  // is no whitespace), the loop is out of line.
   void skip_ws() {
+    if (p_<end_&& static_cast<unsigned char>(*p_)> ' ') return;
+    skip_ws_run();
+  }
+  [[gnu::noinline]] void skip_ws_run() {
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
   bool eat(char c) {
