@@ -42,11 +42,28 @@ struct ParsedChatRequest {
   bool include_usage = false;  // stream_options.include_usage
 };
 
+// Where a chat request parse puts what it read: the caller's own objects, so the request is built
+// in place (no move of it on the way). `request` must be default-constructed.
+struct ChatRequestSlots {
+  ProviderRequest& request;
+  bool& stream;
+  bool& include_usage;
+
+  ChatRequestSlots(ProviderRequest& r, bool& s, bool& u)
+      : request(r), stream(s), include_usage(u) {}
+  ChatRequestSlots(ParsedChatRequest& p)  // NOLINT(google-explicit-constructor): the usual slots
+      : request(p.request), stream(p.stream), include_usage(p.include_usage) {}
+};
+
 // The common body shape is parsed by one strict scan (request_fast_path.h) that also sets
 // request.client_body (the edit plan for forwarding the body itself, client_body.h: give it the
 // body's bytes with keep_client_body); anything else by the full strict parse, with the same
 // result and the same errors.
 Result<ParsedChatRequest> parse_chat_request(std::string_view body, const RequestLimits& limits);
+// The same into `out`: nullopt when the body was accepted, else the error (`out` then holds
+// whatever the parse had reached).
+std::optional<Error> parse_chat_request_into(std::string_view body, const RequestLimits& limits,
+                                             ChatRequestSlots out);
 Result<EmbeddingRequest> parse_embedding_request(std::string_view body,
                                                  const RequestLimits& limits);
 Result<CompletionRequest> parse_completion_request(std::string_view body,

@@ -373,6 +373,17 @@ Result<ParsedChatRequest> parse_chat_request(std::string_view body, const Reques
   return parsed;
 }
 
+std::optional<Error> parse_chat_request_into(std::string_view body, const RequestLimits& limits,
+                                             ChatRequestSlots out) {
+  if (detail::fast_parse_chat_request(body, limits, out)) return std::nullopt;
+  auto full = detail::full_parse_chat_request(body, limits);
+  if (!full) return std::move(full.error());
+  out.request = std::move(full->request);
+  out.stream = full->stream;
+  out.include_usage = full->include_usage;
+  return std::nullopt;
+}
+
 Result<ParsedChatRequest> detail::full_parse_chat_request(std::string_view body,
                                                           const RequestLimits& limits) {
   // The parsed tree lives in this frame (heap blocks only past the buffer): the request is built

@@ -52,7 +52,7 @@ class Scanner {
   Scanner(std::string_view body, const RequestLimits& limits)
       : begin_(body.data()), p_(body.data()), end_(body.data() + body.size()), limits_(limits) {}
 
-  bool run(ParsedChatRequest& out) {
+  bool run(ChatRequestSlots out) {
     if (limits_.max_depth < 4) return false;
     auto body = std::make_shared<ClientBody>();
     body_ = body.get();
@@ -240,7 +240,7 @@ class Scanner {
     return p_;
   }
 
-  bool object(ParsedChatRequest& out) {
+  bool object(ChatRequestSlots out) {
     if (!eat('{')) return false;
     if (peek('}')) return false;  // no messages
     do {
@@ -263,7 +263,7 @@ class Scanner {
     return true;
   }
 
-  bool member(std::string_view key, ParsedChatRequest& out) {
+  bool member(std::string_view key, ChatRequestSlots out) {
     ProviderRequest& req = out.request;
     GenerationSettings& s = req.settings;
     if (is_literal(key, "messages")) return first(kMessages) && messages(req);
@@ -349,7 +349,7 @@ class Scanner {
     return false;  // null-free unknown members, tools, response_format, ...: the full parser
   }
 
-  bool stream_options(ParsedChatRequest& out) {
+  bool stream_options(ChatRequestSlots out) {
     const char* start = value_start();
     if (!eat('{')) return false;
     if (!peek('}')) {
@@ -468,7 +468,7 @@ class Scanner {
 }  // namespace
 
 bool fast_parse_chat_request(std::string_view body, const RequestLimits& limits,
-                             ParsedChatRequest& out) {
+                             ChatRequestSlots out) {
   return Scanner(body, limits).run(out);
 }
 

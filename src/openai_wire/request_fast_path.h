@@ -26,10 +26,10 @@
 
 namespace roci::openai_wire::detail {
 
-// Fills `out`, which must be default-constructed (it is the caller's return slot: no move of the
-// request on the way), and returns true; false when it declines, leaving `out` unspecified.
+// Fills `out` (its request default-constructed) and returns true; false when it declines,
+// leaving `out` unspecified.
 bool fast_parse_chat_request(std::string_view body, const RequestLimits& limits,
-                             ParsedChatRequest& out);
+                             ChatRequestSlots out);
 
 // The full strict parse alone (the tree and the field parsers): what parse_chat_request answers
 // when the fast path declines.

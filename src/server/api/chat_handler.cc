@@ -50,12 +50,8 @@ class ChatDialect final : public Dialect {
  public:
   std::optional<Error> parse(std::string_view body, const openai_wire::RequestLimits& limits,
                              DialectRequest& out) override {
-    auto parsed = openai_wire::parse_chat_request(body, limits);
-    if (!parsed) return std::move(parsed.error());
-    include_usage_ = parsed->include_usage;
-    out.request = std::move(parsed->request);
-    out.stream = parsed->stream;
-    return std::nullopt;
+    return openai_wire::parse_chat_request_into(body, limits,
+                                                {out.request, out.stream, include_usage_});
   }
 
   void apply_defaults(GenerationSettings& settings,

@@ -193,6 +193,50 @@ TEST(RequestFastPathTest, LimitsSendBodiesToTheFullParser) {
   EXPECT_EQ(full.error().param, "messages");
 }
 
+// parse_chat_request_into answers as parse_chat_request does, into the caller's own objects: the
+// fast path's shape, a body only the full parser takes (tools), and an error.
+TEST(ParseChatRequestIntoTest, FillsTheCallersObjectsAsParseChatRequestAnswers) {
+  const std::string bodies[] = {
+      R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true,)"
+      R"("stream_options":{"include_usage":true},"temperature":0.5})",
+      // tools first: the fast path declines before it reads stream or stream_options
+      R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"tools":[{"type":"function",)"
+      R"("function":{"name":"f","parameters":{"type":"object"}}}],"stream":true,)"
+      R"("stream_options":{"include_usage":true}})",
+  };
+  for (const auto& body : bodies) {
+    SCOPED_TRACE(body);
+    auto expected = parse_chat_request(body, RequestLimits{});
+    ASSERT_TRUE(expected.has_value());
+    ProviderRequest request;
+    bool stream = false;
+    bool include_usage = false;
+    EXPECT_EQ(parse_chat_request_into(body, RequestLimits{}, {request, stream, include_usage}),
+              std::nullopt);
+    EXPECT_TRUE(stream);
+    EXPECT_TRUE(include_usage);
+    EXPECT_EQ(request.model, expected->request.model);
+    EXPECT_EQ(request.messages, expected->request.messages);
+    EXPECT_EQ(request.settings, expected->request.settings);
+    EXPECT_EQ(request.tools.has_value(), expected->request.tools.has_value());
+    EXPECT_EQ(request.client_body != nullptr, expected->request.client_body != nullptr);
+  }
+  EXPECT_TRUE(fast_parse(bodies[0], RequestLimits{}));
+  EXPECT_FALSE(fast_parse(bodies[1], RequestLimits{}));  // so the second took the full parse
+
+  ProviderRequest request;
+  bool stream = false;
+  bool include_usage = false;
+  const auto error = parse_chat_request_into(R"({"model":"m","messages":[],"top_p":2})",
+                                             RequestLimits{}, {request, stream, include_usage});
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->kind, ErrorKind::kInvalidRequest);
+  EXPECT_EQ(error->param,
+            parse_chat_request(R"({"model":"m","messages":[],"top_p":2})", RequestLimits{})
+                .error()
+                .param);
+}
+
 // ---- the client body forwarded ----
 
 ParsedChatRequest parse_kept(const std::string& body) {
