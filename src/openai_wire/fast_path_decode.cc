@@ -148,7 +148,7 @@ class ShapeScanner {
   // Most calls find no whitespace: that case is one inline comparison (every byte above the space
   // is no whitespace), the loop is out of line.
   void skip_ws() {
-    if (p_<end_&& static_cast<unsigned char>(*p_)> ' ') return;
+    if (p_ < end_ && (static_cast<unsigned char>(*p_) > ' ')) return;
     skip_ws_run();
   }
   [[gnu::noinline]] void skip_ws_run() {
