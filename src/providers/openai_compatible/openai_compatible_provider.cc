@@ -22,6 +22,9 @@ constexpr std::chrono::milliseconds kHealthTimeout = std::chrono::seconds(10);
 
 bool is_success(int status) { return status >= 200 && status < 300; }
 
+// An answer known before anything is sent, as the awaitable generate() returns.
+asio::awaitable<Result<GenerationResult>> answered(Error e) { co_return e; }
+
 bool contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
@@ -174,18 +177,19 @@ asio::awaitable<Result<std::string>> OpenAiCompatibleProvider::exchange(net::Htt
 
 asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
     ProviderRequest request) {
+  if (config_error_) return answered(*config_error_);
   default_model(request.model);
   // Built apart: the body may take the client's original text out of `request`.
   std::string body_text =
       openai_wire::encode_chat_request(std::move(request), false, dialect_.wire);
-  return send_chat(
-      make_request(verb::post, chat_target_, std::move(body_text), std::move(request.transport)));
+  // The client's send is created here (an awaitable starts when awaited), so the request goes
+  // straight into its frame and decode_when_sent's holds only the awaitable.
+  return decode_when_sent(client_->send(
+      make_request(verb::post, chat_target_, std::move(body_text), std::move(request.transport))));
 }
 
-asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::send_chat(
-    net::HttpRequest request) {
-  if (config_error_) co_return *config_error_;
-  auto sending = client_->send(std::move(request));
+asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::decode_when_sent(
+    asio::awaitable<Result<net::HttpResponse>> sending) {
   Result<net::HttpResponse> response = co_await std::move(sending);
   co_return decode_answer(std::move(response));
 }
