@@ -367,9 +367,7 @@ Result<std::vector<std::string>> string_list(const json::value* v, std::string_v
 Result<ParsedChatRequest> parse_chat_request(std::string_view body, const RequestLimits& limits) {
   // One named result, so it is the caller's own (no move of the request on the way out).
   Result<ParsedChatRequest> parsed(boost::system::in_place_value);
-  if (!detail::fast_parse_chat_request(body, limits, *parsed)) {
-    parsed = detail::full_parse_chat_request(body, limits);
-  }
+  if (auto error = parse_chat_request_into(body, limits, *parsed)) parsed = std::move(*error);
   return parsed;
 }
 
