@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 #include <thread>
+#include <vector>
 
 namespace roci::server {
 namespace {
@@ -147,6 +148,34 @@ TEST(HandlerSupport, FailWithACancellationOnlyRecordsA499) {
   ASSERT_TRUE(h.writer.response);
   EXPECT_EQ(h.writer.response->status, 400);
   EXPECT_EQ(h.writer.body_json().at("error").at("param"), "top_p");
+}
+
+// backend_header hands out the worker's own list: rebuilt when the backend changes, kept while it
+// does not, and nothing for "".
+TEST(HandlerSupport, BackendHeaderFollowsTheBackendAskedFor) {
+  Harness h(testing::lmstudio_with_qwen());
+  std::vector<Headers> seen;
+  const Headers* first = nullptr;
+  const Headers* again = nullptr;
+  h.run([&](RequestContext& ctx) -> asio::awaitable<void> {
+    first = &backend_header(ctx, "desk");
+    seen.push_back(*first);
+    seen.push_back(backend_header(ctx, "laptop"));
+    again = &backend_header(ctx, "laptop");
+    seen.push_back(*again);
+    seen.push_back(backend_header(ctx, ""));
+    seen.push_back(backend_header(ctx, "desk"));
+    co_return;
+  });
+  const Headers desk{{"X-Roci-Backend", "desk"}};
+  const Headers laptop{{"X-Roci-Backend", "laptop"}};
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen[0], desk);
+  EXPECT_EQ(seen[1], laptop);
+  EXPECT_EQ(seen[2], laptop);
+  EXPECT_TRUE(seen[3].empty());
+  EXPECT_EQ(seen[4], desk);
+  EXPECT_EQ(first, again) << "one list per worker, reused";
 }
 
 asio::awaitable<void> upstream_forgot_the_model(RequestContext& ctx, Observed* out) {
