@@ -26,6 +26,38 @@ bool read_hex4(const char*& p, const char* end, std::uint32_t& cp) {
 
 }  // namespace
 
+const char* find_string_special_run(const char* p, const char* end) {
+#if defined(__SSE2__)
+  using sse2::mask_of;
+  using sse2::string_special_bytes;
+  // Up to 48 more bytes 16 at a time (ids, names, short texts), then 64 per test.
+  for (int block = 0; block < 3 && end - p >= 16; ++block, p += 16) {
+    if (const unsigned m = mask_of(string_special_bytes(p)); m != 0) return p + __builtin_ctz(m);
+  }
+  while (end - p >= 64) {
+    const __m128i a = string_special_bytes(p);
+    const __m128i b = string_special_bytes(p + 16);
+    const __m128i c = string_special_bytes(p + 32);
+    const __m128i d = string_special_bytes(p + 48);
+    if (mask_of(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))) != 0) {
+      const std::uint64_t m = std::uint64_t{mask_of(a)} | std::uint64_t{mask_of(b)} << 16 |
+                              std::uint64_t{mask_of(c)} << 32 | std::uint64_t{mask_of(d)} << 48;
+      return p + __builtin_ctzll(m);
+    }
+    p += 64;
+  }
+  while (end - p >= 16) {
+    if (const unsigned m = mask_of(string_special_bytes(p)); m != 0) return p + __builtin_ctz(m);
+    p += 16;
+  }
+#endif
+  for (; p < end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return p;
+  }
+  return end;
+}
+
 void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));

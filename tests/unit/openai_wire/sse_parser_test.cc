@@ -63,6 +63,26 @@ TEST(SseParserTest, AcceptsLfCrlfAndCrLineEnds) {
   }
 }
 
+// Line ends (LF, CRLF, CR) at every offset of the first 40 bytes of a line, in a stream that also
+// holds a comment and a second event.
+TEST(SseParserTest, FindsLineEndsAtEveryOffset) {
+  for (const std::string end : {"\n", "\r\n", "\r"}) {
+    for (std::size_t length = 0; length <= 40; ++length) {
+      const std::string first(length, 'x');
+      const std::string second(40 - length, 'y');
+      const std::string input = "data: " + first + end + "data: " + second + end + end + ": c" +
+                                end + "data: z" + end + end;
+      auto out = parse_whole(input);
+      ASSERT_FALSE(out.error) << length;
+      ASSERT_EQ(datas(out), (std::vector<std::string>{first + "\n" + second, "z"}))
+          << "line of " << length << " ended by "
+          << (end == "\n"   ? "LF"
+              : end == "\r" ? "CR"
+                            : "CRLF");
+    }
+  }
+}
+
 TEST(SseParserTest, CrAtTheEndOfOneFeedAndLfAtTheStartOfTheNextAreOneLineEnd) {
   SseParser parser;
   parser.feed("data: a\r");
