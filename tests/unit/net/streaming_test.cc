@@ -351,6 +351,29 @@ TEST(Streaming, IdleTimeoutInTheMiddleOfABody) {
   EXPECT_TRUE(eventually([&] { return server.client_closes() == 1; }, 100ms));
 }
 
+// A chunk-size line that never ends fills the connection's read buffer (1 MiB): the read that
+// finds no room left fails at once, without I/O, and the body with it.
+TEST(Streaming, AChunkLineThatNeverEndsFailsWhenTheReadBufferIsFull) {
+  TestHttpServer server([](ScriptConnection& conn) {
+    if (!conn.read_request()) return;
+    conn.write(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5;");
+    const std::string extension(64 * 1024, 'x');
+    for (int i = 0; i < 40 && conn.write(extension); ++i) {
+    }
+    conn.wait_client_close();
+  });
+  asio::io_context ioc;
+  auto client = make_client(server.url());
+  auto body = run(ioc, client->open(get("/")));
+  ASSERT_TRUE(body) << body.error();
+  auto piece = run(ioc, (*body)->read_some());
+  ASSERT_FALSE(piece);
+  EXPECT_EQ(piece.error().kind, ErrorKind::kUpstreamError) << piece.error();
+  EXPECT_EQ(client->idle_connections(), 0u);
+}
+
 TEST(Streaming, StreamLimitCoversTheWholeBody) {
   TestHttpServer server([](ScriptConnection& conn) {
     if (!conn.read_request()) return;
