@@ -16,9 +16,9 @@ const char* first_special_byte(const char* p, const char* end) {
   return end;
 }
 
-// Every length up to past two 64-byte blocks, with the special byte at every offset (and none):
-// the first 16 bytes, the 64-byte blocks, the 16-byte blocks after them and the byte loop each
-// find it where it is.
+// Every length up to 170, with the special byte at every offset (and none): the inline first 16
+// bytes, the 16-byte tests up to 64, a 64-byte block, the 16-byte tests after it and the byte loop
+// each find it where it is.
 TEST(FindStringSpecial, FindsTheFirstSpecialByteAtEveryOffsetOfEveryLength) {
   for (const char special : {'"', '\\', '\n', '\x01', '\x1f', '\x80', '\xff'}) {
     for (std::size_t length = 0; length <= 170; ++length) {
