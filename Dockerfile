@@ -19,7 +19,7 @@ RUN cmake --preset release -DROCI_BUILD_TESTS=OFF -DROCI_BUILD_EXAMPLES=OFF -DRO
 FROM debian:12-slim
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
       libboost-json1.81.0 libboost-url1.81.0 libboost-system1.81.0 libboost-container1.81.0 \
-      libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 ca-certificates \
+      libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libtcmalloc-minimal4 ca-certificates \
  && rm -rf /var/lib/apt/lists/* && useradd --system --no-create-home inference
 COPY --from=build /opt/roci/bin/inference-server /usr/local/bin/inference-server
 COPY --from=build /opt/roci/bin/roci /usr/local/bin/roci

@@ -13,7 +13,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config curl ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
+  libssl-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm
 )

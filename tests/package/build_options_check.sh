@@ -11,7 +11,10 @@
 #   ROCI_FUNCTION_ORDER (cmake/FunctionOrder.cmake, on by default): a Release build linked by gold
 #     links the gateway with -ffunction-sections and the section ordering file
 #     apps/inference-server/function-order.txt (which lists roci's functions); without LTO, under
-#     profile-guided optimisation, with ROCI_FUNCTION_ORDER=OFF and in a Debug build it does not.
+#     profile-guided optimisation, with ROCI_FUNCTION_ORDER=OFF and in a Debug build it does not;
+#   ROCI_SERVER_ALLOCATOR (cmake/ServerAllocator.cmake, tcmalloc by default): the gateway links
+#     tcmalloc_minimal, and nothing else does (the SDK's libraries, the CLI); `system` and a
+#     sanitized build link no allocator; any other value fails the configure.
 #
 #   build_options_check.sh <source dir> <scratch dir> <generator>
 set -euo pipefail
@@ -115,4 +118,25 @@ if gateway_compile debug | grep -q -- "-flto"; then fail "Debug: compiled with -
 if gateway_link debug | grep -q -- "-flto"; then fail "Debug: linked with -flto"; fi
 if gateway_link debug | grep -q -- "--section-ordering-file"; then fail "Debug: linked with the function order"; fi
 
-echo "build_options_check: ROCI_PGO (generate, use, empty, a bad value), ROCI_LTO and ROCI_FUNCTION_ORDER behave"
+# ROCI_SERVER_ALLOCATOR: the plain tree has the default.
+gateway_link plain | grep -q -- "tcmalloc_minimal" || fail "default allocator: the gateway is linked without tcmalloc_minimal"
+grep -q '^ROCI_SERVER_ALLOCATOR_ACTIVE:INTERNAL=tcmalloc' "$work/plain/CMakeCache.txt" \
+  || fail "default allocator: ROCI_SERVER_ALLOCATOR_ACTIVE (what bench/run reports) is not tcmalloc"
+others=$(if [[ -f $work/plain/build.ninja ]]; then
+  awk '/^build / { target = $2; sub(/:$/, "", target) } /^ +LINK_LIBRARIES = .*tcmalloc/ { print target }' \
+    "$work/plain/build.ninja"
+else
+  grep -rl -- "tcmalloc" "$work/plain" --include=link.txt | sed "s|^$work/plain/||"
+fi | grep -v -e '^apps/inference-server$' -e '^apps/CMakeFiles/inference-server.dir/link.txt$' || true)
+[[ -z $others ]] || fail "default allocator: not only the gateway links tcmalloc: $others"
+configure sysalloc "" -DROCI_SERVER_ALLOCATOR=system || fail "ROCI_SERVER_ALLOCATOR=system did not configure"
+if gateway_link sysalloc | grep -q -- "tcmalloc"; then fail "ROCI_SERVER_ALLOCATOR=system: linked with tcmalloc"; fi
+configure sanitized "" -DROCI_SANITIZE=address || fail "ROCI_SANITIZE=address did not configure"
+if gateway_link sanitized | grep -q -- "tcmalloc"; then fail "ROCI_SANITIZE=address: linked with tcmalloc"; fi
+if configure badalloc "" -DROCI_SERVER_ALLOCATOR=jemalloc; then
+  fail "ROCI_SERVER_ALLOCATOR=jemalloc configured; it must be refused"
+fi
+grep -q "ROCI_SERVER_ALLOCATOR must be tcmalloc or system" "$work/badalloc.log" \
+  || fail "ROCI_SERVER_ALLOCATOR=jemalloc: the configure failed without saying why"
+
+echo "build_options_check: ROCI_PGO (generate, use, empty, a bad value), ROCI_LTO, ROCI_FUNCTION_ORDER and ROCI_SERVER_ALLOCATOR behave"
