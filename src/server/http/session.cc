@@ -44,6 +44,13 @@
 #include <tuple>
 #include <utility>
 
+// gperftools' tcmalloc, the allocator inference-server links by default
+// (cmake/ServerAllocator.cmake), keeps freed blocks in the thread's cache and freed pages in its
+// page heap until asked to give them back. Weak: null in a process on the C library's malloc
+// (tests, the SDK's programs, a ROCI_SERVER_ALLOCATOR=system build).
+extern "C" void MallocExtension_MarkThreadTemporarilyIdle() __attribute__((weak));
+extern "C" void MallocExtension_ReleaseFreeMemory() __attribute__((weak));
+
 namespace roci::server {
 namespace {
 
@@ -57,6 +64,22 @@ constexpr std::size_t kTrimMinPeakSessions = 256;
 constexpr std::size_t kLingerMaxBytes = 1 << 20;
 constexpr std::chrono::seconds kLingerTime{2};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// Gives the allocator's free memory back to the OS, on the thread that freed it: with tcmalloc,
+// this thread's cached blocks go back to their pages, then the free pages to the OS; with glibc's
+// malloc, the free heap pages (malloc_trim also releases those inside the heap, where free()
+// returns only its top).
+void release_free_memory() {
+  if (MallocExtension_MarkThreadTemporarilyIdle != nullptr &&
+      MallocExtension_ReleaseFreeMemory != nullptr) {
+    MallocExtension_MarkThreadTemporarilyIdle();
+    MallocExtension_ReleaseFreeMemory();
+    return;
+  }
+#if defined(__GLIBC__)
+  ::malloc_trim(0);
+#endif
+}
 
 struct ConnectionCount {
   std::atomic<int>& count;
@@ -531,15 +554,13 @@ asio::awaitable<void> run_deadline_sweeper(SessionEnv& env, std::chrono::millise
         node.socket->cancel(cancel_ec);  // the pending step completes with operation_aborted
       }
     }
-    // After a burst of connections ended, give the freed memory back to the OS: glibc returns only
-    // the top of a heap on free(), and one live block near the top pins everything below it;
-    // malloc_trim also releases free pages inside the heap. Once per burst, not per request
-    // (bench/RESULTS.md, "Memory after a burst").
+    // After a burst of connections ended, give the freed memory back to the OS: neither allocator
+    // does it by itself soon (glibc returns only the top of a heap on free(), and one live block
+    // near the top pins everything below it). Once per burst, not per request (bench/RESULTS.md,
+    // "Memory after a burst").
     peak = std::max(peak, live);
     if (peak >= kTrimMinPeakSessions && live <= peak / 4) {
-#if defined(__GLIBC__)
-      ::malloc_trim(0);
-#endif
+      release_free_memory();
       peak = live;
     }
   }
