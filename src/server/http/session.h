@@ -102,8 +102,8 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket, SessionEnv& env,
 // Runs until cancelled or the io_context stops, on the worker's thread: every `interval`,
 // cancels the sockets of sessions whose deadline passed (so deadlines are enforced with that
 // granularity). When the live sessions fell to a quarter of a peak of at least 256 (a burst of
-// connections ended), it gives the freed heap back to the OS (tcmalloc's ReleaseFreeMemory when
-// tcmalloc is the process's malloc, else glibc's malloc_trim).
+// connections ended), it gives the freed heap back to the OS (tcmalloc's thread cache and free
+// pages when tcmalloc is the process's malloc, else glibc's malloc_trim).
 asio::awaitable<void> run_deadline_sweeper(SessionEnv& env, std::chrono::milliseconds interval);
 
 // Shutdown, on the worker's thread: cancel the sessions waiting for a next request / close every
