@@ -4,6 +4,7 @@
 #include "net/connection_pool.h"
 #include "net/coro_util.h"
 #include "net/exchange_runner.h"
+#include "net/http_client_send.h"
 
 #include <boost/asio/this_coro.hpp>
 #include <exception>
@@ -32,24 +33,10 @@ asio::awaitable<Result<std::string_view>> HttpBodyReader::read_some() {
   co_return piece();
 }
 
+// Not a coroutine: send_then's frame is the only one.
 asio::awaitable<Result<HttpResponse>> HttpClient::send(HttpRequest request) {
-  std::exception_ptr exception;
-  try {
-    const ExchangeDeadlines deadlines = runner_->deadlines(request, /*streaming=*/false);
-    HttpResponse response;
-    auto* headers = request.collect_headers ? &response.headers : nullptr;
-    // Started apart from its co_await: the argument temporaries stay off this frame.
-    auto exchanging = runner_->exchange(request, deadlines, options_.max_response_bytes, headers);
-    Result<std::unique_ptr<Connection>> outcome = co_await std::move(exchanging);
-    if (!outcome) co_return outcome.error();
-    const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
-    if (auto rest = take_body(outcome, deadlines, response, cancelled)) co_await std::move(*rest);
-    if (!outcome) co_return outcome.error();
-    co_return response;
-  } catch (...) {
-    exception = std::current_exception();
-  }
-  co_return runner_->exception_error(exception);
+  return send_then(std::move(request),
+                   [](Result<HttpResponse>&& response) { return std::move(response); });
 }
 
 namespace {

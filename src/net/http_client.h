@@ -49,6 +49,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -134,6 +135,13 @@ class HttpClient {
 
   // Sends the request and reads the whole response (any status).
   asio::awaitable<Result<HttpResponse>> send(HttpRequest request);
+  // send(), and then `finish`, called on the same coroutine frame with send()'s result, makes the
+  // awaited value: a caller that only converts the response (a provider's decoder) needs no
+  // coroutine of its own around the send. Defined in net/http_client_send.h, included where it is
+  // used.
+  template <class Finish>
+  asio::awaitable<std::invoke_result_t<Finish&, Result<HttpResponse>&&>> send_then(
+      HttpRequest request, Finish finish);
   // Sends the request and returns once the response headers arrived (any status).
   asio::awaitable<Result<std::unique_ptr<HttpBodyReader>>> open(HttpRequest request);
 

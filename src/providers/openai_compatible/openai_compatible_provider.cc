@@ -1,6 +1,7 @@
 #include "providers/openai_compatible/openai_compatible_provider.h"
 
 #include "core/model_match.h"
+#include "net/http_client_send.h"
 #include "openai_wire/fast_path_decode.h"
 
 #include "providers/openai_compatible/openai_chat_stream.h"
@@ -22,8 +23,11 @@ constexpr std::chrono::milliseconds kHealthTimeout = std::chrono::seconds(10);
 
 bool is_success(int status) { return status >= 200 && status < 300; }
 
-// An answer known before anything is sent, as the awaitable generate() returns.
-asio::awaitable<Result<GenerationResult>> answered(Error e) { co_return e; }
+// An answer known before anything is sent, as the awaitable generate() and exchange() return.
+template <class T>
+asio::awaitable<Result<T>> answered(Error e) {
+  co_return e;
+}
 
 bool contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
@@ -171,27 +175,25 @@ Result<std::string> OpenAiCompatibleProvider::checked_body(
 }
 
 asio::awaitable<Result<std::string>> OpenAiCompatibleProvider::exchange(net::HttpRequest request) {
-  if (config_error_) co_return *config_error_;
-  co_return checked_body(co_await client_->send(std::move(request)));
+  if (config_error_) return answered<std::string>(*config_error_);
+  return client_->send_then(std::move(request), [this](Result<net::HttpResponse>&& response) {
+    return checked_body(std::move(response));
+  });
 }
 
 asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::generate(
     ProviderRequest request) {
-  if (config_error_) return answered(*config_error_);
+  if (config_error_) return answered<GenerationResult>(*config_error_);
   default_model(request.model);
   // Built apart: the body may take the client's original text out of `request`.
   std::string body_text =
       openai_wire::encode_chat_request(std::move(request), false, dialect_.wire);
-  // The client's send is created here (an awaitable starts when awaited), so the request goes
-  // straight into its frame and decode_when_sent's holds only the awaitable.
-  return decode_when_sent(client_->send(
-      make_request(verb::post, chat_target_, std::move(body_text), std::move(request.transport))));
-}
-
-asio::awaitable<Result<GenerationResult>> OpenAiCompatibleProvider::decode_when_sent(
-    asio::awaitable<Result<net::HttpResponse>> sending) {
-  Result<net::HttpResponse> response = co_await std::move(sending);
-  co_return decode_answer(std::move(response));
+  // The answer is decoded on the send's own frame (one coroutine for the whole call), which holds
+  // the HttpRequest but not the ProviderRequest (Asio recycles coroutine frames only up to about
+  // 1 KiB).
+  return client_->send_then(
+      make_request(verb::post, chat_target_, std::move(body_text), std::move(request.transport)),
+      [this](Result<net::HttpResponse>&& response) { return decode_answer(std::move(response)); });
 }
 
 Result<GenerationResult> OpenAiCompatibleProvider::decode_answer(

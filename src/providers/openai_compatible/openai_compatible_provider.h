@@ -127,11 +127,6 @@ class OpenAiCompatibleProvider {
   asio::awaitable<Result<std::string>> exchange(net::HttpRequest request);
   // exchange()'s verdict on the upstream's response: its body on a 2xx without an error body.
   Result<std::string> checked_body(Result<net::HttpResponse> response) const;
-  // generate() once the client's send is created: awaits it and decodes the answer. Its frame
-  // holds neither the ProviderRequest nor the HttpRequest (Asio recycles coroutine frames only up
-  // to about 1 KiB); the send owns the request.
-  asio::awaitable<Result<GenerationResult>> decode_when_sent(
-      asio::awaitable<Result<net::HttpResponse>> sending);
   // The upstream's answer to a chat request as a result: the common shape's scan, else
   // checked_body() and the tree.
   Result<GenerationResult> decode_answer(Result<net::HttpResponse> response) const;
