@@ -161,6 +161,16 @@ class ChildProcess {
 
   pid_t pid() const { return pid_; }
 
+  // Its resident set in KiB (VmRSS; 0 when unreadable).
+  long resident_kib() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.starts_with("VmRSS:")) return std::atol(line.c_str() + 6);
+    }
+    return 0;
+  }
+
  private:
   pid_t pid_ = -1;
   std::string output_path_;

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 
 namespace roci::testing {
 namespace {
@@ -64,16 +63,6 @@ std::string header_fields(int count) {
   std::string out = "Host: 127.0.0.1\r\n";
   for (int i = 1; i < count; ++i) out += "X-Field-" + std::to_string(i) + ": v\r\n";
   return out;
-}
-
-// Resident set of a process in KiB (0 when unreadable).
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.starts_with("VmRSS:")) return std::atol(line.c_str() + 6);
-  }
-  return 0;
 }
 
 std::size_t chat_requests(const FakeUpstream& fake) {
@@ -309,7 +298,7 @@ TEST(HostileInput, SlowReaderGetsBackpressureAndIsDroppedAtTheWriteDeadline) {
     auto res = post_chat(gw, chat_body(kModel, "warm up", true));
     ASSERT_EQ(res.status, 200) << res.body;
   }
-  const long idle_kib = rss_kib(gw.process->pid());
+  const long idle_kib = gw.process->resident_kib();
   ASSERT_GT(idle_kib, 0);
 
   // 4,000 tokens of 4 KiB: about 17 MB of SSE, far more than the socket buffers hold.
@@ -328,7 +317,7 @@ TEST(HostileInput, SlowReaderGetsBackpressureAndIsDroppedAtTheWriteDeadline) {
                      chat_body(kModel, "long answer", true, R"("max_tokens":4000)")));
   long peak_kib = idle_kib;
   while (since(t0) < 2500ms) {
-    peak_kib = std::max(peak_kib, rss_kib(gw.process->pid()));
+    peak_kib = std::max(peak_kib, gw.process->resident_kib());
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_LT(peak_kib - idle_kib, 8 * 1024)  // under half the answer (measured: ~100 KiB)
