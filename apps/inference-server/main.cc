@@ -40,12 +40,13 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitConfig = 2;
 
-// For glibc's malloc (a ROCI_SERVER_ALLOCATOR=system or sanitized build; tcmalloc, the default,
-// takes mallopt and ignores it): glibc returns the top of a heap to the OS as soon as 128 KiB are
-// free there, and takes it back on the next allocation: under load that is a grow/shrink cycle
-// (mprotect/madvise and about one page fault) per request. Keeping 8 MiB before trimming and
-// growing 1 MiB at a time avoids that (the figures are in bench/RESULTS.md). Memory left by a
-// burst is still given back: the session sweeper calls malloc_trim once the burst is over.
+// For glibc's malloc (a ROCI_SERVER_ALLOCATOR=system build; tcmalloc, the default, and the
+// sanitizers' allocators take mallopt and ignore it): glibc returns the top of a heap to the OS as
+// soon as 128 KiB are free there, and takes it back on the next allocation: under load that is a
+// grow/shrink cycle (mprotect/madvise and about one page fault) per request. Keeping 8 MiB before
+// trimming and growing 1 MiB at a time avoids that (the figures are in bench/RESULTS.md). Memory
+// left by a burst is still given back: the session sweeper calls malloc_trim once the burst is
+// over.
 void tune_allocator() {
 #if defined(__GLIBC__)
   ::mallopt(M_TRIM_THRESHOLD, 8 << 20);
