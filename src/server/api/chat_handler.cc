@@ -82,8 +82,7 @@ class ChatDialect final : public Dialect {
 }  // namespace
 
 asio::awaitable<void> handle_chat_completions(RequestContext& ctx) {
-  ChatDialect dialect;
-  co_await serve_inference(ctx, dialect);
+  return serve_inference(ctx, std::make_unique<ChatDialect>());
 }
 
 }  // namespace roci::server

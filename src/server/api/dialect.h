@@ -4,8 +4,7 @@
 //
 //   class ChatDialect final : public Dialect { ... };        // parse, defaults, render, stream
 //   asio::awaitable<void> handle_chat_completions(RequestContext& ctx) {
-//     ChatDialect dialect;
-//     co_await serve_inference(ctx, dialect);
+//     return serve_inference(ctx, std::make_unique<ChatDialect>());
 //   }
 //
 // A Dialect object lives for one request (it may keep what rendering needs from the parse, e.g.

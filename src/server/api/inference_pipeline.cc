@@ -279,7 +279,8 @@ asio::awaitable<void> answer_streamed(RequestContext& ctx, Dialect& dialect, Pre
 
 }  // namespace
 
-asio::awaitable<void> serve_inference(RequestContext& ctx, Dialect& dialect) {
+asio::awaitable<void> serve_inference(RequestContext& ctx, std::unique_ptr<Dialect> owned) {
+  Dialect& dialect = *owned;
   Prepared prepared;
   if (auto rest = prepare(ctx, dialect, prepared); rest && !co_await std::move(*rest)) co_return;
   if (prepared.stream) {

@@ -1,8 +1,7 @@
 // The one request path of every inference dialect (ARCHITECTURE.md §5.2): Chat Completions,
 // Responses and Messages run it unchanged; a Dialect (dialect.h) only parses and renders.
 //
-//   ChatDialect dialect;
-//   co_await serve_inference(ctx, dialect);
+//   return serve_inference(ctx, std::make_unique<ChatDialect>());  // a handler, not a coroutine
 //
 // Path: dialect.parse(body, request_limits) -> body freed -> dialect.apply_defaults ->
 // resolve_and_admit(kChat) (model, then an admission slot held until the answer ended) ->
@@ -23,9 +22,12 @@
 #include "server/http/request_context.h"
 
 #include <boost/asio/awaitable.hpp>
+#include <memory>
 
 namespace roci::server {
 
-asio::awaitable<void> serve_inference(RequestContext& ctx, Dialect& dialect);
+// The coroutine owns `dialect` until the answer ended, so a handler returns this awaitable
+// itself rather than awaiting it in a frame of its own.
+asio::awaitable<void> serve_inference(RequestContext& ctx, std::unique_ptr<Dialect> dialect);
 
 }  // namespace roci::server

@@ -80,8 +80,7 @@ class MessagesDialect final : public Dialect {
 const ErrorRenderer kAnthropicErrors{&anthropic_error_body, &anthropic_error_event};
 
 asio::awaitable<void> handle_messages(RequestContext& ctx) {
-  MessagesDialect dialect;
-  co_await serve_inference(ctx, dialect);
+  return serve_inference(ctx, std::make_unique<MessagesDialect>());
 }
 
 asio::awaitable<void> handle_count_tokens(RequestContext& ctx) {

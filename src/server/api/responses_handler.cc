@@ -131,8 +131,7 @@ class ResponsesDialect final : public Dialect {
 }  // namespace
 
 asio::awaitable<void> handle_responses(RequestContext& ctx) {
-  ResponsesDialect dialect(ctx.worker.responses);
-  co_await serve_inference(ctx, dialect);
+  return serve_inference(ctx, std::make_unique<ResponsesDialect>(ctx.worker.responses));
 }
 
 asio::awaitable<void> handle_stored_response(RequestContext& ctx, std::string id) {
