@@ -26,8 +26,8 @@
 
 namespace roci::server {
 
-// The coroutine owns `dialect` until the answer ended, so a handler returns this awaitable
-// itself rather than awaiting it in a frame of its own.
-asio::awaitable<void> serve_inference(RequestContext& ctx, std::unique_ptr<Dialect> dialect);
+// The coroutine owns the dialect (`owned`) until the answer ended, so a handler returns this
+// awaitable itself rather than awaiting it in a frame of its own.
+asio::awaitable<void> serve_inference(RequestContext& ctx, std::unique_ptr<Dialect> owned);
 
 }  // namespace roci::server
