@@ -57,8 +57,8 @@ bool ApiKeyCheck::required(Route route) const {
 
 AuthOutcome ApiKeyCheck::check(const ClientHeader& request) const {
   if (!enabled()) return AuthOutcome::kAllowed;
-  const std::string_view bearer = bearer_token(field_value(request, http::field::authorization));
-  const std::string_view api_key = trim(field_value(request, kApiKeyField));
+  const std::string_view bearer = bearer_token(request[http::field::authorization]);
+  const std::string_view api_key = trim(request[kApiKeyField]);
   if (bearer.empty() && api_key.empty()) return AuthOutcome::kMissingKey;
   // Both presented keys are always compared (no short circuit).
   const bool bearer_ok = !bearer.empty() && matches(bearer);

@@ -38,9 +38,8 @@ bool CorsPolicy::origin_allowed(std::string_view origin) const {
 }
 
 bool CorsPolicy::is_preflight(const ClientHeader& request) {
-  return request.method() == http::verb::options &&
-         !field_value(request, http::field::origin).empty() &&
-         !field_value(request, http::field::access_control_request_method).empty();
+  return request.method() == http::verb::options && !request[http::field::origin].empty() &&
+         !request[http::field::access_control_request_method].empty();
 }
 
 Headers CorsPolicy::preflight_headers(std::string_view origin, std::string_view methods) const {

@@ -18,7 +18,7 @@
 // the upstream connection. Handlers must not swallow kCancelled: they return promptly.
 #pragma once
 
-#include "server/http/field_allocator.h"
+#include "server/http/client_request_parser.h"
 
 #include <roci/core/error.h>
 #include <roci/core/types.h>
@@ -45,29 +45,10 @@ namespace roci::server {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
-// A client request's header fields are allocated from its session's arena, reset between requests
-// (no allocation per field). Copies of the fields use the default memory resource.
-using ClientFields = http::basic_fields<FieldAllocator<char>>;
-using ClientRequest = http::request<http::string_body, ClientFields>;
+// A client request: its fields a flat list in the session's per-request arena (client_fields.h),
+// its body a string. Copies of the fields use new/delete.
 using ClientHeader = http::request_header<ClientFields>;
 using Headers = std::vector<std::pair<std::string, std::string>>;
-
-// The value of `head`'s first `name` field, "" when it has none. A walk of the fields comparing
-// their enum (or their name): for the few fields of a request
-// (check_request_head bounds their count) cheaper than basic_fields::operator[], a
-// case-insensitive search of an ordered set.
-inline std::string_view field_value(const ClientHeader& head, http::field name) {
-  for (const auto& field : head) {
-    if (field.name() == name) return field.value();
-  }
-  return {};
-}
-inline std::string_view field_value(const ClientHeader& head, std::string_view name) {
-  for (const auto& field : head) {
-    if (boost::beast::iequals(field.name_string(), name)) return field.value();
-  }
-  return {};
-}
 
 // How a handler answers. Implemented by the session over the client socket. Every call completes
 // with kCancelled when the client is gone (write failed or the session was cancelled).

@@ -48,7 +48,7 @@ GateDecision refuse_read(const ClientHeader& head, const beast::error_code& ec,
 // Check 6: a body read as JSON must be labelled JSON, or unlabelled and not from a browser page
 // of another origin (see BodyType). nullopt: accepted.
 std::optional<Error> check_body_type(const ClientHeader& head, const GatePolicy& policy) {
-  const std::string_view type = field_value(head, http::field::content_type);
+  const std::string_view type = head[http::field::content_type];
   switch (classify_body_type(type)) {
     case BodyType::kJson:
       return std::nullopt;
@@ -95,7 +95,7 @@ GateDecision check_request_head(const ClientHeader& head, const beast::error_cod
     return d;
   }
   if (policy.cors != nullptr && policy.cors->enabled() && CorsPolicy::is_preflight(head)) {
-    const std::string_view origin = field_value(head, http::field::origin);
+    const std::string_view origin = head[http::field::origin];
     if (!policy.cors->origin_allowed(origin)) return refuse(cors_forbidden(origin));
     return GateDecision{.action = match.route == Route::kNotFound ? GateAction::kRoute
                                                                   : GateAction::kPreflight};

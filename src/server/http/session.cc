@@ -27,7 +27,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 
 #if defined(__GLIBC__)
@@ -90,14 +89,12 @@ struct ConnectionCount {
 // coroutine reading it, so that the catch site can still answer it.
 struct RequestInProgress {
   // `fields`: the arena of the request's header fields (ClientFields); it outlives the request.
-  explicit RequestInProgress(std::pmr::memory_resource* fields)
-      : parser(std::piecewise_construct, std::make_tuple(),
-               std::make_tuple(FieldAllocator<char>(fields))) {}
+  explicit RequestInProgress(std::pmr::memory_resource* fields) : parser(fields) {}
 
   // The configuration and per-thread state the request is served with, held until it was
   // recorded: a reload meanwhile changes nothing for it (live_config.h).
   std::shared_ptr<WorkerState> state;
-  http::request_parser<http::string_body, FieldAllocator<char>> parser;
+  ClientRequestParser parser;
   RequestLog log;
   std::optional<Http1ResponseWriter> writer;  // once the head is read
   std::optional<RequestContext> ctx;          // once the head is read
@@ -149,8 +146,7 @@ class Session {
   // head is done the body (a request usually arrives whole in the first read). need_more when the
   // head or body needs bytes not read yet (the async read goes on from there), else the parser's
   // verdict.
-  beast::error_code parse_buffered(
-      http::request_parser<http::string_body, FieldAllocator<char>>& parser);
+  beast::error_code parse_buffered(ClientRequestParser& parser);
   // Reads the rest of the body; `buffered` is parse_buffered()'s verdict on what was read with the
   // head (need_more, or an error, answered without a read). False when the request is over
   // (answered, or the connection ended).
@@ -186,10 +182,10 @@ class Session {
   beast::flat_buffer buffer_;          // request bytes read and not parsed yet
   std::string pending_output_;         // ResponseConnection::pending_output
   SessionNode node_;
-  // The arena of the current request's header fields: released when the next request starts, after
-  // the previous one was destroyed (declared before current_, so destroyed after it). 1 KiB holds
-  // a curl or benchmark head; a larger one (an SDK's dozen fields) takes one more block from the
-  // heap. Every open connection holds it, streams included: keep it small.
+  // The arena of the current request's header fields (ClientFields): released when the next
+  // request starts, after the previous one was destroyed (declared before current_, so destroyed
+  // after it). 1 KiB holds a curl or benchmark head; a larger one (an SDK's dozen fields) takes one
+  // more block from the heap. Every open connection holds it, streams included: keep it small.
   alignas(std::max_align_t) std::byte field_bytes_[1024];
   std::pmr::monotonic_buffer_resource fields_{field_bytes_, sizeof field_bytes_};
   std::optional<RequestInProgress> current_;
@@ -215,7 +211,7 @@ RequestInProgress& Session::start_request(bool pipelined) {
 RouteMatch Session::open_request(RequestInProgress& current) {
   ClientRequest& req = current.parser.get();
   current.log.start = steady_clock::now();
-  current.log.request_id = request_id_for(field_value(req, "X-Request-Id"));
+  current.log.request_id = request_id_for(req["X-Request-Id"]);
   current.log.client = peer_;
   RouteMatch match = match_route(req.method(), req.target());
   current.log.route = match.label;
@@ -225,7 +221,7 @@ RouteMatch Session::open_request(RequestInProgress& current) {
   current.ctx.emplace(RequestContext{req, *current.writer, current.log, current.state->context,
                                      peer_.address(), match.errors});
   current.writer->set_common_headers(
-      current.state->shared->cors.response_headers(field_value(req, http::field::origin)));
+      current.state->shared->cors.response_headers(req[http::field::origin]));
   env_.metrics.request_started();
   return match;
 }
@@ -292,8 +288,7 @@ asio::awaitable<void> Session::close(bool linger) {
   socket_.close(ec);
 }
 
-beast::error_code Session::parse_buffered(
-    http::request_parser<http::string_body, FieldAllocator<char>>& parser) {
+beast::error_code Session::parse_buffered(ClientRequestParser& parser) {
   const bool in_head = !parser.is_header_done();
   beast::error_code ec;
   while (buffer_.size() > 0 && !parser.is_done() && !(in_head && parser.is_header_done())) {
@@ -311,8 +306,7 @@ asio::awaitable<bool> Session::read_body(beast::error_code buffered) {
   const auto& req = current.parser.get();
   beast::error_code ec = buffered;
   if (ec == http::error::need_more) {
-    if (beast::iequals(field_value(req, http::field::expect), "100-continue") &&
-        req.version() >= 11) {
+    if (beast::iequals(req[http::field::expect], "100-continue") && req.version() >= 11) {
       node_.arm(write_timeout());
       auto [wec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue), net::kToken);
       node_.disarm();
