@@ -151,10 +151,19 @@ class Session {
   // head (need_more, or an error, answered without a read). False when the request is over
   // (answered, or the connection ended).
   asio::awaitable<bool> read_body(beast::error_code buffered);
-  // Runs the handler of the request read_request() left; false when the connection must close. A
-  // coroutine of its own, with a small frame: it is what stays alive while a stream runs.
-  asio::awaitable<bool> handle_request();
+  // The handler of the request read_request() left is awaited in run()'s own frame, the one frame
+  // that stays alive while a stream runs. Around it:
+  //   start_close_watch()   false when the next request is read already (nothing to watch);
+  //   end_close_watch()     ends the watch; true when the client went away meanwhile;
+  //   owed_after_handler()  what the handler left unsent (an answer when it sent nothing, the end
+  //                         of a stream it did not close), or the 499 bookkeeping of a client gone;
+  //   keep_serving()        whether the connection goes on to the next request.
   asio::awaitable<void> run_handler(RequestContext& ctx);
+  bool start_close_watch();
+  bool end_close_watch();
+  std::optional<asio::awaitable<void>> owed_after_handler(bool client_gone);
+  asio::awaitable<void> close_stream();  // ends the event stream the handler left open
+  bool keep_serving(bool client_gone);
   // Answers an error the session detected itself; the connection then closes.
   asio::awaitable<void> answer(const Error& e);
   // The catch site's work: logs `failure`, answers 500 when nothing was sent yet.
@@ -425,39 +434,29 @@ asio::awaitable<Session::Next> Session::read_request() {
   co_return Next::kHandle;  // a known route and method, and its body
 }
 
-asio::awaitable<bool> Session::handle_request() {
+bool Session::start_close_watch() {
+  if (buffer_.size() > 0) return false;
+  CloseWatch& watch = *watch_;
+  ++watch.generation;
+  watch.active = true;
+  watch.eof_is_half_close = current_->pipelined;
+  watch.client_gone = false;
+  watch.next_request_seen = false;
+  watch_client_close();
+  return true;
+}
+
+bool Session::end_close_watch() {
+  CloseWatch& watch = *watch_;
+  watch.active = false;
+  beast::error_code ignored;
+  socket_.cancel(ignored);  // ends the watch; nothing else is pending on the socket now
+  next_sent_early_ = watch.next_request_seen;
+  return watch.client_gone;
+}
+
+std::optional<asio::awaitable<void>> Session::owed_after_handler(bool client_gone) {
   RequestInProgress& current = *current_;
-  // 5. The handler, cancelled if the client goes away meanwhile.
-  bool client_gone = false;
-  if (buffer_.size() > 0) {
-    co_await run_handler(*current.ctx);  // the next request is read already: nothing to watch
-  } else {
-    CloseWatch& watch = *watch_;
-    ++watch.generation;
-    watch.active = true;
-    watch.eof_is_half_close = current.pipelined;
-    watch.client_gone = false;
-    watch.next_request_seen = false;
-    watch_client_close();
-    std::exception_ptr handler_ex;
-    try {
-      co_await run_handler(*current.ctx);
-    } catch (...) {
-      handler_ex = std::current_exception();
-    }
-    watch.active = false;
-    beast::error_code ignored;
-    socket_.cancel(ignored);  // ends the watch; nothing else is pending on the socket now
-    // A cancellation emitted for this handler ends with it: the next request starts uncancelled.
-    // (Reset only then: a fresh state allocates its handler memory again.)
-    if ((co_await asio::this_coro::cancellation_state).cancelled() !=
-        asio::cancellation_type::none) {
-      co_await asio::this_coro::reset_cancellation_state();
-    }
-    client_gone = watch.client_gone;
-    next_sent_early_ = watch.next_request_seen;
-    if (handler_ex && !client_gone) std::rethrow_exception(handler_ex);  // to the catch site
-  }
   Http1ResponseWriter& writer = *current.writer;
   if (client_gone || writer.broken()) {
     current.log.status = 499;
@@ -465,17 +464,24 @@ asio::awaitable<bool> Session::handle_request() {
       current.log.error_kind = ErrorKind::kCancelled;
       current.log.error_message = "client closed the connection";
     }
-    record_request();
-    co_return false;
+    return std::nullopt;
   }
   if (!writer.headers_sent()) {
-    co_await answer(Error::internal("The handler produced no response (request id " +
-                                    current.log.request_id + ")."));
-  } else if (writer.streaming()) {
-    (void)co_await writer.end_event_stream();  // the handler did not close its stream
+    return answer(Error::internal("The handler produced no response (request id " +
+                                  current.log.request_id + ")."));
   }
-  record_request();
-  co_return writer.keep_alive() && !env_.stopping.load(std::memory_order_relaxed);
+  if (writer.streaming()) return close_stream();
+  return std::nullopt;
+}
+
+asio::awaitable<void> Session::close_stream() {
+  (void)co_await current_->writer->end_event_stream();  // a failed write marks the writer broken
+}
+
+bool Session::keep_serving(bool client_gone) {
+  const Http1ResponseWriter& writer = *current_->writer;
+  return !client_gone && !writer.broken() && writer.keep_alive() &&
+         !env_.stopping.load(std::memory_order_relaxed);
 }
 
 asio::awaitable<void> Session::answer_failure(std::exception_ptr failure) {
@@ -507,7 +513,27 @@ asio::awaitable<void> Session::run() {
   try {
     while (true) {
       const Next next = co_await read_request();
-      if (next == Next::kClose || (next == Next::kHandle && !co_await handle_request())) break;
+      if (next == Next::kClose) break;
+      if (next == Next::kHandle) {
+        // 5. The handler, cancelled if the client goes away meanwhile.
+        const bool watched = start_close_watch();
+        std::exception_ptr handler_failure;
+        try {
+          co_await run_handler(*current_->ctx);
+        } catch (...) {
+          handler_failure = std::current_exception();
+        }
+        const bool client_gone = watched && end_close_watch();
+        // A cancellation emitted for this handler ends with it: the next request starts
+        // uncancelled. (Reset only then: a fresh state allocates its handler memory again.)
+        if (net::is_cancelled(co_await asio::this_coro::cancellation_state)) {
+          co_await asio::this_coro::reset_cancellation_state();
+        }
+        if (handler_failure && !client_gone) std::rethrow_exception(handler_failure);
+        if (auto owed = owed_after_handler(client_gone)) co_await std::move(*owed);
+        record_request();
+        if (!keep_serving(client_gone)) break;
+      }
       current_.reset();
     }
   } catch (...) {  // the one catch site: a bug, not a client problem
