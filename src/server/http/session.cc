@@ -130,28 +130,49 @@ class Session {
   asio::awaitable<void> run();
 
  private:
-  // What read_request() leaves to do.
+  // What reading a request leaves to do.
   enum class Next { kHandle, kNextRequest, kClose };
-  // Reads the next request and answers what needs no handler (the gate's refusals, 404 / 405,
-  // preflights).
-  asio::awaitable<Next> read_request();
+  // What a step of reading a request decided: `next`, or, when it needs I/O (a read, an answer),
+  // the awaitable that decides. A request that came whole with its first read needs none, and no
+  // coroutine frame of its own.
+  struct Step {
+    Next next = Next::kHandle;
+    std::optional<asio::awaitable<Next>> rest;
+  };
+  // Read before the request's first byte (the request may start with a newer configuration than
+  // the one current now).
+  struct RequestStart {
+    std::chrono::seconds header_timeout;
+    std::chrono::seconds idle_timeout;
+    bool first;      // no request read yet on this connection
+    bool pipelined;  // sent before the previous response was complete
+  };
+  RequestStart start_of_request();
+  // Reads the request whose first bytes are in buffer_, and answers what needs no handler (the
+  // gate's refusals, 404 / 405, preflights). The steps:
+  //   read_head()          the head from what was read already, else read_rest_of_head();
+  //   after_head()         the checks, the gate (else answer_at_gate()) and the body from what was
+  //                        read already, else read_body().
+  Step read_head(const RequestStart& start);
+  asio::awaitable<Next> read_rest_of_head();
+  Step after_head(beast::error_code ec);
   // Starts current_ for a request whose head is about to be read.
   RequestInProgress& start_request(bool pipelined);
   // Request id, route label, writer, context, CORS fields and in-flight gauge of the request whose
   // head was read.
   RouteMatch open_request(RequestInProgress& current);
   // Answers a request the gate did not admit; its body, if any, stays unread.
-  asio::awaitable<Next> answer_at_gate(const GateDecision& gate, const RouteMatch& match);
+  asio::awaitable<Next> answer_at_gate(GateDecision gate, RouteMatch match);
   // Parses what was read already into `parser`, without a read: the rest of the head, or once the
   // head is done the body (a request usually arrives whole in the first read). need_more when the
   // head or body needs bytes not read yet (the async read goes on from there), else the parser's
   // verdict.
   beast::error_code parse_buffered(ClientRequestParser& parser);
   // Reads the rest of the body; `buffered` is parse_buffered()'s verdict on what was read with the
-  // head (need_more, or an error, answered without a read). False when the request is over
+  // head (need_more, or an error, answered without a read). kClose when the request is over
   // (answered, or the connection ended).
-  asio::awaitable<bool> read_body(beast::error_code buffered);
-  // The handler of the request read_request() left is awaited in run()'s own frame, the one frame
+  asio::awaitable<Next> read_body(beast::error_code buffered);
+  // The handler of the request read_head() left is awaited in run()'s own frame, the one frame
   // that stays alive while a stream runs. Around it:
   //   start_close_watch()   false when the next request is read already (nothing to watch);
   //   end_close_watch()     ends the watch; true when the client went away meanwhile;
@@ -310,7 +331,7 @@ beast::error_code Session::parse_buffered(ClientRequestParser& parser) {
   return complete ? beast::error_code() : beast::error_code(http::error::need_more);
 }
 
-asio::awaitable<bool> Session::read_body(beast::error_code buffered) {
+asio::awaitable<Session::Next> Session::read_body(beast::error_code buffered) {
   RequestInProgress& current = *current_;
   const auto& req = current.parser.get();
   beast::error_code ec = buffered;
@@ -321,7 +342,8 @@ asio::awaitable<bool> Session::read_body(beast::error_code buffered) {
       node_.disarm();
       if (wec) {
         current.log.status = 499;
-        co_return false;
+        record_request();
+        co_return Next::kClose;
       }
     }
     node_.arm(std::chrono::seconds(config().server.request_body_timeout_secs));
@@ -329,7 +351,7 @@ asio::awaitable<bool> Session::read_body(beast::error_code buffered) {
         co_await http::async_read(socket_, buffer_, current.parser, net::kToken);
     node_.disarm();
   }
-  if (!ec) co_return true;
+  if (!ec) co_return Next::kHandle;
   if (ec == http::error::body_limit) {
     linger_ = true;
     // A named Error: GCC 12 miscompiles the destruction of a braced temporary inside a co_await
@@ -349,11 +371,11 @@ asio::awaitable<bool> Session::read_body(beast::error_code buffered) {
                                     ? "request body not received in time"
                                     : "client closed the connection while sending the body";
   }
-  co_return false;
+  record_request();
+  co_return Next::kClose;
 }
 
-asio::awaitable<Session::Next> Session::answer_at_gate(const GateDecision& gate,
-                                                       const RouteMatch& match) {
+asio::awaitable<Session::Next> Session::answer_at_gate(GateDecision gate, RouteMatch match) {
   RequestInProgress& current = *current_;
   Http1ResponseWriter& writer = *current.writer;
   if (gate.bad_head || !current.parser.is_done()) {  // request bytes stay unread
@@ -380,58 +402,56 @@ asio::awaitable<Session::Next> Session::answer_at_gate(const GateDecision& gate,
   co_return writer.keep_alive() ? Next::kNextRequest : Next::kClose;
 }
 
-asio::awaitable<Session::Next> Session::read_request() {
-  // Read now: the request may start with a newer configuration than the one current now.
-  const std::chrono::seconds header_timeout(config().server.request_header_timeout_secs);
-  const std::chrono::seconds idle_timeout(config().server.idle_keep_alive_secs);
-  const bool first = std::exchange(first_, false);
-  // Sent before the previous response was complete: already read, or seen by the close watch.
-  const bool pipelined = buffer_.size() > 0 || std::exchange(next_sent_early_, false);
-  // 1. The start of the request: idle keep-alive limit (first request: the header limit).
-  if (buffer_.size() == 0) {
-    if (env_.stopping.load(std::memory_order_relaxed)) co_return Next::kClose;
-    node_.idle = true;
-    node_.arm(first ? header_timeout : idle_timeout);
-    auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(kFirstReadBytes), net::kToken);
-    node_.idle = false;
-    if (ec) co_return Next::kClose;
-    buffer_.commit(n);
-  }
+Session::RequestStart Session::start_of_request() {
+  const auto& server = config().server;
+  return RequestStart{.header_timeout = std::chrono::seconds(server.request_header_timeout_secs),
+                      .idle_timeout = std::chrono::seconds(server.idle_keep_alive_secs),
+                      .first = std::exchange(first_, false),
+                      // Already read, or seen by the close watch.
+                      .pipelined = buffer_.size() > 0 || std::exchange(next_sent_early_, false)};
+}
 
-  // 2. The head, bounded in time from its first byte (from accept for the first request).
-  RequestInProgress& current = start_request(pipelined);
-  if (!first) node_.arm(header_timeout);
+// 2. The head, bounded in time from its first byte (from accept for the first request).
+Session::Step Session::read_head(const RequestStart& start) {
+  RequestInProgress& current = start_request(start.pipelined);
+  if (!start.first) node_.arm(start.header_timeout);
   // Usually the whole head came with the first read: parsed here, without a read operation.
-  beast::error_code ec = parse_buffered(current.parser);
-  if (ec == http::error::need_more) {
-    std::tie(ec, std::ignore) =
-        co_await http::async_read_header(socket_, buffer_, current.parser, net::kToken);
-  }
+  const beast::error_code ec = parse_buffered(current.parser);
+  if (ec == http::error::need_more) return {.rest = read_rest_of_head()};
+  return after_head(ec);
+}
+
+asio::awaitable<Session::Next> Session::read_rest_of_head() {
+  auto [ec, n] = co_await http::async_read_header(socket_, buffer_, current_->parser, net::kToken);
+  Step step = after_head(ec);
+  if (step.rest) co_return co_await std::move(*step.rest);
+  co_return step.next;
+}
+
+Session::Step Session::after_head(beast::error_code ec) {
   node_.disarm();
   if (node_.timed_out || (ec && !is_request_error(ec))) {
     current_.reset();  // slowloris, EOF, reset: not a request, just close
-    co_return Next::kClose;
+    return {.next = Next::kClose};
   }
-
   // 3. The gate: every answer that needs no body.
-  const RouteMatch match = open_request(current);
-  const GateDecision gate = check_request_head(current.parser.get(), ec, match,
-                                               GatePolicy{.limits = config().limits,
-                                                          .auth = &current.state->shared->auth,
-                                                          .cors = &current.state->shared->cors,
-                                                          .over_connection_limit = reject_});
-  if (gate.action != GateAction::kAdmit) co_return co_await answer_at_gate(gate, match);
-
+  RequestInProgress& current = *current_;
+  RouteMatch match = open_request(current);
+  GateDecision gate = check_request_head(current.parser.get(), ec, match,
+                                         GatePolicy{.limits = config().limits,
+                                                    .auth = &current.state->shared->auth,
+                                                    .cors = &current.state->shared->cors,
+                                                    .over_connection_limit = reject_});
+  if (gate.action != GateAction::kAdmit) {
+    return {.rest = answer_at_gate(std::move(gate), std::move(match))};
+  }
   // 4. The body: what came with the head is parsed at once; only the rest is read (and a bad
   // body answered) by read_body.
   if (!current.parser.is_done()) {
     const beast::error_code buffered = parse_buffered(current.parser);
-    if (buffered && !co_await read_body(buffered)) {
-      record_request();
-      co_return Next::kClose;
-    }
+    if (buffered) return {.rest = read_body(buffered)};
   }
-  co_return Next::kHandle;  // a known route and method, and its body
+  return {.next = Next::kHandle};  // a known route and method, and its body
 }
 
 bool Session::start_close_watch() {
@@ -512,7 +532,22 @@ asio::awaitable<void> Session::run() {
   std::exception_ptr failure;
   try {
     while (true) {
-      const Next next = co_await read_request();
+      // 1. The start of the request: idle keep-alive limit (first request: the header limit).
+      const RequestStart start = start_of_request();
+      if (buffer_.size() == 0) {
+        if (env_.stopping.load(std::memory_order_relaxed)) break;
+        node_.idle = true;
+        node_.arm(start.first ? start.header_timeout : start.idle_timeout);
+        auto [read_ec, n] =
+            co_await socket_.async_read_some(buffer_.prepare(kFirstReadBytes), net::kToken);
+        node_.idle = false;
+        if (read_ec) break;
+        buffer_.commit(n);
+      }
+      // 2.-4. The head, the gate and the body.
+      Step step = read_head(start);
+      Next next = step.next;
+      if (step.rest) next = co_await std::move(*step.rest);
       if (next == Next::kClose) break;
       if (next == Next::kHandle) {
         // 5. The handler, cancelled if the client goes away meanwhile.
