@@ -81,10 +81,19 @@ void ClientFields::release_all() {
   method_ = target_ = {};
 }
 
+// One byte more than the text, a NUL: Beast's iequals (Boost 1.81; token_list and our lookups by
+// name use it) reads one byte past the end of both strings once they differ in case. basic_fields
+// keeps "\r\n" after each value; here the NUL keeps that read inside the block.
+char* ClientFields::allocate_text(std::size_t size) {
+  auto* text = static_cast<char*>(resource_->allocate(size + 1, 1));
+  text[size] = '\0';
+  return text;
+}
+
 std::string_view ClientFields::copy_text(std::string_view text, std::string_view old) {
   char* copy = nullptr;
   if (!text.empty()) {
-    copy = static_cast<char*>(resource_->allocate(text.size(), 1));
+    copy = allocate_text(text.size());
     std::memcpy(copy, text.data(), text.size());
   }
   release_text(old);
@@ -92,7 +101,7 @@ std::string_view ClientFields::copy_text(std::string_view text, std::string_view
 }
 
 void ClientFields::release_text(std::string_view text) {
-  if (!text.empty()) resource_->deallocate(const_cast<char*>(text.data()), text.size(), 1);
+  if (!text.empty()) resource_->deallocate(const_cast<char*>(text.data()), text.size() + 1, 1);
 }
 
 ClientFields::const_iterator ClientFields::find(field name) const {
@@ -143,7 +152,7 @@ void ClientFields::insert(field name, std::string_view name_string, std::string_
   }
   const std::size_t text_size = name_string.size() + value.size();
   if (text_size > 0) {
-    char* text = static_cast<char*>(resource_->allocate(text_size, 1));
+    char* text = allocate_text(text_size);
     std::memcpy(text, name_string.data(), name_string.size());
     std::memcpy(text + name_string.size(), value.data(), value.size());
     f.text_ = text;

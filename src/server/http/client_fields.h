@@ -103,6 +103,8 @@ class ClientFields {
   void set_keep_alive_impl(unsigned version, bool value);
 
  private:
+  // `size` bytes and a NUL from the resource.
+  char* allocate_text(std::size_t size);
   // `text` copied into the resource; `old` (a copy made earlier, or empty) is given back.
   std::string_view copy_text(std::string_view text, std::string_view old);
   void release_text(std::string_view text);
