@@ -12,6 +12,8 @@
 #     links the gateway with -ffunction-sections and the section ordering file
 #     apps/inference-server/function-order.txt (which lists roci's functions); without LTO, under
 #     profile-guided optimisation, with ROCI_FUNCTION_ORDER=OFF and in a Debug build it does not;
+#   ROCI_NO_PLT (cmake/DirectCalls.cmake, on by default): a Release build compiles and links with
+#     -fno-plt; ROCI_NO_PLT=OFF and a Debug build do not;
 #   ROCI_SERVER_ALLOCATOR (cmake/ServerAllocator.cmake, tcmalloc by default): the gateway links
 #     tcmalloc_minimal, and nothing else does (the SDK's libraries, the CLI); `system` and a
 #     sanitized build link no allocator; any other value fails the configure.
@@ -118,6 +120,15 @@ if gateway_compile debug | grep -q -- "-flto"; then fail "Debug: compiled with -
 if gateway_link debug | grep -q -- "-flto"; then fail "Debug: linked with -flto"; fi
 if gateway_link debug | grep -q -- "--section-ordering-file"; then fail "Debug: linked with the function order"; fi
 
+# ROCI_NO_PLT: the plain tree has the default.
+gateway_compile plain | grep -q -- "-fno-plt" || fail "Release: a gateway source is compiled without -fno-plt"
+gateway_link plain | grep -q -- "-fno-plt" || fail "Release: the gateway is linked without -fno-plt"
+grep -q '^ROCI_NO_PLT_ACTIVE:INTERNAL=ON' "$work/plain/CMakeCache.txt" \
+  || fail "Release: ROCI_NO_PLT_ACTIVE (what bench/run reports) is not ON"
+configure plt "" -DROCI_NO_PLT=OFF || fail "ROCI_NO_PLT=OFF did not configure: $(tail -5 "$work/plt.log")"
+if gateway_compile plt | grep -q -- "-fno-plt"; then fail "ROCI_NO_PLT=OFF: compiled with -fno-plt"; fi
+if gateway_compile debug | grep -q -- "-fno-plt"; then fail "Debug: compiled with -fno-plt"; fi
+
 # ROCI_SERVER_ALLOCATOR: the plain tree has the default.
 gateway_link plain | grep -q -- "tcmalloc_minimal" || fail "default allocator: the gateway is linked without tcmalloc_minimal"
 grep -q '^ROCI_SERVER_ALLOCATOR_ACTIVE:INTERNAL=tcmalloc' "$work/plain/CMakeCache.txt" \
@@ -139,4 +150,4 @@ fi
 grep -q "ROCI_SERVER_ALLOCATOR must be tcmalloc or system" "$work/badalloc.log" \
   || fail "ROCI_SERVER_ALLOCATOR=jemalloc: the configure failed without saying why"
 
-echo "build_options_check: ROCI_PGO (generate, use, empty, a bad value), ROCI_LTO, ROCI_FUNCTION_ORDER and ROCI_SERVER_ALLOCATOR behave"
+echo "build_options_check: ROCI_PGO (generate, use, empty, a bad value), ROCI_LTO, ROCI_FUNCTION_ORDER, ROCI_NO_PLT and ROCI_SERVER_ALLOCATOR behave"
