@@ -185,8 +185,9 @@ class Session {
   std::optional<asio::awaitable<void>> owed_after_handler(bool client_gone);
   asio::awaitable<void> close_stream();  // ends the event stream the handler left open
   bool keep_serving(bool client_gone);
-  // Answers an error the session detected itself; the connection then closes.
-  asio::awaitable<void> answer(const Error& e);
+  // Answers an error the session detected itself; the connection then closes. `e` by value: the
+  // awaitable may be awaited after the caller's temporary is gone (owed_after_handler).
+  asio::awaitable<void> answer(Error e);
   // The catch site's work: logs `failure`, answers 500 when nothing was sent yet.
   asio::awaitable<void> answer_failure(std::exception_ptr failure);
   void record_request();
@@ -267,7 +268,7 @@ void Session::record_request() {
   if (auto* admin = current.state->context.admin) admin->record(current.log, req.method_string());
 }
 
-asio::awaitable<void> Session::answer(const Error& e) {
+asio::awaitable<void> Session::answer(Error e) {
   current_->writer->force_close();
   co_await send_error(*current_->ctx, e);
 }

@@ -173,6 +173,40 @@ TEST_F(SessionTest, EventStreamIsChunkedSse) {
   EXPECT_TRUE(c.read());
 }
 
+TEST_F(SessionTest, AHandlerThatSendsNothingIsAnswered500AndTheConnectionCloses) {
+  start();
+  auto c = client();
+  c.send(
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Request-Id: quiet-1\r\n"
+      "Content-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"silent\"}");
+  auto res = c.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 500);
+  EXPECT_EQ(error_type(*res), "api_error");
+  EXPECT_NE(res->body().find("The handler produced no response (request id quiet-1)."),
+            std::string::npos)
+      << res->body();
+  EXPECT_FALSE(res->keep_alive());
+  EXPECT_TRUE(c.closed_within(2s));
+}
+
+TEST_F(SessionTest, AStreamItsHandlerLeftOpenIsEndedAndTheConnectionServesOn) {
+  start();
+  auto c = client();
+  c.send(
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 8\r\n\r\n{\"open\"}");
+  auto res = c.read();  // complete only once the chunked body was terminated
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 200);
+  EXPECT_TRUE(res->chunked());
+  EXPECT_EQ(res->body(), "data: {\"n\":1}\n\n");
+  c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  res = c.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 200);
+}
+
 TEST_F(SessionTest, Http10EventStreamIsUnchunkedAndCloses) {
   start();
   auto c = client();

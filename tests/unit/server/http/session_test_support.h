@@ -42,7 +42,8 @@ inline std::atomic<int> g_slow_started{0};
 
 // Routed requests in these tests: /metrics is real; /v1/models/{id} echoes the id and the
 // request id; /v1/chat/completions streams three events, or sleeps for 30 s when the body says
-// "slow", or waits 300 ms with "delay"; /health answers 200 "ok".
+// "slow", or waits 300 ms with "delay", or sends nothing with "silent", or leaves its stream open
+// after one event with "open"; /health answers 200 "ok".
 inline asio::awaitable<void> test_dispatch(RequestContext& ctx) {
   const std::string_view target = ctx.request.target();
   if (target == "/metrics") co_return co_await handle_metrics(ctx);
@@ -66,6 +67,13 @@ inline asio::awaitable<void> test_dispatch(RequestContext& ctx) {
       }
       (void)co_await ctx.writer.send(200, "application/json", "{\"done\":true}");
       co_return;
+    }
+    if (body.find("silent") != std::string::npos) co_return;
+    if (body.find("open") != std::string::npos) {
+      if (co_await ctx.writer.start_event_stream()) {
+        (void)co_await ctx.writer.send_event("data: {\"n\":1}\n\n");
+      }
+      co_return;  // the stream's end is left to the session
     }
     if (body.find("flood") != std::string::npos) {  // until the client stops reading
       if (!co_await ctx.writer.start_event_stream()) co_return;
