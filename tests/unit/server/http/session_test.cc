@@ -158,9 +158,7 @@ TEST_F(SessionTest, RequestIdIsEchoedOrGenerated) {
 TEST_F(SessionTest, EventStreamIsChunkedSse) {
   start();
   auto c = client();
-  c.send(
-      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Content-Length: 2\r\n\r\n{}");
+  c.send(raw_chat_post("{}"));
   auto res = c.read();
   ASSERT_TRUE(res);
   EXPECT_EQ(res->result_int(), 200);
@@ -176,9 +174,7 @@ TEST_F(SessionTest, EventStreamIsChunkedSse) {
 TEST_F(SessionTest, AHandlerThatSendsNothingIsAnswered500AndTheConnectionCloses) {
   start();
   auto c = client();
-  c.send(
-      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Request-Id: quiet-1\r\n"
-      "Content-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"silent\"}");
+  c.send(raw_chat_post(R"({"silent"})", "X-Request-Id: quiet-1\r\n"));
   auto res = c.read();
   ASSERT_TRUE(res);
   EXPECT_EQ(res->result_int(), 500);
@@ -193,9 +189,7 @@ TEST_F(SessionTest, AHandlerThatSendsNothingIsAnswered500AndTheConnectionCloses)
 TEST_F(SessionTest, AStreamItsHandlerLeftOpenIsEndedAndTheConnectionServesOn) {
   start();
   auto c = client();
-  c.send(
-      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Content-Length: 8\r\n\r\n{\"open\"}");
+  c.send(raw_chat_post(R"({"open"})"));
   auto res = c.read();  // complete only once the chunked body was terminated
   ASSERT_TRUE(res);
   EXPECT_EQ(res->result_int(), 200);

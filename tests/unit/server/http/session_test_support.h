@@ -96,6 +96,14 @@ inline asio::awaitable<void> test_dispatch(RequestContext& ctx) {
 
 inline const DispatchFn kTestDispatch = [](RequestContext& ctx) { return test_dispatch(ctx); };
 
+// The bytes of a chat request whose JSON body is `body`; `fields`: more header lines, each ending
+// in CRLF.
+inline std::string raw_chat_post(std::string_view body, std::string_view fields = {}) {
+  return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n" + std::string(fields) +
+         "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + std::string(body);
+}
+
 inline config::GatewayConfig test_config() {
   config::GatewayConfig c;
   c.inference.provider = "mock";
