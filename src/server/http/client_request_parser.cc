@@ -13,12 +13,7 @@ ClientRequestParser::ClientRequestParser(std::pmr::memory_resource* fields)
     : request_(std::piecewise_construct, std::make_tuple(), std::make_tuple(fields)) {}
 
 void ClientRequestParser::on_request_impl(verb method, string_view method_string,
-                                          string_view target, int version, error_code& ec) {
-  if (used_) {
-    ec = http::error::stale_parser;
-    return;
-  }
-  used_ = true;
+                                          string_view target, int version, error_code&) {
   request_.target(target);
   if (method != verb::unknown) {
     request_.method(method);

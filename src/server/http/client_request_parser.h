@@ -9,8 +9,9 @@
 //   co_await http::async_read(socket, buffer, parser, ...);
 //   const ClientRequest& req = parser.get();   // method(), target(), fields, body()
 //
-// Contracts: one parser per request (basic_parser asserts that nothing is put after the end);
-// `fields` outlives the parser and the request it holds. Limits and errors are basic_parser's.
+// Contracts: one parser per request (basic_parser refuses bytes after the end with
+// http::error::stale_parser, and asserts in a debug build); `fields` outlives the parser and the
+// request it holds. Limits and errors are basic_parser's.
 #pragma once
 
 #include "server/http/client_fields.h"
@@ -54,7 +55,6 @@ class ClientRequestParser final : public boost::beast::http::basic_parser<true> 
 
   ClientRequest request_;
   std::optional<boost::beast::http::string_body::reader> body_;  // once the body starts
-  bool used_ = false;
 };
 
 }  // namespace roci::server
